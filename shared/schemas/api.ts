@@ -1,0 +1,253 @@
+// Request bodies and responses of API.md. The server validates bodies with these; the desktop
+// client parses responses with these.
+import { z } from 'zod';
+import {
+  Action,
+  ApprovalRequest,
+  Approvers,
+  AuditEvent,
+  Binding,
+  BindingScope,
+  BreakGlassScope,
+  BreakGlassSession,
+  Cluster,
+  Conditions,
+  Environment,
+  Id,
+  IsoTime,
+  OrgRole,
+  Policy,
+  Project,
+  Protection,
+  Quorum,
+  RequestStatus,
+  Resource,
+  Reviewers,
+  RoleName,
+  Team,
+  User,
+} from './domain.ts';
+
+const Name = z.string().trim().min(1).max(200);
+/** Lists in bodies are bounded so a body cannot make the server do unbounded work. */
+const IdList = z.array(Id).max(1000);
+
+// ---- bodies -------------------------------------------------------------------------------------
+
+export const CreateUserBody = z.strictObject({
+  name: Name,
+  email: z.email().max(320),
+  orgRole: OrgRole,
+  roles: z.array(RoleName).max(100).optional(),
+  teamIds: IdList.optional(),
+});
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const PatchUserBody = z.strictObject({
+  name: Name.optional(),
+  email: z.email().max(320).optional(),
+  orgRole: OrgRole.optional(),
+  roles: z.array(RoleName).max(100).optional(),
+  teamIds: IdList.optional(),
+});
+export type PatchUserBody = z.infer<typeof PatchUserBody>;
+
+export const NamedBody = z.strictObject({ name: Name });
+export type NamedBody = z.infer<typeof NamedBody>;
+
+export const CreateEnvironmentBody = z.strictObject({
+  projectId: Id,
+  name: Name,
+  clusterId: Id.optional(),
+  protection: Protection.optional(),
+  reviewers: Reviewers.optional(),
+});
+export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
+
+export const PatchEnvironmentBody = z.strictObject({
+  protection: Protection.optional(),
+  reviewers: Reviewers.optional(),
+});
+export type PatchEnvironmentBody = z.infer<typeof PatchEnvironmentBody>;
+
+export const CreatePolicyBody = z.strictObject({
+  name: Name,
+  description: z.string().max(2000).optional(),
+  actions: z.array(Action).min(1).max(100),
+  approvers: Approvers,
+  quorum: Quorum,
+  conditions: Conditions.optional(),
+  requesterCanApprove: z.boolean().optional(),
+  adminBypass: z.boolean().optional(),
+});
+export type CreatePolicyBody = z.infer<typeof CreatePolicyBody>;
+
+export const PatchPolicyBody = z.strictObject({
+  name: Name.optional(),
+  description: z.string().max(2000).optional(),
+  actions: z.array(Action).min(1).max(100).optional(),
+  approvers: Approvers.optional(),
+  quorum: Quorum.optional(),
+  conditions: Conditions.optional(),
+  requesterCanApprove: z.boolean().optional(),
+  adminBypass: z.boolean().optional(),
+});
+export type PatchPolicyBody = z.infer<typeof PatchPolicyBody>;
+
+export const CreateBindingBody = z
+  .strictObject({ policyId: Id, scope: BindingScope, targetId: Id.optional() })
+  .refine((b) => (b.scope === 'organization') === (b.targetId === undefined), {
+    message: 'targetId is required for project, cluster and environment bindings, and not allowed for organization ones',
+    path: ['targetId'],
+  });
+export type CreateBindingBody = z.infer<typeof CreateBindingBody>;
+
+/** 16 MiB bodies are allowed on this route; the diff is the large part. */
+export const CreateRequestBody = z.strictObject({
+  action: Action,
+  resource: Resource.strict(),
+  justification: z.string().max(10_000).optional(),
+  payload: z
+    .strictObject({
+      revision: z.string().max(500).optional(),
+      diff: z.string().optional(),
+      summary: z.string().max(10_000).optional(),
+    })
+    .optional(),
+});
+export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
+
+export const ApproveBody = z.strictObject({
+  comment: z.string().max(10_000).optional(),
+  reviewedDigest: z.string().max(200).optional(),
+});
+export type ApproveBody = z.infer<typeof ApproveBody>;
+
+export const RejectBody = z.strictObject({ comment: z.string().max(10_000).optional() });
+export type RejectBody = z.infer<typeof RejectBody>;
+
+export const FreezeBody = z.strictObject({
+  reason: z.string().trim().min(1, 'a reason is required').max(2000),
+  until: IsoTime.optional(),
+});
+export type FreezeBody = z.infer<typeof FreezeBody>;
+
+export const UnfreezeBody = z.strictObject({ reason: z.string().max(2000).optional() });
+export type UnfreezeBody = z.infer<typeof UnfreezeBody>;
+
+export const BREAKGLASS_MIN_MINUTES = 30;
+export const BREAKGLASS_MAX_MINUTES = 240;
+export const StartBreakGlassBody = z.strictObject({
+  reason: z.string().trim().min(10, 'reason must be at least 10 characters').max(2000),
+  scope: BreakGlassScope.strict(),
+  durationMinutes: z.number().int().min(BREAKGLASS_MIN_MINUTES).max(BREAKGLASS_MAX_MINUTES),
+});
+export type StartBreakGlassBody = z.infer<typeof StartBreakGlassBody>;
+
+// ---- query strings ------------------------------------------------------------------------------
+
+const IntString = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ListRequestsQuery = z.strictObject({
+  status: RequestStatus.optional(),
+  action: Action.optional(),
+  environmentId: Id.optional(),
+  projectId: Id.optional(),
+  limit: IntString(1, 500).default(100),
+  cursor: z.string().max(200).optional(),
+});
+export type ListRequestsQuery = z.infer<typeof ListRequestsQuery>;
+
+export const SyncQuery = z.strictObject({
+  cursor: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: IntString(1, 5000).default(1000),
+});
+export type SyncQuery = z.infer<typeof SyncQuery>;
+
+export const AuditQuery = z.strictObject({
+  after: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: IntString(1, 5000).default(500),
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+export const AuditExportQuery = z.strictObject({
+  format: z.enum(['csv', 'jsonl']).default('jsonl'),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+});
+export type AuditExportQuery = z.infer<typeof AuditExportQuery>;
+
+export const BreakGlassListQuery = z.strictObject({
+  active: z.enum(['true', 'false']).optional(),
+});
+
+// ---- responses ----------------------------------------------------------------------------------
+
+/** Per gate: what is met, what is missing, and who can still move it (for a UI). */
+export const GateProgress = z.object({
+  gateId: z.string(),
+  name: z.string(),
+  passed: z.boolean(),
+  approvals: z.number().int(),
+  required: z.number().int(),
+  met: z.array(z.string()),
+  missing: z.array(z.string()),
+  /** Users eligible for this gate who have not decided yet. */
+  canStillApprove: z.array(Id),
+});
+export type GateProgress = z.infer<typeof GateProgress>;
+
+export const Progress = z.object({
+  status: z.enum(['approved', 'rejected', 'pending']),
+  gates: z.array(GateProgress),
+  summary: z.string(),
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const UserResponse = z.object({ user: User });
+export const CreatedUserResponse = z.object({ user: User, token: z.string() });
+export const UsersResponse = z.object({ users: z.array(User) });
+export const TeamResponse = z.object({ team: Team });
+export const TeamsResponse = z.object({ teams: z.array(Team) });
+export const ProjectResponse = z.object({ project: Project });
+export const ProjectsResponse = z.object({ projects: z.array(Project) });
+export const ClusterResponse = z.object({ cluster: Cluster });
+export const ClustersResponse = z.object({ clusters: z.array(Cluster) });
+export const EnvironmentResponse = z.object({ environment: Environment });
+export const EnvironmentsResponse = z.object({ environments: z.array(Environment) });
+export const PolicyResponse = z.object({ policy: Policy });
+export const PoliciesResponse = z.object({ policies: z.array(Policy) });
+export const BindingResponse = z.object({ binding: Binding });
+export const BindingsResponse = z.object({ bindings: z.array(Binding) });
+export const RequestResponse = z.object({ request: ApprovalRequest });
+export const RequestsResponse = z.object({ requests: z.array(ApprovalRequest), nextCursor: z.string().nullable() });
+export const RequestDetailResponse = z.object({ request: ApprovalRequest, progress: Progress, canApprove: z.boolean() });
+export const SessionResponse = z.object({ session: BreakGlassSession });
+export const SessionsResponse = z.object({ sessions: z.array(BreakGlassSession) });
+export const AuditResponse = z.object({ events: z.array(AuditEvent), next: z.number().int().nullable() });
+export const AuditVerifyResponse = z.union([
+  z.object({ ok: z.literal(true), count: z.number().int() }),
+  z.object({ ok: z.literal(false), brokenAt: z.number().int() }),
+]);
+
+export const SYNC_ENTITIES = ['user', 'team', 'project', 'cluster', 'environment', 'policy', 'binding', 'request', 'breakglass'] as const;
+export const SyncEntity = z.enum(SYNC_ENTITIES);
+export type SyncEntity = z.infer<typeof SyncEntity>;
+
+export const SyncChange = z.object({
+  seq: z.number().int(),
+  entity: SyncEntity,
+  id: Id,
+  op: z.enum(['upsert', 'delete']),
+  data: z.unknown().optional(),
+});
+export type SyncChange = z.infer<typeof SyncChange>;
+export const SyncResponse = z.object({ changes: z.array(SyncChange), cursor: z.number().int(), hasMore: z.boolean() });
+export type SyncResponse = z.infer<typeof SyncResponse>;
+
+export { IsoTime };

@@ -1,0 +1,267 @@
+// The domain model of DESIGN.md §2: the single source of every entity's shape. The server parses
+// request bodies with these, the desktop parses responses with them; types are inferred, never
+// written twice.
+import { z } from 'zod';
+
+export const Id = z.string().min(1).max(200);
+export const IsoTime = z.iso.datetime({ offset: true });
+const Name = z.string().trim().min(1).max(200);
+
+export const ORG_ROLES = ['owner', 'admin', 'member'] as const;
+export const OrgRole = z.enum(ORG_ROLES);
+export type OrgRole = z.infer<typeof OrgRole>;
+
+/** A role name as written in policies: an org role or a custom one (`release-manager`, …). */
+export const RoleName = z.string().trim().min(1).max(100);
+
+export const User = z.object({
+  id: Id,
+  name: Name,
+  email: z.email().max(320),
+  orgRole: OrgRole,
+  roles: z.array(RoleName).default([]),
+  teamIds: z.array(Id).default([]),
+});
+export type User = z.infer<typeof User>;
+
+export const Team = z.object({ id: Id, name: Name });
+export type Team = z.infer<typeof Team>;
+export const Project = z.object({ id: Id, name: Name });
+export type Project = z.infer<typeof Project>;
+export const Cluster = z.object({ id: Id, name: Name });
+export type Cluster = z.infer<typeof Cluster>;
+
+export const PROTECTIONS = ['none', 'restricted', 'locked'] as const;
+export const Protection = z.enum(PROTECTIONS);
+export type Protection = z.infer<typeof Protection>;
+
+export const Reviewers = z.object({
+  userIds: z.array(Id).default([]),
+  teamIds: z.array(Id).default([]),
+});
+export type Reviewers = z.infer<typeof Reviewers>;
+
+export const Freeze = z.object({
+  by: Id,
+  at: IsoTime,
+  reason: z.string(),
+  until: IsoTime.optional(),
+  previousProtection: Protection,
+});
+export type Freeze = z.infer<typeof Freeze>;
+
+export const Environment = z.object({
+  id: Id,
+  projectId: Id,
+  clusterId: Id.optional(),
+  name: Name,
+  protection: Protection,
+  reviewers: Reviewers,
+  freeze: Freeze.optional(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** Seed 001's protected actions. */
+export const ACTIONS = [
+  'release.deploy',
+  'promotion.execute',
+  'rollback.execute',
+  'project.delete',
+  'environment.freeze',
+  'environment.unfreeze',
+  'environment.policyUpdate',
+  'cluster.sync',
+  'cluster.rollback',
+  'cluster.restart',
+  'cluster.scale',
+  'manifest.apply',
+  'command.execute',
+  'resource.delete',
+  'token.issue',
+  'breakglass.initiate',
+] as const;
+export const Action = z.enum(ACTIONS);
+export type Action = z.infer<typeof Action>;
+
+/** Actions a locked environment refuses to everyone but owners and admins (DESIGN.md §3.2). */
+export const DEPLOY_LIKE_ACTIONS: readonly Action[] = [
+  'release.deploy',
+  'promotion.execute',
+  'rollback.execute',
+  'manifest.apply',
+];
+
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export const Weekday = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof Weekday>;
+
+const Hour = z.number().int().min(0).max(24);
+
+/** An IANA zone name that this runtime's Intl knows; unknown names are refused, not ignored. */
+export const TimeZone = z.string().min(1).max(100).refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown IANA time zone' },
+);
+
+export const Approvers = z.object({
+  userIds: z.array(Id).default([]),
+  teamIds: z.array(Id).default([]),
+  orgRoles: z.array(RoleName).default([]),
+});
+export type Approvers = z.infer<typeof Approvers>;
+
+export const Quorum = z.object({
+  minApprovals: z.number().int().min(0).max(1000).default(1),
+  minDistinctTeams: z.number().int().min(0).max(1000).default(0),
+  requiredUserIds: z.array(Id).default([]),
+  requiredTeamIds: z.array(Id).default([]),
+  requiredOrgRoles: z.array(RoleName).default([]),
+});
+export type Quorum = z.infer<typeof Quorum>;
+
+export const Conditions = z
+  .object({
+    environments: z.array(Name).optional(),
+    weekdays: z.array(Weekday).optional(),
+    startHour: Hour.optional(),
+    endHour: Hour.optional(),
+    timezone: TimeZone.optional(),
+    requireReason: z.boolean().optional(),
+  })
+  .refine((c) => (c.startHour === undefined) === (c.endHour === undefined), {
+    message: 'startHour and endHour must be given together',
+    path: ['endHour'],
+  });
+export type Conditions = z.infer<typeof Conditions>;
+
+export const Policy = z.object({
+  id: Id,
+  name: Name,
+  description: z.string().max(2000).default(''),
+  actions: z.array(Action).min(1),
+  approvers: Approvers,
+  quorum: Quorum,
+  conditions: Conditions.default({}),
+  requesterCanApprove: z.boolean().default(false),
+  adminBypass: z.boolean().default(false),
+});
+export type Policy = z.infer<typeof Policy>;
+
+export const SCOPES = ['organization', 'project', 'cluster', 'environment'] as const;
+export const BindingScope = z.enum(SCOPES);
+export type BindingScope = z.infer<typeof BindingScope>;
+
+export const Binding = z.object({
+  id: Id,
+  policyId: Id,
+  scope: BindingScope,
+  targetId: Id.optional(),
+});
+export type Binding = z.infer<typeof Binding>;
+
+export const Resource = z.object({
+  projectId: Id.optional(),
+  environmentId: Id.optional(),
+  clusterId: Id.optional(),
+});
+export type Resource = z.infer<typeof Resource>;
+
+/**
+ * A gate as it stood when the request was made: a bound policy, or the environment's Restricted
+ * level as an implicit policy. Snapshotted so later policy edits don't touch pending requests.
+ */
+export const Gate = z.object({
+  id: z.string(),
+  kind: z.enum(['policy', 'restricted']),
+  policyId: Id.optional(),
+  environmentId: Id.optional(),
+  name: z.string(),
+  approvers: Approvers,
+  quorum: Quorum,
+  requesterCanApprove: z.boolean(),
+  adminBypass: z.boolean(),
+  requireReason: z.boolean(),
+});
+export type Gate = z.infer<typeof Gate>;
+
+export const DECISION_KINDS = ['approve', 'reject'] as const;
+export const Decision = z.object({
+  userId: Id,
+  kind: z.enum(DECISION_KINDS),
+  comment: z.string().optional(),
+  reviewedDigest: z.string().optional(),
+  at: IsoTime,
+});
+export type Decision = z.infer<typeof Decision>;
+
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;
+export const RequestStatus = z.enum(REQUEST_STATUSES);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+/** The payload as lists, detail and sync carry it: the diff text is fetched apart. */
+export const PayloadSummary = z.object({
+  revision: z.string().optional(),
+  summary: z.string().optional(),
+  diffBytes: z.number().int().min(0),
+  diffLines: z.number().int().min(0),
+});
+export type PayloadSummary = z.infer<typeof PayloadSummary>;
+
+export const ApprovalRequest = z.object({
+  id: Id,
+  action: Action,
+  resource: Resource,
+  requesterId: Id,
+  justification: z.string(),
+  payload: PayloadSummary,
+  digest: z.string(),
+  gates: z.array(Gate),
+  decisions: z.array(Decision),
+  status: RequestStatus,
+  /** Warnings recorded when it was allowed past a gate (env0's "warn" outcome). */
+  warnings: z.array(z.string()).default([]),
+  breakGlassSessionId: Id.optional(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  expiresAt: IsoTime,
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export const BreakGlassScope = z.object({
+  actions: z.array(Action).min(1),
+  environmentIds: z.array(Id).optional(),
+});
+export type BreakGlassScope = z.infer<typeof BreakGlassScope>;
+
+export const BreakGlassSession = z.object({
+  id: Id,
+  userId: Id,
+  reason: z.string(),
+  scope: BreakGlassScope,
+  startedAt: IsoTime,
+  expiresAt: IsoTime,
+  endedAt: IsoTime.optional(),
+  endedBy: Id.optional(),
+});
+export type BreakGlassSession = z.infer<typeof BreakGlassSession>;
+
+export const AuditEvent = z.object({
+  seq: z.number().int().min(1),
+  at: IsoTime,
+  actorId: z.string(),
+  type: z.string(),
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  breakGlassSessionId: Id.optional(),
+  breakGlass: z.boolean(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
