@@ -1,0 +1,44 @@
+// The audit log is a hash chain: each event's hash covers the previous hash and the event's
+// canonical JSON, so editing, deleting or reordering any event breaks every hash after it.
+import { createHash } from 'node:crypto';
+import type { AuditEvent } from '../../shared/schemas/index.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every depth, so the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.keys(value)
+    .sort()
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+type Hashed = Pick<AuditEvent, 'seq' | 'at' | 'actorId' | 'type' | 'subject' | 'details' | 'breakGlassSessionId'>;
+
+export function hashEvent(prevHash: string, event: Hashed): string {
+  const { seq, at, actorId, type, subject, details, breakGlassSessionId } = event;
+  return createHash('sha256')
+    .update(prevHash)
+    .update(canonicalJson({ seq, at, actorId, type, subject, details, breakGlassSessionId }))
+    .digest('hex');
+}
+
+export type ChainVerdict = { ok: true; count: number } | { ok: false; brokenAt: number };
+
+export async function verifyChain(events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>): Promise<ChainVerdict> {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for await (const e of events) {
+    if (e.seq !== expectedSeq || e.prevHash !== prev || hashEvent(prev, e) !== e.hash) {
+      return { ok: false, brokenAt: e.seq };
+    }
+    prev = e.hash;
+    expectedSeq++;
+    count++;
+  }
+  return { ok: true, count };
+}

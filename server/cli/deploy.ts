@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { EnvironmentsResponse, ErrorBody, ProjectsResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
+import type { z } from 'zod';
+import { parseDuration, parseFlags, required, UsageError } from './args.ts';
+
+export const DEPLOY_USAGE = `usage: gatehouse deploy --server URL --token T --project P --env E --revision R
+                       [--diff-file F] [--reason TEXT] [--wait [--timeout S]]
+
+Requests a deployment (action release.deploy) of revision R to environment E of project P
+(names or ids). Prints "Deployment dep_<id> created (pending approval)" or "(approved)".
+Exit codes: 0 created (or, with --wait, approved); 1 error, or rejected/cancelled/expired;
+2 --wait timed out (default 3600 s); 3 the environment is locked.`;
+
+const shownId = (id: string) => id.replace(/^req_/, 'dep_');
+
+class Api {
+  constructor(
+    readonly base: string,
+    readonly token: string,
+  ) {}
+  async call<S extends z.ZodType>(schema: S, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; data?: z.infer<S>; error?: ErrorBody['error'] }> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${this.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      throw new UsageError(`cannot reach ${this.base}: ${(err as Error).message}`);
+    }
+    const json: unknown = await res.json().catch(() => undefined);
+    if (res.ok) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw new UsageError(`unexpected response from ${path}: ${parsed.error.message}`);
+      return { status: res.status, data: parsed.data };
+    }
+    const err = ErrorBody.safeParse(json);
+    return { status: res.status, error: err.success ? err.data.error : { code: 'http_error', message: `HTTP ${res.status}` } };
+  }
+}
+
+export async function deploy(argv: string[]): Promise<number> {
+  const flags = parseFlags(
+    argv,
+    {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      project: { type: 'string' },
+      env: { type: 'string' },
+      revision: { type: 'string' },
+      'diff-file': { type: 'string' },
+      reason: { type: 'string' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
+    DEPLOY_USAGE,
+  );
+  if (flags.help) return void console.log(DEPLOY_USAGE), 0;
+  const server = required(flags, 'server', DEPLOY_USAGE);
+  try {
+    if (!/^https?:$/.test(new URL(server).protocol)) throw new Error();
+  } catch {
+    throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+  }
+  const api = new Api(server, required(flags, 'token', DEPLOY_USAGE));
+  const projectArg = required(flags, 'project', DEPLOY_USAGE);
+  const envArg = required(flags, 'env', DEPLOY_USAGE);
+  const revision = required(flags, 'revision', DEPLOY_USAGE);
+  if (flags.timeout !== undefined && !flags.wait) throw new UsageError('--timeout only makes sense with --wait');
+  const timeoutMs = flags.timeout ? parseDuration(flags.timeout, '--timeout') : 3600_000;
+  let diff: string | undefined;
+  if (flags['diff-file']) {
+    try {
+      diff = readFileSync(flags['diff-file'], 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --diff-file: ${(err as Error).message}`);
+    }
+  }
+
+  const fail = (r: { status: number; error?: { message: string } }) => {
+    console.error(`Error: ${r.error?.message ?? `HTTP ${r.status}`}`);
+    return r.status === 423 ? 3 : 1;
+  };
+
+  const projects = await api.call(ProjectsResponse, '/api/projects');
+  if (!projects.data) return fail(projects);
+  const project = projects.data.projects.find((p) => p.id === projectArg) ?? projects.data.projects.find((p) => p.name === projectArg);
+  if (!project) throw new UsageError(`no project "${projectArg}" (known: ${projects.data.projects.map((p) => p.name).join(', ') || 'none'})`);
+  const envs = await api.call(EnvironmentsResponse, '/api/environments');
+  if (!envs.data) return fail(envs);
+  const inProject = envs.data.environments.filter((e) => e.projectId === project.id);
+  const env = inProject.find((e) => e.id === envArg) ?? inProject.find((e) => e.name === envArg);
+  if (!env) throw new UsageError(`no environment "${envArg}" in project ${project.name} (known: ${inProject.map((e) => e.name).join(', ') || 'none'})`);
+
+  const created = await api.call(RequestResponse, '/api/requests', {
+    method: 'POST',
+    body: {
+      action: 'release.deploy',
+      resource: { projectId: project.id, environmentId: env.id },
+      ...(flags.reason !== undefined ? { justification: flags.reason } : {}),
+      payload: { revision, ...(diff !== undefined ? { diff } : {}) },
+    },
+  });
+  if (!created.data) return fail(created);
+  const request = created.data.request;
+  console.log(`Deployment ${shownId(request.id)} created (${request.status === 'pending' ? 'pending approval' : request.status})`);
+  if (!flags.wait || request.status !== 'pending') return request.status === 'approved' || !flags.wait ? 0 : 1;
+
+  const deadline = Date.now() + timeoutMs;
+  let lastSummary = '';
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+    const detail = await api.call(RequestDetailResponse, `/api/requests/${request.id}`);
+    if (!detail.data) return fail(detail);
+    const { request: now, progress } = detail.data;
+    if (now.status !== 'pending') {
+      console.log(`Deployment ${shownId(now.id)} ${now.status}`);
+      return now.status === 'approved' ? 0 : 1;
+    }
+    if (progress.summary !== lastSummary) console.error(`waiting: ${(lastSummary = progress.summary)}`);
+  }
+  console.error(`Deployment ${shownId(request.id)} still pending after ${Math.round(timeoutMs / 1000)} s`);
+  return 2;
+}

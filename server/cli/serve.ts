@@ -1,0 +1,62 @@
+import { buildApp } from '../http/app.ts';
+import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
+import { parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
+import { openStore } from './data-dir.ts';
+
+export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
+                      [--request-ttl 7d] [--log-level info|warn|error|silent]
+
+Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. Prints
+"listening on http://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0.
+Logs are JSON lines on stderr, one per request.`;
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export async function serve(argv: string[]): Promise<number> {
+  const flags = parseFlags(
+    argv,
+    { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'request-ttl': { type: 'string' }, 'log-level': { type: 'string' } },
+    SERVE_USAGE,
+  );
+  if (flags.help) return void console.log(SERVE_USAGE), 0;
+  const dir = required(flags, 'data', SERVE_USAGE);
+  const host = flags.host ?? '127.0.0.1';
+  const port = parsePort(flags.port ?? '8787');
+  const requestTtlMs = flags['request-ttl'] ? parseDuration(flags['request-ttl'], '--request-ttl') : DEFAULT_REQUEST_TTL_MS;
+  const logLevel = flags['log-level'] ?? 'info';
+  if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+
+  const store = await openStore(dir);
+  const app = await buildApp({ store, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await store.close();
+    throw new UsageError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  console.log(`listening on http://${shownHost}:${actualPort}`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ signal }, 'shutting down: draining in-flight requests');
+      app
+        .close()
+        .then(() => store.close())
+        .then(
+          () => resolve(0),
+          (err: unknown) => {
+            console.error(`error during shutdown: ${(err as Error).message}`);
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,145 @@
+// The demo organisation: every role, three projects with dev/staging/production, the three policy
+// examples of seed 001, and a dozen pending requests with real-looking diffs.
+import type { Action, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
+import type { ServiceContext } from '../domain/context.ts';
+import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
+import { createEnvironment } from '../domain/environments.ts';
+import { submitRequest } from '../domain/requests.ts';
+import { configChange, deploymentImageBump, largeManifestChange, rbacAndSecretChange, terraformPlan } from './diffs.ts';
+
+export interface DemoUser {
+  email: string;
+  orgRole: OrgRole;
+  token: string;
+  user: User;
+}
+
+/** The user `npm start` signs in as. */
+export const DEMO_RELEASE_MANAGER_EMAIL = 'rhea.manning@example.com';
+
+const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; roles?: string[]; teams: string[] }[] = [
+  { key: 'owner', name: 'Olivia Hart', email: 'olivia.hart@example.com', orgRole: 'owner', teams: [] },
+  { key: 'admin', name: 'Adam Kowalski', email: 'adam.kowalski@example.com', orgRole: 'admin', teams: ['Platform'] },
+  { key: 'rm', name: 'Rhea Manning', email: DEMO_RELEASE_MANAGER_EMAIL, orgRole: 'member', roles: ['release-manager'], teams: ['Release'] },
+  { key: 'sre1', name: 'Sam Ortiz', email: 'sam.ortiz@example.com', orgRole: 'member', teams: ['SRE'] },
+  { key: 'sre2', name: 'Priya Nair', email: 'priya.nair@example.com', orgRole: 'member', roles: ['tech-lead'], teams: ['SRE'] },
+  { key: 'sec1', name: 'Lena Fischer', email: 'lena.fischer@example.com', orgRole: 'member', teams: ['Security'] },
+  // In two teams on purpose: counts for one team in a distinct-teams quorum.
+  { key: 'sec2', name: 'Omar Haddad', email: 'omar.haddad@example.com', orgRole: 'member', teams: ['Security', 'SRE'] },
+  { key: 'dev1', name: 'Dev Patel', email: 'dev.patel@example.com', orgRole: 'member', teams: ['Developers'] },
+  { key: 'dev2', name: 'Mia Chen', email: 'mia.chen@example.com', orgRole: 'member', roles: ['tech-lead'], teams: ['Developers'] },
+  { key: 'dev3', name: 'Jonas Berg', email: 'jonas.berg@example.com', orgRole: 'member', teams: ['Developers'] },
+  { key: 'ic', name: 'Ines Duarte', email: 'ines.duarte@example.com', orgRole: 'member', roles: ['breakglass'], teams: ['SRE'] },
+];
+
+const DEPLOY_LIKE: Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
+const CLUSTER_OPS: Action[] = ['cluster.sync', 'cluster.rollback', 'cluster.restart', 'cluster.scale', 'manifest.apply', 'command.execute', 'resource.delete', 'token.issue'];
+
+export async function buildDemo(ctx: ServiceContext): Promise<DemoUser[]> {
+  const { store } = ctx;
+  return store.transact(async (tx) => {
+    const owner = await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' });
+    const actor = owner.user;
+    const id = <T>(r: { body: unknown }, key: string) => (r.body as Record<string, T>)[key]!;
+
+    const teams = new Map<string, string>();
+    for (const name of ['Platform', 'Release', 'SRE', 'Security', 'Developers']) {
+      teams.set(name, id<{ id: string }>(await createNamed(ctx, tx, actor, 'team', { name }), 'team').id);
+    }
+    const users = new Map<string, DemoUser>([['owner', { email: owner.user.email, orgRole: 'owner', token: owner.token, user: owner.user }]]);
+    for (const p of PEOPLE.slice(1)) {
+      const { user, token } = await createUser(ctx, tx, actor, { name: p.name, email: p.email, orgRole: p.orgRole, roles: p.roles ?? [], teamIds: p.teams.map((t) => teams.get(t)!) });
+      users.set(p.key, { email: p.email, orgRole: p.orgRole, token, user });
+    }
+    const u = (key: string) => users.get(key)!.user;
+
+    const clusters = new Map<string, string>();
+    for (const name of ['dev-1', 'staging-eu-1', 'prod-eu-1']) clusters.set(name, id<{ id: string }>(await createNamed(ctx, tx, actor, 'cluster', { name }), 'cluster').id);
+
+    const envs = new Map<string, string>();
+    const projects = new Map<string, string>();
+    for (const name of ['checkout', 'payments', 'search']) {
+      const projectId = id<{ id: string }>(await createNamed(ctx, tx, actor, 'project', { name }), 'project').id;
+      projects.set(name, projectId);
+      const layout = [
+        { env: 'dev', cluster: 'dev-1', protection: 'none' as const, reviewers: { userIds: [], teamIds: [] } },
+        { env: 'staging', cluster: 'staging-eu-1', protection: 'restricted' as const, reviewers: { userIds: [], teamIds: [teams.get('SRE')!, teams.get('Developers')!] } },
+        { env: 'production', cluster: 'prod-eu-1', protection: 'restricted' as const, reviewers: { userIds: [u('rm').id], teamIds: [teams.get('SRE')!] } },
+      ];
+      for (const l of layout) {
+        const env = await createEnvironment(ctx, tx, actor, { projectId, name: l.env, clusterId: clusters.get(l.cluster)!, protection: l.protection, reviewers: l.reviewers });
+        envs.set(`${name}/${l.env}`, id<{ id: string }>(env, 'environment').id);
+      }
+    }
+
+    const policy = async (p: Omit<Policy, 'id' | 'description' | 'conditions' | 'adminBypass'> & Partial<Policy>, bind: { scope: 'organization' | 'project' | 'cluster' | 'environment'; targetId?: string }[]) => {
+      const created = id<Policy>(await createPolicy(ctx, tx, actor, p), 'policy');
+      for (const b of bind) await createBinding(ctx, tx, actor, { policyId: created.id, ...b });
+      return created;
+    };
+    const approvers = (teamNames: string[], orgRoles: string[] = ['release-manager']) => ({ userIds: [], teamIds: teamNames.map((t) => teams.get(t)!), orgRoles });
+    const quorum = (minApprovals: number, extra: Partial<Policy['quorum']> = {}) => ({ minApprovals, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [], ...extra });
+
+    // Seed 001, "Always-On Policy": bound to the production environments.
+    await policy(
+      { name: 'Production Deploy Gate', description: 'Two approvals, one from SRE, before anything ships to production.', actions: DEPLOY_LIKE, approvers: approvers(['SRE', 'Release']), quorum: quorum(2, { requiredTeamIds: [teams.get('SRE')!] }), requesterCanApprove: false },
+      ['checkout', 'payments', 'search'].map((p) => ({ scope: 'environment' as const, targetId: envs.get(`${p}/production`)! })),
+    );
+    // Seed 001, "Off-Hours Policy": evenings or weekends in Istanbul need one more approval and a reason.
+    await policy(
+      {
+        name: 'Off-Hours Change Gate',
+        description: 'Changes outside business hours (18:00–09:00 or weekends, Europe/Istanbul) need a reason and an extra approval.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['SRE'], ['release-manager', 'admin']),
+        quorum: quorum(1),
+        conditions: { startHour: 18, endHour: 9, weekdays: ['saturday', 'sunday'], timezone: 'Europe/Istanbul', requireReason: true },
+        requesterCanApprove: false,
+      },
+      [{ scope: 'organization' }],
+    );
+    // Seed 001, "Production-Only Policy": bound to the payments project, applies only to production.
+    await policy(
+      { name: 'Production Release Approval', description: 'Payments production releases need two approvals including Security.', actions: ['release.deploy', 'promotion.execute'], approvers: approvers(['Security', 'SRE']), quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }), conditions: { environments: ['production'] }, requesterCanApprove: false },
+      [{ scope: 'project', targetId: projects.get('payments')! }],
+    );
+    await policy(
+      { name: 'Production Cluster Operations', description: 'Any operation on the production cluster needs an SRE.', actions: CLUSTER_OPS, approvers: approvers(['SRE']), quorum: quorum(1, { minDistinctTeams: 1 }), requesterCanApprove: false },
+      [{ scope: 'cluster', targetId: clusters.get('prod-eu-1')! }],
+    );
+    await policy(
+      { name: 'Credential Issue', description: 'Cluster tokens are issued only with Security and a tech lead.', actions: ['token.issue'], approvers: approvers(['Security', 'SRE'], ['tech-lead', 'release-manager']), quorum: quorum(2, { minDistinctTeams: 2, requiredOrgRoles: ['tech-lead'] }), adminBypass: true, requesterCanApprove: false },
+      [{ scope: 'organization' }],
+    );
+    await policy(
+      { name: 'Incident Freeze Review', description: 'Unfreezing production needs a second pair of eyes.', actions: ['environment.unfreeze'], approvers: approvers(['SRE'], ['release-manager']), quorum: quorum(1), conditions: { environments: ['production'] }, adminBypass: true, requesterCanApprove: false },
+      [{ scope: 'organization' }],
+    );
+
+    const reason = (s: string) => s;
+    const reqs: { who: string; action: Action; env?: string; cluster?: string; project?: string; why: string; revision?: string; diff?: string; summary?: string }[] = [
+      { who: 'dev1', action: 'release.deploy', env: 'checkout/production', why: 'Ship the new address autocomplete (CHK-2291); canaried on staging for 48 h.', revision: 'checkout@4f2a9c1', diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.15.0'), summary: 'checkout-api v2.14.3 → v2.15.0' },
+      { who: 'dev2', action: 'release.deploy', env: 'payments/production', why: 'Switch primary PSP to Adyen EU and enable instant refunds (PAY-812).', revision: 'payments@9b01e77', diff: configChange(), summary: 'payments config: PSP switch, retries' },
+      { who: 'dev3', action: 'release.deploy', env: 'search/production', why: 'Indexer needs to read the new credentials Secret; drop the legacy one.', revision: 'search@a81c3de', diff: rbacAndSecretChange(), summary: 'RBAC: search-indexer reads secrets' },
+      { who: 'sre1', action: 'release.deploy', env: 'payments/production', why: 'Scale the payments database before Black Friday; retire the legacy replica.', revision: 'infra@77d0e2b', diff: terraformPlan(), summary: 'terraform: 1 to change, 1 to destroy' },
+      { who: 'dev1', action: 'release.deploy', env: 'checkout/staging', why: 'Grafana dashboards refresh for the checkout funnel.', revision: 'monitoring@c0ffee1', diff: largeManifestChange(7, 12, 480), summary: '12 dashboards regenerated' },
+      { who: 'sre2', action: 'release.deploy', env: 'search/production', why: 'kube-prometheus dashboards and alert rules update (large).', revision: 'monitoring@0d15ea5', diff: largeManifestChange(11, 16, 520), summary: 'monitoring stack: 16 manifests' },
+      { who: 'dev2', action: 'promotion.execute', env: 'checkout/production', why: 'Promote staging build 2.15.0-rc.3 to production.', revision: 'checkout@4f2a9c1', diff: deploymentImageBump('checkout-web', 'v2.14.3', 'v2.15.0-rc.3'), summary: 'promote staging → production' },
+      { who: 'sre1', action: 'rollback.execute', env: 'search/production', why: 'p99 latency doubled after 3.8.0; roll back to 3.7.2 while we investigate.', revision: 'search@3.7.2', diff: deploymentImageBump('search-api', 'v3.8.0', 'v3.7.2'), summary: 'rollback search-api to v3.7.2' },
+      { who: 'dev3', action: 'cluster.scale', cluster: 'prod-eu-1', project: 'checkout', why: 'Scale checkout-api from 6 to 12 replicas for the campaign launch.', diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.14.3', [6, 12]), summary: 'checkout-api replicas 6 → 12' },
+      { who: 'sre2', action: 'cluster.restart', cluster: 'prod-eu-1', why: 'Rolling restart of ingress-nginx to pick up the rotated TLS certificate.', summary: 'rollout restart deploy/ingress-nginx' },
+      { who: 'dev1', action: 'token.issue', cluster: 'prod-eu-1', why: 'Read-only token for the checkout on-call debugging session (24 h).', summary: 'kubeconfig token, view role, 24 h' },
+      { who: 'sre1', action: 'resource.delete', cluster: 'prod-eu-1', why: 'Delete the orphaned PVCs left by the old Elasticsearch cluster.', summary: 'delete 6 PersistentVolumeClaims in search' },
+      { who: 'dev2', action: 'manifest.apply', cluster: 'prod-eu-1', project: 'payments', why: reason('Apply the NetworkPolicy that isolates the payments namespace.'), summary: 'NetworkPolicy payments-isolation' },
+    ];
+    for (const r of reqs) {
+      const resource = {
+        ...(r.env ? { environmentId: envs.get(r.env)! } : {}),
+        ...(r.cluster ? { clusterId: clusters.get(r.cluster)! } : {}),
+        ...(r.project ? { projectId: projects.get(r.project)! } : {}),
+      };
+      await submitRequest(ctx, tx, u(r.who), { action: r.action, resource, justification: r.why, payload: { revision: r.revision, diff: r.diff, summary: r.summary } });
+    }
+    return [...users.values()];
+  });
+}

@@ -1,0 +1,155 @@
+// The directory: users, teams, projects, clusters, policies and bindings. Owners and admins
+// write it; everyone reads it.
+import type {
+  Binding,
+  CreateBindingBody,
+  CreatePolicyBody,
+  CreateUserBody,
+  NamedBody,
+  PatchPolicyBody,
+  PatchUserBody,
+  Policy,
+  User,
+} from '../../shared/schemas/index.ts';
+import { Policy as PolicySchema } from '../../shared/schemas/index.ts';
+import { isAdmin } from '../../shared/policy/index.ts';
+import { HttpError, conflict, forbidden, invalid, notFound } from '../http/errors.ts';
+import type { StoreTx } from '../store/types.ts';
+import { audit, type ServiceContext } from './context.ts';
+import { hashToken, newId, newToken } from './ids.ts';
+import { assertRefs } from './refs.ts';
+import type { Reply } from './requests.ts';
+
+export function assertAdmin(actor: User): void {
+  if (!isAdmin(actor)) throw forbidden('only owners and admins can change the directory');
+}
+
+/** Creates a user and a token for them; the token is shown once and stored only hashed. */
+export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User | 'system', body: CreateUserBody): Promise<{ user: User; token: string }> {
+  if (actor !== 'system') {
+    assertAdmin(actor);
+    if (body.orgRole === 'owner' && actor.orgRole !== 'owner') throw forbidden('only owners can create owners');
+  }
+  if (await tx.userByEmail(body.email)) throw conflict('email_taken', `a user with email ${body.email} already exists`);
+  await assertRefs(tx, [['team', body.teamIds, 'teamIds']]);
+  const user: User = {
+    id: newId('usr'),
+    name: body.name,
+    email: body.email,
+    orgRole: body.orgRole,
+    roles: [...new Set(body.roles ?? [])],
+    teamIds: [...new Set(body.teamIds ?? [])],
+  };
+  const token = newToken();
+  await tx.put('user', user);
+  await tx.addToken(user.id, hashToken(token));
+  await audit(tx, ctx.now(), actor, 'user.created', user.id, { name: user.name, email: user.email, orgRole: user.orgRole, roles: user.roles, teamIds: user.teamIds });
+  return { user, token };
+}
+
+export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchUserBody): Promise<Reply> {
+  assertAdmin(actor);
+  const user = await tx.get('user', id);
+  if (!user) throw notFound('user');
+  if ((body.orgRole === 'owner' || user.orgRole === 'owner') && body.orgRole !== undefined && body.orgRole !== user.orgRole && actor.orgRole !== 'owner') {
+    throw forbidden('only owners can grant or remove the owner role');
+  }
+  if (user.orgRole === 'owner' && body.orgRole !== undefined && body.orgRole !== 'owner') {
+    const owners = (await tx.list('user')).filter((u) => u.orgRole === 'owner');
+    if (owners.length <= 1) throw conflict('last_owner', 'the organisation must keep at least one owner');
+  }
+  if (body.email !== undefined && body.email.toLowerCase() !== user.email.toLowerCase() && (await tx.userByEmail(body.email))) {
+    throw conflict('email_taken', `a user with email ${body.email} already exists`);
+  }
+  await assertRefs(tx, [['team', body.teamIds, 'teamIds']]);
+  const updated: User = {
+    ...user,
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.email !== undefined ? { email: body.email } : {}),
+    ...(body.orgRole !== undefined ? { orgRole: body.orgRole } : {}),
+    ...(body.roles !== undefined ? { roles: [...new Set(body.roles)] } : {}),
+    ...(body.teamIds !== undefined ? { teamIds: [...new Set(body.teamIds)] } : {}),
+  };
+  await tx.put('user', updated);
+  await audit(tx, ctx.now(), actor, 'user.updated', id, { changes: body });
+  return { status: 200, body: { user: updated } };
+}
+
+/** Teams, projects and clusters are just named things; names are unique per kind. */
+export async function createNamed(ctx: ServiceContext, tx: StoreTx, actor: User, entity: 'team' | 'project' | 'cluster', body: NamedBody): Promise<Reply> {
+  assertAdmin(actor);
+  const existing = await tx.list(entity);
+  if (existing.some((e) => e.name.toLowerCase() === body.name.toLowerCase())) throw conflict('conflict', `a ${entity} named "${body.name}" already exists`);
+  const prefix = { team: 'team', project: 'prj', cluster: 'cls' }[entity];
+  const value = { id: newId(prefix), name: body.name };
+  await tx.put(entity, value);
+  await audit(tx, ctx.now(), actor, `${entity}.created`, value.id, { name: value.name });
+  return { status: 201, body: { [entity]: value } };
+}
+
+async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quorum'>): Promise<void> {
+  await assertRefs(tx, [
+    ['user', p.approvers.userIds, 'approvers.userIds'],
+    ['team', p.approvers.teamIds, 'approvers.teamIds'],
+    ['user', p.quorum.requiredUserIds, 'quorum.requiredUserIds'],
+    ['team', p.quorum.requiredTeamIds, 'quorum.requiredTeamIds'],
+  ]);
+}
+
+export async function createPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreatePolicyBody): Promise<Reply> {
+  assertAdmin(actor);
+  const policy = PolicySchema.parse({ ...body, id: newId('pol') });
+  await assertPolicyRefs(tx, policy);
+  await tx.put('policy', policy);
+  await audit(tx, ctx.now(), actor, 'policy.created', policy.id, { policy });
+  return { status: 201, body: { policy } };
+}
+
+export async function patchPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchPolicyBody): Promise<Reply> {
+  assertAdmin(actor);
+  const policy = await tx.get('policy', id);
+  if (!policy) throw notFound('policy');
+  const parsed = PolicySchema.safeParse({ ...policy, ...body });
+  if (!parsed.success) throw invalid('the patched policy is invalid', parsed.error.issues);
+  await assertPolicyRefs(tx, parsed.data);
+  await tx.put('policy', parsed.data);
+  // Pending requests keep the gates they were created with: only future requests see this.
+  await audit(tx, ctx.now(), actor, 'policy.updated', id, { before: policy, after: parsed.data });
+  return { status: 200, body: { policy: parsed.data } };
+}
+
+export async function deletePolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
+  assertAdmin(actor);
+  const policy = await tx.get('policy', id);
+  if (!policy) throw notFound('policy');
+  const bindings = (await tx.list('binding')).filter((b) => b.policyId === id);
+  for (const b of bindings) await tx.remove('binding', b.id);
+  await tx.remove('policy', id);
+  await audit(tx, ctx.now(), actor, 'policy.deleted', id, { name: policy.name, removedBindings: bindings.map((b) => b.id) });
+  return { status: 200, body: { policy } };
+}
+
+const SCOPE_ENTITY = { project: 'project', cluster: 'cluster', environment: 'environment' } as const;
+
+export async function createBinding(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateBindingBody): Promise<Reply> {
+  assertAdmin(actor);
+  if (!(await tx.get('policy', body.policyId))) throw invalid(`policyId: unknown policy "${body.policyId}"`);
+  if (body.scope !== 'organization') await assertRefs(tx, [[SCOPE_ENTITY[body.scope], [body.targetId!], 'targetId']]);
+  const existing = await tx.list('binding');
+  if (existing.some((b) => b.policyId === body.policyId && b.scope === body.scope && b.targetId === body.targetId)) {
+    throw conflict('conflict', 'this policy is already bound there');
+  }
+  const binding: Binding = { id: newId('bnd'), policyId: body.policyId, scope: body.scope, ...(body.targetId !== undefined ? { targetId: body.targetId } : {}) };
+  await tx.put('binding', binding);
+  await audit(tx, ctx.now(), actor, 'binding.created', binding.id, { binding });
+  return { status: 201, body: { binding } };
+}
+
+export async function deleteBinding(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
+  assertAdmin(actor);
+  const binding = await tx.get('binding', id);
+  if (!binding) throw new HttpError(404, 'not_found', 'binding not found');
+  await tx.remove('binding', id);
+  await audit(tx, ctx.now(), actor, 'binding.deleted', id, { binding });
+  return { status: 200, body: { binding } };
+}

@@ -1,0 +1,109 @@
+// The HTTP API of API.md on Fastify: body limits, JSON errors in one shape, bearer auth, one log
+// line per request (never the token), graceful close that ends the SSE streams.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { User } from '../../shared/schemas/index.ts';
+import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.ts';
+import { hashToken } from '../domain/ids.ts';
+import type { Reply } from '../domain/requests.ts';
+import { pruneIdempotency, sweep } from '../domain/sweeper.ts';
+import type { Store } from '../store/types.ts';
+import { HttpError } from './errors.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerDirectoryRoutes } from './routes/directory.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerRequestRoutes } from './routes/requests.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User;
+  }
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+export const REQUEST_BODY_LIMIT = 16 * 1024 * 1024;
+
+export interface AppOptions {
+  store: Store;
+  now?: () => Date;
+  requestTtlMs?: number;
+  /** false, or a pino level ('info', 'warn', …); logs go to `logStream` (stderr by default). */
+  logLevel?: string | false;
+  logStream?: NodeJS.WritableStream;
+  heartbeatMs?: number;
+  sweepIntervalMs?: number;
+}
+
+export function send(reply: FastifyReply, r: Reply): FastifyReply {
+  return reply.status(r.status).send(r.body);
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const ctx: ServiceContext = {
+    store: options.store,
+    now: options.now ?? (() => new Date()),
+    requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
+  };
+  const app = Fastify({
+    logger: options.logLevel ? { level: options.logLevel, stream: options.logStream ?? process.stderr } : false,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  app.decorateRequest('user', null as unknown as User);
+
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return;
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
+    const user = match ? await ctx.store.userByTokenHash(hashToken(match[1]!)) : undefined;
+    if (!user) throw new HttpError(401, 'unauthorized', header ? 'unknown bearer token' : 'missing bearer token (Authorization: Bearer <token>)');
+    req.user = user;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.user?.id }, 'request');
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof HttpError) return reply.status(err.status).send(err.toBody());
+    const status = err.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const code =
+        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+      const message = status === 413 ? `request body is too large (limit ${req.routeOptions.bodyLimit ?? BODY_LIMIT} bytes)` : err.message;
+      return reply.status(status).send({ error: { code, message } });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'internal', message: 'internal server error' } });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+
+  app.get('/healthz', async () => ({ ok: true }));
+  registerDirectoryRoutes(app, ctx);
+  registerRequestRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+
+  // Expiries and timed unfreezes happen even when nobody calls the API.
+  const sweepMs = options.sweepIntervalMs ?? 1000;
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweep(ctx)
+      .catch((err: unknown) => app.log.error({ err }, 'sweep failed'))
+      .finally(() => (sweeping = false));
+  }, sweepMs);
+  const pruner = setInterval(() => void pruneIdempotency(ctx).catch((err: unknown) => app.log.error({ err }, 'prune failed')), 3600_000);
+  sweeper.unref();
+  pruner.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    clearInterval(pruner);
+  });
+  return app;
+}

@@ -1,0 +1,81 @@
+// Schema migrations, applied in order inside one transaction each; PRAGMA user_version records
+// how far a database has come, so an old data dir upgrades in place on `serve`.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  -- Every synced entity, latest state only; seq is the global sync sequence of its last change,
+  -- deleted rows stay as tombstones so /api/sync can report them.
+  CREATE TABLE entities (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    seq INTEGER NOT NULL UNIQUE,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (entity, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX entities_by_kind ON entities (entity, deleted, n);
+  CREATE TABLE tokens (hash BLOB PRIMARY KEY, user_id TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE user_emails (email TEXT PRIMARY KEY, user_id TEXT NOT NULL);
+  -- Request columns the inbox filters on, plus what never travels with a request: diff, effect.
+  CREATE TABLE requests (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    action TEXT NOT NULL,
+    environment_id TEXT,
+    project_id TEXT,
+    expires_at TEXT NOT NULL,
+    diff TEXT,
+    effect TEXT
+  );
+  CREATE INDEX requests_status ON requests (status, n);
+  CREATE INDEX requests_action ON requests (action, n);
+  CREATE INDEX requests_env ON requests (environment_id, n);
+  CREATE INDEX requests_project ON requests (project_id, n);
+  CREATE INDEX requests_expiry ON requests (status, expires_at);
+  CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at TEXT NOT NULL, ended INTEGER NOT NULL DEFAULT 0);
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_open ON sessions (ended, expires_at);
+  CREATE TABLE freezes (environment_id TEXT PRIMARY KEY, until TEXT NOT NULL);
+  CREATE TABLE idempotency (
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_age ON idempotency (created_at);
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    details TEXT NOT NULL,
+    breakglass_session_id TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_at ON audit (at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${current} is newer than this Gatehouse (${SCHEMA_VERSION}); upgrade Gatehouse`);
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

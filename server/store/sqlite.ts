@@ -1,0 +1,373 @@
+// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged
+// mutation survives a crash or power cut. All SQL of the server lives in this folder.
+import Database from 'better-sqlite3';
+import { timingSafeEqual } from 'node:crypto';
+import type { ApprovalRequest, AuditEvent, BreakGlassSession, Environment, SyncEntity, User } from '../../shared/schemas/index.ts';
+import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
+import { migrate } from './migrations.ts';
+import type { Effect, EntityTypes, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor_id: string;
+  type: string;
+  subject: string;
+  details: string;
+  breakglass_session_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function auditFromRow(r: AuditRow): AuditEvent {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actorId: r.actor_id,
+    type: r.type,
+    subject: r.subject,
+    details: JSON.parse(r.details) as Record<string, unknown>,
+    ...(r.breakglass_session_id ? { breakGlassSessionId: r.breakglass_session_id } : {}),
+    breakGlass: r.breakglass_session_id !== null,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** Opens (creating if needed) and migrates the database file. */
+export function openSqliteStore(file: string, options: { readonly?: boolean } = {}): SqliteStore {
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    migrate(db);
+  }
+  db.pragma('busy_timeout = 5000');
+  return new SqliteStore(db);
+}
+
+export class SqliteStore implements Store, StoreTx {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #listeners = new Set<(cursor: number) => void>();
+  #seq: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #inTx = false;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#seq = (this.#one<{ s: number | null }>('SELECT MAX(seq) AS s FROM entities')?.s ?? 0);
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+  #one<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#stmt(sql).get(...params) as T | undefined;
+  }
+  #all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.#stmt(sql).all(...params) as T[];
+  }
+  #run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.#stmt(sql).run(...params);
+  }
+  #assertTx(): void {
+    if (!this.#inTx) throw new Error('store mutation outside transact()');
+  }
+
+  // ---- transactions ---------------------------------------------------------------------------
+
+  transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const seqBefore = this.#seq;
+      this.#db.exec('BEGIN IMMEDIATE');
+      this.#inTx = true;
+      try {
+        const result = await fn(this);
+        this.#db.exec('COMMIT');
+        this.#inTx = false;
+        if (this.#seq !== seqBefore) for (const l of this.#listeners) l(this.#seq);
+        return result;
+      } catch (err) {
+        this.#inTx = false;
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+        this.#seq = seqBefore;
+        throw err;
+      }
+    };
+    // Serialise mutations: the next one starts only after this one committed or rolled back.
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  onCommit(listener: (cursor: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    if (this.#db.open) this.#db.close();
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
+    const row = this.#one<{ data: string }>('SELECT data FROM entities WHERE entity = ? AND id = ? AND deleted = 0', entity, id);
+    return row ? (JSON.parse(row.data) as EntityTypes[E]) : undefined;
+  }
+
+  async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
+    return this.#all<{ data: string }>('SELECT data FROM entities WHERE entity = ? AND deleted = 0 ORDER BY n', entity).map(
+      (r) => JSON.parse(r.data) as EntityTypes[E],
+    );
+  }
+
+  async userByTokenHash(hash: Buffer): Promise<User | undefined> {
+    const row = this.#one<{ hash: Buffer; user_id: string }>('SELECT hash, user_id FROM tokens WHERE hash = ?', hash);
+    // The index finds the row; the comparison that decides is constant-time.
+    if (!row || row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) return undefined;
+    return this.get('user', row.user_id);
+  }
+
+  async userByEmail(email: string): Promise<User | undefined> {
+    const row = this.#one<{ user_id: string }>('SELECT user_id FROM user_emails WHERE email = ?', email.toLowerCase());
+    return row ? this.get('user', row.user_id) : undefined;
+  }
+
+  async listRequests(filter: RequestFilter): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) (where.push('r.status = ?'), params.push(filter.status));
+    if (filter.action) (where.push('r.action = ?'), params.push(filter.action));
+    if (filter.environmentId) (where.push('r.environment_id = ?'), params.push(filter.environmentId));
+    if (filter.projectId) (where.push('r.project_id = ?'), params.push(filter.projectId));
+    if (filter.cursor !== undefined) (where.push('r.n < ?'), params.push(Number(filter.cursor)));
+    const sql =
+      `SELECT r.n AS n, e.data AS data FROM requests r JOIN entities e ON e.entity = 'request' AND e.id = r.id` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY r.n DESC LIMIT ?';
+    const rows = this.#all<{ n: number; data: string }>(sql, ...params, filter.limit + 1);
+    const more = rows.length > filter.limit;
+    const page = more ? rows.slice(0, filter.limit) : rows;
+    return {
+      requests: page.map((r) => JSON.parse(r.data) as ApprovalRequest),
+      nextCursor: more ? String(page[page.length - 1]!.n) : null,
+    };
+  }
+
+  async requestEffect(id: string): Promise<Effect | undefined> {
+    const row = this.#one<{ effect: string | null }>('SELECT effect FROM requests WHERE id = ?', id);
+    return row?.effect ? (JSON.parse(row.effect) as Effect) : undefined;
+  }
+
+  async requestDiff(id: string): Promise<string | undefined> {
+    const row = this.#one<{ diff: string | null }>('SELECT diff FROM requests WHERE id = ?', id);
+    return row ? (row.diff ?? '') : undefined;
+  }
+
+  async sessionsOf(userId: string): Promise<BreakGlassSession[]> {
+    return this.#all<{ data: string }>(
+      `SELECT e.data FROM sessions s JOIN entities e ON e.entity = 'breakglass' AND e.id = s.id WHERE s.user_id = ? ORDER BY e.n`,
+      userId,
+    ).map((r) => JSON.parse(r.data) as BreakGlassSession);
+  }
+
+  async activeSessions(now: Date): Promise<BreakGlassSession[]> {
+    return this.#all<{ data: string }>(
+      `SELECT e.data FROM sessions s JOIN entities e ON e.entity = 'breakglass' AND e.id = s.id WHERE s.ended = 0 AND s.expires_at > ? ORDER BY e.n`,
+      now.toISOString(),
+    ).map((r) => JSON.parse(r.data) as BreakGlassSession);
+  }
+
+  async idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined> {
+    const row = this.#one<{ fingerprint: string; status: number; body: string; created_at: string }>(
+      'SELECT fingerprint, status, body, created_at FROM idempotency WHERE user_id = ? AND key = ?',
+      userId,
+      key,
+    );
+    return row && { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.created_at };
+  }
+
+  async syncPage(cursor: number, limit: number) {
+    const rows = this.#all<{ entity: SyncEntity; id: string; data: string; seq: number; deleted: number }>(
+      'SELECT entity, id, data, seq, deleted FROM entities WHERE seq > ? ORDER BY seq LIMIT ?',
+      cursor,
+      limit + 1,
+    );
+    const hasMore = rows.length > limit;
+    const page = hasMore ? rows.slice(0, limit) : rows;
+    return {
+      changes: page.map((r) =>
+        r.deleted
+          ? { seq: r.seq, entity: r.entity, id: r.id, op: 'delete' as const }
+          : { seq: r.seq, entity: r.entity, id: r.id, op: 'upsert' as const, data: JSON.parse(r.data) as unknown },
+      ),
+      cursor: page.length ? page[page.length - 1]!.seq : hasMore ? cursor : Math.max(cursor, this.#seq),
+      hasMore,
+    };
+  }
+
+  async currentSeq(): Promise<number> {
+    return this.#seq;
+  }
+
+  async auditPage(after: number, limit: number): Promise<AuditEvent[]> {
+    return this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?', after, limit).map(auditFromRow);
+  }
+
+  async *auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000', after);
+      if (rows.length === 0) return;
+      for (const r of rows) {
+        if ((from === undefined || r.at >= from) && (to === undefined || r.at <= to)) yield auditFromRow(r);
+      }
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  async due(now: Date) {
+    const t = now.toISOString();
+    return {
+      requestIds: this.#all<{ id: string }>(`SELECT id FROM requests WHERE status = 'pending' AND expires_at <= ?`, t).map((r) => r.id),
+      environmentIds: this.#all<{ environment_id: string }>('SELECT environment_id FROM freezes WHERE until <= ?', t).map((r) => r.environment_id),
+      sessionIds: this.#all<{ id: string }>('SELECT id FROM sessions WHERE ended = 0 AND expires_at <= ?', t).map((r) => r.id),
+    };
+  }
+
+  async isInitialized(): Promise<boolean> {
+    return this.#one('SELECT 1 FROM entities WHERE entity = ? LIMIT 1', 'user') !== undefined;
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  #nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
+    this.#assertTx();
+    const seq = this.#nextSeq();
+    this.#run(
+      `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES (?, ?, ?, ?, 0, ?)
+       ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`,
+      entity,
+      value.id,
+      JSON.stringify(value),
+      seq,
+      seq,
+    );
+    switch (entity) {
+      case 'user': {
+        const user = value as User;
+        this.#run('DELETE FROM user_emails WHERE user_id = ?', user.id);
+        this.#run('INSERT INTO user_emails (email, user_id) VALUES (?, ?)', user.email.toLowerCase(), user.id);
+        break;
+      }
+      case 'request': {
+        const r = value as ApprovalRequest;
+        this.#run('UPDATE requests SET status = ? WHERE id = ?', r.status, r.id);
+        break;
+      }
+      case 'breakglass': {
+        const s = value as BreakGlassSession;
+        this.#run(
+          `INSERT INTO sessions (id, user_id, expires_at, ended) VALUES (?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, ended = excluded.ended`,
+          s.id,
+          s.userId,
+          s.expiresAt,
+          s.endedAt ? 1 : 0,
+        );
+        break;
+      }
+      case 'environment': {
+        const env = value as Environment;
+        if (env.freeze?.until) {
+          this.#run('INSERT INTO freezes (environment_id, until) VALUES (?, ?) ON CONFLICT (environment_id) DO UPDATE SET until = excluded.until', env.id, env.freeze.until);
+        } else {
+          this.#run('DELETE FROM freezes WHERE environment_id = ?', env.id);
+        }
+        break;
+      }
+    }
+  }
+
+  async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
+    this.#assertTx();
+    this.#run(`UPDATE entities SET deleted = 1, data = 'null', seq = ? WHERE entity = ? AND id = ? AND deleted = 0`, this.#nextSeq(), entity, id);
+    if (entity === 'user') {
+      this.#run('DELETE FROM user_emails WHERE user_id = ?', id);
+      this.#run('DELETE FROM tokens WHERE user_id = ?', id);
+    }
+  }
+
+  async insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO requests (id, status, action, environment_id, project_id, expires_at, diff, effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      request.id,
+      request.status,
+      request.action,
+      request.resource.environmentId ?? null,
+      request.resource.projectId ?? null,
+      request.expiresAt,
+      diff ?? null,
+      effect ? JSON.stringify(effect) : null,
+    );
+    await this.put('request', request);
+  }
+
+  async addToken(userId: string, hash: Buffer): Promise<void> {
+    this.#assertTx();
+    this.#run('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)', hash, userId, new Date().toISOString());
+  }
+
+  async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
+    this.#assertTx();
+    const last = this.#one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    const seq = (last?.seq ?? 0) + 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const full = { ...event, seq };
+    const hash = hashEvent(prevHash, full);
+    this.#run(
+      'INSERT INTO audit (seq, at, actor_id, type, subject, details, breakglass_session_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      seq,
+      event.at,
+      event.actorId,
+      event.type,
+      event.subject,
+      JSON.stringify(event.details),
+      event.breakGlassSessionId ?? null,
+      prevHash,
+      hash,
+    );
+    return { ...full, breakGlass: event.breakGlassSessionId !== undefined, prevHash, hash };
+  }
+
+  async saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      userId,
+      key,
+      record.fingerprint,
+      record.status,
+      record.body,
+      record.createdAt,
+    );
+  }
+
+  async pruneIdempotent(olderThan: Date): Promise<void> {
+    this.#assertTx();
+    this.#run('DELETE FROM idempotency WHERE created_at < ?', olderThan.toISOString());
+  }
+}

@@ -1,0 +1,101 @@
+// The narrow interface between the server and its database. Routes and services see only this;
+// the SQLite implementation (embedded default) and a PostgreSQL one (for teams that outgrow one
+// server) both fit behind it, which is why every method is async even where SQLite is not.
+import type {
+  ApprovalRequest,
+  AuditEvent,
+  Binding,
+  BreakGlassSession,
+  Cluster,
+  Environment,
+  Policy,
+  Project,
+  RequestStatus,
+  SyncChange,
+  SyncEntity,
+  Team,
+  User,
+  Action,
+} from '../../shared/schemas/index.ts';
+
+/** What an approved gated request does besides being approved (freeze, unfreeze, …). */
+export type Effect =
+  | { type: 'freeze'; environmentId: string; reason: string; until?: string }
+  | { type: 'unfreeze'; environmentId: string; reason?: string }
+  | { type: 'environment.update'; environmentId: string; patch: { protection?: Environment['protection']; reviewers?: Environment['reviewers'] } }
+  | { type: 'breakglass'; reason: string; scope: BreakGlassSession['scope']; durationMinutes: number };
+
+export interface RequestFilter {
+  status?: RequestStatus;
+  action?: Action;
+  environmentId?: string;
+  projectId?: string;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface IdempotentRecord {
+  fingerprint: string;
+  status: number;
+  body: string;
+  createdAt: string;
+}
+
+export interface EntityTypes {
+  user: User;
+  team: Team;
+  project: Project;
+  cluster: Cluster;
+  environment: Environment;
+  policy: Policy;
+  binding: Binding;
+  request: ApprovalRequest;
+  breakglass: BreakGlassSession;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash' | 'breakGlass'>;
+
+export interface StoreReader {
+  get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined>;
+  /** Every live entity of a kind, in creation order. Not for requests (use listRequests). */
+  list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]>;
+  userByTokenHash(hash: Buffer): Promise<User | undefined>;
+  userByEmail(email: string): Promise<User | undefined>;
+  listRequests(filter: RequestFilter): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }>;
+  requestEffect(id: string): Promise<Effect | undefined>;
+  requestDiff(id: string): Promise<string | undefined>;
+  sessionsOf(userId: string): Promise<BreakGlassSession[]>;
+  activeSessions(now: Date): Promise<BreakGlassSession[]>;
+  idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined>;
+  syncPage(cursor: number, limit: number): Promise<{ changes: SyncChange[]; cursor: number; hasMore: boolean }>;
+  currentSeq(): Promise<number>;
+  auditPage(after: number, limit: number): Promise<AuditEvent[]>;
+  /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
+  due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;
+  isInitialized(): Promise<boolean>;
+}
+
+export interface StoreTx extends StoreReader {
+  put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void>;
+  remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void>;
+  /** Stores a new request with its diff and effect (both immutable after creation). */
+  insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void>;
+  addToken(userId: string, hash: Buffer): Promise<void>;
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void>;
+  pruneIdempotent(olderThan: Date): Promise<void>;
+}
+
+export interface Store extends StoreReader {
+  /**
+   * Runs `fn` as one durable transaction: all of it commits (fsync'd) or none of it does, and no
+   * other mutation interleaves, so racing decisions are decided exactly once.
+   */
+  transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Walks the whole audit chain in seq order, in pages, without holding it all in memory. */
+  auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent>;
+  /** Called after every commit that changed synced state, with the new sync cursor. */
+  onCommit(listener: (cursor: number) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+// Break-glass sessions (seed 001 "Break-Glass Override", DESIGN.md §3.1).
+import type { Action, BreakGlassSession } from '../schemas/index.ts';
+
+/**
+ * Is the session active at `nowMs` (startedAt ≤ now < expiresAt, never ended) and does its scope
+ * cover the action and environment? A scope that names environments covers only those, so it never
+ * covers a request without an environment, and an empty list covers none (the narrow reading: a
+ * break-glass scope must never grow by accident). Unparseable times make a session inactive.
+ */
+export function sessionCovers(
+  session: BreakGlassSession,
+  action: Action,
+  environmentId: string | undefined,
+  nowMs: number,
+): boolean {
+  if (session.endedAt !== undefined) return false;
+  if (!(Date.parse(session.startedAt) <= nowMs && nowMs < Date.parse(session.expiresAt))) return false;
+  if (!session.scope.actions.includes(action)) return false;
+  const envIds = session.scope.environmentIds;
+  return envIds === undefined || (environmentId !== undefined && envIds.includes(environmentId));
+}
+
+/** The first session (in the given order) that is active at `now` and covers the action. */
+export function activeBreakGlass(
+  sessions: readonly BreakGlassSession[],
+  action: Action,
+  environmentId: string | undefined,
+  now: Date,
+): BreakGlassSession | undefined {
+  return findBreakGlass(sessions, action, environmentId, now.getTime(), undefined);
+}
+
+/** As activeBreakGlass, restricted to one user's sessions when `userId` is given. */
+export function findBreakGlass(
+  sessions: readonly BreakGlassSession[],
+  action: Action,
+  environmentId: string | undefined,
+  nowMs: number,
+  userId: string | undefined,
+): BreakGlassSession | undefined {
+  for (let i = 0; i < sessions.length; i++) {
+    const s = sessions[i]!;
+    if (userId !== undefined && s.userId !== userId) continue;
+    if (sessionCovers(s, action, environmentId, nowMs)) return s;
+  }
+  return undefined;
+}

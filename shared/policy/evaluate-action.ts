@@ -1,0 +1,144 @@
+// DESIGN.md §3 "Evaluating a requested action", steps 1–6, in that order.
+import type { BreakGlassSession, Environment, Gate } from '../schemas/index.ts';
+import type { ActionInput } from './action-input.ts';
+import { findBreakGlass } from './breakglass.ts';
+import { collectGates } from './collect-gates.ts';
+import { isDeployLike } from './gates.ts';
+import { strictest } from './outcome.ts';
+import type { Outcome } from './outcome.ts';
+import { isAdmin } from './roles.ts';
+
+export interface Violation {
+  policyId: string;
+  message: string;
+}
+
+export interface ActionEvaluation {
+  outcome: Outcome;
+  deny?: {
+    status: 422 | 423;
+    code: 'policy_violations' | 'environment_locked';
+    message: string;
+    details?: Violation[];
+  };
+  /** Gates still to satisfy (the snapshot of a pending request); [] unless outcome is 'pending'. */
+  gates: Gate[];
+  bypassed: { gate: Gate; by: 'admin' | 'breakglass' }[];
+  /** Human sentences recorded on the request (env0's "warn"). */
+  warnings: string[];
+  breakGlassSessionId?: string;
+}
+
+export function lockedMessage(env: Environment): string {
+  return `Environment "${env.name}" is locked. Only Admins and Owners can deploy.`;
+}
+
+export function reasonRequiredMessage(gate: Gate): string {
+  return `Policy "${gate.name}" requires a reason (justification)`;
+}
+
+function quotedNames(gates: readonly Gate[]): string {
+  let s = '';
+  for (let i = 0; i < gates.length; i++) s += `${i === 0 ? '' : ', '}"${gates[i]!.name}"`;
+  return s;
+}
+
+function breakGlassWarning(session: BreakGlassSession, gates: readonly Gate[], lockedEnv: Environment | undefined): string {
+  const parts: string[] = [];
+  if (lockedEnv !== undefined) parts.push(`the lock on environment "${lockedEnv.name}"`);
+  if (gates.length > 0) parts.push(`${gates.length === 1 ? '1 gate' : `${gates.length} gates`}: ${quotedNames(gates)}`);
+  return parts.length === 0
+    ? `Break-glass session ${session.id} was active; nothing needed bypassing.`
+    : `Break-glass session ${session.id} bypassed ${parts.join(' and ')}.`;
+}
+
+/**
+ * Judges one requested action. Deny (422/423) is the strictest outcome, so the steps that deny
+ * return at once; otherwise the outcome is the strictest of its parts: each remaining gate is
+ * 'pending', each bypassed gate 'warn', and nothing at all is 'allow' (env0: strictest wins).
+ */
+export function evaluateAction(input: ActionInput): ActionEvaluation {
+  const { action, resource, requester, environment } = input;
+  const admin = isAdmin(requester);
+  const lockRefuses = environment !== undefined && environment.protection === 'locked' && isDeployLike(action) && !admin;
+
+  // 1. Break-glass goes past locks, reasons and every gate, and always leaves a warning: the use
+  //    of a session is what the audit trail must show prominently, even when nothing was gated.
+  const session = findBreakGlass(
+    input.breakGlassSessions,
+    action,
+    resource.environmentId ?? environment?.id,
+    input.now.getTime(),
+    requester.id,
+  );
+  if (session !== undefined) {
+    const gates = collectGates(input);
+    const bypassed = gates.map((gate) => ({ gate, by: 'breakglass' as const }));
+    return {
+      outcome: 'warn',
+      gates: [],
+      bypassed,
+      warnings: [breakGlassWarning(session, gates, lockRefuses ? environment : undefined)],
+      breakGlassSessionId: session.id,
+    };
+  }
+
+  // 2. Locked.
+  if (lockRefuses) {
+    return {
+      outcome: 'deny',
+      deny: { status: 423, code: 'environment_locked', message: lockedMessage(environment) },
+      gates: [],
+      bypassed: [],
+      warnings: [],
+    };
+  }
+
+  // 3. Gates.
+  const gates = collectGates(input);
+
+  // 4. Reason, checked before bypass: the DESIGN order, so an admin still has to say why they act
+  //    off-hours even when the policy would then let them through.
+  let violations: Violation[] | undefined;
+  for (let i = 0; i < gates.length; i++) {
+    const gate = gates[i]!;
+    if (!gate.requireReason) continue;
+    if (violations === undefined) {
+      if (input.justification.trim() !== '') break;
+      violations = [];
+    }
+    violations.push({ policyId: gate.policyId ?? gate.id, message: reasonRequiredMessage(gate) });
+  }
+  if (violations !== undefined) {
+    return {
+      outcome: 'deny',
+      deny: { status: 422, code: 'policy_violations', message: 'policy violations', details: violations },
+      gates: [],
+      bypassed: [],
+      warnings: [],
+    };
+  }
+
+  // 5. Bypass.
+  const bypassed: ActionEvaluation['bypassed'] = [];
+  let remaining = gates;
+  if (admin) {
+    remaining = [];
+    for (const gate of gates) {
+      if (gate.kind === 'restricted' || gate.adminBypass) bypassed.push({ gate, by: 'admin' });
+      else remaining.push(gate);
+    }
+  }
+  const warnings: string[] = [];
+  if (bypassed.length > 0) {
+    const skipped: Gate[] = bypassed.map((b) => b.gate);
+    warnings.push(`Admin bypass: ${requester.name} (${requester.orgRole}) skipped ${quotedNames(skipped)}.`);
+  }
+
+  // 6. Outcome.
+  const parts: Outcome[] = [];
+  for (let i = 0; i < remaining.length; i++) parts.push('pending');
+  for (let i = 0; i < bypassed.length; i++) parts.push('warn');
+  const outcome = strictest(parts);
+  return { outcome, gates: outcome === 'pending' ? remaining : [], bypassed, warnings };
+}

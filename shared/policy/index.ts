@@ -1,0 +1,16 @@
+// The policy engine (DESIGN.md §3): pure functions shared by the server, which enforces them, and
+// the desktop app, which previews them offline. No I/O and no clock: `now` is always passed in.
+export { strictest } from './outcome.ts';
+export type { Outcome } from './outcome.ts';
+export { holdsOrgRole, isAdmin } from './roles.ts';
+export { conditionsHold } from './conditions.ts';
+export type { ActionInput } from './action-input.ts';
+export { collectGates } from './collect-gates.ts';
+export { gateFromPolicy, restrictedGate } from './gates.ts';
+export { evaluateAction } from './evaluate-action.ts';
+export type { ActionEvaluation, Violation } from './evaluate-action.ts';
+export { activeBreakGlass } from './breakglass.ts';
+export { canApprove, isEligible, isEligibleForAny } from './eligibility.ts';
+export { maxDistinctTeams } from './matching.ts';
+export { evaluateProgress } from './progress.ts';
+export type { NameLookup } from './progress.ts';
