@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Conditions } from '../schemas/index.ts';
 import { conditionsHold } from './index.ts';
 import { hourInWindow } from './conditions.ts';
-import { localClock } from './local-clock.ts';
+import { fields, localClock, readLocal } from './local-clock.ts';
 
 const at = (iso: string) => new Date(iso);
 // Seed 001's "Off-Hours Change Gate".
@@ -306,5 +306,22 @@ describe('localClock', () => {
       localClock(undefined, d.getTime(), out);
       assert.deepEqual(out, { weekday: d.getUTCDay(), hour: d.getUTCHours() }, iso);
     }
+  });
+
+  it('falls back to formatToParts when format() is laid out differently', () => {
+    const odd = {
+      format: () => 'Montag um 18 Uhr',
+      formatToParts: () => [
+        { type: 'weekday', value: 'Saturday' },
+        { type: 'literal', value: ', ' },
+        { type: 'hour', value: '24' },
+        { type: 'literal', value: ':' },
+        { type: 'minute', value: '05' },
+        { type: 'literal', value: ':' },
+        { type: 'second', value: '09' },
+      ],
+    } as unknown as Intl.DateTimeFormat;
+    readLocal(odd, 0);
+    assert.deepEqual(fields, { weekday: 6, hour: 0, second: 9 });
   });
 });

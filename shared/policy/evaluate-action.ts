@@ -135,10 +135,8 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
     warnings.push(`Admin bypass: ${requester.name} (${requester.orgRole}) skipped ${quotedNames(skipped)}.`);
   }
 
-  // 6. Outcome.
-  const parts: Outcome[] = [];
-  for (let i = 0; i < remaining.length; i++) parts.push('pending');
-  for (let i = 0; i < bypassed.length; i++) parts.push('warn');
-  const outcome = strictest(parts);
+  // 6. Outcome: each remaining gate is 'pending', each bypassed one 'warn'. strictest is
+  //    idempotent, so one entry per kind gives the same answer as one per gate.
+  const outcome = strictest([remaining.length > 0 ? 'pending' : 'allow', bypassed.length > 0 ? 'warn' : 'allow']);
   return { outcome, gates: outcome === 'pending' ? remaining : [], bypassed, warnings };
 }
