@@ -12,7 +12,7 @@ import type {
   User,
 } from '../../shared/schemas/index.ts';
 import { Policy as PolicySchema } from '../../shared/schemas/index.ts';
-import { isAdmin } from '../../shared/policy/index.ts';
+import { gateFromPolicy, isAdmin, isEligible } from '../../shared/policy/index.ts';
 import { HttpError, conflict, forbidden, invalid, notFound } from '../http/errors.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
@@ -94,6 +94,17 @@ async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quor
     ['user', p.quorum.requiredUserIds, 'quorum.requiredUserIds'],
     ['team', p.quorum.requiredTeamIds, 'quorum.requiredTeamIds'],
   ]);
+  // Only approvers' decisions count, so a required user who can't approve makes the gate unpassable.
+  const gate = gateFromPolicy({ ...PolicySchema.parse({ id: 'check', name: 'check', actions: ['release.deploy'], approvers: p.approvers, quorum: p.quorum }) });
+  for (const id of p.quorum.requiredUserIds) {
+    const user = await tx.get('user', id);
+    if (user && !isEligible(user, { ...gate, requesterCanApprove: true }, '')) {
+      throw invalid(`quorum.requiredUserIds: ${user.name} (${id}) is required but is not among the approvers`, [{ path: ['quorum', 'requiredUserIds'], message: `${id} is not an approver` }]);
+    }
+  }
+  if (!p.approvers.userIds.length && !p.approvers.teamIds.length && !p.approvers.orgRoles.length && (p.quorum.minApprovals > 0 || p.quorum.requiredUserIds.length)) {
+    throw invalid('approvers: a policy that needs approvals must name at least one approver (user, team or org role)', [{ path: ['approvers'], message: 'no approvers' }]);
+  }
 }
 
 export async function createPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreatePolicyBody): Promise<Reply> {

@@ -22,6 +22,13 @@ function provenanceDetails(p: Provenance) {
   };
 }
 
+/** A Restricted environment without reviewers would hold every member's deploy forever. */
+function assertReviewable(protection: Protection, reviewers: Reviewers | undefined): void {
+  if (protection === 'restricted' && !reviewers?.userIds.length && !reviewers?.teamIds.length) {
+    throw invalid('reviewers: a restricted environment needs at least one reviewer (user or team)', [{ path: ['reviewers'], message: 'at least one reviewer is required when protection is restricted' }]);
+  }
+}
+
 export function mayFreeze(user: User): boolean {
   return isAdmin(user) || holdsOrgRole(user, 'release-manager');
 }
@@ -39,6 +46,7 @@ export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor:
     ['user', body.reviewers?.userIds, 'reviewers.userIds'],
     ['team', body.reviewers?.teamIds, 'reviewers.teamIds'],
   ]);
+  assertReviewable(body.protection ?? 'none', body.reviewers);
   const siblings = (await tx.list('environment')).filter((e) => e.projectId === body.projectId);
   if (siblings.some((e) => e.name.toLowerCase() === body.name.toLowerCase())) {
     throw conflict('conflict', `project already has an environment named "${body.name}"`);
@@ -105,6 +113,7 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
     ['user', body.reviewers?.userIds, 'reviewers.userIds'],
     ['team', body.reviewers?.teamIds, 'reviewers.teamIds'],
   ]);
+  assertReviewable(body.protection ?? env.protection, body.reviewers ?? env.reviewers);
   const patch = {
     ...(body.protection !== undefined ? { protection: body.protection } : {}),
     ...(body.reviewers !== undefined ? { reviewers: { userIds: body.reviewers.userIds, teamIds: body.reviewers.teamIds } } : {}),
