@@ -1,6 +1,6 @@
 // The HTTP API of API.md on Fastify: body limits, JSON errors in one shape, bearer auth, one log
 // line per request (never the token), graceful close that ends the SSE streams.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
 import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.ts';
 import { hashToken } from '../domain/ids.ts';
@@ -46,7 +46,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logLevel ? { level: options.logLevel, stream: options.logStream ?? process.stderr } : false,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: true,
+    // Our own onResponse hook writes the one line per request.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

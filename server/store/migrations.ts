@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  -- Rowid tables (not WITHOUT ROWID): rows of a kilobyte or two stay on their leaf page.
   -- Every synced entity, latest state only; seq is the global sync sequence of its last change,
   -- deleted rows stay as tombstones so /api/sync can report them.
   CREATE TABLE entities (
@@ -14,8 +15,8 @@ const MIGRATIONS: readonly string[] = [
     seq INTEGER NOT NULL UNIQUE,
     deleted INTEGER NOT NULL DEFAULT 0,
     n INTEGER NOT NULL,
-    PRIMARY KEY (entity, id)
-  ) WITHOUT ROWID;
+    UNIQUE (entity, id)
+  );
   CREATE INDEX entities_by_kind ON entities (entity, deleted, n);
   CREATE TABLE tokens (hash BLOB PRIMARY KEY, user_id TEXT NOT NULL, created_at TEXT NOT NULL);
   CREATE TABLE user_emails (email TEXT PRIMARY KEY, user_id TEXT NOT NULL);
@@ -47,8 +48,8 @@ const MIGRATIONS: readonly string[] = [
     status INTEGER NOT NULL,
     body TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    PRIMARY KEY (user_id, key)
-  ) WITHOUT ROWID;
+    UNIQUE (user_id, key)
+  );
   CREATE INDEX idempotency_age ON idempotency (created_at);
   CREATE TABLE audit (
     seq INTEGER PRIMARY KEY,

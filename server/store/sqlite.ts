@@ -34,6 +34,9 @@ function auditFromRow(r: AuditRow): AuditEvent {
   };
 }
 
+/** Mutations per COMMIT at most, so one batch can't hold the event loop for long. */
+const MAX_BATCH = 256;
+
 /** Opens (creating if needed) and migrates the database file. */
 export function openSqliteStore(file: string, options: { readonly?: boolean } = {}): SqliteStore {
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
@@ -51,8 +54,11 @@ export class SqliteStore implements Store, StoreTx {
   readonly #statements = new Map<string, Database.Statement>();
   readonly #listeners = new Set<(cursor: number) => void>();
   #seq: number;
-  #queue: Promise<unknown> = Promise.resolve();
+  #pending: { fn: (tx: StoreTx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  #drain: Promise<void> | undefined;
   #inTx = false;
+  /** Parsed directory entities (not requests); this process is the only writer, so it stays true. */
+  readonly #cache = new Map<string, unknown>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -82,28 +88,60 @@ export class SqliteStore implements Store, StoreTx {
 
   // ---- transactions ---------------------------------------------------------------------------
 
+  /**
+   * Group commit: mutations queued in the same turn of the event loop run one after another, each
+   * inside its own SAVEPOINT (so a failing one rolls back alone), and share one COMMIT — one fsync
+   * for the batch. Nobody's promise resolves before that COMMIT, so nothing is acknowledged early.
+   */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      const seqBefore = this.#seq;
-      this.#db.exec('BEGIN IMMEDIATE');
-      this.#inTx = true;
-      try {
-        const result = await fn(this);
-        this.#db.exec('COMMIT');
-        this.#inTx = false;
-        if (this.#seq !== seqBefore) for (const l of this.#listeners) l(this.#seq);
-        return result;
-      } catch (err) {
-        this.#inTx = false;
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        this.#seq = seqBefore;
-        throw err;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn: fn as (tx: StoreTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#drain) this.#drain = new Promise<void>((done) => setImmediate(() => void this.#runBatches().finally(done)));
+    });
+  }
+
+  async #runBatches(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, MAX_BATCH);
+        const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+        const seqAtBegin = this.#seq;
+        this.#db.exec('BEGIN IMMEDIATE');
+        this.#inTx = true;
+        for (const item of batch) {
+          const seqBefore = this.#seq;
+          this.#db.exec('SAVEPOINT mutation');
+          try {
+            outcomes.push({ ok: true, value: await item.fn(this) });
+            this.#db.exec('RELEASE mutation');
+          } catch (error) {
+            this.#db.exec('ROLLBACK TO mutation');
+            this.#db.exec('RELEASE mutation');
+            this.#seq = seqBefore;
+            this.#cache.clear();
+            outcomes.push({ ok: false, error });
+          }
+        }
+        try {
+          this.#db.exec('COMMIT');
+        } catch (error) {
+          if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+          this.#seq = seqAtBegin;
+          this.#cache.clear();
+          outcomes.fill({ ok: false, error });
+        } finally {
+          this.#inTx = false;
+        }
+        if (this.#seq !== seqAtBegin) for (const l of this.#listeners) l(this.#seq);
+        batch.forEach((item, i) => {
+          const o = outcomes[i]!;
+          if (o.ok) item.resolve(o.value);
+          else item.reject(o.error);
+        });
       }
-    };
-    // Serialise mutations: the next one starts only after this one committed or rolled back.
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
+    } finally {
+      this.#drain = undefined;
+    }
   }
 
   onCommit(listener: (cursor: number) => void): () => void {
@@ -112,21 +150,35 @@ export class SqliteStore implements Store, StoreTx {
   }
 
   async close(): Promise<void> {
-    await this.#queue;
+    while (this.#drain) await this.#drain;
     if (this.#db.open) this.#db.close();
   }
 
   // ---- reads ----------------------------------------------------------------------------------
 
   async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
+    const key = entity === 'request' ? undefined : `${entity}:${id}`;
+    if (key !== undefined && this.#cache.has(key)) return this.#cache.get(key) as EntityTypes[E] | undefined;
     const row = this.#one<{ data: string }>('SELECT data FROM entities WHERE entity = ? AND id = ? AND deleted = 0', entity, id);
-    return row ? (JSON.parse(row.data) as EntityTypes[E]) : undefined;
+    const value = row ? (JSON.parse(row.data) as EntityTypes[E]) : undefined;
+    if (key !== undefined) this.#cache.set(key, value);
+    return value;
   }
 
   async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
-    return this.#all<{ data: string }>('SELECT data FROM entities WHERE entity = ? AND deleted = 0 ORDER BY n', entity).map(
+    const key = `${entity}:*`;
+    const cached = this.#cache.get(key) as EntityTypes[E][] | undefined;
+    if (cached) return [...cached];
+    const values = this.#all<{ data: string }>('SELECT data FROM entities WHERE entity = ? AND deleted = 0 ORDER BY n', entity).map(
       (r) => JSON.parse(r.data) as EntityTypes[E],
     );
+    this.#cache.set(key, values);
+    return [...values];
+  }
+
+  #forget(entity: SyncEntity, id: string): void {
+    this.#cache.delete(`${entity}:${id}`);
+    this.#cache.delete(`${entity}:*`);
   }
 
   async userByTokenHash(hash: Buffer): Promise<User | undefined> {
@@ -265,6 +317,7 @@ export class SqliteStore implements Store, StoreTx {
       seq,
       seq,
     );
+    this.#forget(entity, value.id);
     switch (entity) {
       case 'user': {
         const user = value as User;
@@ -303,6 +356,7 @@ export class SqliteStore implements Store, StoreTx {
 
   async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
     this.#assertTx();
+    this.#forget(entity, id);
     this.#run(`UPDATE entities SET deleted = 1, data = 'null', seq = ? WHERE entity = ? AND id = ? AND deleted = 0`, this.#nextSeq(), entity, id);
     if (entity === 'user') {
       this.#run('DELETE FROM user_emails WHERE user_id = ?', id);
