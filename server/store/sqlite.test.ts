@@ -99,3 +99,18 @@ test('the audit chain survives reopening and continues from the last hash', with
     await reopened.close();
   }
 }));
+
+test('in one group commit, a failing mutation rolls back alone and the others commit', withStore(async (store) => {
+  const results = await Promise.allSettled([
+    store.transact(async (tx) => tx.put('team', { id: 'a', name: 'A' })),
+    store.transact(async (tx) => {
+      await tx.put('team', { id: 'b', name: 'B' });
+      throw new Error('refused');
+    }),
+    store.transact(async (tx) => tx.put('team', { id: 'c', name: 'C' })),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual((await store.list('team')).map((t) => t.id), ['a', 'c']);
+  const sync = await store.syncPage(0, 10);
+  assert.deepEqual(sync.changes.map((c) => [c.id, c.seq]), [['a', 1], ['c', 2]]);
+}));
