@@ -1,0 +1,38 @@
+// The seams between the desktop core's parts, so each can be built and tested alone and the
+// composition root (core/app.ts) wires them. Everything Electron-specific is injected through the
+// small interfaces at the bottom; nothing under electron/core imports 'electron'.
+import type { SyncChange } from '../../shared/schemas/index.ts';
+
+/** What the sync engine writes into (the sql.js cache implements it). */
+export interface SyncStore {
+  /** The last server cursor applied; 0 for an empty cache. */
+  cursor(): number;
+  /** Applies one /api/sync page atomically and records its cursor. */
+  applyChanges(changes: readonly SyncChange[], cursor: number): void;
+  /** Forgets everything synced (the server's data dir changed under us, or a rebuild). */
+  reset(): void;
+}
+
+export type ConnectionState = 'online' | 'offline' | 'syncing';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** While syncing: how far the bootstrap got. */
+  progress?: { done: number; total?: number };
+  /** Last error, for "offline: connection refused". */
+  error?: string;
+  lastSyncedAt?: string;
+}
+
+/** An OS notification surface (Electron's Notification in main; a fake in tests). */
+export interface NotificationSink {
+  show(n: { id: string; title: string; body: string; urgent?: boolean }): void;
+  /** Withdraws a shown notification (its request was decided). */
+  close(id: string): void;
+}
+
+/** Where the API token lives: Electron's safeStorage on the desktop; a 0600 file in web mode. */
+export interface SecretStore {
+  get(): Promise<string | undefined>;
+  set(token: string | undefined): Promise<void>;
+}
