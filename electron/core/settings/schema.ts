@@ -1,0 +1,156 @@
+// The desktop app's settings file (a JSON config in the app's data dir), parsed with zod with
+// defaults and a description per field (STYLE.md: Teleport Connect's appConfigSchema). The API token
+// is NOT here: it goes through the injected SecretStore.
+import { z } from 'zod';
+
+/** A wall-clock time of day, 24-hour, zero-padded. */
+export const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)')
+  .describe('A local time of day, HH:MM (24-hour).');
+
+export const QuietHours = z
+  .object({
+    start: ClockTime.describe('Quiet hours begin at this local time (HH:MM).'),
+    end: ClockTime.describe(
+      'Quiet hours end at this local time (HH:MM), exclusive. An end before the start wraps past midnight (22:00 → 07:00); an end equal to the start means no quiet hours.',
+    ),
+  })
+  .describe('While the local time is in [start, end), every notification except break-glass is suppressed.');
+export type QuietHours = z.infer<typeof QuietHours>;
+
+const BREAK_GLASS_ALWAYS = 'break-glass notifications cannot be turned off (a break-glass session is a security event)';
+
+export const NotificationSettings = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Show OS notifications at all. Break-glass notifications are shown even when this is off.'),
+    newRequests: z.boolean().default(true).describe('Notify about new requests that I can approve.'),
+    myRequests: z.boolean().default(true).describe('Notify when one of my requests is approved or rejected.'),
+    freezes: z.boolean().default(true).describe('Notify when an environment is frozen or unfrozen.'),
+    breakGlass: z
+      .literal(true, { error: BREAK_GLASS_ALWAYS })
+      .default(true)
+      .describe(
+        'Always true and not switchable: a break-glass session started by anyone is a security event, so it is notified (marked urgent) even during quiet hours and even when notifications are disabled.',
+      ),
+    quietHours: QuietHours.optional(),
+    coalesceWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(10_000)
+      .describe('New approvable requests arriving within this many milliseconds of each other are shown as one notification.'),
+  })
+  .describe('OS notifications raised by the desktop app.');
+export type NotificationSettings = z.infer<typeof NotificationSettings>;
+
+export const DiffPrefetchSettings = z
+  .object({
+    enabled: z.boolean().default(true).describe('Download the diffs of pending requests in the background, for offline review.'),
+    budgetMiB: z
+      .number()
+      .int()
+      .min(0)
+      .max(16_384)
+      .default(256)
+      .describe('The most disk space, in MiB, that prefetched diffs may use.'),
+  })
+  .describe('Background download of request diffs.');
+export type DiffPrefetchSettings = z.infer<typeof DiffPrefetchSettings>;
+
+export const THEMES = ['system', 'light', 'dark'] as const;
+export const Theme = z.enum(THEMES).describe('The colour theme; "system" follows the OS.');
+export type Theme = z.infer<typeof Theme>;
+
+export const ServerUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .max(2000)
+  .describe('The Gatehouse server this app syncs with (http or https). Unset until the user signs in.');
+
+export const AppSettings = z
+  .object({
+    serverUrl: ServerUrl.optional(),
+    notifications: NotificationSettings.prefault({}),
+    diffPrefetch: DiffPrefetchSettings.prefault({}),
+    theme: Theme.default('system'),
+  })
+  .describe('Gatehouse desktop settings. The API token is not stored here.');
+export type AppSettings = z.infer<typeof AppSettings>;
+/** The settings file's shape as written by hand (every field optional). */
+export type AppSettingsInput = z.input<typeof AppSettings>;
+
+/**
+ * A change to the settings, deep-merged into the current ones. Unknown fields are refused (a typo
+ * must not be silently dropped); `null` removes an optional field (serverUrl, quietHours).
+ */
+export const SettingsPatch = z.strictObject({
+  serverUrl: ServerUrl.nullable().optional(),
+  notifications: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      newRequests: z.boolean().optional(),
+      myRequests: z.boolean().optional(),
+      freezes: z.boolean().optional(),
+      breakGlass: z.literal(true, { error: BREAK_GLASS_ALWAYS }).optional(),
+      quietHours: QuietHours.nullable().optional(),
+      coalesceWindowMs: NotificationSettings.shape.coalesceWindowMs.unwrap().optional(),
+    })
+    .optional(),
+  diffPrefetch: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      budgetMiB: DiffPrefetchSettings.shape.budgetMiB.unwrap().optional(),
+    })
+    .optional(),
+  theme: Theme.optional(),
+});
+export type SettingsPatch = z.input<typeof SettingsPatch>;
+
+export function defaultSettings(): AppSettings {
+  return AppSettings.parse({});
+}
+
+/** "notifications.quietHours.start: must be a time of day as HH:MM (…)"; one line per issue. */
+export function describeIssues(error: z.ZodError): { field: string; message: string }[] {
+  return error.issues.map((issue) => {
+    let field = issue.path.map(String).join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys;
+      field = [...issue.path.map(String), keys[0] ?? ''].filter((s) => s !== '').join('.');
+      message = `unknown setting${keys.length === 1 ? '' : 's'} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return { field: field === '' ? '(root)' : field, message };
+  });
+}
+
+/** Merges a validated patch into settings; the result is parsed again by the caller. */
+export function mergePatch(current: AppSettings, patch: z.output<typeof SettingsPatch>): AppSettingsInput {
+  const next: AppSettingsInput = {
+    ...current,
+    notifications: { ...current.notifications },
+    diffPrefetch: { ...current.diffPrefetch },
+  };
+  if (patch.serverUrl === null) delete next.serverUrl;
+  else if (patch.serverUrl !== undefined) next.serverUrl = patch.serverUrl;
+  if (patch.theme !== undefined) next.theme = patch.theme;
+  if (patch.notifications) {
+    const { quietHours, ...rest } = patch.notifications;
+    const n = { ...next.notifications, ...definedOnly(rest) };
+    if (quietHours === null) delete n.quietHours;
+    else if (quietHours !== undefined) n.quietHours = quietHours;
+    next.notifications = n;
+  }
+  if (patch.diffPrefetch) next.diffPrefetch = { ...next.diffPrefetch, ...definedOnly(patch.diffPrefetch) };
+  return next;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,125 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import WebSocket from 'ws';
+import { createDispatcher, CoreError } from '../ipc/dispatch.ts';
+import { IPC_PATH, SECRET_PROTOCOL_PREFIX, refusal, startWebHost, type WebHost } from './host.ts';
+
+const channels = {
+  'echo.upper': { input: z.strictObject({ text: z.string().min(1) }), output: z.object({ text: z.string() }), description: 'test' },
+  'always.fails': { input: z.object({}), output: z.object({}), description: 'test' },
+};
+const dispatch = createDispatcher(channels, {
+  'echo.upper': async ({ text }) => ({ text: text.toUpperCase() }),
+  'always.fails': async () => {
+    throw new CoreError('conflict', 'already reviewed', 409);
+  },
+});
+
+let host: WebHost;
+let dir: string;
+const senders = new Set<(e: string, p: unknown) => void>();
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gh-web-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Gatehouse</title>');
+  host = await startWebHost({ dispatch, subscribe: (s) => (senders.add(s), () => senders.delete(s)), staticDir: dir });
+});
+after(async () => {
+  await host.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function connect(opts: { secret?: string | null; origin?: string | null; host?: string }): Promise<WebSocket> {
+  const protocols = ['gatehouse', ...(opts.secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${opts.secret ?? host.secret}`])];
+  const headers: Record<string, string> = {};
+  if (opts.origin !== null) headers.origin = opts.origin ?? host.url;
+  if (opts.host) headers.host = opts.host;
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}${IPC_PATH}`, protocols, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, id: number, channel: unknown, input: unknown): Promise<{ id: unknown; result: { ok: boolean; data?: unknown; error?: { code: string; message: string } } }> {
+  return new Promise((resolve) => {
+    const onMessage = (raw: WebSocket.RawData) => {
+      const msg = JSON.parse(String(raw));
+      if (msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, channel, input }));
+  });
+}
+
+test('refuses a connection without the secret, with a wrong secret, a wrong Origin or a foreign Host', async () => {
+  await assert.rejects(connect({ secret: null }), /refused 403/);
+  await assert.rejects(connect({ secret: 'wrong' }), /refused 403/);
+  await assert.rejects(connect({ origin: 'http://evil.example.com' }), /refused 403/);
+  await assert.rejects(connect({ origin: null }), /refused 403/);
+  await assert.rejects(connect({ host: `evil.example.com:${host.port}` }), /refused 403/);
+  const ws = await connect({});
+  ws.close();
+});
+
+test('the refusal table', () => {
+  const ok = { host: '127.0.0.1:5000', origin: 'http://127.0.0.1:5000', 'sec-websocket-protocol': `gatehouse, ${SECRET_PROTOCOL_PREFIX}s3cret` };
+  assert.equal(refusal({ headers: ok }, 5000, 's3cret'), undefined);
+  assert.equal(refusal({ headers: { ...ok, host: 'localhost:5000', origin: 'http://localhost:5000' } }, 5000, 's3cret'), undefined);
+  assert.equal(refusal({ headers: { ...ok, host: '127.0.0.1:5001' } }, 5000, 's3cret'), 'foreign Host');
+  assert.equal(refusal({ headers: { ...ok, origin: 'https://127.0.0.1:5000' } }, 5000, 's3cret'), 'wrong Origin');
+  assert.equal(refusal({ headers: { ...ok, 'sec-websocket-protocol': 'gatehouse' } }, 5000, 's3cret'), 'missing or wrong secret');
+  assert.equal(refusal({ headers: { ...ok, 'sec-websocket-protocol': `${SECRET_PROTOCOL_PREFIX}s3cretX` } }, 5000, 's3cret'), 'missing or wrong secret');
+});
+
+test('calls go through the contract: results, field-naming input errors, handler errors, unknown channels', async () => {
+  const ws = await connect({});
+  try {
+    assert.deepEqual((await call(ws, 1, 'echo.upper', { text: 'ok' })).result, { ok: true, data: { text: 'OK' } });
+    const bad = (await call(ws, 2, 'echo.upper', { text: 42 })).result;
+    assert.equal(bad.ok, false);
+    assert.equal(bad.error!.code, 'invalid_input');
+    assert.match(bad.error!.message, /^echo\.upper: text: /);
+    const extra = (await call(ws, 3, 'echo.upper', { text: 'a', admin: true })).result;
+    assert.match(extra.error!.message, /admin/);
+    assert.deepEqual((await call(ws, 4, 'always.fails', {})).result, { ok: false, error: { code: 'conflict', message: 'already reviewed', status: 409 } });
+    assert.equal((await call(ws, 5, '__proto__', {})).result.error!.code, 'unknown_channel');
+    assert.equal((await call(ws, 6, 'constructor', {})).result.error!.code, 'unknown_channel');
+  } finally {
+    ws.close();
+  }
+});
+
+test('events are pushed to connected sockets', async () => {
+  const ws = await connect({});
+  try {
+    const got = new Promise((resolve) => ws.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+    for (const s of senders) s('connection.status', { state: 'online' });
+    assert.deepEqual(await got, { event: 'connection.status', payload: { state: 'online' } });
+  } finally {
+    ws.close();
+  }
+});
+
+test('static files: index with a CSP, path traversal refused, foreign Host refused', async () => {
+  const res = await fetch(`${host.url}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  assert.match(await res.text(), /Gatehouse/);
+  const traversal = await fetch(`${host.url}/..%2f..%2f..%2fetc%2fpasswd`);
+  const leaked = await traversal.text();
+  assert.ok(traversal.status === 403 || !leaked.includes('root:'), `traversal answered ${traversal.status}`);
+  const { request } = await import('node:http');
+  const status = await new Promise<number>((resolve) => {
+    request({ host: '127.0.0.1', port: host.port, path: '/', headers: { host: 'evil.example.com' } }, (r) => resolve(r.statusCode!)).end();
+  });
+  assert.equal(status, 421);
+});
