@@ -13,16 +13,7 @@ export interface SyncStore {
   reset(): void;
 }
 
-export type ConnectionState = 'online' | 'offline' | 'syncing';
-
-export interface ConnectionStatus {
-  state: ConnectionState;
-  /** While syncing: how far the bootstrap got. */
-  progress?: { done: number; total?: number };
-  /** Last error, for "offline: connection refused". */
-  error?: string;
-  lastSyncedAt?: string;
-}
+export type { ConnectionState, ConnectionStatus } from '../../shared/desktop/status.ts';
 
 /** An OS notification surface (Electron's Notification in main; a fake in tests). */
 export interface NotificationSink {

@@ -1,7 +1,7 @@
 // Never-torn persistence of the cache file: write `<file>.tmp`, fsync it, rename it over `<file>`,
 // fsync the directory. A failure at any step leaves the old file as it was. Plus the checks that
 // decide whether a file on disk is a usable SQLite database before sql.js sees it.
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -68,17 +68,12 @@ export function atomicWriteSync(file: string, data: Uint8Array | string, fsync: 
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
-    while (off < buf.byteLength) off += writeSyncAll(fd, buf, off);
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
     if (fsync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
-}
-
-import { writeSync } from 'node:fs';
-function writeSyncAll(fd: number, buf: Uint8Array, off: number): number {
-  return writeSync(fd, buf, off, buf.byteLength - off);
 }
 
 const MAGIC = 'SQLite format 3\0';

@@ -36,7 +36,7 @@ export const NotificationSettings = z
       .describe(
         'Always true and not switchable: a break-glass session started by anyone is a security event, so it is notified (marked urgent) even during quiet hours and even when notifications are disabled.',
       ),
-    quietHours: QuietHours.optional(),
+    quietHours: QuietHours.optional().describe(QuietHours.description!),
     coalesceWindowMs: z
       .number()
       .int()
@@ -73,10 +73,10 @@ export const ServerUrl = z
 
 export const AppSettings = z
   .object({
-    serverUrl: ServerUrl.optional(),
-    notifications: NotificationSettings.prefault({}),
-    diffPrefetch: DiffPrefetchSettings.prefault({}),
-    theme: Theme.default('system'),
+    serverUrl: ServerUrl.optional().describe(ServerUrl.description!),
+    notifications: NotificationSettings.prefault({}).describe(NotificationSettings.description!),
+    diffPrefetch: DiffPrefetchSettings.prefault({}).describe(DiffPrefetchSettings.description!),
+    theme: Theme.default('system').describe(Theme.description!),
   })
   .describe('Gatehouse desktop settings. The API token is not stored here.');
 export type AppSettings = z.infer<typeof AppSettings>;

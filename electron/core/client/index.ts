@@ -1,0 +1,298 @@
+// The desktop's typed HTTP client for the Gatehouse backend (API.md), on ky. Every response body is
+// parsed with the shared zod schemas; failures become an ApiError (the server said no) or a
+// NetworkError (no answer). Idempotent calls — GETs, and POSTs carrying an Idempotency-Key — are
+// retried with exponential backoff and full jitter on network errors, timeouts and 5xx; nothing
+// is ever retried on a 4xx, and a POST without a key is never retried at all.
+import ky, { type KyInstance } from 'ky';
+import { z } from 'zod';
+import {
+  ApproveBody,
+  AuditResponse,
+  AuditVerifyResponse,
+  CreateRequestBody,
+  EnvironmentResponse,
+  EnvironmentsResponse,
+  ErrorBody,
+  FreezeBody,
+  ProjectsResponse,
+  RejectBody,
+  RequestDetailResponse,
+  RequestResponse,
+  RequestsResponse,
+  SessionResponse,
+  SessionsResponse,
+  StartBreakGlassBody,
+  SyncResponse,
+  TeamsResponse,
+  UnfreezeBody,
+  UserResponse,
+  UsersResponse,
+  type ApprovalRequest,
+  type AuditEvent,
+  type BreakGlassSession,
+  type Environment,
+  type ListRequestsQuery,
+  type Progress,
+  type Project,
+  type Team,
+  type User,
+} from '../../../shared/schemas/index.ts';
+import { ApiError, NetworkError } from './errors.ts';
+
+export { ApiError, NetworkError, describeError, isApiError, isNetworkError, type NetworkErrorKind } from './errors.ts';
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 2). */
+  limit?: number;
+  /** First backoff ceiling in ms (default 250); doubles per retry. */
+  baseMs?: number;
+  /** Backoff ceiling cap in ms (default 5000). */
+  maxMs?: number;
+}
+
+export interface BackendClientOptions {
+  /** e.g. "http://127.0.0.1:8787" (a path prefix is kept). */
+  baseUrl: string;
+  /** Read on every attempt, so a new token applies at once. */
+  token: () => string | undefined;
+  /** Per attempt (default 15000). */
+  timeoutMs?: number;
+  /** For tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  /** For tests: how to wait between retries and what random to use for jitter. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type FreezeResult = { status: 200; environment: Environment } | { status: 202; request: ApprovalRequest };
+
+export interface RequestDetail {
+  request: ApprovalRequest;
+  progress: Progress;
+  canApprove: boolean;
+}
+
+export interface BackendClient {
+  readonly baseUrl: string;
+  health(opts?: CallOptions): Promise<boolean>;
+  me(opts?: CallOptions): Promise<User>;
+  users(opts?: CallOptions): Promise<User[]>;
+  teams(opts?: CallOptions): Promise<Team[]>;
+  projects(opts?: CallOptions): Promise<Project[]>;
+  environments(opts?: CallOptions): Promise<Environment[]>;
+  environment(id: string, opts?: CallOptions): Promise<Environment>;
+  sync(cursor: number, limit?: number, opts?: CallOptions): Promise<SyncResponse>;
+  listRequests(query?: Partial<ListRequestsQuery>, opts?: CallOptions): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }>;
+  requestDetail(id: string, opts?: CallOptions): Promise<RequestDetail>;
+  /** The diff as text; `etag` is the request's digest (quotes stripped). */
+  diff(id: string, opts?: CallOptions): Promise<{ text: string; etag: string | undefined }>;
+  /** Without a key this is not retried (a retry could file the request twice). */
+  createRequest(body: CreateRequestBody, idempotencyKey?: string, opts?: CallOptions): Promise<ApprovalRequest>;
+  approve(id: string, body: ApproveBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
+  reject(id: string, body: RejectBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
+  cancel(id: string, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
+  freeze(environmentId: string, body: FreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
+  unfreeze(environmentId: string, body: UnfreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
+  startBreakGlass(body: StartBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
+  revokeBreakGlass(sessionId: string, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
+  breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
+  audit(after?: number, limit?: number, opts?: CallOptions): Promise<{ events: AuditEvent[]; next: number | null }>;
+  auditVerify(opts?: CallOptions): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }>;
+}
+
+type Method = 'GET' | 'POST';
+
+interface Call<S extends z.ZodType> {
+  method: Method;
+  path: string;
+  schema: S;
+  json?: unknown;
+  searchParams?: Record<string, string | number>;
+  idempotencyKey?: string;
+  signal?: AbortSignal | undefined;
+}
+
+const RETRY_STATUSES = new Set([500, 502, 503, 504]);
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Maps a thrown fetch/ky error to a NetworkError. */
+export function toNetworkError(err: unknown, timeoutMs?: number): NetworkError {
+  if (err instanceof NetworkError) return err;
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return new NetworkError('timeout', `timed out after ${timeoutMs ?? '?'} ms`, { cause: err });
+  if (e?.name === 'AbortError') return new NetworkError('aborted', 'aborted', { cause: err });
+  const code = e?.cause?.code;
+  const text =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+        ? 'connection reset'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'host not found'
+          : (e?.cause?.message ?? e?.message ?? String(err));
+  return new NetworkError('offline', text, { cause: err });
+}
+
+/** Builds an ApiError from an error response (any body). */
+export async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = ErrorBody.safeParse(json);
+  if (parsed.success) return new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.details);
+  return new ApiError(res.status, `http_${res.status}`, text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`);
+}
+
+/** Exponential backoff with full jitter: a random delay in [ceiling/2, ceiling]. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function createBackendClient(options: BackendClientOptions): BackendClient {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const retryLimit = options.retry?.limit ?? 2;
+  const baseMs = options.retry?.baseMs ?? 250;
+  const maxMs = options.retry?.maxMs ?? 5_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const prefixUrl = options.baseUrl.replace(/\/+$/, '') + '/';
+
+  const http: KyInstance = ky.create({
+    prefixUrl,
+    timeout: timeoutMs,
+    retry: 0,
+    throwHttpErrors: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    hooks: {
+      beforeRequest: [
+        (request) => {
+          const token = options.token();
+          if (token !== undefined) request.headers.set('authorization', `Bearer ${token}`);
+        },
+      ],
+    },
+  });
+
+  /** One call with its retries; returns the successful Response (body unread). */
+  async function send(c: Omit<Call<z.ZodType>, 'schema'>): Promise<Response> {
+    const idempotent = c.method === 'GET' || c.idempotencyKey !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await http(c.path.replace(/^\/+/, ''), {
+          method: c.method,
+          ...(c.json !== undefined ? { json: c.json } : {}),
+          ...(c.searchParams ? { searchParams: c.searchParams } : {}),
+          ...(c.idempotencyKey !== undefined ? { headers: { 'idempotency-key': c.idempotencyKey } } : {}),
+          ...(c.signal ? { signal: c.signal } : {}),
+        });
+      } catch (err) {
+        const ne = toNetworkError(err, timeoutMs);
+        if (!idempotent || ne.kind === 'aborted' || attempt >= retryLimit || c.signal?.aborted) throw ne;
+        await sleep(backoffDelay(attempt, baseMs, maxMs, random));
+        if (c.signal?.aborted) throw new NetworkError('aborted', 'aborted');
+        continue;
+      }
+      if (res.ok) return res;
+      if (idempotent && RETRY_STATUSES.has(res.status) && attempt < retryLimit && !c.signal?.aborted) {
+        await res.body?.cancel().catch(() => undefined);
+        await sleep(backoffDelay(attempt, baseMs, maxMs, random));
+        continue;
+      }
+      throw await toApiError(res);
+    }
+  }
+
+  async function readJson<S extends z.ZodType>(res: Response, schema: S): Promise<z.infer<S>> {
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw toNetworkError(err, timeoutMs);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError(res.status, 'invalid_response', `response is not JSON: ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ApiError(res.status, 'invalid_response', `response does not match the schema: ${z.prettifyError(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  async function call<S extends z.ZodType>(c: Call<S>): Promise<z.infer<S>> {
+    const res = await send(c);
+    return readJson(res, c.schema);
+  }
+
+  const get = <S extends z.ZodType>(path: string, schema: S, opts?: CallOptions, searchParams?: Record<string, string | number>) =>
+    call({ method: 'GET', path, schema, signal: opts?.signal, ...(searchParams ? { searchParams } : {}) });
+  const post = <S extends z.ZodType>(path: string, schema: S, json: unknown, idempotencyKey: string | undefined, opts?: CallOptions) =>
+    call({ method: 'POST', path, schema, json, signal: opts?.signal, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+  const enc = encodeURIComponent;
+
+  async function freezeLike(path: string, body: unknown, key: string, opts?: CallOptions): Promise<FreezeResult> {
+    const res = await send({ method: 'POST', path, json: body, idempotencyKey: key, signal: opts?.signal });
+    if (res.status === 202) return { status: 202, request: (await readJson(res, RequestResponse)).request };
+    return { status: 200, environment: (await readJson(res, EnvironmentResponse)).environment };
+  }
+
+  return {
+    baseUrl: options.baseUrl,
+    async health(opts) {
+      const res = await send({ method: 'GET', path: 'healthz', signal: opts?.signal });
+      await res.body?.cancel().catch(() => undefined);
+      return true;
+    },
+    me: async (opts) => (await get('api/me', UserResponse, opts)).user,
+    users: async (opts) => (await get('api/users', UsersResponse, opts)).users,
+    teams: async (opts) => (await get('api/teams', TeamsResponse, opts)).teams,
+    projects: async (opts) => (await get('api/projects', ProjectsResponse, opts)).projects,
+    environments: async (opts) => (await get('api/environments', EnvironmentsResponse, opts)).environments,
+    environment: async (id, opts) => (await get(`api/environments/${enc(id)}`, EnvironmentResponse, opts)).environment,
+    sync: (cursor, limit = 1000, opts) => get('api/sync', SyncResponse, opts, { cursor, limit }),
+    async listRequests(query = {}, opts) {
+      const sp: Record<string, string | number> = {};
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) sp[k] = v as string | number;
+      return get('api/requests', RequestsResponse, opts, sp);
+    },
+    requestDetail: (id, opts) => get(`api/requests/${enc(id)}`, RequestDetailResponse, opts),
+    async diff(id, opts) {
+      const res = await send({ method: 'GET', path: `api/requests/${enc(id)}/diff`, signal: opts?.signal });
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (err) {
+        throw toNetworkError(err, timeoutMs);
+      }
+      const etag = res.headers.get('etag')?.replace(/^W\//, '').replace(/^"|"$/g, '') ?? undefined;
+      return { text, etag };
+    },
+    createRequest: async (body, key, opts) => (await post('api/requests', RequestResponse, body, key, opts)).request,
+    approve: async (id, body, key, opts) => (await post(`api/requests/${enc(id)}/approve`, RequestResponse, body, key, opts)).request,
+    reject: async (id, body, key, opts) => (await post(`api/requests/${enc(id)}/reject`, RequestResponse, body, key, opts)).request,
+    cancel: async (id, key, opts) => (await post(`api/requests/${enc(id)}/cancel`, RequestResponse, {}, key, opts)).request,
+    freeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/freeze`, body, key, opts),
+    unfreeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/unfreeze`, body, key, opts),
+    startBreakGlass: async (body, key, opts) => (await post('api/breakglass', SessionResponse, body, key, opts)).session,
+    revokeBreakGlass: async (id, key, opts) => (await post(`api/breakglass/${enc(id)}/revoke`, SessionResponse, {}, key, opts)).session,
+    breakGlassSessions: async (active, opts) =>
+      (await get('api/breakglass', SessionsResponse, opts, active === undefined ? undefined : { active: String(active) })).sessions,
+    audit: (after = 0, limit = 500, opts) => get('api/audit', AuditResponse, opts, { after, limit }),
+    auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
+  };
+}

@@ -1,0 +1,19 @@
+export {
+  AppSettings,
+  ClockTime,
+  DiffPrefetchSettings,
+  NotificationSettings,
+  QuietHours,
+  ServerUrl,
+  SettingsPatch,
+  THEMES,
+  Theme,
+  defaultSettings,
+  describeIssues,
+} from './schema.ts';
+export type { AppSettingsInput } from './schema.ts';
+export { SettingsError, SettingsStore } from './store.ts';
+export type { SettingsProblem, SettingsStoreOptions } from './store.ts';
+export { FileSecretStore } from './secret-store.ts';
+export { writeFileAtomic, fsyncDir } from './atomic-write.ts';
+export type { AtomicWriteOptions } from './atomic-write.ts';

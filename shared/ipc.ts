@@ -1,0 +1,135 @@
+// The one IPC contract between the renderer and the desktop core: every channel with its zod
+// input and output, every event main pushes. Electron's ipcMain handlers and web mode's socket
+// are both registered by looping over this table; the preload exposes `invoke` and `on` typed by it.
+import { z } from 'zod';
+import type { HandlersOf, InputOf, OutputOf, EventPayload } from './ipc/define.ts';
+import {
+  Action,
+  ApprovalRequest,
+  AuditEvent,
+  Binding,
+  BreakGlassSession,
+  Cluster,
+  Environment,
+  Id,
+  Policy,
+  Project,
+  RequestStatus,
+  Resource,
+  SyncEntity,
+  Team,
+  User,
+} from './schemas/index.ts';
+import { Progress } from './schemas/api.ts';
+import { ACTION_GROUPS } from './inbox.ts';
+import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
+import { ConnectionStatus } from './desktop/status.ts';
+
+const Empty = z.strictObject({});
+const ById = z.strictObject({ id: Id });
+
+export const Session = z.object({
+  mode: z.enum(['desktop', 'web']),
+  signedIn: z.boolean(),
+  serverUrl: z.string().optional(),
+  user: User.optional(),
+});
+
+export const InboxQuery = z.strictObject({
+  status: RequestStatus.optional(),
+  group: z.enum(ACTION_GROUPS).optional(),
+  environmentId: Id.optional(),
+  projectId: Id.optional(),
+  text: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+  offset: z.number().int().min(0).default(0),
+});
+
+export const InboxRow = z.object({
+  request: ApprovalRequest,
+  canApprove: z.boolean(),
+  /** "1 of 2 · missing: SRE team", from the shared engine over the cache. */
+  progress: z.string(),
+  /** A decision for it waits in the outbox. */
+  queued: z.boolean(),
+});
+
+export const InboxResult = z.object({
+  rows: z.array(InboxRow),
+  total: z.number().int(),
+  counts: z.object({
+    byStatus: z.record(z.string(), z.number().int()),
+    byGroup: z.record(z.string(), z.number().int()),
+  }),
+});
+
+export const RequestView = z.object({
+  request: ApprovalRequest,
+  progress: Progress,
+  canApprove: z.boolean(),
+  whoCanStillApprove: z.array(z.object({ id: Id, name: z.string() })),
+  queued: z.array(OutboxEntry),
+});
+
+export const Directory = z.object({
+  users: z.array(User),
+  teams: z.array(Team),
+  projects: z.array(Project),
+  clusters: z.array(Cluster),
+  environments: z.array(Environment),
+  policies: z.array(Policy),
+  bindings: z.array(Binding),
+});
+
+export const Notice = z.object({ target: z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('request'), id: Id }),
+  z.object({ kind: z.literal('environment'), id: Id }),
+  z.object({ kind: z.literal('breakglass'), id: Id }),
+  z.object({ kind: z.literal('inbox') }),
+]) });
+
+export const OutboxSummary = z.object({ queued: z.number().int(), conflicts: z.number().int(), entries: z.array(OutboxEntry) });
+
+export const channels = {
+  'session.get': { input: Empty, output: Session, description: 'who is signed in, to which server' },
+  'session.signIn': { input: z.strictObject({ serverUrl: z.url({ protocol: /^https?$/ }), token: z.string().trim().min(8).max(512) }), output: Session, description: 'check the token against the server, keep it in the secret store, start syncing' },
+  'session.signOut': { input: Empty, output: Session, description: 'forget the token and the cache' },
+  'status.get': { input: Empty, output: ConnectionStatus, description: 'online / offline / syncing' },
+  'directory.get': { input: Empty, output: Directory, description: 'users, teams, projects, clusters, environments, policies, bindings from the cache' },
+  'inbox.query': { input: InboxQuery, output: InboxResult, description: 'the approvals inbox, filtered, newest first, with counts per filter' },
+  'request.get': { input: ById, output: RequestView, description: 'a request with per-gate progress and who can still approve (offline preview)' },
+  'request.diff': { input: ById, output: z.object({ text: z.string(), digest: z.string() }), description: 'the diff text, from the cache or fetched on demand' },
+  'request.create': { input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).optional(), payload: z.strictObject({ revision: z.string().max(500).optional(), summary: z.string().max(10_000).optional() }).optional() }), output: z.object({ request: ApprovalRequest }), description: 'request an action (online only)' },
+  'outbox.enqueue': { input: OutboxOp, output: OutboxEntry, description: 'queue a decision durably; resolved once it is on disk' },
+  'outbox.list': { input: Empty, output: OutboxSummary, description: 'queued decisions and conflicts' },
+  'outbox.dismiss': { input: ById, output: OutboxSummary, description: 'dismiss a conflict once read' },
+  'preview.action': { input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).default('') }), output: z.object({ outcome: z.enum(['deny', 'pending', 'warn', 'allow']), message: z.string().optional(), gates: z.array(z.string()), warnings: z.array(z.string()) }), description: 'what the server would say to this action, computed offline' },
+  'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
+  'audit.page': { input: z.strictObject({ after: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }), output: z.object({ events: z.array(AuditEvent), next: z.number().int().nullable() }), description: 'audit events from the server (online only)' },
+  'audit.verify': { input: Empty, output: z.union([z.object({ ok: z.literal(true), count: z.number().int() }), z.object({ ok: z.literal(false), brokenAt: z.number().int() })]), description: 'verify the hash chain on the server' },
+  'settings.get': { input: Empty, output: z.record(z.string(), z.unknown()), description: 'notification preferences, quiet hours, theme' },
+  'settings.update': { input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()), description: 'validated partial update of the settings' },
+} as const;
+
+export const events = {
+  'cache.changed': z.object({ entities: z.array(SyncEntity), cursor: z.number().int() }),
+  'connection.status': ConnectionStatus,
+  'outbox.changed': OutboxSummary,
+  'notification.clicked': Notice,
+  navigate: z.object({ route: z.string() }),
+} as const;
+
+export type Channels = typeof channels;
+export type Events = typeof events;
+export type ChannelName = keyof Channels & string;
+export type EventName = keyof Events & string;
+export type Handlers = HandlersOf<Channels>;
+export type Input<K extends ChannelName> = InputOf<Channels, K>;
+export type Output<K extends ChannelName> = OutputOf<Channels, K>;
+export type Payload<K extends EventName> = EventPayload<Events, K>;
+
+/** The typed API the preload exposes as `window.gatehouse` (and web mode's client mirrors). */
+export interface GatehouseApi {
+  invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<import('./ipc/define.ts').IpcResult<Output<K>>>;
+  on<K extends EventName>(event: K, listener: (payload: Payload<K>) => void): () => void;
+}
