@@ -56,21 +56,13 @@ export class DiffFiles {
     }
   }
 
-  /** Deletes every file in the directory that `keep` does not name (orphans, stray .tmp files). */
-  removeAllBut(keep: ReadonlySet<string>): number {
-    let names: string[];
+  /** The file names in the directory (none if it does not exist). */
+  list(): string[] {
     try {
-      names = readdirSync(this.dir);
+      return readdirSync(this.dir);
     } catch {
-      return 0;
+      return [];
     }
-    let removed = 0;
-    for (const n of names) {
-      if (keep.has(n)) continue;
-      this.remove(n);
-      removed++;
-    }
-    return removed;
   }
 
   removeAll(): void {

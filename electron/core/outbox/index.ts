@@ -1,0 +1,460 @@
+// The durable outbox: decisions made offline (or while a call is in flight) wait here, on disk,
+// until the server has answered them. An append-only JSONL journal:
+//   {"t":"enqueue","id","key","op","queuedAt"}   a decision (its Idempotency-Key is fixed here)
+//   {"t":"done","id","status"}                      the server answered 2xx: gone from the queue
+//   {"t":"conflict","id","error":{status,code,message}}  the server refused it: shown until dismissed
+//   {"t":"dismiss","id"}                            the user dismissed a conflict
+// enqueue() resolves only once its line is fsynced (then the UI may say "queued"). Concurrent
+// appends share one write + fsync (group commit). Replay tolerates a torn last line (a crash mid
+// write): it is cut off. The journal is rewritten (temp file, fsync, rename, fsync dir) when most
+// of its lines are dead.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
+import { open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { BackendClient } from '../client/index.ts';
+import { ApiError, describeError } from '../client/errors.ts';
+import { OutboxOp } from './ops.ts';
+
+export { OutboxOp, type OutboxOpType } from './ops.ts';
+
+export interface OutboxConflict {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export type OutboxState = 'queued' | 'sending' | 'conflict';
+
+export interface OutboxEntry {
+  id: string;
+  idempotencyKey: string;
+  op: OutboxOp;
+  queuedAt: string;
+  state: OutboxState;
+  /** Set when state is 'conflict': the server's answer. */
+  error?: OutboxConflict;
+  /** The last transient failure (network, 5xx, 401) while it stays queued. */
+  lastError?: string;
+}
+
+/** The calls the outbox makes (a BackendClient has them all). */
+export type OutboxClient = Pick<BackendClient, 'approve' | 'reject' | 'cancel' | 'freeze' | 'unfreeze' | 'startBreakGlass' | 'revokeBreakGlass'>;
+
+export interface DrainResult {
+  /** Entries the server accepted (2xx) in this drain. */
+  sent: number;
+  /** Entries that became conflicts in this drain. */
+  conflicts: number;
+  /** Entries still queued (not conflicts) when the drain stopped. */
+  remaining: number;
+  /** Why the drain stopped early (network down, 5xx, 401…), if it did. */
+  stoppedBy?: string;
+}
+
+export interface DrainOptions {
+  /** Called after each entry the server accepted, with the server's answer (for optimistic updates). */
+  onApplied?: (entry: OutboxEntry, result: unknown) => void;
+  signal?: AbortSignal;
+}
+
+export interface OutboxOptions {
+  /** Rewrite the journal when it has more than this many lines and at most a quarter are live (default 1000). */
+  compactAfter?: number;
+}
+
+/** Statuses that no retry will fix: the entry becomes a visible conflict. */
+export const CONFLICT_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 409, 410, 412, 413, 422, 423]);
+
+const Record_ = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('enqueue'), id: z.string(), key: z.string(), op: z.unknown(), queuedAt: z.string() }),
+  z.object({ t: z.literal('done'), id: z.string(), status: z.number().optional() }),
+  z.object({ t: z.literal('conflict'), id: z.string(), error: z.object({ status: z.number(), code: z.string(), message: z.string() }) }),
+  z.object({ t: z.literal('dismiss'), id: z.string() }),
+]);
+type JournalRecord = z.infer<typeof Record_>;
+
+function fsyncDir(path: string): void {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // some platforms (Windows) cannot open a directory: the rename is still atomic there
+  }
+}
+
+export class Outbox {
+  readonly #file: string;
+  readonly #compactAfter: number;
+  #fh: FileHandle;
+  readonly #entries = new Map<string, OutboxEntry>();
+  readonly #listeners = new Set<(entries: OutboxEntry[]) => void>();
+  /** Lines in the journal file. */
+  #lines: number;
+  #pending: string[] = [];
+  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #flushing = false;
+  #closed = false;
+  #draining: Promise<DrainResult> | undefined;
+  #drainAgain = false;
+  /** What replay found: lines skipped as unreadable, and whether a torn tail was cut. */
+  readonly recovery: { tornTail: boolean; skippedLines: number };
+
+  private constructor(file: string, fh: FileHandle, lines: number, recovery: { tornTail: boolean; skippedLines: number }, options: OutboxOptions) {
+    this.#file = file;
+    this.#fh = fh;
+    this.#lines = lines;
+    this.recovery = recovery;
+    this.#compactAfter = options.compactAfter ?? 1000;
+  }
+
+  /** Opens (or creates) the journal at `file` and replays it. */
+  static async open(file: string, options: OutboxOptions = {}): Promise<Outbox> {
+    mkdirSync(dirname(file), { recursive: true });
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      buf = Buffer.alloc(0);
+    }
+    const records: JournalRecord[] = [];
+    let skippedLines = 0;
+    let tornTail = false;
+    const lastNl = buf.lastIndexOf(0x0a);
+    const body = buf.subarray(0, lastNl + 1).toString('utf8');
+    const tail = buf.subarray(lastNl + 1).toString('utf8');
+    const parse = (line: string): JournalRecord | undefined => {
+      try {
+        const r = Record_.safeParse(JSON.parse(line));
+        return r.success ? r.data : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    let lines = 0;
+    for (const line of body.split('\n')) {
+      if (line.trim() === '') continue;
+      lines++;
+      const r = parse(line);
+      if (r) records.push(r);
+      else skippedLines++;
+    }
+    let repairTail = false;
+    if (tail.trim() !== '') {
+      const r = parse(tail);
+      if (r) {
+        // complete JSON without its newline: keep it, finish the line
+        records.push(r);
+        lines++;
+        repairTail = true;
+      } else {
+        tornTail = true;
+        await truncate(file, lastNl + 1);
+      }
+    }
+    const fh = await open(file, 'a');
+    if (repairTail) {
+      await fh.write('\n');
+      await fh.datasync();
+    }
+    fsyncDir(dirname(file));
+    const box = new Outbox(file, fh, lines, { tornTail, skippedLines }, options);
+    for (const r of records) box.#apply(r);
+    if (box.#needsCompaction()) await box.#withWriter(() => box.#compact());
+    return box;
+  }
+
+  #apply(r: JournalRecord): void {
+    switch (r.t) {
+      case 'enqueue': {
+        const op = OutboxOp.safeParse(r.op);
+        if (!op.success) return;
+        this.#entries.set(r.id, { id: r.id, idempotencyKey: r.key, op: op.data, queuedAt: r.queuedAt, state: 'queued' });
+        return;
+      }
+      case 'done':
+        this.#entries.delete(r.id);
+        return;
+      case 'conflict': {
+        const e = this.#entries.get(r.id);
+        if (e) {
+          e.state = 'conflict';
+          e.error = r.error;
+          delete e.lastError;
+        }
+        return;
+      }
+      case 'dismiss':
+        this.#entries.delete(r.id);
+        return;
+    }
+  }
+
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Every entry (queued, sending, conflict), oldest first. Copies. */
+  list(): OutboxEntry[] {
+    return [...this.#entries.values()].map((e) => structuredClone(e));
+  }
+
+  get(id: string): OutboxEntry | undefined {
+    const e = this.#entries.get(id);
+    return e ? structuredClone(e) : undefined;
+  }
+
+  /** Entries waiting to be sent (not conflicts). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.state !== 'conflict') n++;
+    return n;
+  }
+
+  /** Called with the full list after every change; returns an unsubscribe function. */
+  onChange(cb: (entries: OutboxEntry[]) => void): () => void {
+    this.#listeners.add(cb);
+    return () => this.#listeners.delete(cb);
+  }
+
+  #emit(): void {
+    if (this.#listeners.size === 0) return;
+    const snapshot = this.list();
+    for (const cb of this.#listeners) {
+      try {
+        cb(snapshot);
+      } catch {
+        // a listener's bug must not break the queue
+      }
+    }
+  }
+
+  /**
+   * Validates `op`, gives it an id and an Idempotency-Key, appends it and fsyncs; resolves with the
+   * entry once it is on disk. Throws a ZodError for an invalid op.
+   */
+  async enqueue(op: OutboxOp): Promise<OutboxEntry> {
+    const parsed = OutboxOp.parse(op);
+    if (this.#closed) throw new Error('outbox is closed');
+    const entry: OutboxEntry = { id: randomUUID(), idempotencyKey: `gh-outbox-${randomUUID()}`, op: parsed, queuedAt: new Date().toISOString(), state: 'queued' };
+    await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt });
+    this.#entries.set(entry.id, entry);
+    this.#emit();
+    return structuredClone(entry);
+  }
+
+  /** Forgets a conflict entry (the user saw it). Queued entries cannot be dismissed. */
+  async dismiss(id: string): Promise<boolean> {
+    const e = this.#entries.get(id);
+    if (!e || e.state !== 'conflict') return false;
+    await this.#append({ t: 'dismiss', id });
+    this.#entries.delete(id);
+    this.#emit();
+    return true;
+  }
+
+  /**
+   * Sends queued entries strictly in order with their Idempotency-Keys. 2xx: removed. A refusal no
+   * retry can fix (403/404/409/412/422/423/400…): kept as a conflict. A network error, 5xx, 401 or
+   * 429: the entry stays queued and the drain stops (order is kept). One drain at a time: a call
+   * during a drain joins it (and makes it look again for entries queued meanwhile).
+   */
+  drain(client: OutboxClient, options: DrainOptions = {}): Promise<DrainResult> {
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return this.#draining;
+    }
+    const run = this.#drain(client, options).finally(() => {
+      this.#draining = undefined;
+    });
+    this.#draining = run;
+    return run;
+  }
+
+  async #drain(client: OutboxClient, options: DrainOptions): Promise<DrainResult> {
+    const result: DrainResult = { sent: 0, conflicts: 0, remaining: 0 };
+    do {
+      this.#drainAgain = false;
+      for (;;) {
+        if (this.#closed || options.signal?.aborted) {
+          result.stoppedBy ??= 'stopped';
+          break;
+        }
+        const entry = [...this.#entries.values()].find((e) => e.state === 'queued');
+        if (!entry) break;
+        entry.state = 'sending';
+        this.#emit();
+        let answer: unknown;
+        try {
+          answer = await send(client, entry, options.signal);
+        } catch (err) {
+          if (err instanceof ApiError && err.status >= 200 && err.status < 300) {
+            // applied, but the body did not parse: it is done all the same
+            answer = undefined;
+          } else if (err instanceof ApiError && CONFLICT_STATUSES.has(err.status)) {
+            const error = { status: err.status, code: err.code, message: err.message };
+            await this.#append({ t: 'conflict', id: entry.id, error });
+            entry.state = 'conflict';
+            entry.error = error;
+            delete entry.lastError;
+            result.conflicts++;
+            this.#emit();
+            continue;
+          } else {
+            entry.state = 'queued';
+            entry.lastError = describeError(err);
+            result.stoppedBy = entry.lastError;
+            this.#emit();
+            break;
+          }
+        }
+        await this.#append({ t: 'done', id: entry.id, status: 200 });
+        this.#entries.delete(entry.id);
+        result.sent++;
+        this.#emit();
+        try {
+          options.onApplied?.(structuredClone(entry), answer);
+        } catch {
+          // not ours to fail on
+        }
+      }
+    } while (this.#drainAgain && result.stoppedBy === undefined);
+    result.remaining = this.pendingCount;
+    return result;
+  }
+
+  // ---- the journal writer ---------------------------------------------------------------------
+
+  #append(record: JournalRecord): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('outbox is closed'));
+    return new Promise((resolve, reject) => {
+      this.#pending.push(`${JSON.stringify(record)}\n`);
+      this.#waiters.push({ resolve, reject });
+      void this.#flush();
+    });
+  }
+
+  /** Runs `fn` with the writer to itself (after pending appends). */
+  async #withWriter(fn: () => Promise<void>): Promise<void> {
+    while (this.#flushing) await new Promise((r) => setImmediate(r));
+    this.#flushing = true;
+    try {
+      await fn();
+    } finally {
+      this.#flushing = false;
+    }
+    if (this.#pending.length) void this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0);
+        const waiters = this.#waiters.splice(0);
+        try {
+          await this.#fh.write(batch.join(''));
+          await this.#fh.datasync();
+          this.#lines += batch.length;
+        } catch (err) {
+          for (const w of waiters) w.reject(err);
+          continue;
+        }
+        for (const w of waiters) w.resolve();
+        if (this.#needsCompaction()) {
+          try {
+            await this.#compact();
+          } catch {
+            // the journal is still valid as it was; try again next time
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #needsCompaction(): boolean {
+    return this.#lines > this.#compactAfter && this.#lines > 4 * this.#liveLines();
+  }
+
+  #liveLines(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) n += e.state === 'conflict' ? 2 : 1;
+    return n;
+  }
+
+  /** Rewrites the journal with the live entries only: temp file, fsync, rename, fsync dir. */
+  async #compact(): Promise<void> {
+    const lines: string[] = [];
+    for (const e of this.#entries.values()) {
+      lines.push(JSON.stringify({ t: 'enqueue', id: e.id, key: e.idempotencyKey, op: e.op, queuedAt: e.queuedAt } satisfies JournalRecord));
+      if (e.state === 'conflict' && e.error) lines.push(JSON.stringify({ t: 'conflict', id: e.id, error: e.error } satisfies JournalRecord));
+    }
+    const tmp = `${this.#file}.compact-${process.pid}.tmp`;
+    const th = await open(tmp, 'w');
+    try {
+      await th.write(lines.length ? `${lines.join('\n')}\n` : '');
+      await th.sync();
+    } finally {
+      await th.close();
+    }
+    await rename(tmp, this.#file);
+    fsyncDir(dirname(this.#file));
+    const old = this.#fh;
+    this.#fh = await open(this.#file, 'a');
+    this.#lines = lines.length;
+    await old.close().catch(() => undefined);
+  }
+
+  /** Lines in the journal now (for tests and diagnostics). */
+  get journalLines(): number {
+    return this.#lines;
+  }
+
+  /** Waits for pending writes, then closes the file. A running drain stops after its current entry. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#flushing || this.#pending.length) await new Promise((r) => setImmediate(r));
+    this.#closed = true;
+    await this.#draining?.catch(() => undefined);
+    await this.#fh.close();
+  }
+}
+
+/** Sends one entry's op with its Idempotency-Key. */
+function send(client: OutboxClient, entry: OutboxEntry, signal: AbortSignal | undefined): Promise<unknown> {
+  const key = entry.idempotencyKey;
+  const opts = signal ? { signal } : undefined;
+  const op = entry.op;
+  switch (op.type) {
+    case 'approve':
+      return client.approve(op.requestId, strip({ comment: op.comment, reviewedDigest: op.reviewedDigest }), key, opts);
+    case 'reject':
+      return client.reject(op.requestId, strip({ comment: op.comment }), key, opts);
+    case 'cancel':
+      return client.cancel(op.requestId, key, opts);
+    case 'freeze':
+      return client.freeze(op.environmentId, strip({ reason: op.reason, until: op.until }) as { reason: string }, key, opts);
+    case 'unfreeze':
+      return client.unfreeze(op.environmentId, strip({ reason: op.reason }), key, opts);
+    case 'breakglass.start':
+      return client.startBreakGlass({ reason: op.reason, scope: op.scope, durationMinutes: op.durationMinutes }, key, opts);
+    case 'breakglass.revoke':
+      return client.revokeBreakGlass(op.sessionId, key, opts);
+  }
+}
+
+function strip<T extends Record<string, unknown>>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+

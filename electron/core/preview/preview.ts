@@ -1,0 +1,137 @@
+// Offline policy preview: the shared engine run over the desktop cache, so the app can answer
+// "can I approve?", "what is missing?" and "what would happen if I asked for this?" without the
+// network — the same answers the server gives (GET /api/requests/:id and POST /api/requests run
+// these very functions, with the same inputs resolved the same way).
+import { canApprove, evaluateAction, evaluateProgress } from '../../../shared/policy/index.ts';
+import type { ActionEvaluation } from '../../../shared/policy/index.ts';
+import type {
+  Action,
+  ApprovalRequest,
+  Binding,
+  BreakGlassSession,
+  Cluster,
+  Environment,
+  Policy,
+  Progress,
+  Project,
+  Resource,
+  Team,
+  User,
+} from '../../../shared/schemas/index.ts';
+
+export interface RequestPreview {
+  /** What GET /api/requests/:id answers as `canApprove` for `me`. */
+  canApprove: boolean;
+  /** What GET /api/requests/:id answers as `progress` (user and team names resolved). */
+  progress: Progress;
+  /** While pending: every missing phrase of every unpassed gate ("Prod gate: 1 more approval"). */
+  missing: string[];
+  /** While pending: users eligible for an unpassed gate who have not decided yet, by name. */
+  whoCanStillApprove: { id: string; name: string }[];
+}
+
+export interface PreviewRequestOptions {
+  /**
+   * The current time. When given, a pending request past its expiresAt is not approvable: the
+   * server's sweeper is about to expire it and would answer a decision with 409. Leave it out to
+   * get exactly the server's GET answer for the cached state.
+   */
+  now?: Date;
+}
+
+/** The request's standing for `me`, computed from the cached users and teams. */
+export function previewRequest(
+  request: ApprovalRequest,
+  me: User,
+  users: ReadonlyMap<string, User>,
+  teams: ReadonlyMap<string, Team>,
+  options: PreviewRequestOptions = {},
+): RequestPreview {
+  // The server's lookups exactly (server/http/routes/requests.ts).
+  const progress = evaluateProgress(request, users, {
+    user: (id) => users.get(id)?.name,
+    team: (id) => teams.get(id)?.name,
+  });
+  const expired = options.now !== undefined && Date.parse(request.expiresAt) <= options.now.getTime();
+  const missing: string[] = [];
+  const who: { id: string; name: string }[] = [];
+  if (progress.status === 'pending') {
+    const unmet = progress.gates.filter((g) => !g.passed);
+    const seen = new Set<string>();
+    for (const g of unmet) {
+      for (const m of g.missing) missing.push(progress.gates.length > 1 ? `${g.name}: ${m}` : m);
+      for (const id of g.canStillApprove) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        who.push({ id, name: users.get(id)?.name ?? id });
+      }
+    }
+  }
+  return { canApprove: !expired && canApprove(request, me), progress, missing, whoCanStillApprove: who };
+}
+
+export interface ActionDraft {
+  action: Action;
+  resource: Resource;
+  justification?: string;
+}
+
+/** The cached directory the engine needs. Sessions may be everyone's: the engine keeps the requester's. */
+export interface PreviewDirectory {
+  environments: ReadonlyMap<string, Environment> | readonly Environment[];
+  policies: readonly Policy[];
+  bindings: readonly Binding[];
+  breakGlassSessions: readonly BreakGlassSession[];
+  /** When given, unknown project / cluster ids are refused as the server refuses them. */
+  projects?: ReadonlyMap<string, Project> | readonly Project[];
+  clusters?: ReadonlyMap<string, Cluster> | readonly Cluster[];
+}
+
+/** A draft the server would refuse with 400 before evaluating it (the same message). */
+export class PreviewInputError extends Error {
+  override readonly name = 'PreviewInputError';
+  readonly status = 400;
+  readonly code = 'invalid_request';
+}
+
+function find<T extends { id: string }>(from: ReadonlyMap<string, T> | readonly T[], id: string): T | undefined {
+  if (from instanceof Map) return from.get(id);
+  return (from as readonly T[]).find((x) => x.id === id);
+}
+
+/**
+ * What the server would decide if `me` asked for this action now: allow / warn / pending (with the
+ * gates to satisfy) / deny (422 or 423 with the server's message). The resource is resolved as the
+ * server resolves it (the environment fills in its project and cluster); an unknown environment or
+ * a mismatched project throws PreviewInputError with the server's 400 message.
+ */
+export function previewAction(draft: ActionDraft, me: User, directory: PreviewDirectory, now: Date): ActionEvaluation {
+  const resource: Resource = { ...draft.resource };
+  let environment: Environment | undefined;
+  if (resource.environmentId !== undefined) {
+    environment = find(directory.environments, resource.environmentId);
+    if (!environment) throw new PreviewInputError(`resource.environmentId: unknown environment "${resource.environmentId}"`);
+    if (resource.projectId !== undefined && resource.projectId !== environment.projectId) {
+      throw new PreviewInputError(`resource.projectId: environment "${environment.name}" belongs to project "${environment.projectId}"`);
+    }
+    resource.projectId = environment.projectId;
+    if (resource.clusterId === undefined && environment.clusterId !== undefined) resource.clusterId = environment.clusterId;
+  }
+  if (resource.projectId !== undefined && directory.projects && !find(directory.projects, resource.projectId)) {
+    throw new PreviewInputError(`resource.projectId: unknown project "${resource.projectId}"`);
+  }
+  if (resource.clusterId !== undefined && directory.clusters && !find(directory.clusters, resource.clusterId)) {
+    throw new PreviewInputError(`resource.clusterId: unknown cluster "${resource.clusterId}"`);
+  }
+  return evaluateAction({
+    action: draft.action,
+    resource,
+    requester: me,
+    justification: draft.justification ?? '',
+    now,
+    ...(environment ? { environment } : {}),
+    policies: directory.policies,
+    bindings: directory.bindings,
+    breakGlassSessions: directory.breakGlassSessions,
+  });
+}
