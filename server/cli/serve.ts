@@ -45,8 +45,13 @@ export async function serve(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       app.log.info({ signal }, 'shutting down: draining in-flight requests');
+      // Keep-alive sockets that go idle once their in-flight request is answered must not hold
+      // the exit; after 10 s, whatever is left is cut.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
       app
         .close()
+        .finally(() => (clearInterval(reaper), clearTimeout(deadline)))
         .then(() => store.close())
         .then(
           () => resolve(0),

@@ -48,12 +48,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     // Our own onResponse hook writes the one line per request.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our onRequest hook answers 503 while closing, in our error shape.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: 256 },
+    // URL-level failures (bad percent-encoding, over-long ids) come before routing: same error shape.
+    frameworkErrors: (err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+      const status = err.statusCode ?? 400;
+      const message = err.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'bad request';
+      void (reply as unknown as FastifyReply).status(status).send({ error: { code: status === 414 ? 'uri_too_long' : 'invalid_request', message } });
+    },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
 
   app.decorateRequest('user', null as unknown as User);
+
+  // While draining on SIGTERM: refuse new requests and close every connection after its answer,
+  // so keep-alive clients can't hold the exit open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return;
+    void reply.header('connection', 'close');
+    throw new HttpError(503, 'unavailable', 'the server is shutting down');
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
     if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return;

@@ -24,7 +24,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: ServiceContex
 
   app.post('/api/users', async (req, reply) => {
     const body = parse(CreateUserBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, async (tx) => ({ status: 201, body: await createUser(ctx, tx, req.user, body) })));
+    return send(reply, await mutation(ctx, req, body, async (tx) => ({ status: 201, body: await createUser(ctx, tx, req.user, body) })));
   });
   app.get('/api/users', async () => ({ users: await store.list('user') }));
   app.get<IdParams>('/api/users/:id', async (req) => {
@@ -34,20 +34,20 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: ServiceContex
   });
   app.patch<IdParams>('/api/users/:id', async (req, reply) => {
     const body = parse(PatchUserBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => patchUser(ctx, tx, req.user, req.params.id, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => patchUser(ctx, tx, req.user, req.params.id, body)));
   });
 
   for (const [entity, plural] of [['team', 'teams'], ['project', 'projects'], ['cluster', 'clusters']] as const) {
     app.post(`/api/${plural}`, async (req, reply) => {
       const body = parse(NamedBody, req.body, 'body');
-      return send(reply, await mutation(ctx, req, (tx) => createNamed(ctx, tx, req.user, entity, body)));
+      return send(reply, await mutation(ctx, req, body, (tx) => createNamed(ctx, tx, req.user, entity, body)));
     });
     app.get(`/api/${plural}`, async () => ({ [plural]: await store.list(entity) }));
   }
 
   app.post('/api/environments', async (req, reply) => {
     const body = parse(CreateEnvironmentBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => createEnvironment(ctx, tx, req.user, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => createEnvironment(ctx, tx, req.user, body)));
   });
   app.get('/api/environments', async () => ({ environments: await store.list('environment') }));
   app.get<IdParams>('/api/environments/:id', async (req) => {
@@ -57,12 +57,12 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: ServiceContex
   });
   app.patch<IdParams>('/api/environments/:id', async (req, reply) => {
     const body = parse(PatchEnvironmentBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => patchEnvironment(ctx, tx, req.user, req.params.id, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => patchEnvironment(ctx, tx, req.user, req.params.id, body)));
   });
 
   app.post('/api/policies', async (req, reply) => {
     const body = parse(CreatePolicyBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => createPolicy(ctx, tx, req.user, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => createPolicy(ctx, tx, req.user, body)));
   });
   app.get('/api/policies', async () => ({ policies: await store.list('policy') }));
   app.get<IdParams>('/api/policies/:id', async (req) => {
@@ -72,14 +72,14 @@ export function registerDirectoryRoutes(app: FastifyInstance, ctx: ServiceContex
   });
   app.patch<IdParams>('/api/policies/:id', async (req, reply) => {
     const body = parse(PatchPolicyBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => patchPolicy(ctx, tx, req.user, req.params.id, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => patchPolicy(ctx, tx, req.user, req.params.id, body)));
   });
-  app.delete<IdParams>('/api/policies/:id', async (req, reply) => send(reply, await mutation(ctx, req, (tx) => deletePolicy(ctx, tx, req.user, req.params.id))));
+  app.delete<IdParams>('/api/policies/:id', async (req, reply) => send(reply, await mutation(ctx, req, null, (tx) => deletePolicy(ctx, tx, req.user, req.params.id))));
 
   app.post('/api/bindings', async (req, reply) => {
     const body = parse(CreateBindingBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => createBinding(ctx, tx, req.user, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => createBinding(ctx, tx, req.user, body)));
   });
   app.get('/api/bindings', async () => ({ bindings: await store.list('binding') }));
-  app.delete<IdParams>('/api/bindings/:id', async (req, reply) => send(reply, await mutation(ctx, req, (tx) => deleteBinding(ctx, tx, req.user, req.params.id))));
+  app.delete<IdParams>('/api/bindings/:id', async (req, reply) => send(reply, await mutation(ctx, req, null, (tx) => deleteBinding(ctx, tx, req.user, req.params.id))));
 }

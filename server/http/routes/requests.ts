@@ -17,7 +17,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
 
   app.post('/api/requests', { bodyLimit: REQUEST_BODY_LIMIT }, async (req, reply) => {
     const body = parse(CreateRequestBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => submitRequest(ctx, tx, req.user, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => submitRequest(ctx, tx, req.user, body)));
   });
 
   app.get('/api/requests', async (req) => {
@@ -55,26 +55,26 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
 
   app.post<IdParams>('/api/requests/:id/approve', async (req, reply) => {
     const body = parse(ApproveBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => decide(ctx, tx, req.user, req.params.id, 'approve', body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => decide(ctx, tx, req.user, req.params.id, 'approve', body)));
   });
   app.post<IdParams>('/api/requests/:id/reject', async (req, reply) => {
     const body = parse(RejectBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => decide(ctx, tx, req.user, req.params.id, 'reject', body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => decide(ctx, tx, req.user, req.params.id, 'reject', body)));
   });
-  app.post<IdParams>('/api/requests/:id/cancel', async (req, reply) => send(reply, await mutation(ctx, req, (tx) => cancel(ctx, tx, req.user, req.params.id))));
+  app.post<IdParams>('/api/requests/:id/cancel', async (req, reply) => send(reply, await mutation(ctx, req, null, (tx) => cancel(ctx, tx, req.user, req.params.id))));
 
   app.post<IdParams>('/api/environments/:id/freeze', async (req, reply) => {
     const body = parse(FreezeBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => freeze(ctx, tx, req.user, req.params.id, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => freeze(ctx, tx, req.user, req.params.id, body)));
   });
   app.post<IdParams>('/api/environments/:id/unfreeze', async (req, reply) => {
     const body = parse(UnfreezeBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => unfreeze(ctx, tx, req.user, req.params.id, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => unfreeze(ctx, tx, req.user, req.params.id, body)));
   });
 
   app.post('/api/breakglass', async (req, reply) => {
     const body = parse(StartBreakGlassBody, req.body, 'body');
-    return send(reply, await mutation(ctx, req, (tx) => startBreakGlass(ctx, tx, req.user, body)));
+    return send(reply, await mutation(ctx, req, body, (tx) => startBreakGlass(ctx, tx, req.user, body)));
   });
   app.get('/api/breakglass', async (req) => {
     const q = parse(BreakGlassListQuery, req.query, 'query');
@@ -83,5 +83,5 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
     const now = ctx.now();
     return { sessions: q.active === 'false' ? all.filter((s) => !isActive(s, now)) : all };
   });
-  app.post<IdParams>('/api/breakglass/:id/revoke', async (req, reply) => send(reply, await mutation(ctx, req, (tx) => revokeBreakGlass(ctx, tx, req.user, req.params.id))));
+  app.post<IdParams>('/api/breakglass/:id/revoke', async (req, reply) => send(reply, await mutation(ctx, req, null, (tx) => revokeBreakGlass(ctx, tx, req.user, req.params.id))));
 }

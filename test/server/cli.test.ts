@@ -1,0 +1,217 @@
+// The `gatehouse` CLI as users run it: init, serve flags, --help, and deploy (with --wait) against a
+// real demo server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EnvironmentResponse, EnvironmentsResponse, ProjectsResponse, RequestDetailResponse } from '../../shared/schemas/index.ts';
+import { apiFor, cleanupTempDirs, demoDir, expectOk, initDir, killAll, runCli, startServer, tempDir, type ServerProcess } from './harness.ts';
+
+after(() => {
+  killAll();
+  cleanupTempDirs();
+});
+
+describe('init / serve / help', () => {
+  test('init twice on the same dir → exit 1 with a clear message', async () => {
+    const { dir } = await initDir('first@example.com');
+    const again = await runCli(['init', '--data', dir, '--owner-email', 'second@example.com']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already holds a Gatehouse database/);
+    assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(again.stdout.trim(), '', 'no token printed');
+  });
+
+  test('init prints the owner token last, and it works; the request log never contains it', async () => {
+    const { dir, ownerToken } = await initDir('boot@example.com');
+    const server = await startServer(dir, ['--log-level', 'info']);
+    try {
+      const me = await apiFor(server.url, ownerToken).get('/api/me');
+      assert.equal(me.status, 200);
+      assert.equal((me.body as { user: { email: string; orgRole: string } }).user.email, 'boot@example.com');
+      assert.equal((me.body as { user: { orgRole: string } }).user.orgRole, 'owner');
+      await apiFor(server.url, ownerToken).get('/api/nope');
+      await apiFor(server.url, `${ownerToken}x`).get('/api/me');
+    } finally {
+      await server.stop();
+    }
+    assert.match(server.stderr, /"url":"\/api\/me"/, 'one log line per request at info level');
+    assert.ok(!server.stderr.includes(ownerToken), 'the token is never logged');
+  });
+
+  test('init with a bad email or missing flags → exit 1', async () => {
+    const r = await runCli(['init', '--data', tempDir(), '--owner-email', 'not-an-email']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: /m);
+    const missing = await runCli(['init', '--data', tempDir()]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /--owner-email/);
+  });
+
+  test('serve with a bad flag → exit 1', async () => {
+    const { dir } = await initDir();
+    const bogus = await runCli(['serve', '--data', dir, '--bogus'], { timeoutMs: 15_000 });
+    assert.equal(bogus.code, 1);
+    assert.match(bogus.stderr, /bogus/);
+    assert.doesNotMatch(bogus.stdout, /listening/);
+    const badPort = await runCli(['serve', '--data', dir, '--port', 'eighty'], { timeoutMs: 15_000 });
+    assert.equal(badPort.code, 1);
+    assert.match(badPort.stderr, /--port/);
+    const badTtl = await runCli(['serve', '--data', dir, '--request-ttl', 'forever'], { timeoutMs: 15_000 });
+    assert.equal(badTtl.code, 1);
+    const noDb = await runCli(['serve', '--data', tempDir(), '--port', '0'], { timeoutMs: 15_000 });
+    assert.equal(noDb.code, 1);
+    assert.match(noDb.stderr, /init/);
+  });
+
+  test('--help exits 0 (top level and per command); unknown command exits 1', async () => {
+    const top = await runCli(['--help']);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /usage: gatehouse/);
+    for (const cmd of ['init', 'serve', 'demo', 'deploy']) {
+      const r = await runCli([cmd, '--help']);
+      assert.equal(r.code, 0, `${cmd} --help`);
+      assert.match(r.stdout, new RegExp(`usage: gatehouse ${cmd}`));
+    }
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown command/);
+  });
+});
+
+describe('deploy against a demo server', () => {
+  let server: ServerProcess;
+  let token: (email: string) => string;
+  let envId: (project: string, env: string) => string;
+
+  before(async () => {
+    const demo = await demoDir();
+    token = demo.token;
+    server = await startServer(demo.dir);
+    const owner = apiFor(() => server.url, token('olivia.hart@example.com'));
+    const projects = expectOk(await owner.get('/api/projects'), 200, ProjectsResponse).projects;
+    const envs = expectOk(await owner.get('/api/environments'), 200, EnvironmentsResponse).environments;
+    envId = (project, env) => {
+      const p = projects.find((x) => x.name === project)!;
+      return envs.find((e) => e.projectId === p.id && e.name === env)!.id;
+    };
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const DEV = 'dev.patel@example.com'; // member, Developers
+  const SRE = 'sam.ortiz@example.com'; // member, SRE (staging and production reviewer)
+
+  const deployArgs = (env: string, extra: string[] = [], who = DEV) => [
+    'deploy',
+    '--server',
+    server.url,
+    '--token',
+    token(who),
+    '--project',
+    'checkout',
+    '--env',
+    env,
+    '--revision',
+    'abc',
+    // a reason keeps the demo's off-hours policy (requireReason) from refusing at night
+    '--reason',
+    'CLI integration test',
+    ...extra,
+  ];
+
+  test('deploy prints "Deployment dep_… created (pending approval)" and exits 0', async () => {
+    const r = await runCli(deployArgs('production'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Deployment dep_\S+ created \(pending approval\)$/m);
+    const id = /Deployment dep_(\S+) created/.exec(r.stdout)![1]!;
+    const d = expectOk(await apiFor(server.url, token(DEV)).get(`/api/requests/req_${id}`), 200, RequestDetailResponse);
+    assert.equal(d.request.status, 'pending');
+    assert.equal(d.request.action, 'release.deploy');
+    assert.equal(d.request.payload.revision, 'abc');
+    assert.equal(d.request.resource.environmentId, envId('checkout', 'production'));
+  });
+
+  test('deploy to an ungated environment prints "(approved)"', async () => {
+    // The demo's org-wide off-hours policy (18:00–09:00 and weekends, Europe/Istanbul) gates every
+    // deploy-like action off-hours; outside them checkout/dev (protection none) has no gate at all.
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Istanbul', hour: 'numeric', hourCycle: 'h23', weekday: 'long' }).formatToParts(new Date()).map((p) => [p.type, p.value]));
+    const hour = Number(parts.hour);
+    const offHours = hour >= 18 || hour < 9 || parts.weekday === 'Saturday' || parts.weekday === 'Sunday';
+    const r = await runCli(deployArgs('dev'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, offHours ? /^Deployment dep_\S+ created \(pending approval\)$/m : /^Deployment dep_\S+ created \(approved\)$/m);
+  });
+
+  test('deploy with --diff-file uploads the diff', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const file = join(tempDir(), 'change.diff');
+    const diff = '--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n';
+    writeFileSync(file, diff);
+    const r = await runCli(deployArgs('production', ['--diff-file', file]));
+    assert.equal(r.code, 0, r.stderr);
+    const id = /Deployment dep_(\S+) created/.exec(r.stdout)![1]!;
+    const got = await apiFor(server.url, token(DEV)).get(`/api/requests/req_${id}/diff`);
+    assert.equal(got.text, diff);
+  });
+
+  test('deploy to a frozen environment as a member → exit 3', async () => {
+    const owner = apiFor(server.url, token('olivia.hart@example.com'));
+    const id = envId('checkout', 'dev');
+    expectOk(await owner.post(`/api/environments/${id}/freeze`, { reason: 'CLI test freeze' }), 200, EnvironmentResponse);
+    try {
+      const r = await runCli(deployArgs('dev'));
+      assert.equal(r.code, 3, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+      assert.match(r.stderr, /Environment "dev" is locked\. Only Admins and Owners can deploy\./);
+    } finally {
+      expectOk(await owner.post(`/api/environments/${id}/unfreeze`, {}), 200, EnvironmentResponse);
+    }
+  });
+
+  test('deploy --wait --timeout 3s → exit 2 when nobody decides', async () => {
+    const t0 = Date.now();
+    const r = await runCli(deployArgs('staging', ['--wait', '--timeout', '3s']), { timeoutMs: 20_000 });
+    assert.equal(r.code, 2, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+    assert.match(r.stdout, /created \(pending approval\)/);
+    const took = Date.now() - t0;
+    assert.ok(took >= 3000 && took < 15_000, `took ${took} ms`);
+  });
+
+  for (const [kind, code, word] of [
+    ['approve', 0, 'approved'],
+    ['reject', 1, 'rejected'],
+  ] as const) {
+    test(`deploy --wait exits ${code} when the request is ${word} while it waits`, async () => {
+      const sre = apiFor(server.url, token(SRE));
+      let out = '';
+      let decision: Promise<number> | undefined;
+      const r = await runCli(deployArgs('staging', ['--wait', '--timeout', '20s']), {
+        timeoutMs: 30_000,
+        onStdout: (chunk) => {
+          out += chunk;
+          const m = /Deployment dep_(\S+) created/.exec(out);
+          if (m && !decision) {
+            decision = (async () => {
+              await new Promise((res) => setTimeout(res, 300)); // let it start waiting
+              const res = await sre.post(`/api/requests/req_${m[1]}/${kind}`, { comment: 'from the CLI test' });
+              return res.status;
+            })();
+          }
+        },
+      });
+      assert.ok(decision, 'the created line was printed');
+      assert.equal(await decision, 200, `${kind} via the API`);
+      assert.equal(r.code, code, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`Deployment dep_\\S+ ${word}`));
+      const id = /Deployment dep_(\S+) created/.exec(r.stdout)![1]!;
+      const d = expectOk(await sre.get(`/api/requests/req_${id}`), 200, RequestDetailResponse);
+      assert.equal(d.request.status, word);
+    });
+  }
+
+  test('deploy with a bad token → exit 1 with the error', async () => {
+    const r = await runCli(['deploy', '--server', server.url, '--token', 'ghs_bogus', '--project', 'checkout', '--env', 'production', '--revision', 'abc']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /token/i);
+  });
+});
