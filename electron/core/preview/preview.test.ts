@@ -96,7 +96,7 @@ describe('previewRequest', () => {
     const g = gate('named', { approvers: { userIds: ['ghost', 'bob'], teamIds: [], orgRoles: [] }, quorum: { ...rm.quorum, requiredUserIds: ['ghost'] } });
     const r = req([g]);
     const p = previewRequest(r, bob, users, teams);
-    assert.deepEqual(p.missing, ['approval from ghost']);
+    assert.deepEqual(p.missing, ['1 more approval', 'approval from ghost']);
     assert.equal(p.canApprove, true);
     assert.equal(previewRequest(r, bob, users, teams, { now: new Date('2024-06-04T09:00:00Z') }).canApprove, false);
     assert.equal(previewRequest(r, bob, users, teams, { now: new Date('2024-06-04T08:59:59Z') }).canApprove, true);

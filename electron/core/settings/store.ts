@@ -65,6 +65,7 @@ export class SettingsStore {
    * Reads the settings file. Missing → defaults (nothing is written until the first update).
    * Not JSON or not valid → the file is renamed to `<file>.invalid-<ts>`, defaults are used and
    * `problem` says what was wrong, naming the field. Other read errors (permissions) are thrown.
+   * Unknown keys in the file (from a newer version) are ignored and dropped at the next update.
    */
   static async open(file: string, options: SettingsStoreOptions = {}): Promise<SettingsStore> {
     const now = options.now ?? (() => new Date());
@@ -110,7 +111,7 @@ export class SettingsStore {
    * deep-merges it, writes the file atomically, and only then makes it current. Updates are
    * applied one at a time, in call order.
    */
-  update(patch: SettingsPatch): Promise<AppSettings> {
+  update(patch: SettingsPatch | Readonly<Record<string, unknown>>): Promise<AppSettings> {
     const run = this.#queue.then(() => this.#apply(patch));
     this.#queue = run.catch(() => {});
     return run;
