@@ -24,6 +24,7 @@ import { Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
+import { AppSettings, SettingsPatch } from './desktop/settings.ts';
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
@@ -107,8 +108,8 @@ export const channels = {
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
   'audit.page': { input: z.strictObject({ after: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }), output: z.object({ events: z.array(AuditEvent), next: z.number().int().nullable() }), description: 'audit events from the server (online only)' },
   'audit.verify': { input: Empty, output: z.union([z.object({ ok: z.literal(true), count: z.number().int() }), z.object({ ok: z.literal(false), brokenAt: z.number().int() })]), description: 'verify the hash chain on the server' },
-  'settings.get': { input: Empty, output: z.record(z.string(), z.unknown()), description: 'notification preferences, quiet hours, theme' },
-  'settings.update': { input: z.record(z.string(), z.unknown()), output: z.record(z.string(), z.unknown()), description: 'validated partial update of the settings' },
+  'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
+  'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
 } as const;
 
 export const events = {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { environment, gate, user } from '../../../shared/policy/testing.ts';
 import type { ApprovalRequest, BreakGlassSession, Environment, SyncChange, SyncEntity, User } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
-import { NotificationSettings } from '../settings/schema.ts';
+import { NotificationSettings } from '../../../shared/desktop/settings.ts';
 import type { NotificationTarget, NotifierClock } from './index.ts';
 import { Notifier, approvableCount, inQuietHours, minutesOfDay } from './index.ts';
 

@@ -26,7 +26,7 @@ import {
 } from '../../../shared/schemas/index.ts';
 import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
-import type { NotificationSettings } from '../settings/schema.ts';
+import type { NotificationSettings } from '../../../shared/desktop/settings.ts';
 import { inQuietHours, minutesOfDay } from './quiet-hours.ts';
 
 /** Where a click on a notification should take the user. */

@@ -1,5 +1,5 @@
 // Quiet hours: a local time-of-day window [start, end) that may wrap past midnight (22:00 → 07:00).
-import type { QuietHours } from '../settings/schema.ts';
+import type { QuietHours } from '../../../shared/desktop/settings.ts';
 
 function parseClock(hhmm: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);

@@ -10,8 +10,8 @@ export {
   Theme,
   defaultSettings,
   describeIssues,
-} from './schema.ts';
-export type { AppSettingsInput } from './schema.ts';
+} from '../../../shared/desktop/settings.ts';
+export type { AppSettingsInput } from '../../../shared/desktop/settings.ts';
 export { SettingsError, SettingsStore } from './store.ts';
 export type { SettingsProblem, SettingsStoreOptions } from './store.ts';
 export { FileSecretStore } from './secret-store.ts';

@@ -3,7 +3,7 @@ import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic, fsyncDir } from './atomic-write.ts';
-import { AppSettings, SettingsPatch, defaultSettings, describeIssues, mergePatch } from './schema.ts';
+import { AppSettings, SettingsPatch, defaultSettings, describeIssues, mergePatch } from '../../../shared/desktop/settings.ts';
 
 /** A bad settings value: `field` is the dotted path ("notifications.quietHours.start"). */
 export class SettingsError extends Error {
