@@ -1,7 +1,7 @@
 // The desktop's typed HTTP client for the Gatehouse backend (API.md), on ky. Every response body is
 // parsed with the shared zod schemas; failures become an ApiError (the server said no) or a
 // NetworkError (no answer). Idempotent calls — GETs, and POSTs carrying an Idempotency-Key — are
-// retried with exponential backoff and full jitter on network errors, timeouts and 5xx; nothing
+// retried with exponential backoff and jitter on network errors, timeouts and 5xx; nothing
 // is ever retried on a 4xx, and a POST without a key is never retried at all.
 import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
@@ -153,7 +153,7 @@ export async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`);
 }
 
-/** Exponential backoff with full jitter: a random delay in [ceiling/2, ceiling]. */
+/** Exponential backoff with jitter: ceiling = min(maxMs, baseMs·2^attempt); a random delay in [ceiling/2, ceiling]. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

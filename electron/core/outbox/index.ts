@@ -15,29 +15,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { BackendClient } from '../client/index.ts';
 import { ApiError, describeError } from '../client/errors.ts';
-import { OutboxOp } from './ops.ts';
+import { OutboxOp, type OutboxConflict, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
 
-export { OutboxOp, type OutboxOpType } from './ops.ts';
-
-export interface OutboxConflict {
-  status: number;
-  code: string;
-  message: string;
-}
-
-export type OutboxState = 'queued' | 'sending' | 'conflict';
-
-export interface OutboxEntry {
-  id: string;
-  idempotencyKey: string;
-  op: OutboxOp;
-  queuedAt: string;
-  state: OutboxState;
-  /** Set when state is 'conflict': the server's answer. */
-  error?: OutboxConflict;
-  /** The last transient failure (network, 5xx, 401) while it stays queued. */
-  lastError?: string;
-}
+export { OutboxOp, type OutboxOpType, type OutboxConflict, type OutboxEntry, type OutboxState } from '../../../shared/desktop/outbox.ts';
 
 /** The calls the outbox makes (a BackendClient has them all). */
 export type OutboxClient = Pick<BackendClient, 'approve' | 'reject' | 'cancel' | 'freeze' | 'unfreeze' | 'startBreakGlass' | 'revokeBreakGlass'>;
@@ -96,9 +76,13 @@ export class Outbox {
   readonly #listeners = new Set<(entries: OutboxEntry[]) => void>();
   /** Lines in the journal file. */
   #lines: number;
-  #pending: string[] = [];
+  /** The journal's logical content (what compaction writes): updated as records reach the disk. */
+  readonly #durable = new Map<string, { enqueue: Extract<JournalRecord, { t: 'enqueue' }>; conflict?: Extract<JournalRecord, { t: 'conflict' }> }>();
+  #pending: JournalRecord[] = [];
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #flushing = false;
+  /** A write failed part-way: the next write first ends whatever partial line it may have left. */
+  #tornWrite = false;
   #closed = false;
   #draining: Promise<DrainResult> | undefined;
   #drainAgain = false;
@@ -165,7 +149,10 @@ export class Outbox {
     }
     fsyncDir(dirname(file));
     const box = new Outbox(file, fh, lines, { tornTail, skippedLines }, options);
-    for (const r of records) box.#apply(r);
+    for (const r of records) {
+      box.#apply(r);
+      box.#applyDurable(r);
+    }
     if (box.#needsCompaction()) await box.#withWriter(() => box.#compact());
     return box;
   }
@@ -193,6 +180,21 @@ export class Outbox {
       case 'dismiss':
         this.#entries.delete(r.id);
         return;
+    }
+  }
+
+  #applyDurable(r: JournalRecord): void {
+    switch (r.t) {
+      case 'enqueue':
+        if (OutboxOp.safeParse(r.op).success) this.#durable.set(r.id, { enqueue: r });
+        return;
+      case 'conflict': {
+        const d = this.#durable.get(r.id);
+        if (d) d.conflict = r;
+        return;
+      }
+      default:
+        this.#durable.delete(r.id);
     }
   }
 
@@ -334,7 +336,7 @@ export class Outbox {
   #append(record: JournalRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
     return new Promise((resolve, reject) => {
-      this.#pending.push(`${JSON.stringify(record)}\n`);
+      this.#pending.push(record);
       this.#waiters.push({ resolve, reject });
       void this.#flush();
     });
@@ -360,13 +362,17 @@ export class Outbox {
         const batch = this.#pending.splice(0);
         const waiters = this.#waiters.splice(0);
         try {
-          await this.#fh.write(batch.join(''));
+          const text = batch.map((r) => `${JSON.stringify(r)}\n`).join('');
+          await this.#fh.write(this.#tornWrite ? `\n${text}` : text);
           await this.#fh.datasync();
+          this.#tornWrite = false;
           this.#lines += batch.length;
         } catch (err) {
+          this.#tornWrite = true;
           for (const w of waiters) w.reject(err);
           continue;
         }
+        for (const r of batch) this.#applyDurable(r);
         for (const w of waiters) w.resolve();
         if (this.#needsCompaction()) {
           try {
@@ -387,16 +393,16 @@ export class Outbox {
 
   #liveLines(): number {
     let n = 0;
-    for (const e of this.#entries.values()) n += e.state === 'conflict' ? 2 : 1;
+    for (const d of this.#durable.values()) n += d.conflict ? 2 : 1;
     return n;
   }
 
   /** Rewrites the journal with the live entries only: temp file, fsync, rename, fsync dir. */
   async #compact(): Promise<void> {
     const lines: string[] = [];
-    for (const e of this.#entries.values()) {
-      lines.push(JSON.stringify({ t: 'enqueue', id: e.id, key: e.idempotencyKey, op: e.op, queuedAt: e.queuedAt } satisfies JournalRecord));
-      if (e.state === 'conflict' && e.error) lines.push(JSON.stringify({ t: 'conflict', id: e.id, error: e.error } satisfies JournalRecord));
+    for (const d of this.#durable.values()) {
+      lines.push(JSON.stringify(d.enqueue));
+      if (d.conflict) lines.push(JSON.stringify(d.conflict));
     }
     const tmp = `${this.#file}.compact-${process.pid}.tmp`;
     const th = await open(tmp, 'w');

@@ -1,4 +1,4 @@
-/** The one Electron IPC channel every contract call travels on; the contract names the rest. */
-export const INVOKE_CHANNEL = 'gatehouse:invoke';
+/** Each contract channel travels on its own Electron channel `gatehouse:<name>`. */
+export const INVOKE_PREFIX = 'gatehouse:';
 /** Pushed events travel on `gatehouse:event:<name>`. */
 export const EVENT_PREFIX = 'gatehouse:event:';

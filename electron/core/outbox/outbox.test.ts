@@ -1,0 +1,194 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiError, NetworkError } from '../client/errors.ts';
+import { Outbox, type OutboxClient } from './index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gh-outbox-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(dir, `j${++n}`, 'outbox.jsonl');
+
+type Answer = 'ok' | ApiError | NetworkError;
+function fakeClient(answers: Record<string, Answer[]> = {}) {
+  const calls: { method: string; id: string; key: string; body?: unknown }[] = [];
+  const answer = async (method: string, id: string, key: string, body?: unknown) => {
+    calls.push({ method, id, key, ...(body !== undefined ? { body } : {}) });
+    const a = answers[id]?.shift() ?? 'ok';
+    if (a !== 'ok') throw a;
+    return { id };
+  };
+  const c = {
+    approve: (id: string, body: unknown, key: string) => answer('approve', id, key, body),
+    reject: (id: string, body: unknown, key: string) => answer('reject', id, key, body),
+    cancel: (id: string, key: string) => answer('cancel', id, key),
+    freeze: (id: string, body: unknown, key: string) => answer('freeze', id, key, body),
+    unfreeze: (id: string, body: unknown, key: string) => answer('unfreeze', id, key, body),
+    startBreakGlass: (body: unknown, key: string) => answer('breakglass.start', 'bg', key, body),
+    revokeBreakGlass: (id: string, key: string) => answer('breakglass.revoke', id, key),
+  } as unknown as OutboxClient;
+  return { c, calls };
+}
+
+test('enqueue is durable, validated, and replayed on open', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const a = await box.enqueue({ type: 'approve', requestId: 'req_1', comment: 'lgtm', reviewedDigest: 'd1' });
+  const b = await box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: 'incident' });
+  await assert.rejects(box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: '' }));
+  await assert.rejects(box.enqueue({ type: 'breakglass.start', reason: 'short', scope: { actions: ['release.deploy'] }, durationMinutes: 60 }));
+  await assert.rejects(box.enqueue({ type: 'nope' } as never));
+  assert.notEqual(a.idempotencyKey, b.idempotencyKey);
+  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2);
+  await box.close();
+  const again = await Outbox.open(file);
+  assert.deepEqual(again.list().map((e) => [e.id, e.idempotencyKey, e.op.type, e.state]), [
+    [a.id, a.idempotencyKey, 'approve', 'queued'],
+    [b.id, b.idempotencyKey, 'freeze', 'queued'],
+  ]);
+  await again.close();
+});
+
+test('a torn last line is cut off; the rest survives and appends stay readable', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const a = await box.enqueue({ type: 'cancel', requestId: 'req_1' });
+  await box.close();
+  appendFileSync(file, '{"t":"enqueue","id":"x","key":"k","op":{"type":"can');
+  const b1 = await Outbox.open(file);
+  assert.equal(b1.recovery.tornTail, true);
+  assert.deepEqual(b1.list().map((e) => e.id), [a.id]);
+  const b = await b1.enqueue({ type: 'reject', requestId: 'req_2' });
+  await b1.close();
+  const b2 = await Outbox.open(file);
+  assert.deepEqual(b2.list().map((e) => e.id), [a.id, b.id]);
+  assert.equal(b2.recovery.tornTail, false);
+  await b2.close();
+});
+
+test('drain sends in order with the keys; 2xx removes, conflicts stay visible until dismissed', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const changes: number[] = [];
+  box.onChange((l) => changes.push(l.length));
+  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' });
+  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2', comment: 'x' });
+  const e3 = await box.enqueue({ type: 'reject', requestId: 'r3' });
+  const e4 = await box.enqueue({ type: 'breakglass.revoke', sessionId: 's1' });
+  const { c, calls } = fakeClient({ r2: [new ApiError(409, 'already_reviewed', 'already reviewed')], r3: [new ApiError(412, 'stale_review', 'the diff changed')] });
+  const applied: string[] = [];
+  const r = await box.drain(c, { onApplied: (e) => applied.push(e.id) });
+  assert.deepEqual(r, { sent: 2, conflicts: 2, remaining: 0 });
+  assert.deepEqual(calls.map((x) => [x.id, x.key]), [
+    ['r1', e1.idempotencyKey],
+    ['r2', e2.idempotencyKey],
+    ['r3', e3.idempotencyKey],
+    ['s1', e4.idempotencyKey],
+  ]);
+  assert.deepEqual(applied, [e1.id, e4.id]);
+  assert.deepEqual(box.list().map((e) => [e.id, e.state, e.error]), [
+    [e2.id, 'conflict', { status: 409, code: 'already_reviewed', message: 'already reviewed' }],
+    [e3.id, 'conflict', { status: 412, code: 'stale_review', message: 'the diff changed' }],
+  ]);
+  assert.ok(changes.length > 4);
+  await box.close();
+  const re = await Outbox.open(file);
+  assert.deepEqual(re.list().map((e) => [e.id, e.state, e.error?.code]), [
+    [e2.id, 'conflict', 'already_reviewed'],
+    [e3.id, 'conflict', 'stale_review'],
+  ]);
+  assert.equal(await re.dismiss(e2.id), true);
+  assert.equal(await re.dismiss('nope'), false);
+  await re.close();
+  const re2 = await Outbox.open(file);
+  assert.deepEqual(re2.list().map((e) => e.id), [e3.id]);
+  await re2.close();
+});
+
+test('a network error stops the drain and keeps order; the next drain resumes with the same key', async () => {
+  const box = await Outbox.open(fresh());
+  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' });
+  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2' });
+  const { c, calls } = fakeClient({ r1: [new NetworkError('offline', 'connection refused')] });
+  const r = await box.drain(c);
+  assert.equal(r.sent, 0);
+  assert.equal(r.remaining, 2);
+  assert.equal(r.stoppedBy, 'connection refused');
+  assert.deepEqual(calls.map((x) => x.id), ['r1']);
+  assert.equal(box.get(e1.id)?.lastError, 'connection refused');
+  const r2 = await box.drain(c);
+  assert.deepEqual(r2, { sent: 2, conflicts: 0, remaining: 0 });
+  assert.deepEqual(calls.map((x) => x.key), [e1.idempotencyKey, e1.idempotencyKey, e2.idempotencyKey]);
+  // 5xx and 401 also keep it queued
+  const e3 = await box.enqueue({ type: 'cancel', requestId: 'r3' });
+  const f = fakeClient({ r3: [new ApiError(503, 'unavailable', 'down'), new ApiError(401, 'unauthorized', 'who?')] });
+  assert.equal((await box.drain(f.c)).remaining, 1);
+  assert.equal((await box.drain(f.c)).remaining, 1);
+  assert.equal(box.get(e3.id)?.state, 'queued');
+  assert.equal((await box.drain(f.c)).sent, 1);
+  await box.close();
+});
+
+test('concurrent drains join one run; entries queued during a drain are sent by it', async () => {
+  const box = await Outbox.open(fresh());
+  await box.enqueue({ type: 'approve', requestId: 'r1' });
+  const { c, calls } = fakeClient();
+  const p1 = box.drain(c);
+  const later = box.enqueue({ type: 'approve', requestId: 'r2' });
+  const p2 = box.drain(c);
+  await later;
+  const [a, b] = await Promise.all([p1, p2]);
+  assert.equal(a, b);
+  assert.deepEqual(calls.map((x) => x.id), ['r1', 'r2']);
+  assert.equal(box.list().length, 0);
+  await box.close();
+});
+
+test('concurrent enqueues share fsyncs and all land in order', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => box.enqueue({ type: 'approve', requestId: `r${i}` })));
+  await box.close();
+  const re = await Outbox.open(file);
+  assert.deepEqual(re.list().map((e) => e.id), entries.map((e) => e.id));
+  await re.close();
+});
+
+test('the journal is compacted when it grows, keeping live entries and conflicts', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file, { compactAfter: 20 });
+  const keep = await box.enqueue({ type: 'approve', requestId: 'keep' });
+  const conflict = await box.enqueue({ type: 'approve', requestId: 'bad' });
+  const { c } = fakeClient({ keep: [new NetworkError('offline', 'x')], bad: [new ApiError(404, 'not_found', 'request not found')] });
+  for (let i = 0; i < 60; i++) await box.enqueue({ type: 'approve', requestId: `r${i}` });
+  await box.drain(c); // keep: network error, stops
+  await box.drain(c); // keep ok now; bad → conflict; r* sent
+  const k2 = await box.enqueue({ type: 'unfreeze', environmentId: 'env_1' });
+  assert.ok(box.journalLines <= 20, `compacted: ${box.journalLines} lines`);
+  await box.close();
+  const re = await Outbox.open(file);
+  assert.deepEqual(re.list().map((e) => [e.id, e.state]), [
+    [conflict.id, 'conflict'],
+    [k2.id, 'queued'],
+  ]);
+  void keep;
+  await re.close();
+});
+
+test('garbage in the middle of a journal is skipped, not fatal', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const a = await box.enqueue({ type: 'approve', requestId: 'r1' });
+  await box.close();
+  appendFileSync(file, 'not json\n');
+  const re = await Outbox.open(file);
+  assert.equal(re.recovery.skippedLines, 1);
+  assert.deepEqual(re.list().map((e) => e.id), [a.id]);
+  await re.close();
+  writeFileSync(file, '');
+  const empty = await Outbox.open(file);
+  assert.equal(empty.list().length, 0);
+  await empty.close();
+});

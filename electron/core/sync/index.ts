@@ -1,0 +1,283 @@
+// The sync engine (DESIGN.md §4): keeps a SyncStore up to date with the server.
+// Per connection: open GET /api/events (SSE over fetch streaming, bearer header); the server's
+// first frame carries its current cursor — if that is BEHIND the store's, the server's data was
+// reset, so the store is reset and bootstrapped again. Then catch up through /api/sync pages
+// (status `syncing` with progress), go `online`, and pull a delta on every change event whose
+// cursor is past the store's (one pull at a time; events during a pull cause one more). When the
+// stream ends or fails (or a pull fails, or no byte — not even a heartbeat — arrives for
+// `heartbeatTimeoutMs`), status goes `offline` and it reconnects with exponential backoff + jitter
+// (capped, default 30 s), resuming from the store's cursor. stop() closes everything.
+import type { SyncChange } from '../../../shared/schemas/index.ts';
+import type { ConnectionStatus, SyncStore } from '../contracts.ts';
+import { backoffDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
+import { describeError } from '../client/errors.ts';
+import { SseParser } from './sse.ts';
+
+export { SseParser, type SseEvent } from './sse.ts';
+export { MemorySyncStore } from './memory-store.ts';
+
+export interface ChangesInfo {
+  /** The store's cursor after this page. */
+  cursor: number;
+  /** True while bootstrapping an empty store (a notifier should stay quiet). */
+  bootstrap: boolean;
+}
+
+export interface SyncEngineOptions {
+  client: Pick<BackendClient, 'sync'>;
+  store: SyncStore;
+  baseUrl: string;
+  token: () => string | undefined;
+  onStatus?: (status: ConnectionStatus) => void;
+  /** After each applied /api/sync page that had changes. */
+  onChanges?: (changes: readonly SyncChange[], info: ChangesInfo) => void;
+  /** For the event stream (tests); defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** /api/sync page size (default 1000). */
+  pageSize?: number;
+  reconnect?: { baseMs?: number; maxMs?: number };
+  /** No byte on the stream for this long: it is dead (default 45000; the server beats every 15 s). */
+  heartbeatTimeoutMs?: number;
+  random?: () => number;
+}
+
+class StreamClosed extends Error {}
+
+export class SyncEngine {
+  readonly #o: SyncEngineOptions;
+  readonly #fetch: typeof fetch;
+  #status: ConnectionStatus = { state: 'offline' };
+  #started = false;
+  #stopped = false;
+  #loop: Promise<void> | undefined;
+  #conn: AbortController | undefined;
+  #sleepTimer: NodeJS.Timeout | undefined;
+  #sleepWake: (() => void) | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #pulling: Promise<void> | undefined;
+  #pullAgain = false;
+  #serverCursor = 0;
+  #lastSyncedAt: string | undefined;
+  #firstOutcome: (() => void) | undefined;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { connects: 0, pulls: 0, resets: 0, events: 0 };
+
+  constructor(options: SyncEngineOptions) {
+    this.#o = options;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  get status(): ConnectionStatus {
+    return { ...this.#status };
+  }
+
+  /**
+   * Starts syncing in the background. Resolves once the first connection either caught up
+   * (online) or failed (offline; it keeps retrying). Never rejects.
+   */
+  start(): Promise<void> {
+    if (this.#started) return Promise.resolve();
+    this.#started = true;
+    const first = new Promise<void>((r) => (this.#firstOutcome = r));
+    this.#loop = this.#run();
+    return first;
+  }
+
+  /** Closes the stream, cancels pulls and timers; resolves when nothing is left running. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#conn?.abort();
+    if (this.#sleepTimer) clearTimeout(this.#sleepTimer);
+    this.#sleepWake?.();
+    this.#clearWatchdog();
+    await this.#loop;
+    await this.#pulling?.catch(() => undefined);
+    this.#firstOutcome?.();
+  }
+
+  /** Reconnects now instead of waiting out the backoff (e.g. the OS says the network is back). */
+  reconnectNow(): void {
+    if (this.#sleepTimer) clearTimeout(this.#sleepTimer);
+    this.#sleepWake?.();
+  }
+
+  #setStatus(s: ConnectionStatus): void {
+    this.#status = { ...s, ...(this.#lastSyncedAt ? { lastSyncedAt: this.#lastSyncedAt } : {}) };
+    try {
+      this.#o.onStatus?.({ ...this.#status });
+    } catch {
+      // a listener's bug must not stop sync
+    }
+    if (s.state !== 'syncing' && this.#firstOutcome) {
+      this.#firstOutcome();
+      this.#firstOutcome = undefined;
+    }
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      const ctrl = new AbortController();
+      this.#conn = ctrl;
+      let reason: unknown;
+      let wasOnline = false;
+      try {
+        await this.#connectOnce(ctrl, () => (wasOnline = true));
+        reason = new StreamClosed('event stream closed by the server');
+      } catch (err) {
+        reason = err;
+      }
+      ctrl.abort();
+      this.#clearWatchdog();
+      this.#conn = undefined;
+      await this.#pulling?.catch(() => undefined);
+      if (this.#stopped) break;
+      if (wasOnline) failures = 0;
+      this.#setStatus({ state: 'offline', error: describeError(reason instanceof Error && reason.name === 'AbortError' ? 'connection lost' : reason) });
+      const base = this.#o.reconnect?.baseMs ?? 500;
+      const max = this.#o.reconnect?.maxMs ?? 30_000;
+      await this.#sleep(backoffDelay(failures++, base, max, this.#o.random));
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      this.#sleepWake = () => {
+        this.#sleepWake = undefined;
+        r();
+      };
+      this.#sleepTimer = setTimeout(() => {
+        this.#sleepTimer = undefined;
+        this.#sleepWake?.();
+      }, ms);
+    });
+  }
+
+  #armWatchdog(ctrl: AbortController): void {
+    this.#clearWatchdog();
+    const ms = this.#o.heartbeatTimeoutMs ?? 45_000;
+    this.#watchdog = setTimeout(() => ctrl.abort(new Error(`no event or heartbeat for ${Math.round(ms / 1000)} s`)), ms);
+  }
+
+  #clearWatchdog(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  /** One connection: resolves when the server ends the stream, rejects on any failure. */
+  async #connectOnce(ctrl: AbortController, markOnline: () => void): Promise<void> {
+    this.stats.connects++;
+    const token = this.#o.token();
+    const url = new URL('api/events', this.#o.baseUrl.replace(/\/+$/, '') + '/');
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        headers: { accept: 'text/event-stream', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
+        signal: ctrl.signal,
+      });
+    } catch (err) {
+      throw toNetworkError(err);
+    }
+    if (!res.ok) throw await toApiError(res);
+    if (!res.body) throw new Error('event stream has no body');
+    this.#armWatchdog(ctrl);
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    let first = true;
+    const reader = res.body.getReader();
+    const onAbort = () => void reader.cancel().catch(() => undefined);
+    ctrl.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          if (ctrl.signal.aborted) throw ctrl.signal.reason ?? err;
+          throw toNetworkError(err);
+        }
+        if (ctrl.signal.aborted) throw ctrl.signal.reason;
+        if (chunk.done) return;
+        this.#armWatchdog(ctrl);
+        for (const ev of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+          if (ev.event !== 'change') continue;
+          let cursor: number;
+          try {
+            cursor = Number((JSON.parse(ev.data) as { cursor: unknown }).cursor);
+          } catch {
+            continue;
+          }
+          if (!Number.isSafeInteger(cursor) || cursor < 0) continue;
+          this.stats.events++;
+          if (first) {
+            first = false;
+            this.#serverCursor = cursor;
+            if (cursor < this.#o.store.cursor()) {
+              // the server's data is older than ours: it was reset or replaced
+              this.#o.store.reset();
+              this.stats.resets++;
+            }
+            this.#pull(ctrl, true, markOnline);
+          } else {
+            this.#serverCursor = Math.max(this.#serverCursor, cursor);
+            if (cursor > this.#o.store.cursor()) this.#pull(ctrl, false, markOnline);
+          }
+        }
+      }
+    } finally {
+      ctrl.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Starts a pull unless one runs (then it runs once more after). A failure aborts the connection. */
+  #pull(ctrl: AbortController, catchUp: boolean, markOnline: () => void): void {
+    if (this.#pulling) {
+      this.#pullAgain = true;
+      return;
+    }
+    this.#pulling = (async () => {
+      try {
+        let catching = catchUp;
+        do {
+          this.#pullAgain = false;
+          await this.#pullAll(ctrl.signal, catching);
+          catching = false;
+        } while (this.#pullAgain && !ctrl.signal.aborted && this.#serverCursor > this.#o.store.cursor());
+        if (ctrl.signal.aborted) return;
+        this.#lastSyncedAt = new Date().toISOString();
+        markOnline();
+        this.#setStatus({ state: 'online' });
+      } catch (err) {
+        if (!ctrl.signal.aborted) ctrl.abort(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        this.#pulling = undefined;
+      }
+    })();
+  }
+
+  /** Pulls /api/sync pages from the store's cursor until hasMore is false. */
+  async #pullAll(signal: AbortSignal, catchUp: boolean): Promise<void> {
+    const store = this.#o.store;
+    const bootstrap = store.cursor() === 0;
+    const pageSize = this.#o.pageSize ?? 1000;
+    let done = 0;
+    if (catchUp) this.#setStatus({ state: 'syncing', progress: { done } });
+    for (;;) {
+      const from = store.cursor();
+      const page = await this.#o.client.sync(from, pageSize, { signal });
+      if (signal.aborted) return;
+      this.stats.pulls++;
+      if (page.changes.length > 0 || page.cursor !== from) store.applyChanges(page.changes, page.cursor);
+      done += page.changes.length;
+      if (page.changes.length > 0) {
+        try {
+          this.#o.onChanges?.(page.changes, { cursor: page.cursor, bootstrap });
+        } catch {
+          // a listener's bug must not stop sync
+        }
+      }
+      if (catchUp) this.#setStatus({ state: 'syncing', progress: { done } });
+      if (!page.hasMore) return;
+    }
+  }
+}

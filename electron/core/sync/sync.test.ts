@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConnectionStatus } from '../contracts.ts';
+import type { SyncResponse } from '../../../shared/schemas/index.ts';
+import { MemorySyncStore, SseParser, SyncEngine } from './index.ts';
+
+test('SSE parser: events split anywhere, CRLF, comments, multi-line data, retry', () => {
+  const comments: string[] = [];
+  const p = new SseParser((c) => comments.push(c));
+  const text = 'retry: 2000\r\nevent: change\r\ndata: {"cursor":1}\r\n\r\n: heartbeat\n\nevent: change\ndata: {"cursor":\ndata: 2}\n\ndata: plain\n\n';
+  const events = [];
+  for (let i = 0; i < text.length; i += 3) events.push(...p.push(text.slice(i, i + 3)));
+  assert.deepEqual(events, [
+    { event: 'change', data: '{"cursor":1}' },
+    { event: 'change', data: '{"cursor":\n2}' },
+    { event: 'message', data: 'plain' },
+  ]);
+  assert.deepEqual(comments, ['heartbeat']);
+  assert.equal(p.retryMs, 2000);
+});
+
+/** A fake backend: an event stream we push frames into, and /api/sync over a list of changes. */
+function fakeBackend(totalChanges: number) {
+  let seq = totalChanges;
+  const syncCalls: number[] = [];
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let connects = 0;
+  let refuse = false;
+  const enc = new TextEncoder();
+  const send = (text: string) => {
+    try {
+      controller?.enqueue(enc.encode(text));
+    } catch {
+      // that stream is closed; the next connection's first frame carries the cursor
+    }
+  };
+  const fetchImpl = (async (_url: string | URL | Request, init?: RequestInit) => {
+    connects++;
+    if (refuse) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        c.enqueue(enc.encode(`retry: 2000\nevent: change\ndata: {"cursor":${seq}}\n\n`));
+        init?.signal?.addEventListener('abort', () => {
+          try {
+            c.error(new DOMException('aborted', 'AbortError'));
+          } catch {
+            /* closed */
+          }
+        });
+      },
+    });
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  }) as typeof fetch;
+  const client = {
+    async sync(cursor: number, limit = 1000): Promise<SyncResponse> {
+      syncCalls.push(cursor);
+      await new Promise((r) => setTimeout(r, 5));
+      const end = Math.min(seq, cursor + limit);
+      const changes = [];
+      for (let s = cursor + 1; s <= end; s++) changes.push({ seq: s, entity: 'request' as const, id: `req_${s}`, op: 'upsert' as const, data: { n: s } });
+      return { changes, cursor: Math.max(end, cursor), hasMore: end < seq };
+    },
+  };
+  return {
+    fetchImpl,
+    client,
+    syncCalls,
+    get connects() {
+      return connects;
+    },
+    commit(k = 1) {
+      seq += k;
+      send(`event: change\ndata: {"cursor":${seq}}\n\n`);
+    },
+    heartbeat: () => send(': heartbeat\n\n'),
+    end: () => controller?.close(),
+    setRefuse: (v: boolean) => (refuse = v),
+    resetTo(n: number) {
+      seq = n;
+    },
+  };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('engine: bootstrap in pages with progress, coalesced delta pulls, reconnect after the stream ends', async () => {
+  const fb = fakeBackend(2500);
+  const store = new MemorySyncStore();
+  const statuses: ConnectionStatus[] = [];
+  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 20, maxMs: 40 } });
+  await engine.start();
+  assert.equal(store.cursor(), 2500);
+  assert.deepEqual(statuses.filter((s) => s.state === 'syncing').map((s) => s.progress?.done), [0, 1000, 2000, 2500]);
+  assert.equal(statuses.at(-1)?.state, 'online');
+  // 20 commits in a burst while pulls are slow: far fewer than 20 pulls, and all applied
+  const before = fb.syncCalls.length;
+  for (let i = 0; i < 20; i++) fb.commit();
+  await wait(100);
+  assert.equal(store.cursor(), 2520);
+  assert.ok(fb.syncCalls.length - before <= 3, `coalesced: ${fb.syncCalls.length - before} pulls`);
+  // the stream ends: offline, then reconnect and resume from the cursor
+  fb.end();
+  await wait(10);
+  assert.ok(statuses.some((s) => s.state === 'offline'));
+  fb.commit(5);
+  await wait(150);
+  assert.equal(store.cursor(), 2525);
+  assert.equal(engine.status.state, 'online');
+  assert.ok(fb.connects >= 2);
+  assert.equal(store.resets, 0);
+  // the server's data was reset behind our cursor: reset and bootstrap again
+  fb.resetTo(10);
+  fb.end();
+  await wait(150);
+  assert.equal(store.resets, 1);
+  assert.equal(store.cursor(), 10);
+  await engine.stop();
+});
+
+test('engine: offline with backoff while refused; stop() during a backoff ends promptly with no timers left', async () => {
+  const fb = fakeBackend(3);
+  fb.setRefuse(true);
+  const statuses: ConnectionStatus[] = [];
+  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 10, maxMs: 60_000 } });
+  await engine.start();
+  assert.equal(engine.status.state, 'offline');
+  assert.equal(engine.status.error, 'connection refused');
+  await wait(200);
+  const attempts = fb.connects;
+  assert.ok(attempts >= 3 && attempts < 12, `exponential backoff: ${attempts} attempts in 200 ms`);
+  const t = performance.now();
+  await engine.stop();
+  assert.ok(performance.now() - t < 50);
+  await wait(50);
+  assert.equal(fb.connects, attempts, 'no attempt after stop');
+});
+
+test('engine: a silent stream (no heartbeat) is treated as dead', async () => {
+  const fb = fakeBackend(1);
+  const statuses: ConnectionStatus[] = [];
+  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), heartbeatTimeoutMs: 60, reconnect: { baseMs: 1000, maxMs: 1000 } });
+  await engine.start();
+  fb.heartbeat();
+  await wait(40);
+  fb.heartbeat();
+  await wait(40);
+  assert.equal(engine.status.state, 'online', 'heartbeats keep it alive');
+  await wait(80);
+  assert.equal(engine.status.state, 'offline');
+  assert.match(engine.status.error ?? '', /no event or heartbeat/);
+  await engine.stop();
+});
