@@ -118,6 +118,9 @@ export const events = {
   'outbox.changed': OutboxSummary,
   'notification.clicked': Notice,
   navigate: z.object({ route: z.string() }),
+  /** Web mode shows these with the browser's Notification API; the desktop uses the OS's. */
+  'notification.show': z.object({ id: z.string(), title: z.string(), body: z.string(), urgent: z.boolean().optional() }),
+  'notification.close': z.object({ id: z.string() }),
 } as const;
 
 export type Channels = typeof channels;

@@ -1,0 +1,48 @@
+// Without --server, the app runs its own backend in-process: a demo organisation created on first
+// run in the data dir, served on a free loopback port, signed in as the demo release manager.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../server/http/app.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { DEFAULT_REQUEST_TTL_MS } from '../../server/domain/context.ts';
+import { DEMO_RELEASE_MANAGER_EMAIL, buildDemo } from '../../server/demo/org.ts';
+import { DB_FILE } from '../../server/cli/data-dir.ts';
+
+export interface EmbeddedBackend {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const TOKEN_FILE = 'release-manager.token';
+
+export async function startEmbeddedBackend(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedBackend> {
+  const dir = join(dataDir, 'backend');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tokenFile = join(dir, TOKEN_FILE);
+  const store = openSqliteStore(join(dir, DB_FILE));
+  if (!(await store.isInitialized())) {
+    log(`creating the demo organisation in ${dir}`);
+    const users = await buildDemo({ store, now: () => new Date(), requestTtlMs: DEFAULT_REQUEST_TTL_MS });
+    const rm = users.find((u) => u.email === DEMO_RELEASE_MANAGER_EMAIL)!;
+    writeFileSync(tokenFile, `${rm.token}\n`, { mode: 0o600 });
+  }
+  if (!existsSync(tokenFile)) {
+    await store.close();
+    throw new Error(`${tokenFile} is missing: remove ${dir} to recreate the demo backend`);
+  }
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  const app = await buildApp({ store, logLevel: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  log(`embedded backend listening on ${url}`);
+  return {
+    url,
+    token,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}

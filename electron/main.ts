@@ -1,0 +1,185 @@
+// The composition root of the desktop app, kept thin: it builds the plain-Node core and injects
+// Electron's Notification, Tray, safeStorage, paths and windows into it. Every rule lives in
+// electron/core, where it is tested without the Electron binary.
+import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, nativeTheme, net, protocol, safeStorage, shell } from 'electron';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { channels } from '../shared/ipc.ts';
+import { createDesktopCore, type DesktopCore } from './core/app.ts';
+import type { NotificationSink, SecretStore } from './core/contracts.ts';
+import { rendererCsp } from './core/shell/csp.ts';
+import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
+import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME, hardenContents, isTrustedSender, parseDeepLink, windowOptions } from './core/shell/security.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = resolve(here, '../renderer');
+const preloadPath = join(here, '../preload/preload.cjs');
+const iconsDir = app.isPackaged ? join(process.resourcesPath, 'icons') : resolve(here, '../../build');
+/** Links the app may hand to the user's browser. */
+const EXTERNAL_HOSTS = ['github.com', 'docs.gatehouse.dev'];
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void main();
+}
+
+/** The token is encrypted with the OS keychain (safeStorage) and written atomically. */
+function safeStorageSecrets(file: string): SecretStore {
+  return {
+    async get() {
+      if (!existsSync(file) || !safeStorage.isEncryptionAvailable()) return undefined;
+      try {
+        return safeStorage.decryptString(readFileSync(file));
+      } catch {
+        return undefined;
+      }
+    },
+    async set(token) {
+      if (token === undefined) return void rmSync(file, { force: true });
+      if (!safeStorage.isEncryptionAvailable()) throw new Error('the OS keychain is not available: cannot store the token safely');
+      mkdirSync(dirname(file), { recursive: true });
+      const tmp = `${file}.tmp`;
+      writeFileSync(tmp, safeStorage.encryptString(token), { mode: 0o600 });
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(tmp, file);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let window: BrowserWindow | undefined;
+  let core: DesktopCore | undefined;
+  const pendingRoutes: string[] = [];
+
+  const navigate = (route: string) => {
+    showWindow();
+    if (core) core.emit('navigate', { route });
+    else pendingRoutes.push(route);
+  };
+  const openDeepLink = (argv: readonly string[]) => {
+    for (const arg of argv) {
+      const link = parseDeepLink(arg);
+      if (link) navigate(`/request/${link.id}`);
+    }
+  };
+
+  app.on('second-instance', (_e, argv) => {
+    showWindow();
+    openDeepLink(argv);
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    openDeepLink([url]);
+  });
+  if (!app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS));
+
+  await app.whenReady();
+
+  protocol.handle(APP_SCHEME, async (request) => {
+    const { host, pathname } = new URL(request.url);
+    if (host !== 'ui') return new Response('not found', { status: 404 });
+    const file = resolve(rendererDir, normalize(decodeURIComponent(pathname)).replace(/^[/\\]+/, '') || 'index.html');
+    const target = file.startsWith(rendererDir + sep) && existsSync(file) ? file : join(rendererDir, 'index.html');
+    const res = await net.fetch(pathToFileURL(target).toString());
+    const headers = new Headers(res.headers);
+    headers.set('content-security-policy', rendererCsp());
+    headers.set('x-content-type-options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+
+  const notifications = new Map<string, Notification>();
+  const sink: NotificationSink = {
+    show({ id, title, body, urgent }) {
+      notifications.get(id)?.close();
+      const n = new Notification({ title, body, urgency: urgent ? 'critical' : 'normal', silent: false });
+      n.on('click', () => {
+        showWindow();
+        const target = core?.notificationTarget(id);
+        if (target) core?.emit('notification.clicked', { target });
+      });
+      notifications.set(id, n);
+      n.show();
+    },
+    close(id) {
+      notifications.get(id)?.close();
+      notifications.delete(id);
+    },
+  };
+
+  core = await createDesktopCore({
+    mode: 'desktop',
+    dataDir: app.getPath('userData'),
+    secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
+    notifications: sink,
+    log: (line) => console.log(`[gatehouse] ${line}`),
+  });
+  const ready = core;
+
+  // Register one handler per contract channel: a channel without a handler can't exist, and each
+  // call checks the sender frame before the core parses the input.
+  for (const channel of Object.keys(channels)) {
+    ipcMain.handle(`${INVOKE_PREFIX}${channel}`, (event, input: unknown) => {
+      if (!isTrustedSender(event.senderFrame)) return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } };
+      return ready.dispatch(channel, input);
+    });
+  }
+  ready.subscribe((event, payload) => {
+    if (window && !window.isDestroyed()) window.webContents.send(`${EVENT_PREFIX}${event}`, payload);
+  });
+
+  const trayImage = nativeImage.createFromPath(join(iconsDir, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'));
+  const tray = new Tray(trayImage);
+  const updateTray = (count: number) => {
+    tray.setToolTip(count === 0 ? 'Gatehouse — nothing awaits your approval' : `Gatehouse — ${count} awaiting your approval`);
+    app.setBadgeCount(count);
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: count ? `Open Gatehouse (${count} awaiting)` : 'Open Gatehouse', click: () => showWindow() },
+        { label: 'Freeze environment…', click: () => navigate('/environments') },
+        { type: 'separator' },
+        { label: 'Quit Gatehouse', role: 'quit' },
+      ]),
+    );
+  };
+  updateTray(ready.approvableCount());
+  ready.onApprovableCount(updateTray);
+  tray.on('click', () => showWindow());
+
+  function showWindow(): void {
+    if (!app.isReady()) return;
+    if (!window || window.isDestroyed()) {
+      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors), icon: join(iconsDir, 'icon.png') });
+      window.once('ready-to-show', () => window?.show());
+      window.webContents.once('did-finish-load', () => {
+        for (const route of pendingRoutes.splice(0)) ready.emit('navigate', { route });
+      });
+      void window.loadURL(`${APP_ORIGIN}/index.html`);
+    } else {
+      if (window.isMinimized()) window.restore();
+      window.show();
+      window.focus();
+    }
+  }
+
+  showWindow();
+  openDeepLink(process.argv);
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    // Flush the cache and outbox, but never hang the quit on them.
+    void Promise.race([ready.close(), new Promise((r) => setTimeout(r, 5000))]).finally(() => app.quit());
+  });
+  // The tray keeps the app alive with every window closed (it's open all day).
+  app.on('window-all-closed', () => undefined);
+}

@@ -1,0 +1,91 @@
+// Web mode: the same desktop core in plain Node, serving the built renderer on 127.0.0.1 and
+// carrying the IPC contract over a WebSocket. `npm run -s web -- [--server URL --token T]
+// [--port N] [--data DIR] [--no-open]`. The last line printed is the address to open.
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseFlags, parsePort, UsageError } from '../server/cli/args.ts';
+import { createDesktopCore } from './core/app.ts';
+import type { NotificationSink } from './core/contracts.ts';
+import { FileSecretStore } from './core/settings/index.ts';
+import { startWebHost } from './core/web/host.ts';
+
+const USAGE = `usage: npm run -s web -- [--server URL --token T] [--port N] [--data DIR] [--no-open]
+
+Runs Gatehouse in your browser. Without --server it starts its own demo backend in the data
+dir (first run: "gatehouse demo"), signed in as the demo release manager. The last line printed
+is the address to open; it carries a per-launch secret, so keep it to yourself.
+
+  --server URL   a Gatehouse server to sync with (needs --token)
+  --token T      your API token for that server (kept in DIR, mode 0600)
+  --port N       the local port to serve on (default: a free one)
+  --data DIR     where the cache, outbox and settings live (default ~/.local/share/gatehouse/web)
+  --no-open      don't open a browser`;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+async function main(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, { server: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, 'no-open': { type: 'boolean' } }, USAGE);
+  if (flags.help) return void console.log(USAGE), 0;
+  if ((flags.server === undefined) !== (flags.token === undefined)) throw new UsageError(`--server and --token go together\n\n${USAGE}`);
+  if (flags.server !== undefined) {
+    try {
+      if (!/^https?:$/.test(new URL(flags.server).protocol)) throw new Error();
+    } catch {
+      throw new UsageError(`--server must be an http(s) URL, got "${flags.server}"`);
+    }
+  }
+  const port = flags.port === undefined ? 0 : parsePort(flags.port);
+  const dataDir = resolve(flags.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'gatehouse', 'web'));
+
+  let send: ((event: 'notification.show' | 'notification.close', payload: unknown) => void) | undefined;
+  const notifications: NotificationSink = {
+    show: (n) => send?.('notification.show', n),
+    close: (id) => send?.('notification.close', { id }),
+  };
+  const core = await createDesktopCore({
+    mode: 'web',
+    dataDir,
+    secrets: new FileSecretStore(join(dataDir, 'token')),
+    notifications,
+    ...(flags.server && flags.token ? { server: { url: flags.server.replace(/\/+$/, ''), token: flags.token } } : {}),
+    log: (line) => console.error(`[gatehouse] ${line}`),
+  });
+  send = (event, payload) => core.emit(event, payload as never);
+
+  const host = await startWebHost({
+    dispatch: core.dispatch,
+    subscribe: core.subscribe,
+    staticDir: resolve(here, '../out/renderer'),
+    port,
+  });
+  console.log(`data in ${dataDir}`);
+  if (!flags['no-open']) {
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    spawn(opener, [host.openUrl], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+  }
+  console.log(`open ${host.openUrl}`);
+
+  return new Promise<number>((done) => {
+    const stop = () => {
+      void host
+        .close()
+        .then(() => core.close())
+        .then(
+          () => done(0),
+          () => done(1),
+        );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`error: ${err instanceof UsageError ? err.message : ((err as Error)?.stack ?? String(err))}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,144 @@
+// Web mode over its real socket: the app process (`npm run web`) with its embedded demo backend.
+// Every contract channel gets a bad input and must answer with an error naming the field.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
+import type { ChannelName } from '../../shared/ipc.ts';
+import { IPC_PATH, SECRET_PROTOCOL_PREFIX } from '../../electron/core/web/host.ts';
+
+let child: ChildProcess;
+let dir: string;
+let url: URL;
+let secret: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gh-webmode-'));
+  child = spawn(process.execPath, ['--import', 'tsx', 'electron/web.ts', '--data', dir, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout! });
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('web mode did not print its address in 60 s')), 60_000);
+    lines.on('line', (l) => {
+      if (l.startsWith('open ')) {
+        clearTimeout(timer);
+        resolve(l);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`web mode exited with ${code}`)));
+  });
+  const m = /^open (http:\/\/127\.0\.0\.1:\d+)\/#(.+)$/.exec(line);
+  assert.ok(m, `last line "${line}" is "open http://127.0.0.1:PORT/#<secret>"`);
+  url = new URL(m[1]!);
+  secret = m[2]!;
+});
+
+after(async () => {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function connect(opts: { secret?: string | null; origin?: string; host?: string } = {}): Promise<WebSocket> {
+  const protocols = ['gatehouse', ...(opts.secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${opts.secret ?? secret}`])];
+  const ws = new WebSocket(`ws://127.0.0.1:${url.port}${IPC_PATH}`, protocols, { headers: { origin: opts.origin ?? url.origin, ...(opts.host ? { host: opts.host } : {}) } });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+let nextId = 1;
+function call(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    const onMessage = (raw: WebSocket.RawData) => {
+      const msg = JSON.parse(String(raw));
+      if (msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg.result);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, channel, input }));
+  });
+}
+
+test('refuses connections without the secret, with a wrong Origin or a foreign Host', async () => {
+  await assert.rejects(connect({ secret: null }), /refused 403/);
+  await assert.rejects(connect({ secret: `${secret}x` }), /refused 403/);
+  await assert.rejects(connect({ origin: 'http://attacker.example' }), /refused 403/);
+  await assert.rejects(connect({ host: `attacker.example:${url.port}` }), /refused 403/);
+  (await connect()).close();
+});
+
+/** One bad input per channel and the field its error must name. A new channel needs a row here. */
+const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
+  'session.get': [{ extra: 1 }, /extra/],
+  'session.signIn': [{ serverUrl: 'ftp://x', token: 'abcdefgh12' }, /serverUrl/],
+  'session.signOut': [{ now: true }, /now/],
+  'status.get': [{ x: 1 }, /x/],
+  'directory.get': [{ y: 1 }, /y/],
+  'inbox.query': [{ limit: 'ten' }, /limit/],
+  'request.get': [{ id: 42 }, /id/],
+  'request.diff': [{}, /id/],
+  'request.create': [{ action: 'release.deploy', resource: { environmentId: 7 } }, /resource\.environmentId/],
+  'outbox.enqueue': [{ type: 'approve', requestId: 'req_1', comment: 5 }, /comment/],
+  'outbox.list': [{ z: 1 }, /z/],
+  'outbox.dismiss': [{ id: null }, /id/],
+  'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
+  'breakglass.list': [{ q: 1 }, /q/],
+  'audit.page': [{ limit: -3 }, /limit/],
+  'audit.verify': [{ deep: true }, /deep/],
+  'settings.get': [{ all: true }, /all/],
+  'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
+};
+
+test('a bad input to every channel is an invalid_input error naming the field', async () => {
+  const ws = await connect();
+  try {
+    for (const [channel, [input, field]] of Object.entries(BAD)) {
+      const r = await call(ws, channel, input);
+      assert.equal(r.ok, false, channel);
+      assert.equal(r.error!.code, 'invalid_input', `${channel}: ${r.error!.message}`);
+      assert.match(r.error!.message, field, channel);
+    }
+    assert.equal((await call(ws, 'no.such.channel', {})).error!.code, 'unknown_channel');
+  } finally {
+    ws.close();
+  }
+});
+
+test('the embedded backend is synced: the demo inbox arrives and a request previews offline-style', async () => {
+  const ws = await connect();
+  try {
+    const session = await call(ws, 'session.get', {});
+    assert.equal(session.ok, true);
+    assert.equal(session.data.mode, 'web');
+    assert.equal(session.data.user.email, 'rhea.manning@example.com');
+    let inbox: any;
+    for (let i = 0; i < 100; i++) {
+      inbox = await call(ws, 'inbox.query', { status: 'pending' });
+      if (inbox.ok && inbox.data.total >= 13) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(inbox.data.total, 13);
+    assert.equal(inbox.data.counts.byStatus.pending, 13);
+    const approvable = inbox.data.rows.filter((r: any) => r.canApprove);
+    assert.ok(approvable.length > 0, 'the release manager can approve some demo requests');
+    const detail = await call(ws, 'request.get', { id: approvable[0].request.id });
+    assert.equal(detail.ok, true);
+    assert.equal(detail.data.canApprove, true);
+    assert.ok(detail.data.progress.gates.length > 0);
+    const missing = await call(ws, 'request.get', { id: 'req_doesnotexist' });
+    assert.deepEqual(missing.error, { code: 'not_found', message: 'request not found', status: 404 });
+  } finally {
+    ws.close();
+  }
+});
