@@ -1,11 +1,12 @@
 // The preload: one small typed object on window.gatehouse, nothing else. ipcRenderer itself never
 // reaches the page; only contract channels and events pass; listeners get the payload only.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { channels, events, type GatehouseApi } from '../shared/ipc.ts';
+import type { GatehouseApi } from '../shared/ipc.ts';
+import { CHANNEL_NAMES, EVENT_NAMES } from '../shared/ipc/names.ts';
 import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
 
-const CHANNELS = new Set(Object.keys(channels));
-const EVENTS = new Set(Object.keys(events));
+const CHANNELS = new Set<string>(CHANNEL_NAMES);
+const EVENTS = new Set<string>(EVENT_NAMES);
 
 const api: GatehouseApi = {
   invoke: (channel, input) => {

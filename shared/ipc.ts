@@ -24,6 +24,7 @@ import { Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
+import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';
 
 const Empty = z.strictObject({});
@@ -124,6 +125,11 @@ export const events = {
 } as const;
 
 export type Channels = typeof channels;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The preload's name lists must match the tables exactly, or this fails to compile.
+const namesMatch: [Same<(typeof CHANNEL_NAMES)[number], keyof typeof channels>, Same<(typeof EVENT_NAMES)[number], keyof typeof events>] = [true, true];
+void namesMatch;
 export type Events = typeof events;
 export type ChannelName = keyof Channels & string;
 export type EventName = keyof Events & string;
