@@ -7,6 +7,7 @@ import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { channels } from '../shared/ipc.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
+import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
 import type { NotificationSink, SecretStore } from './core/contracts.ts';
 import { rendererCsp } from './core/shell/csp.ts';
 import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
@@ -119,7 +120,9 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
     notifications: sink,
-    log: (line) => console.log(`[gatehouse] ${line}`),
+    // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
+    ...(app.isPackaged ? {} : { startEmbedded: (dir: string, log: (line: string) => void) => spawnEmbeddedBackend(dir, { node: process.env.npm_node_execpath ?? 'node', root: resolve(here, '../..'), log }) }),
+    log: (line: string) => console.log(`[gatehouse] ${line}`),
   });
   const ready = core;
 

@@ -10,6 +10,7 @@ import { createDesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
 import { FileSecretStore } from './core/settings/index.ts';
 import { startWebHost } from './core/web/host.ts';
+import { startEmbeddedBackend } from './core/embedded-backend.ts';
 
 const USAGE = `usage: npm run -s web -- [--server URL --token T] [--port N] [--data DIR] [--no-open]
 
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     secrets: new FileSecretStore(join(dataDir, 'token')),
     notifications,
     ...(flags.server && flags.token ? { server: { url: flags.server.replace(/\/+$/, ''), token: flags.token } } : {}),
+    startEmbedded: startEmbeddedBackend,
     log: (line) => console.error(`[gatehouse] ${line}`),
   });
   send = (event, payload) => core.emit(event, payload as never);

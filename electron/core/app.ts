@@ -12,7 +12,7 @@ import type { ApprovalRequest, SyncChange, SyncEntity, User } from '../../shared
 import { Cache } from './cache/index.ts';
 import { ApiError, NetworkError, createBackendClient, type BackendClient } from './client/index.ts';
 import type { NotificationSink, SecretStore, SyncStore } from './contracts.ts';
-import { startEmbeddedBackend, type EmbeddedBackend } from './embedded-backend.ts';
+import type { EmbeddedBackend } from './embedded-backend-child.ts';
 import { CoreError, createDispatcher } from './ipc/dispatch.ts';
 import { Notifier, approvableCount, type NotificationTarget } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -27,8 +27,8 @@ export interface DesktopCoreDeps {
   notifications: NotificationSink;
   /** A server given on the command line; otherwise the signed-in one, else the embedded demo. */
   server?: { url: string; token: string };
-  /** Start the embedded demo backend when nobody is signed in (default true). */
-  embedded?: boolean;
+  /** Starts the embedded demo backend when nobody is signed in; without it, sign-in is required. */
+  startEmbedded?: (dataDir: string, log: (line: string) => void) => Promise<EmbeddedBackend>;
   log?: (line: string) => void;
 }
 
@@ -246,8 +246,8 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   } else {
     const token = settings.current.serverUrl ? await deps.secrets.get() : undefined;
     if (settings.current.serverUrl && token) await connect(settings.current.serverUrl, token);
-    else if (deps.embedded !== false) {
-      const backend = await startEmbeddedBackend(deps.dataDir, log);
+    else if (deps.startEmbedded) {
+      const backend = await deps.startEmbedded(deps.dataDir, log);
       await connect(backend.url, backend.token, backend);
     }
   }

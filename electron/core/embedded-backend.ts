@@ -9,13 +9,9 @@ import { DEFAULT_REQUEST_TTL_MS } from '../../server/domain/context.ts';
 import { DEMO_RELEASE_MANAGER_EMAIL, buildDemo } from '../../server/demo/org.ts';
 import { DB_FILE } from '../../server/cli/data-dir.ts';
 
-export interface EmbeddedBackend {
-  url: string;
-  token: string;
-  close(): Promise<void>;
-}
+import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
-const TOKEN_FILE = 'release-manager.token';
+export type { EmbeddedBackend };
 
 export async function startEmbeddedBackend(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedBackend> {
   const dir = join(dataDir, 'backend');
@@ -46,3 +42,4 @@ export async function startEmbeddedBackend(dataDir: string, log: (line: string) 
     },
   };
 }
+

@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
 import { UsageError } from './args.ts';
 
-export const DB_FILE = 'gatehouse.db';
+import { DB_FILE } from '../store/file-name.ts';
+
+export { DB_FILE };
 
 export function dbPath(dir: string): string {
   return join(resolve(dir), DB_FILE);

@@ -14,8 +14,9 @@ export interface DemoUser {
   user: User;
 }
 
-/** The user `npm start` signs in as. */
-export const DEMO_RELEASE_MANAGER_EMAIL = 'rhea.manning@example.com';
+import { DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+
+export { DEMO_RELEASE_MANAGER_EMAIL };
 
 const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; roles?: string[]; teams: string[] }[] = [
   { key: 'owner', name: 'Olivia Hart', email: 'olivia.hart@example.com', orgRole: 'owner', teams: [] },

@@ -40,7 +40,7 @@ class RecordingSink implements NotificationSink {
 }
 
 async function open(dataDir: string, sink = new RecordingSink()): Promise<{ core: DesktopCore; sink: RecordingSink }> {
-  const core = await createDesktopCore({ mode: 'web', dataDir, secrets: new MemorySecrets(), notifications: sink, server: { url: b.url(), token: b.token(RHEA) }, embedded: false });
+  const core = await createDesktopCore({ mode: 'web', dataDir, secrets: new MemorySecrets(), notifications: sink, server: { url: b.url(), token: b.token(RHEA) } });
   return { core, sink };
 }
 

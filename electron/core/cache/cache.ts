@@ -22,9 +22,10 @@ import {
 } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import type { SyncStore } from '../contracts.ts';
+import { decodeJson, encodeJson } from './codec.ts';
 import { DiffFiles, type CachedDiff, type MissingDiff } from './diffs.ts';
-import { buildInboxSql, emptyCounts, type InboxQuery, type InboxResult, type Param } from './inbox-query.ts';
-import { atomicWrite, corruptPathOf, headerProblem, nodeIo, tmpPathOf, type PersistIo } from './persist.ts';
+import { groupCode, InboxIndex, statusCode, type InboxQuery, type InboxResult, type RequestKey } from './inbox-index.ts';
+import { atomicWrite, corruptPathOf, headerProblem, nodeIo, sealOf, tmpPathOf, unseal, type PersistIo } from './persist.ts';
 import { applyPragmas, ENTITY_TABLE, migrate } from './schema.ts';
 
 /** What each synced entity is, as get()/list() return it. */
@@ -99,6 +100,8 @@ const DEFAULT_SAVE_DELAY_MS = 250;
 const DEFAULT_RETRY_DELAY_MS = 5000;
 const DEFAULT_DIFF_BUDGET = 256 * 1024 * 1024;
 const MAX_CACHED_STATEMENTS = 200;
+/** Separates values in group_concat results and the inbox snapshot. */
+const SEP = '\x1e';
 
 const STATUS_SET: ReadonlySet<string> = new Set(REQUEST_STATUSES);
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
@@ -112,19 +115,14 @@ function errorOf(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+type Param = string | number | null | Uint8Array;
+
 /** The derived columns of a request row. */
-interface RequestRow {
-  status: string;
+interface RequestRow extends RequestKey {
   action: string;
-  group: string;
-  environmentId: string | null;
-  projectId: string | null;
-  requesterId: string;
-  createdAt: number;
   updatedAt: number;
   digest: string;
   diffBytes: number;
-  search: string;
 }
 
 /**
@@ -150,10 +148,15 @@ function checkRequest(id: string, d: unknown): ApprovalRequest {
 
 export class Cache implements SyncStore {
   private readonly stmts = new Map<string, Statement>();
+  /** The inbox mirror, built on first use (inbox-index.ts). */
+  private index: InboxIndex | undefined;
   private readonly userName = new Map<string, string>();
   private readonly envInfo = new Map<string, { name: string; projectId: string | undefined }>();
   private readonly projectName = new Map<string, string>();
   private cursorValue = 0;
+  /** Bumped by every write transaction; the inbox snapshot in `meta` is valid only for its generation. */
+  private generation = 0;
+  private snapshotGeneration = -1;
   private diffBytesTotal = 0;
   private readClock = 0;
 
@@ -209,14 +212,18 @@ export class Cache implements SyncStore {
 
     let db: Database | undefined;
     if (bytes && !problem) {
-      problem = headerProblem(bytes);
-      if (!problem) {
+      const sealed = unseal(bytes);
+      if ('problem' in sealed) problem = sealed.problem;
+      else problem = headerProblem(sealed.image);
+      if (!problem && !('problem' in sealed)) {
         try {
-          db = new SQL.Database(bytes);
-          const check = db.exec('PRAGMA quick_check(1)');
-          const verdict = String(check[0]?.values[0]?.[0] ?? 'no answer');
-          if (verdict !== 'ok') problem = `failed quick_check: ${verdict}`;
-          else migrate(db);
+          db = new SQL.Database(sealed.image);
+          if (!sealed.verified) {
+            const check = db.exec('PRAGMA quick_check(1)');
+            const verdict = String(check[0]?.values[0]?.[0] ?? 'no answer');
+            if (verdict !== 'ok') problem = `failed quick_check: ${verdict}`;
+          }
+          if (!problem) migrate(db);
         } catch (err) {
           problem = errorOf(err).message;
         }
@@ -266,14 +273,16 @@ export class Cache implements SyncStore {
         else throw new Error(`sync change ${c.id}: unknown op ${JSON.stringify(c.op)}`);
       }
       this.recomputeDependents(affected);
-      this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['cursor', String(cursor)]);
+      this.setMeta('cursor', String(cursor));
+      this.setMeta('generation', String(this.generation + 1));
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
-      this.loadState(); // the name maps were changed as rows were written
+      this.loadState(); // the name maps and the inbox mirror were changed as rows were written
       throw err;
     }
     this.cursorValue = cursor;
+    this.generation++;
     for (const f of droppedDiffFiles) this.diffs.remove(f);
     if (this.diffBytesTotal > this.diffBudget) this.evictDiffs();
     this.markDirty();
@@ -284,7 +293,8 @@ export class Cache implements SyncStore {
     this.assertOpen();
     this.db.exec('BEGIN');
     try {
-      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_data', 'diffs', 'meta']) this.db.exec(`DELETE FROM ${t}`);
+      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_search', 'request_data', 'diffs', 'meta']) this.db.exec(`DELETE FROM ${t}`);
+      this.setMeta('generation', String(this.generation + 1));
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');
@@ -292,6 +302,7 @@ export class Cache implements SyncStore {
     }
     this.diffs.removeAll();
     this.loadState();
+    this.index = new InboxIndex();
     this.markDirty();
   }
 
@@ -302,7 +313,7 @@ export class Cache implements SyncStore {
     const table = entity === 'request' ? 'request_data' : ENTITY_TABLE[entity as Exclude<SyncEntity, 'request'>];
     if (!table) throw new Error(`unknown entity ${JSON.stringify(entity)}`);
     const row = this.first(`SELECT data FROM ${table} WHERE id = ?`, [id]);
-    return row ? (JSON.parse(row[0] as string) as EntityTypes[E]) : undefined;
+    return row ? (JSON.parse(decodeJson(row[0])) as EntityTypes[E]) : undefined;
   }
 
   /** Every cached entity of a kind: requests newest first, the others by id. */
@@ -310,7 +321,7 @@ export class Cache implements SyncStore {
     this.assertOpen();
     if (entity === 'request') {
       return this.all('SELECT d.data FROM requests r JOIN request_data d ON d.id = r.id ORDER BY r.created_at DESC, r.rowid DESC').map(
-        (r) => JSON.parse(r[0] as string) as EntityTypes[E],
+        (r) => JSON.parse(decodeJson(r[0])) as EntityTypes[E],
       );
     }
     const table = ENTITY_TABLE[entity as Exclude<SyncEntity, 'request'>];
@@ -325,18 +336,14 @@ export class Cache implements SyncStore {
   /** One newest-first page of the inbox, its total, and the counts per status and group chip. */
   inbox(q: InboxQuery = {}): InboxResult {
     this.assertOpen();
-    const sql = buildInboxSql(q);
-    const counts = emptyCounts();
-    let total = 0;
-    for (const [status, group, n] of this.all(sql.countsSql, sql.countsParams)) {
-      const s = status as keyof typeof counts.byStatus;
-      const g = group as keyof typeof counts.byGroup;
-      const count = n as number;
-      counts.byStatus[s] = (counts.byStatus[s] ?? 0) + count;
-      counts.byGroup[g] = (counts.byGroup[g] ?? 0) + count;
-      if ((q.status === undefined || q.status === s) && (q.group === undefined || q.group === g)) total += count;
+    const index = this.inboxIndex();
+    if (q.text && q.text.trim() && !index.searchLoaded) this.loadSearchTexts(index);
+    const { ids, total, counts } = index.query(q);
+    const rows: ApprovalRequest[] = [];
+    for (const id of ids) {
+      const r = this.first('SELECT data FROM request_data WHERE id = ?', [id]);
+      if (r) rows.push(JSON.parse(decodeJson(r[0])) as ApprovalRequest);
     }
-    const rows = total === 0 ? [] : this.all(sql.rowsSql, sql.rowsParams).map((r) => JSON.parse(r[0] as string) as ApprovalRequest);
     return { rows, total, counts };
   }
 
@@ -346,7 +353,7 @@ export class Cache implements SyncStore {
     return this.all(
       "SELECT d.data FROM requests r JOIN request_data d ON d.id = r.id WHERE r.status = 'pending' ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?",
       [limit],
-    ).map((r) => JSON.parse(r[0] as string) as ApprovalRequest);
+    ).map((r) => JSON.parse(decodeJson(r[0])) as ApprovalRequest);
   }
 
   // ---- diffs ----------------------------------------------------------------------------------
@@ -375,6 +382,7 @@ export class Cache implements SyncStore {
     const [digest, bytes, file] = row as [string, number, string];
     const text = this.diffs.read(file, bytes);
     if (text === undefined) {
+      this.diffs.remove(file);
       this.run('DELETE FROM diffs WHERE request_id = ?', [requestId]);
       this.diffBytesTotal -= bytes;
       this.markDirty();
@@ -477,6 +485,7 @@ export class Cache implements SyncStore {
     // Writes that land while the file is being written set dirty again and get their own save.
     this.dirty = false;
     this.touched = false;
+    this.writeInboxSnapshot();
     let data: Uint8Array;
     try {
       data = this.db.export();
@@ -485,8 +494,9 @@ export class Cache implements SyncStore {
       this.freeStatements();
       applyPragmas(this.db);
     }
-    await atomicWrite(this.opts.file, data, this.io);
-    this.opts.onSave?.({ bytes: data.byteLength, ms: performance.now() - t0 });
+    const seal = sealOf(data);
+    await atomicWrite(this.opts.file, [data, seal], this.io);
+    this.opts.onSave?.({ bytes: data.byteLength + seal.byteLength, ms: performance.now() - t0 });
   }
 
   // ---- internals: sql -------------------------------------------------------------------------
@@ -547,10 +557,18 @@ export class Cache implements SyncStore {
     }
   }
 
+  private setMeta(key: string, value: string): void {
+    this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
   /** Rebuilds the in-memory state (cursor, name maps, diff totals) from the database. */
   private loadState(): void {
+    this.index = undefined;
     const cur = this.first('SELECT value FROM meta WHERE key = ?', ['cursor']);
     this.cursorValue = cur ? Number(cur[0]) : 0;
+    const gen = this.first('SELECT value FROM meta WHERE key = ?', ['generation']);
+    this.generation = gen ? Number(gen[0]) : 0;
+    this.snapshotGeneration = -1;
     this.userName.clear();
     this.envInfo.clear();
     this.projectName.clear();
@@ -570,7 +588,7 @@ export class Cache implements SyncStore {
       const r = checkRequest(id, data);
       const row = this.requestRow(r);
       this.writeRequestRow(id, row);
-      this.run('INSERT INTO request_data (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', [id, JSON.stringify(r)]);
+      this.run('INSERT INTO request_data (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', [id, encodeJson(JSON.stringify(r))]);
       return;
     }
     if (!isObject(data)) throw new Error(`sync change ${entity} ${id}: data is not an object`);
@@ -600,6 +618,8 @@ export class Cache implements SyncStore {
     if (entity === 'request') {
       this.run('DELETE FROM requests WHERE id = ?', [id]);
       this.run('DELETE FROM request_data WHERE id = ?', [id]);
+      this.run('DELETE FROM request_search WHERE id = ?', [id]);
+      this.index?.delete(id);
       const diff = this.first('SELECT bytes, file FROM diffs WHERE request_id = ?', [id]);
       if (diff) {
         this.run('DELETE FROM diffs WHERE request_id = ?', [id]);
@@ -616,21 +636,99 @@ export class Cache implements SyncStore {
 
   /** Requests whose search text or project depend on a user, environment or project that changed. */
   private recomputeDependents(affected: Record<'user' | 'environment' | 'project', Set<string>>): void {
-    const ids = new Set<string>();
-    const collect = (sql: string, key: string) => {
-      for (const [id] of this.all(sql, [key])) ids.add(id as string);
-    };
-    for (const u of affected.user) collect('SELECT id FROM requests WHERE requester_id = ?', u);
-    for (const e of affected.environment) collect('SELECT id FROM requests WHERE environment_id = ?', e);
-    for (const p of affected.project) collect('SELECT id FROM requests WHERE project_id = ?', p);
-    for (const p of affected.project) {
-      // requests that name only an environment take its project's name
-      for (const [envId, info] of this.envInfo) if (info.projectId === p) collect('SELECT id FROM requests WHERE environment_id = ?', envId);
-    }
-    for (const id of ids) {
+    if (affected.user.size + affected.environment.size + affected.project.size === 0) return;
+    for (const id of this.inboxIndex().dependents(affected.user, affected.environment, affected.project)) {
       const row = this.first('SELECT data FROM request_data WHERE id = ?', [id]);
-      if (row) this.writeRequestRow(id, this.requestRow(JSON.parse(row[0] as string) as ApprovalRequest));
+      if (row) this.writeRequestRow(id, this.requestRow(JSON.parse(decodeJson(row[0])) as ApprovalRequest));
     }
+  }
+
+  private inboxIndex(): InboxIndex {
+    if (!this.index) this.index = this.loadInboxIndex();
+    return this.index;
+  }
+
+  /**
+   * Builds the inbox mirror from the `requests` table. Column by column through group_concat: one
+   * string per column out of wasm is much faster than 50k step()/get() calls. If a value held the
+   * separator (only a strange id could), the lengths disagree: then row by row.
+   */
+  private loadInboxIndex(): InboxIndex {
+    return this.readInboxSnapshot() ?? this.scanInboxIndex();
+  }
+
+  /**
+   * The mirror's key columns, saved in `meta` with the generation they mirror, just before each
+   * export: the next cold start parses one string instead of scanning the table.
+   */
+  private writeInboxSnapshot(): void {
+    if (!this.index || this.snapshotGeneration === this.generation) return;
+    const text = this.index.serialize(this.generation);
+    if (text === undefined) return;
+    this.setMeta('inbox_snapshot', text);
+    this.snapshotGeneration = this.generation;
+  }
+
+  private readInboxSnapshot(): InboxIndex | undefined {
+    const row = this.first('SELECT value FROM meta WHERE key = ?', ['inbox_snapshot']);
+    const index = row ? InboxIndex.deserialize(String(row[0]), this.generation) : undefined;
+    if (index) this.snapshotGeneration = this.generation;
+    return index;
+  }
+
+  private indexOf(cells: string[][]): InboxIndex {
+    const [ids, statuses, groups, envs, projects, requesters, created] = cells as [string[], string[], string[], string[], string[], string[], string[]];
+    return InboxIndex.fromColumns({
+      ids,
+      statusCodes: statuses.map(statusCode),
+      groupCodes: groups.map(groupCode),
+      environmentIds: envs.map((e) => e || null),
+      projectIds: projects.map((p) => p || null),
+      requesterIds: requesters,
+      createdAts: created.map(Number),
+    });
+  }
+
+  /**
+   * Builds the mirror from the `requests` table. Column by column through group_concat (one string
+   * per column out of wasm beats 50k step()/get() calls); if a value held the separator (only a
+   * strange id could), the lengths disagree: then row by row.
+   */
+  private scanInboxIndex(): InboxIndex {
+    const cols = ['id', 'status', 'action_group', "coalesce(environment_id, '')", "coalesce(project_id, '')", 'requester_id', 'created_at'];
+    const cells = this.concatColumns('requests', cols);
+    if (cells) return this.indexOf(cells);
+    const c = { ids: [] as string[], statusCodes: [] as number[], groupCodes: [] as number[], environmentIds: [] as (string | null)[], projectIds: [] as (string | null)[], requesterIds: [] as string[], createdAts: [] as number[] };
+    for (const [id, status, group, env, project, requester, created] of this.all('SELECT id, status, action_group, environment_id, project_id, requester_id, created_at FROM requests ORDER BY rowid')) {
+      c.ids.push(id as string);
+      c.statusCodes.push(statusCode(status as string));
+      c.groupCodes.push(groupCode(group as string));
+      c.environmentIds.push(env as string | null);
+      c.projectIds.push(project as string | null);
+      c.requesterIds.push(requester as string);
+      c.createdAts.push(created as number);
+    }
+    return InboxIndex.fromColumns(c);
+  }
+
+  private loadSearchTexts(index: InboxIndex): void {
+    const cells = this.concatColumns('request_search', ['id', 'search']);
+    if (cells) return index.loadSearch(cells[0]!, cells[1]!);
+    const rows = this.all('SELECT id, search FROM request_search');
+    index.loadSearch(
+      rows.map((r) => r[0] as string),
+      rows.map((r) => r[1] as string),
+    );
+  }
+
+  /** Each column of a table (rowid order) as an array, or undefined if a value holds the separator. */
+  private concatColumns(table: string, cols: string[]): string[][] | undefined {
+    const res = this.db.exec(`SELECT count(*), ${cols.map((c) => `group_concat(${c}, char(30))`).join(', ')} FROM (SELECT * FROM ${table} ORDER BY rowid)`);
+    const row = res[0]?.values[0] ?? [0];
+    const n = Number(row[0]);
+    if (n === 0) return cols.map(() => []);
+    const out = row.slice(1).map((v) => String(v).split(SEP));
+    return out.length === cols.length && out.every((c) => c.length === n) ? out : undefined;
   }
 
   private requestRow(r: ApprovalRequest): RequestRow {
@@ -650,6 +748,7 @@ export class Cache implements SyncStore {
     ]
       .filter((s): s is string => typeof s === 'string' && s.length > 0)
       .join('\n')
+      .replaceAll(SEP, ' ') // the mirror loader's separator
       .toLowerCase();
     return {
       status: r.status,
@@ -667,19 +766,21 @@ export class Cache implements SyncStore {
   }
 
   private writeRequestRow(id: string, w: RequestRow): void {
+    this.run('INSERT INTO request_search (id, search) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET search = excluded.search', [id, w.search]);
     const s = this.stmt(
-      `INSERT INTO requests (id, status, action, action_group, environment_id, project_id, requester_id, created_at, updated_at, digest, diff_bytes, search)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO requests (id, status, action, action_group, environment_id, project_id, requester_id, created_at, updated_at, digest, diff_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, action = excluded.action, action_group = excluded.action_group,
          environment_id = excluded.environment_id, project_id = excluded.project_id, requester_id = excluded.requester_id,
          created_at = excluded.created_at, updated_at = excluded.updated_at, digest = excluded.digest,
-         diff_bytes = excluded.diff_bytes, search = excluded.search`,
+         diff_bytes = excluded.diff_bytes`,
     );
     try {
-      s.run([id, w.status, w.action, w.group, w.environmentId, w.projectId, w.requesterId, w.createdAt, w.updatedAt, w.digest, w.diffBytes, w.search]);
+      s.run([id, w.status, w.action, w.group, w.environmentId, w.projectId, w.requesterId, w.createdAt, w.updatedAt, w.digest, w.diffBytes]);
     } finally {
       s.reset();
     }
+    this.index?.set(id, w);
   }
 
   /** Drops least-recently-read diffs of non-pending (or gone) requests until under the budget. */

@@ -17,8 +17,8 @@ export const ENTITY_TABLE: Record<Exclude<SyncEntity, 'request'>, string> = {
 
 /**
  * Requests are split in two: `requests` holds the narrow columns the inbox filters, sorts, counts
- * and searches on (a full scan for a text search or the per-chip counts touches ~300 bytes a row),
- * `request_data` the JSON, read only for the rows of the page shown.
+ * and searches on (loaded into the inbox mirror with ~300 bytes a row), `request_data` the JSON,
+ * read only for the rows of the page shown.
  */
 const V1 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,18 +36,15 @@ CREATE TABLE requests (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   digest TEXT NOT NULL,
-  diff_bytes INTEGER NOT NULL,
-  search TEXT NOT NULL
+  diff_bytes INTEGER NOT NULL
 );
-CREATE TABLE request_data (id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE INDEX requests_created ON requests (created_at, id);
+-- Apart, so a cold start reads only the small columns above; the texts load on the first search.
+CREATE TABLE request_search (id TEXT PRIMARY KEY, search TEXT NOT NULL);
+-- data: codec.ts (deflated JSON)
+CREATE TABLE request_data (id TEXT PRIMARY KEY, data BLOB NOT NULL);
+-- Pending lists (notifier, diff prefetch). The inbox itself runs on the in-memory mirror
+-- (inbox-index.ts), so no filter/sort indexes: each would cost every write and every save.
 CREATE INDEX requests_status ON requests (status, created_at);
-CREATE INDEX requests_group ON requests (action_group, created_at);
-CREATE INDEX requests_status_group ON requests (status, action_group, created_at);
-CREATE INDEX requests_action ON requests (action, created_at);
-CREATE INDEX requests_env ON requests (environment_id, status, action_group, created_at);
-CREATE INDEX requests_project ON requests (project_id, status, action_group, created_at);
-CREATE INDEX requests_requester ON requests (requester_id);
 CREATE TABLE diffs (
   request_id TEXT PRIMARY KEY,
   digest TEXT NOT NULL,

@@ -1,0 +1,2 @@
+/** The database file inside a data dir. */
+export const DB_FILE = 'gatehouse.db';
