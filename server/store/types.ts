@@ -4,18 +4,14 @@
 import type {
   ApprovalRequest,
   AuditEvent,
-  Binding,
   BreakGlassSession,
-  Cluster,
   Environment,
-  Policy,
-  Project,
   RequestStatus,
   SyncChange,
   SyncEntity,
-  Team,
   User,
   Action,
+  EntityTypes,
 } from '../../shared/schemas/index.ts';
 
 /** What an approved gated request does besides being approved (freeze, unfreeze, …). */
@@ -42,17 +38,7 @@ export interface IdempotentRecord {
   createdAt: string;
 }
 
-export interface EntityTypes {
-  user: User;
-  team: Team;
-  project: Project;
-  cluster: Cluster;
-  environment: Environment;
-  policy: Policy;
-  binding: Binding;
-  request: ApprovalRequest;
-  breakglass: BreakGlassSession;
-}
+export type { EntityTypes };
 
 export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash' | 'breakGlass'>;
 

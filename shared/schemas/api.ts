@@ -239,6 +239,19 @@ export const SYNC_ENTITIES = ['user', 'team', 'project', 'cluster', 'environment
 export const SyncEntity = z.enum(SYNC_ENTITIES);
 export type SyncEntity = z.infer<typeof SyncEntity>;
 
+/** What each synced entity is: the store, the sync protocol and the desktop cache all use this map. */
+export interface EntityTypes {
+  user: User;
+  team: Team;
+  project: Project;
+  cluster: Cluster;
+  environment: Environment;
+  policy: Policy;
+  binding: Binding;
+  request: ApprovalRequest;
+  breakglass: BreakGlassSession;
+}
+
 export const SyncChange = z.object({
   seq: z.number().int(),
   entity: SyncEntity,

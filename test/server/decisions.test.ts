@@ -1,7 +1,7 @@
 // Requests and decisions over HTTP: creation outcomes (pending / approved / 422 / 423), listing and
 // paging, detail, diffs with ETags, approve / reject / cancel with every refusal, idempotency,
 // quorum, and 20 racing approvals. One real server for the whole file.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AuditResponse,
@@ -11,22 +11,12 @@ import {
   SyncResponse,
   type ApprovalRequest,
 } from '../../shared/schemas/index.ts';
-import { cleanupTempDirs, expectError, expectOk, initDir, killAll, startServer, uniq, type ServerProcess } from './harness.ts';
-import { setupOrg, type Org } from './fixtures.ts';
+import { expectError, expectOk, uniq } from './harness.ts';
+import { useOrgServer, type Org } from './fixtures.ts';
 
-let server: ServerProcess;
 let org: Org;
 
-before(async () => {
-  const { dir, ownerToken } = await initDir();
-  server = await startServer(dir);
-  org = await setupOrg(() => server.url, ownerToken);
-});
-after(async () => {
-  await server?.stop();
-  killAll();
-  cleanupTempDirs();
-});
+useOrgServer((_server, o) => (org = o));
 
 const LOCKED_MESSAGE = (name: string) => `Environment "${name}" is locked. Only Admins and Owners can deploy.`;
 

@@ -16,7 +16,8 @@ import {
   type Protection,
   type User,
 } from '../../shared/schemas/index.ts';
-import { apiFor, expectOk, uniq, type Api } from './harness.ts';
+import { after, before } from 'node:test';
+import { apiFor, cleanupTempDirs, expectOk, initDir, killAll, startServer, uniq, type Api, type ServerProcess } from './harness.ts';
 
 export interface TestUser extends User {
   token: string;
@@ -118,4 +119,20 @@ export async function setupOrg(base: () => string, ownerToken: string): Promise<
   };
 
   return { owner, admin, m1, m2, m3, plain, rm, bg, alpha, beta, projectId, clusterId, user, team, project, env, policyOn, deploy, request };
+}
+
+/** One server with a set-up org for a whole test file: started before, stopped after. */
+export function useOrgServer(set: (server: ServerProcess, org: Org) => void): void {
+  let server: ServerProcess | undefined;
+  before(async () => {
+    const { dir, ownerToken } = await initDir();
+    const started = await startServer(dir);
+    server = started;
+    set(started, await setupOrg(() => started.url, ownerToken));
+  });
+  after(async () => {
+    await server?.stop();
+    killAll();
+    cleanupTempDirs();
+  });
 }

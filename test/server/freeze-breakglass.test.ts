@@ -1,5 +1,5 @@
 // Freeze / unfreeze (incl. timed auto-unfreeze) and break-glass sessions over HTTP.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AuditResponse,
@@ -8,22 +8,12 @@ import {
   SessionResponse,
   SessionsResponse,
 } from '../../shared/schemas/index.ts';
-import { cleanupTempDirs, expectError, expectOk, initDir, killAll, startServer, uniq, waitFor, type ServerProcess } from './harness.ts';
-import { setupOrg, type Org } from './fixtures.ts';
+import { expectError, expectOk, uniq, waitFor } from './harness.ts';
+import { useOrgServer, type Org } from './fixtures.ts';
 
-let server: ServerProcess;
 let org: Org;
 
-before(async () => {
-  const { dir, ownerToken } = await initDir();
-  server = await startServer(dir);
-  org = await setupOrg(() => server.url, ownerToken);
-});
-after(async () => {
-  await server?.stop();
-  killAll();
-  cleanupTempDirs();
-});
+useOrgServer((_server, o) => (org = o));
 
 async function allAudit() {
   const events = [];

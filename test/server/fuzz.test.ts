@@ -3,7 +3,7 @@
 // constructor keys, deep nesting, invalid JSON text, wrong content types. Every answer must be a
 // 4xx (a 2xx only when the body really is valid for the route), never a 5xx, never a dropped
 // connection; the server must still answer /healthz afterwards. Seeded, so failures reproduce.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { z } from 'zod';
@@ -25,8 +25,8 @@ import {
   StartBreakGlassBody,
   UnfreezeBody,
 } from '../../shared/schemas/index.ts';
-import { call, cleanupTempDirs, rawHttp, expectOk, initDir, killAll, startServer, type ServerProcess } from './harness.ts';
-import { setupOrg, type Org } from './fixtures.ts';
+import { call, rawHttp, expectOk, type ServerProcess } from './harness.ts';
+import { useOrgServer, type Org } from './fixtures.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 3000);
@@ -35,16 +35,7 @@ const CONCURRENCY = 8;
 let server: ServerProcess;
 let org: Org;
 
-before(async () => {
-  const { dir, ownerToken } = await initDir();
-  server = await startServer(dir);
-  org = await setupOrg(() => server.url, ownerToken);
-});
-after(async () => {
-  await server?.stop();
-  killAll();
-  cleanupTempDirs();
-});
+useOrgServer((s, o) => ((server = s), (org = o)));
 
 interface Route {
   method: 'POST' | 'PATCH' | 'DELETE';

@@ -9,16 +9,8 @@ import {
   REQUEST_STATUSES,
   SYNC_ENTITIES,
   type ApprovalRequest,
-  type Binding,
-  type BreakGlassSession,
-  type Cluster,
-  type Environment,
-  type Policy,
-  type Project,
   type SyncChange,
   type SyncEntity,
-  type Team,
-  type User,
 } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import type { SyncStore } from '../contracts.ts';
@@ -27,19 +19,9 @@ import { DiffFiles, type CachedDiff, type MissingDiff } from './diffs.ts';
 import { groupCode, InboxIndex, statusCode, type InboxQuery, type InboxResult, type RequestKey } from './inbox-index.ts';
 import { atomicWrite, corruptPathOf, headerProblem, nodeIo, sealOf, tmpPathOf, unseal, type PersistIo } from './persist.ts';
 import { applyPragmas, ENTITY_TABLE, migrate } from './schema.ts';
+import type { EntityTypes } from '../../../shared/schemas/index.ts';
 
-/** What each synced entity is, as get()/list() return it. */
-export interface EntityTypes {
-  user: User;
-  team: Team;
-  project: Project;
-  cluster: Cluster;
-  environment: Environment;
-  policy: Policy;
-  binding: Binding;
-  request: ApprovalRequest;
-  breakglass: BreakGlassSession;
-}
+export type { EntityTypes };
 
 export interface SaveInfo {
   /** Size of the file written. */

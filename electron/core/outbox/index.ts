@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { BackendClient } from '../client/index.ts';
 import { ApiError, describeError } from '../client/errors.ts';
-import { OutboxOp, type OutboxConflict, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
+import { OutboxOp, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
 
 export { OutboxOp, type OutboxOpType, type OutboxConflict, type OutboxEntry, type OutboxState } from '../../../shared/desktop/outbox.ts';
 
