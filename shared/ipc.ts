@@ -12,6 +12,7 @@ import {
   Cluster,
   Environment,
   Id,
+  IsoTime,
   Policy,
   Project,
   RequestStatus,
@@ -26,6 +27,7 @@ import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
 import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';
+import { Insights } from './desktop/insights.ts';
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
@@ -109,6 +111,8 @@ export const channels = {
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
   'audit.page': { input: z.strictObject({ after: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }), output: z.object({ events: z.array(AuditEvent), next: z.number().int().nullable() }), description: 'audit events from the server (online only)' },
   'audit.verify': { input: Empty, output: z.union([z.object({ ok: z.literal(true), count: z.number().int() }), z.object({ ok: z.literal(false), brokenAt: z.number().int() })]), description: 'verify the hash chain on the server' },
+  'audit.export': { input: z.strictObject({ format: z.enum(['csv', 'jsonl']), from: IsoTime.optional(), to: IsoTime.optional() }), output: z.object({ filename: z.string(), mime: z.string(), text: z.string() }), description: 'the audit log as a file for auditors (online only)' },
+  'insights.get': { input: z.strictObject({ days: z.number().int().min(1).max(365).default(30) }), output: Insights, description: 'approval latency and the oldest waiting requests, from the cache' },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
 } as const;

@@ -16,6 +16,7 @@ import type { EmbeddedBackend } from './embedded-backend-child.ts';
 import { CoreError, createDispatcher } from './ipc/dispatch.ts';
 import { Notifier, approvableCount, type NotificationTarget } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
+import { computeInsights } from './insights/index.ts';
 import { PreviewInputError, previewAction, previewRequest } from './preview/index.ts';
 import { SettingsError, SettingsStore, writeFileAtomic } from './settings/index.ts';
 import { SyncEngine } from './sync/index.ts';
@@ -360,6 +361,12 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'breakglass.list': async () => ({ sessions: cache.list('breakglass') }),
     'audit.page': async ({ after, limit }) => online().client.audit(after, limit),
     'audit.verify': async () => online().client.auditVerify(),
+    'audit.export': async ({ format, from, to }) => {
+      const text = await online().client.auditExport(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      return { filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.${format}`, mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text };
+    },
+    'insights.get': async ({ days }) =>
+      computeInsights(cache.list('request'), { users: usersById(), teams: new Map(cache.list('team').map((t) => [t.id, t])), environments: new Map(cache.list('environment').map((e) => [e.id, e])) }, new Date(), days),
     'settings.get': async () => settings.current,
     'settings.update': async (patch) => settings.update(patch),
   };

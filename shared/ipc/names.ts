@@ -17,6 +17,8 @@ export const CHANNEL_NAMES = [
   'breakglass.list',
   'audit.page',
   'audit.verify',
+  'audit.export',
+  'insights.get',
 
   'settings.get',
   'settings.update',

@@ -96,6 +96,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'breakglass.list': [{ q: 1 }, /q/],
   'audit.page': [{ limit: -3 }, /limit/],
   'audit.verify': [{ deep: true }, /deep/],
+  'audit.export': [{ format: 'xlsx' }, /format/],
+  'insights.get': [{ days: 0 }, /days/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
 };
@@ -136,6 +138,14 @@ test('the embedded backend is synced: the demo inbox arrives and a request previ
     assert.equal(detail.ok, true);
     assert.equal(detail.data.canApprove, true);
     assert.ok(detail.data.progress.gates.length > 0);
+    const insights = await call(ws, 'insights.get', {});
+    assert.equal(insights.ok, true);
+    assert.equal(insights.data.days, 30);
+    assert.equal(insights.data.oldestWaiting.length, 10, 'the demo has more than ten pending requests');
+    const csv = await call(ws, 'audit.export', { format: 'csv' });
+    assert.equal(csv.ok, true);
+    assert.match(csv.data.text, /^seq,at,actorId,type,subject,/);
+    assert.match(csv.data.filename, /^gatehouse-audit-\d{4}-\d{2}-\d{2}\.csv$/);
     const missing = await call(ws, 'request.get', { id: 'req_doesnotexist' });
     assert.deepEqual(missing.error, { code: 'not_found', message: 'request not found', status: 404 });
   } finally {

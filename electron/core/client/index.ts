@@ -103,6 +103,8 @@ export interface BackendClient {
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
   audit(after?: number, limit?: number, opts?: CallOptions): Promise<{ events: AuditEvent[]; next: number | null }>;
   auditVerify(opts?: CallOptions): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }>;
+  /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
+  auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
 
 type Method = 'GET' | 'POST';
@@ -294,5 +296,14 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
       (await get('api/breakglass', SessionsResponse, opts, active === undefined ? undefined : { active: String(active) })).sessions,
     audit: (after = 0, limit = 500, opts) => get('api/audit', AuditResponse, opts, { after, limit }),
     auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
+    async auditExport(format, range, opts) {
+      const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
+      const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });
+      try {
+        return await res.text();
+      } catch (err) {
+        throw toNetworkError(err, timeoutMs);
+      }
+    },
   };
 }
