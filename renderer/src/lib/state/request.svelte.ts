@@ -1,0 +1,95 @@
+// One request's detail: the view from `request.get` (gates, who can still approve, queued
+// decisions), its diff, and the decision actions. One instance per open request.
+import { createSubscriber } from 'svelte/reactivity';
+import type { Output } from '../../../../shared/ipc.ts';
+import { ApiError, call, errorMessage, on } from '../api.ts';
+
+export type RequestView = Output<'request.get'>;
+export type DiffState = { state: 'loading' } | { state: 'ready'; text: string } | { state: 'unavailable'; offline: boolean; message: string };
+
+export class RequestDetailState {
+  readonly id: string;
+  #view = $state.raw<RequestView | undefined>(undefined);
+  #error = $state<{ code: string; message: string } | undefined>(undefined);
+  #diff = $state.raw<DiffState>({ state: 'loading' });
+  #busy = $state(false);
+  #diffDigest: string | undefined;
+
+  #subscribe = createSubscriber(() => {
+    void this.refresh();
+    const offs = [
+      on('cache.changed', (c) => {
+        if (c.entities.includes('request') || c.entities.includes('user')) void this.refresh();
+      }),
+      on('outbox.changed', () => void this.refresh()),
+      on('connection.status', (s) => {
+        if (s.state === 'online' && this.#diff.state === 'unavailable') void this.#loadDiff();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  });
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  get view(): RequestView | undefined {
+    this.#subscribe();
+    return this.#view;
+  }
+  get error(): { code: string; message: string } | undefined {
+    this.#subscribe();
+    return this.#error;
+  }
+  get diff(): DiffState {
+    this.#subscribe();
+    return this.#diff;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const view = await call('request.get', { id: this.id });
+      this.#view = view;
+      this.#error = undefined;
+      // A new digest means a new diff: fetch it again.
+      if (view.request.digest !== this.#diffDigest) void this.#loadDiff();
+    } catch (err) {
+      this.#error = err instanceof ApiError ? { code: err.code, message: err.message } : { code: 'internal', message: errorMessage(err) };
+    }
+  }
+
+  async #loadDiff(): Promise<void> {
+    const digest = this.#view?.request.digest;
+    this.#diffDigest = digest;
+    if (this.#diff.state !== 'ready') this.#diff = { state: 'loading' };
+    try {
+      const { text } = await call('request.diff', { id: this.id });
+      this.#diff = { state: 'ready', text };
+    } catch (err) {
+      const offline = err instanceof ApiError && (err.code === 'offline' || err.code === 'disconnected');
+      this.#diffDigest = undefined;
+      this.#diff = { state: 'unavailable', offline, message: errorMessage(err) };
+    }
+  }
+
+  /** Queues the decision durably; approving records the digest of what was reviewed. */
+  async decide(kind: 'approve' | 'reject', comment: string): Promise<void> {
+    const view = this.#view;
+    if (!view) return;
+    this.#busy = true;
+    try {
+      const text = comment.trim();
+      if (kind === 'approve') {
+        await call('outbox.enqueue', { type: 'approve', requestId: this.id, reviewedDigest: view.request.digest, ...(text ? { comment: text } : {}) });
+      } else {
+        await call('outbox.enqueue', { type: 'reject', requestId: this.id, ...(text ? { comment: text } : {}) });
+      }
+      await this.refresh();
+    } finally {
+      this.#busy = false;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// The route table: one line per screen. `nav` puts a link in the left navigation (in this
+// order); `component` renders the screen. A route without a component keeps its link and renders
+// nothing until its screen is added. See renderer/README.md.
+import type { Component } from 'svelte';
+import Inbox from './screens/Inbox.svelte';
+import RequestDetail from './screens/RequestDetail.svelte';
+import Settings from './screens/Settings.svelte';
+import type { IconName } from './lib/components/Icon.svelte';
+
+export interface ScreenProps {
+  /** The route's `:name` segments, decoded. */
+  params: Record<string, string>;
+}
+
+export interface Route {
+  /** `/inbox`, `/request/:id`: matched against the address after `#`. */
+  path: string;
+  /** The top bar's title. */
+  title: string;
+  /** The left navigation's link text (also its accessible name); omit for routes without a link. */
+  nav?: string;
+  icon?: IconName;
+  /** `g` then this key goes there. */
+  key?: string;
+  /** Which nav link is current while this route shows (for routes without their own link). */
+  section?: string;
+  component?: Component<ScreenProps>;
+}
+
+export const routes: Route[] = [
+  { path: '/inbox', title: 'Inbox', nav: 'Inbox', icon: 'inbox', key: 'i', component: Inbox },
+  { path: '/request/:id', title: 'Request', section: '/inbox', component: RequestDetail },
+  { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e' },
+  { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b' },
+  { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a' },
+  { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n' },
+  { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
+];
