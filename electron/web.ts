@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, parsePort, UsageError } from '../server/cli/args.ts';
-import { createDesktopCore } from './core/app.ts';
+import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
 import { FileSecretStore } from './core/settings/index.ts';
 import { startWebHost } from './core/web/host.ts';
@@ -40,12 +40,16 @@ async function main(argv: string[]): Promise<number> {
   const port = flags.port === undefined ? 0 : parsePort(flags.port);
   const dataDir = resolve(flags.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'gatehouse', 'web'));
 
-  let send: ((event: 'notification.show' | 'notification.close', payload: unknown) => void) | undefined;
+  // The page shows these with the browser's Notification API; a click opens the target.
+  let core: DesktopCore | undefined;
   const notifications: NotificationSink = {
-    show: (n) => send?.('notification.show', n),
-    close: (id) => send?.('notification.close', { id }),
+    show: (n) => {
+      const target = core?.notificationTarget(n.id);
+      core?.emit('notification.show', { ...n, ...(target ? { target } : {}) });
+    },
+    close: (id) => core?.emit('notification.close', { id }),
   };
-  const core = await createDesktopCore({
+  core = await createDesktopCore({
     mode: 'web',
     dataDir,
     secrets: new FileSecretStore(join(dataDir, 'token')),
@@ -54,7 +58,6 @@ async function main(argv: string[]): Promise<number> {
     startEmbedded: startEmbeddedBackend,
     log: (line) => console.error(`[gatehouse] ${line}`),
   });
-  send = (event, payload) => core.emit(event, payload as never);
 
   const host = await startWebHost({
     dispatch: core.dispatch,

@@ -85,12 +85,14 @@ export const Directory = z.object({
   bindings: z.array(Binding),
 });
 
-export const Notice = z.object({ target: z.discriminatedUnion('kind', [
+/** Where a notification leads when clicked. */
+export const NoticeTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('request'), id: Id }),
   z.object({ kind: z.literal('environment'), id: Id }),
   z.object({ kind: z.literal('breakglass'), id: Id }),
   z.object({ kind: z.literal('inbox') }),
-]) });
+]);
+export const Notice = z.object({ target: NoticeTarget });
 
 export const OutboxSummary = z.object({ queued: z.number().int(), conflicts: z.number().int(), entries: z.array(OutboxEntry) });
 
@@ -124,7 +126,7 @@ export const events = {
   'notification.clicked': Notice,
   navigate: z.object({ route: z.string() }),
   /** Web mode shows these with the browser's Notification API; the desktop uses the OS's. */
-  'notification.show': z.object({ id: z.string(), title: z.string(), body: z.string(), urgent: z.boolean().optional() }),
+  'notification.show': z.object({ id: z.string(), title: z.string(), body: z.string(), urgent: z.boolean().optional(), target: NoticeTarget.optional() }),
   'notification.close': z.object({ id: z.string() }),
 } as const;
 
