@@ -49,6 +49,7 @@ function fakeRequest(i: number): ApprovalRequest {
     decisions: [],
     status: 'pending',
     warnings: [],
+    nudges: [],
     createdAt: at,
     updatedAt: at,
     expiresAt: new Date(Date.parse(at) + 7 * 86400_000).toISOString(),

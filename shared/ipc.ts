@@ -106,6 +106,7 @@ export const channels = {
   'request.get': { input: ById, output: RequestView, description: 'a request with per-gate progress and who can still approve (offline preview)' },
   'request.diff': { input: ById, output: z.object({ text: z.string(), digest: z.string() }), description: 'the diff text, from the cache or fetched on demand' },
   'request.create': { input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).optional(), payload: z.strictObject({ revision: z.string().max(500).optional(), summary: z.string().max(10_000).optional() }).optional() }), output: z.object({ request: ApprovalRequest }), description: 'request an action (online only)' },
+  'request.nudge': { input: z.strictObject({ id: Id, userIds: z.array(Id).min(1).max(100).optional(), message: z.string().trim().max(500).optional() }), output: z.object({ request: ApprovalRequest }), description: 'ping who can still approve (online only; once per 10 minutes)' },
   'outbox.enqueue': { input: OutboxOp, output: OutboxEntry, description: 'queue a decision durably; resolved once it is on disk' },
   'outbox.list': { input: Empty, output: OutboxSummary, description: 'queued decisions and conflicts' },
   'outbox.dismiss': { input: ById, output: OutboxSummary, description: 'dismiss a conflict once read' },

@@ -1,6 +1,7 @@
 // The desktop core's composition: settings, cache, outbox, sync engine, notifier and preview,
 // wired together and exposed as the IPC contract's handlers. Electron's main and web mode both
 // build one of these and inject what only they have (notifications, secret store, data dir).
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canApprove, evaluateProgress } from '../../shared/policy/index.ts';
@@ -336,6 +337,13 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       return { text, digest: request.digest };
     },
     'request.create': async (body) => ({ request: await online().client.createRequest({ ...body, justification: body.justification ?? '' }) }),
+    'request.nudge': async ({ id, ...body }) => {
+      const c = online();
+      const request = await c.client.nudge(id, body, randomUUID());
+      // Apply at once so the detail shows the nudge without waiting for the sync round trip.
+      cache.applyChanges([{ seq: cache.cursor(), entity: 'request', id, op: 'upsert', data: request }], cache.cursor());
+      return { request };
+    },
     'outbox.enqueue': async (op) => {
       const entry = await outbox.enqueue(op);
       if (op.type === 'freeze' || op.type === 'unfreeze') notifier.noteOwnAction({ kind: 'environment', id: op.environmentId });

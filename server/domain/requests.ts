@@ -1,7 +1,7 @@
 // Requests: the approvals inbox. Creating one runs the policy engine; deciding one re-evaluates
 // its snapshotted gates. Every function here runs inside one store transaction.
-import type { Action, ApprovalRequest, Decision, Environment, Resource, User } from '../../shared/schemas/index.ts';
-import { evaluateAction, evaluateProgress, isAdmin, isEligibleForAny, type ActionEvaluation } from '../../shared/policy/index.ts';
+import type { Action, ApprovalRequest, Decision, Environment, NudgeBody, Resource, User } from '../../shared/schemas/index.ts';
+import { evaluateAction, evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny, type ActionEvaluation } from '../../shared/policy/index.ts';
 import { canonicalJson } from '../audit/chain.ts';
 import { HttpError, conflict, forbidden, invalid } from '../http/errors.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
@@ -103,6 +103,7 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
     decisions: [],
     status,
     warnings: ev.warnings,
+    nudges: [],
     ...(ev.breakGlassSessionId ? { breakGlassSessionId: ev.breakGlassSessionId } : {}),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -215,6 +216,41 @@ export async function cancel(ctx: ServiceContext, tx: StoreTx, actor: User, id: 
   const updated: ApprovalRequest = { ...found, status: 'cancelled', updatedAt: now.toISOString() };
   await tx.put('request', updated);
   await audit(tx, now, actor, 'request.cancelled', id, { action: updated.action });
+  return { status: 200, body: { request: updated } };
+}
+
+/** One nudge per person per request per ten minutes: a reminder, not a pager. */
+export const NUDGE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Pings the people who can still approve (all of them, or the ones named). The nudge is recorded
+ * on the request, so it reaches their desktops through sync and shows as a notification there.
+ */
+export async function nudge(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: NudgeBody): Promise<Reply> {
+  const found = await pendingRequest(ctx, tx, id);
+  if (!('id' in found)) return found;
+  const request = found;
+  const mayNudge = actor.id === request.requesterId || isAdmin(actor) || holdsOrgRole(actor, 'release-manager') || isEligibleForAny(request, actor);
+  if (!mayNudge) throw forbidden('only the requester, its approvers, release managers and admins can nudge a request');
+  const users = new Map((await tx.list('user')).map((u) => [u.id, u]));
+  const progress = evaluateProgress(request, users);
+  const waiting = new Set(progress.gates.filter((g) => !g.passed).flatMap((g) => g.canStillApprove));
+  waiting.delete(actor.id);
+  const targets = [...new Set(body.userIds ?? waiting)];
+  const cannot = targets.filter((u) => !waiting.has(u));
+  if (cannot.length) throw invalid(`userIds: ${cannot.join(', ')} cannot approve this request now`, [{ path: ['userIds'], message: 'not among those who can still approve' }]);
+  if (targets.length === 0) throw conflict('nobody_to_nudge', 'nobody else can approve this request right now');
+  const now = ctx.now();
+  const earlier = request.nudges ?? [];
+  const last = earlier.findLast((n) => n.by === actor.id);
+  if (last && now.getTime() - Date.parse(last.at) < NUDGE_INTERVAL_MS) {
+    const wait = Math.ceil((NUDGE_INTERVAL_MS - (now.getTime() - Date.parse(last.at))) / 60_000);
+    throw new HttpError(429, 'too_many_nudges', `you nudged this request recently; you can nudge again in ${wait} min`);
+  }
+  const entry = { by: actor.id, at: now.toISOString(), userIds: targets, ...(body.message ? { message: body.message } : {}) };
+  const updated: ApprovalRequest = { ...request, nudges: [...earlier, entry], updatedAt: now.toISOString() };
+  await tx.put('request', updated);
+  await audit(tx, now, actor, 'request.nudged', id, { userIds: targets, message: body.message });
   return { status: 200, body: { request: updated } };
 }
 

@@ -10,6 +10,7 @@ export const CHANNEL_NAMES = [
   'request.get',
   'request.diff',
   'request.create',
+  'request.nudge',
   'outbox.enqueue',
   'outbox.list',
   'outbox.dismiss',

@@ -123,6 +123,13 @@ export const ApproveBody = z.strictObject({
 });
 export type ApproveBody = z.infer<typeof ApproveBody>;
 
+/** Without userIds: everyone who can still approve. */
+export const NudgeBody = z.strictObject({
+  userIds: z.array(Id).min(1).max(100).optional(),
+  message: z.string().trim().max(500).optional(),
+});
+export type NudgeBody = z.infer<typeof NudgeBody>;
+
 export const RejectBody = z.strictObject({ comment: z.string().max(10_000).optional() });
 export type RejectBody = z.infer<typeof RejectBody>;
 

@@ -201,6 +201,10 @@ export const Decision = z.object({
 });
 export type Decision = z.infer<typeof Decision>;
 
+/** Someone asked these approvers to look at a pending request. */
+export const Nudge = z.object({ by: Id, at: IsoTime, userIds: z.array(Id), message: z.string().optional() });
+export type Nudge = z.infer<typeof Nudge>;
+
 export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;
 export const RequestStatus = z.enum(REQUEST_STATUSES);
 export type RequestStatus = z.infer<typeof RequestStatus>;
@@ -227,6 +231,7 @@ export const ApprovalRequest = z.object({
   status: RequestStatus,
   /** Warnings recorded when it was allowed past a gate (env0's "warn" outcome). */
   warnings: z.array(z.string()).default([]),
+  nudges: z.array(Nudge).default([]),
   breakGlassSessionId: Id.optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,

@@ -89,6 +89,7 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'request.get': [{ id: 42 }, /id/],
   'request.diff': [{}, /id/],
   'request.create': [{ action: 'release.deploy', resource: { environmentId: 7 } }, /resource\.environmentId/],
+  'request.nudge': [{ id: 'req_1', userIds: [] }, /userIds/],
   'outbox.enqueue': [{ type: 'approve', requestId: 'req_1', comment: 5 }, /comment/],
   'outbox.list': [{ z: 1 }, /z/],
   'outbox.dismiss': [{ id: null }, /id/],

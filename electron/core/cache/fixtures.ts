@@ -165,6 +165,7 @@ export function makeRequest(org: Org, i: number, o: RequestOptions = {}): Approv
     decisions,
     status,
     warnings: [],
+    nudges: [],
     createdAt: created,
     updatedAt: decisions.length ? decisions[decisions.length - 1]!.at : created,
     expiresAt: new Date(Date.parse(created) + 86_400_000).toISOString(),

@@ -14,6 +14,7 @@ import {
   EnvironmentsResponse,
   ErrorBody,
   FreezeBody,
+  NudgeBody,
   ProjectsResponse,
   RejectBody,
   RequestDetailResponse,
@@ -96,6 +97,7 @@ export interface BackendClient {
   approve(id: string, body: ApproveBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
   reject(id: string, body: RejectBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
   cancel(id: string, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
+  nudge(id: string, body: NudgeBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
   freeze(environmentId: string, body: FreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
   unfreeze(environmentId: string, body: UnfreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
   startBreakGlass(body: StartBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
@@ -287,6 +289,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     createRequest: async (body, key, opts) => (await post('api/requests', RequestResponse, body, key, opts)).request,
     approve: async (id, body, key, opts) => (await post(`api/requests/${enc(id)}/approve`, RequestResponse, body, key, opts)).request,
     reject: async (id, body, key, opts) => (await post(`api/requests/${enc(id)}/reject`, RequestResponse, body, key, opts)).request,
+    nudge: async (id, body, key, opts) => (await post(`api/requests/${enc(id)}/nudge`, RequestResponse, body, key, opts)).request,
     cancel: async (id, key, opts) => (await post(`api/requests/${enc(id)}/cancel`, RequestResponse, {}, key, opts)).request,
     freeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/freeze`, body, key, opts),
     unfreeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/unfreeze`, body, key, opts),

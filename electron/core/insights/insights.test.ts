@@ -20,6 +20,7 @@ function request(id: string, createdAt: string, status: ApprovalRequest['status'
     decisions: decisions.map(([userId, after]) => ({ userId, kind: 'approve' as const, at: at(createdAt, after) })),
     status,
     warnings: [],
+    nudges: [],
     createdAt,
     updatedAt: createdAt,
     expiresAt: at(createdAt, 7 * 24 * 60),

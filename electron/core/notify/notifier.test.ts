@@ -85,6 +85,7 @@ function request(id: string, over: Partial<ApprovalRequest> = {}): ApprovalReque
     decisions: [],
     status: 'pending',
     warnings: [],
+    nudges: [],
     createdAt: T0,
     updatedAt: T0,
     expiresAt: '2026-11-24T10:00:00.000Z',
@@ -517,5 +518,35 @@ describe('(h) targets and the tray badge', () => {
     assert.equal(approvableCount(list, alice, now), 2);
     assert.equal(approvableCount(list, bob, now), 4);
     assert.equal(approvableCount(list, rick, now), 0);
+  });
+});
+
+describe('nudges', () => {
+  test('a nudge naming me on a request I can approve notifies me; it replaces the earlier one and is withdrawn when decided', () => {
+    const h = setup();
+    h.sync([up('request', request('req_1'))]);
+    assert.equal(h.sink.shown.length, 1);
+    h.clock.advance(60_000);
+    const nudged = request('req_1', { nudges: [{ by: 'rick', at: '2026-11-23T10:01:00.000Z', userIds: ['alice', 'bob'], message: 'prod is waiting' }] });
+    h.sync([up('request', nudged)]);
+    const n = h.sink.shown[h.sink.shown.length - 1]!;
+    assert.equal(n.id, 'request:req_1:nudge:2026-11-23T10:01:00.000Z');
+    assert.equal(n.title, 'Rick is waiting on your review');
+    assert.equal(n.body, 'release.deploy on api/production: “prod is waiting”');
+    assert.deepEqual(target(h.notifier.target(n.id)), { kind: 'request', id: 'req_1' });
+    assert.ok(h.sink.log.includes('close request:req_1'), 'the first notification gave way to the nudge');
+    h.sync([up('request', { ...nudged, status: 'approved' as const })]);
+    assert.ok(h.sink.log.includes(`close ${n.id}`), 'withdrawn once decided');
+  });
+
+  test('no notification for nudges naming others, my own nudges, or requests I cannot approve', () => {
+    const h = setup();
+    h.sync([up('request', request('req_2')), up('request', request('req_3', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })] }))]);
+    const before = h.sink.shown.length;
+    h.sync([
+      up('request', request('req_2', { nudges: [{ by: 'rick', at: T0, userIds: ['bob'] }, { by: 'alice', at: T0, userIds: ['alice'] }] })),
+      up('request', request('req_3', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })], nudges: [{ by: 'rick', at: T0, userIds: ['alice'] }] })),
+    ]);
+    assert.equal(h.sink.shown.length, before);
   });
 });

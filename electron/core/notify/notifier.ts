@@ -216,7 +216,10 @@ export class Notifier {
       for (const s of sessions) this.#breakGlass(s, me, names);
       if (me) {
         this.#newRequests(fresh, me, names);
-        for (const d of decided) this.#myRequestDecided(d.before, d.after, me, names);
+        for (const d of decided) {
+          this.#myRequestDecided(d.before, d.after, me, names);
+          this.#nudged(d.before, d.after, me, names);
+        }
         for (const e of env) this.#environment(e.before, e.after, me, names, [...page.values()]);
       }
     }
@@ -371,6 +374,34 @@ export class Notifier {
         id: `request:${after.id}:${after.status}`,
         title: `Your request was ${after.status}`,
         body: `${after.action} on ${names.resource(after)}${by ? ` — ${after.status} by ${names.user(by.userId)}${comment}` : ''}`,
+      },
+      { kind: 'request', id: after.id },
+    );
+  }
+
+  // Someone nudged me on a request I can still approve.
+  #nudged(before: ApprovalRequest, after: ApprovalRequest, me: User, names: Names): void {
+    const seen = (before.nudges ?? []).length;
+    const fresh = (after.nudges ?? []).slice(seen).filter((n) => n.by !== me.id && n.userIds.includes(me.id));
+    const last = fresh[fresh.length - 1];
+    if (!last || !canApprove(after, me) || !this.#allowed('newRequests')) return;
+    // The nudge replaces this request's earlier notification and is withdrawn like it.
+    const earlier = this.#tracked.get(after.id);
+    const earlierNote = earlier && this.#notes.get(earlier.noteId);
+    if (earlierNote) {
+      earlierNote.requestIds.delete(after.id);
+      if (earlierNote.requestIds.size === 0) {
+        this.#notes.delete(earlierNote.id);
+        this.#sink.close(earlierNote.id);
+      }
+    }
+    const note: RequestNote = { id: `request:${after.id}:nudge:${last.at}`, requestIds: new Set() };
+    this.#openNote(note, [after]);
+    this.#show(
+      {
+        id: note.id,
+        title: `${names.user(last.by)} is waiting on your review`,
+        body: `${after.action} on ${names.resource(after)}${last.message ? `: “${last.message}”` : ''}`,
       },
       { kind: 'request', id: after.id },
     );

@@ -29,6 +29,7 @@ function req(gates: Gate[], over: Partial<ApprovalRequest> = {}): ApprovalReques
     decisions: [],
     status: 'pending',
     warnings: [],
+    nudges: [],
     createdAt: '2024-06-03T09:00:00Z',
     updatedAt: '2024-06-03T09:00:00Z',
     expiresAt: '2024-06-04T09:00:00Z',

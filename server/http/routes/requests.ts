@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ApproveBody, CreateRequestBody, FreezeBody, ListRequestsQuery, RejectBody, StartBreakGlassBody, UnfreezeBody, BreakGlassListQuery } from '../../../shared/schemas/index.ts';
+import { ApproveBody, CreateRequestBody, NudgeBody, FreezeBody, ListRequestsQuery, RejectBody, StartBreakGlassBody, UnfreezeBody, BreakGlassListQuery } from '../../../shared/schemas/index.ts';
 import { canApprove, evaluateProgress } from '../../../shared/policy/index.ts';
 import type { ServiceContext } from '../../domain/context.ts';
-import { cancel, decide, submitRequest } from '../../domain/requests.ts';
+import { cancel, decide, nudge, submitRequest } from '../../domain/requests.ts';
 import { freeze, unfreeze } from '../../domain/environments.ts';
 import { isActive, revokeBreakGlass, startBreakGlass } from '../../domain/breakglass.ts';
 import { REQUEST_BODY_LIMIT, send } from '../app.ts';
@@ -60,6 +60,10 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
   app.post<IdParams>('/api/requests/:id/reject', async (req, reply) => {
     const body = parse(RejectBody, req.body, 'body');
     return send(reply, await mutation(ctx, req, body, (tx) => decide(ctx, tx, req.user, req.params.id, 'reject', body)));
+  });
+  app.post<IdParams>('/api/requests/:id/nudge', async (req, reply) => {
+    const body = parse(NudgeBody, req.body, 'body');
+    return send(reply, await mutation(ctx, req, body, (tx) => nudge(ctx, tx, req.user, req.params.id, body)));
   });
   app.post<IdParams>('/api/requests/:id/cancel', async (req, reply) => send(reply, await mutation(ctx, req, null, (tx) => cancel(ctx, tx, req.user, req.params.id))));
 
