@@ -5,6 +5,10 @@ import type { Component } from 'svelte';
 import Inbox from './screens/Inbox.svelte';
 import RequestDetail from './screens/RequestDetail.svelte';
 import Settings from './screens/Settings.svelte';
+import Environments from './screens/Environments.svelte';
+import BreakGlass from './screens/BreakGlass.svelte';
+import Audit from './screens/Audit.svelte';
+import Insights from './screens/Insights.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -30,9 +34,9 @@ export interface Route {
 export const routes: Route[] = [
   { path: '/inbox', title: 'Inbox', nav: 'Inbox', icon: 'inbox', key: 'i', component: Inbox },
   { path: '/request/:id', title: 'Request', section: '/inbox', component: RequestDetail },
-  { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e' },
-  { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b' },
-  { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a' },
-  { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n' },
+  { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
+  { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
+  { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
+  { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
   { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
 ];
