@@ -1,10 +1,12 @@
 // The demo organisation: every role, three projects with dev/staging/production, the three policy
 // examples of seed 001, and a dozen pending requests with real-looking diffs.
-import type { Action, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
+import type { Action, ApprovalRequest, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
 import { createEnvironment } from '../domain/environments.ts';
-import { submitRequest } from '../domain/requests.ts';
+import { cancel, decide, submitRequest } from '../domain/requests.ts';
+import { canApprove } from '../../shared/policy/index.ts';
+import type { StoreTx } from '../store/types.ts';
 import { configChange, deploymentImageBump, largeManifestChange, rbacAndSecretChange, terraformPlan } from './diffs.ts';
 
 export interface DemoUser {
@@ -36,8 +38,17 @@ const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; role
 const DEPLOY_LIKE: Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
 const CLUSTER_OPS: Action[] = ['cluster.sync', 'cluster.rollback', 'cluster.restart', 'cluster.scale', 'manifest.apply', 'command.execute', 'resource.delete', 'token.issue'];
 
-export async function buildDemo(ctx: ServiceContext): Promise<DemoUser[]> {
-  const { store } = ctx;
+/** Days of decided requests before today, so insights and the audit log have a history. */
+const HISTORY_DAYS = 30;
+const HOUR = 3_600_000;
+
+export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
+  const { store } = base;
+  // The demo's own clock: the organisation is set up a month ago, the history walks forward to
+  // today, and the open requests are filed now — so the audit log reads in time order.
+  const realNow = base.now();
+  let clock = new Date(realNow.getTime() - (HISTORY_DAYS + 1) * 24 * HOUR);
+  const ctx: ServiceContext = { ...base, now: () => clock };
   return store.transact(async (tx) => {
     const owner = await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' });
     const actor = owner.user;
@@ -117,6 +128,9 @@ export async function buildDemo(ctx: ServiceContext): Promise<DemoUser[]> {
       [{ scope: 'organization' }],
     );
 
+    await buildHistory(ctx, tx, (t) => (clock = t), realNow, [...users.values()].map((d) => d.user), envs);
+    clock = realNow;
+
     const reason = (s: string) => s;
     const reqs: { who: string; action: Action; env?: string; cluster?: string; project?: string; why: string; revision?: string; diff?: string; summary?: string }[] = [
       { who: 'dev1', action: 'release.deploy', env: 'checkout/production', why: 'Ship the new address autocomplete (CHK-2291); canaried on staging for 48 h.', revision: 'checkout@4f2a9c1', diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.15.0'), summary: 'checkout-api v2.14.3 → v2.15.0' },
@@ -143,4 +157,86 @@ export async function buildDemo(ctx: ServiceContext): Promise<DemoUser[]> {
     }
     return [...users.values()];
   });
+}
+
+/** Deterministic pseudo-random numbers, so every demo has the same history. */
+function seeded(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(x ^ (x >>> 15), x | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-api', 'search-indexer'];
+
+/**
+ * A month of decided deploys: filed in working hours by developers and SREs, reviewed after
+ * minutes to hours by whoever may approve, now and then rejected.
+ */
+async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date) => void, until: Date, people: User[], envs: Map<string, string>): Promise<void> {
+  const rand = seeded(2026);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const requesters = people.filter((u) => u.orgRole === 'member' && !u.roles.includes('release-manager'));
+  const targets = [...envs.entries()].filter(([name]) => !name.endsWith('/dev'));
+  const startDay = Math.floor(until.getTime() / (24 * HOUR)) - HISTORY_DAYS;
+  // A queue of timed events processed in time order, so the audit log reads chronologically.
+  type Event = { at: number; run: () => Promise<void> };
+  const queue: Event[] = [];
+  const schedule = (e: Event) => {
+    if (e.at >= until.getTime()) return;
+    let i = queue.length;
+    while (i > 0 && queue[i - 1]!.at > e.at) i--;
+    queue.splice(i, 0, e);
+  };
+  const review = (request: ApprovalRequest, after: number, round: number, hurry: number) =>
+    schedule({
+      // Reviews arrive minutes to hours apart, sooner in production; one in ten is rejected.
+      at: after + (5 * 60_000 + rand() * rand() * 5 * HOUR) * hurry,
+      run: async () => {
+        const eligible = people.filter((u) => canApprove(request, u));
+        if (eligible.length === 0 || round >= 6) return;
+        const kind = rand() < 0.1 ? 'reject' : 'approve';
+        const reply = await decide(ctx, tx, pick(eligible), request.id, kind, kind === 'reject' ? { comment: 'Not during the payments freeze window; please re-file tomorrow.' } : {});
+        const next = (reply.body as { request?: ApprovalRequest }).request;
+        if (next?.status === 'pending') review(next, Date.parse(next.updatedAt), round + 1, hurry);
+      },
+    });
+  for (let day = 0; day < HISTORY_DAYS; day++) {
+    const midnight = (startDay + day) * 24 * HOUR;
+    const weekday = new Date(midnight).getUTCDay();
+    const count = weekday === 0 || weekday === 6 ? Math.floor(rand() * 2) : 2 + Math.floor(rand() * 4);
+    for (let i = 0; i < count; i++) {
+      const filedAt = midnight + (7 + rand() * 9) * HOUR;
+      const [envName, environmentId] = pick(targets);
+      const app = pick(HISTORY_APPS);
+      const from = `v1.${Math.floor(rand() * 40)}.${Math.floor(rand() * 9)}`;
+      const to = `v1.${Math.floor(rand() * 40) + 40}.0`;
+      const requester = pick(requesters);
+      schedule({
+        at: filedAt,
+        run: async () => {
+          const created = await submitRequest(ctx, tx, requester, {
+            action: 'release.deploy',
+            resource: { environmentId },
+            justification: `Roll out ${app} ${to} to ${envName.split('/')[1]}.`,
+            payload: { revision: `${app}@${to}`, summary: `${app} ${from} → ${to}`, diff: deploymentImageBump(app, from, to) },
+          });
+          const request = (created.body as { request?: ApprovalRequest }).request;
+          if (request?.status === 'pending') review(request, filedAt, 0, envName.endsWith('/production') ? 0.6 : 1.4);
+        },
+      });
+    }
+  }
+  while (queue.length > 0) {
+    const e = queue.shift()!;
+    setClock(new Date(e.at));
+    await e.run();
+  }
+  // Anything the month didn't finish is withdrawn by its requester, as people do.
+  for (const r of (await tx.listRequests({ status: 'pending', limit: 1000 })).requests) {
+    await cancel(ctx, tx, (await tx.get('user', r.requesterId))!, r.id);
+  }
 }
