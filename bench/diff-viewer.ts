@@ -16,6 +16,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { chromium, type Browser } from 'playwright';
 import { computeDiff } from '../renderer/src/lib/diff/parse.ts';
 import { REPO, percentile, round, type Benchmark, type Figure } from './helpers.ts';
+import { seededRandom } from '../shared/random.ts';
 
 const ORIGIN = 'http://diff-bench.local';
 const VIEWPORT = { width: 1280, height: 800 };
@@ -24,24 +25,13 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--dis
 
 // ---- synthetic diffs ---------------------------------------------------------------------------
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMPONENTS = ['checkout', 'payments', 'search', 'alertmanager', 'grafana', 'prometheus', 'node-exporter', 'kube-state-metrics', 'blackbox', 'adapter'];
 const KINDS = ['Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'ClusterRole', 'DaemonSet'];
 
 /** A git diff of Kubernetes manifests with about `target` lines. */
 export function syntheticDiff(target: number, seed = 7): string {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const out: string[] = [];
   let f = 0;

@@ -1,16 +1,7 @@
 // Realistic unified diffs for the demo: Kubernetes manifests, Terraform plans, app config.
 // Deterministic (seeded) so every demo looks the same.
+import { seededRandom } from '../../shared/random.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Hunk {
   oldStart: number;
@@ -136,7 +127,7 @@ export function terraformPlan(): string {
 
 /** A large generated change: many ConfigMap entries and a CRD schema, 5,000+ lines. */
 export function largeManifestChange(seed: number, files = 12, linesPerFile = 480): string {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   let out = '';
   for (let f = 0; f < files; f++) {
     const lines: string[] = [' apiVersion: v1', ' kind: ConfigMap', ' metadata:', `   name: dashboards-${f}`, '   namespace: monitoring', ' data:'];

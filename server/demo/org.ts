@@ -17,6 +17,7 @@ export interface DemoUser {
 }
 
 import { DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+import { seededRandom } from '../../shared/random.ts';
 
 export { DEMO_RELEASE_MANAGER_EMAIL };
 
@@ -159,16 +160,6 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
   });
 }
 
-/** Deterministic pseudo-random numbers, so every demo has the same history. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (x + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(x ^ (x >>> 15), x | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-api', 'search-indexer'];
 
@@ -177,7 +168,7 @@ const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-ap
  * minutes to hours by whoever may approve, now and then rejected.
  */
 async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date) => void, until: Date, people: User[], envs: Map<string, string>): Promise<void> {
-  const rand = seeded(2026);
+  const rand = seededRandom(2026);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const requesters = people.filter((u) => u.orgRole === 'member' && !u.roles.includes('release-manager'));
   const targets = [...envs.entries()].filter(([name]) => !name.endsWith('/dev'));

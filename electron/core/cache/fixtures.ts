@@ -2,18 +2,9 @@
 // projects, clusters, environments, policies) and approval requests with 1–3 snapshotted gates,
 // decisions and justifications, as /api/sync pages of SyncChange.
 import { ACTIONS, type Action, type ApprovalRequest, type Gate, type RequestStatus, type SyncChange } from '../../../shared/schemas/index.ts';
+import { seededRandom } from '../../../shared/random.ts';
 
-/** A small deterministic PRNG (mulberry32), so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../../../shared/random.ts';
 
 const FIRST = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Tim', 'Hedy'];
 const LAST = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee', 'Lamarr'];
@@ -130,7 +121,7 @@ export interface RequestOptions {
 
 /** Request number `i` of an organisation; createdAt increases with i (one a minute). */
 export function makeRequest(org: Org, i: number, o: RequestOptions = {}): ApprovalRequest {
-  const r = rng(i * 7919 + 1);
+  const r = seededRandom(i * 7919 + 1);
   const action = o.action ?? (r() < 0.55 ? 'release.deploy' : ACTIONS[Math.floor(r() * ACTIONS.length)]!);
   const envId = o.environmentId ?? org.envIds[Math.floor(r() * org.envIds.length)]!;
   const projectId = o.projectId ?? org.envProject.get(envId)!;
