@@ -61,9 +61,12 @@ export const InboxRow = z.object({
 export const InboxResult = z.object({
   rows: z.array(InboxRow),
   total: z.number().int(),
+  /** Faceted: each facet counts what choosing it would show, given the other filters. */
   counts: z.object({
     byStatus: z.record(z.string(), z.number().int()),
     byGroup: z.record(z.string(), z.number().int()),
+    byEnvironment: z.record(z.string(), z.number().int()),
+    byProject: z.record(z.string(), z.number().int()),
   }),
 });
 

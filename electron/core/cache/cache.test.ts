@@ -156,11 +156,14 @@ describe('inbox', () => {
     assert.ok(expect.length > 0);
     assert.equal(r.total, expect.length);
     assert.deepEqual(new Set(r.rows.map((q) => q.id)), new Set(expect.map((q) => q.id)));
-    // counts ignore the status and group filters: the same for every chip
+    // faceted counts: each facet applies every filter but its own
     for (const s of ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const) {
-      assert.equal(r.counts.byStatus[s], reqs.filter((q) => q.status === s).length, s);
+      assert.equal(r.counts.byStatus[s], reqs.filter((q) => q.status === s && q.action === 'release.deploy').length, s);
     }
-    assert.equal(r.counts.byGroup.security, reqs.filter((q) => q.action === 'token.issue' || q.action === 'breakglass.initiate').length);
+    assert.equal(r.counts.byGroup.security, reqs.filter((q) => q.status === 'pending' && (q.action === 'token.issue' || q.action === 'breakglass.initiate')).length);
+    assert.equal(r.counts.byEnvironment[env] ?? 0, expect.filter((q) => q.resource.environmentId === env).length);
+    assert.equal(r.counts.byProject[project] ?? 0, expect.filter((q) => q.resource.projectId === project).length);
+    assert.equal(Object.values(r.counts.byProject).reduce((a, b) => a + b, 0), r.total);
     const byEnv = cache.inbox({ environmentId: env, limit: 1000 });
     assert.deepEqual(
       byEnv.rows.map((q) => q.id),
@@ -236,13 +239,15 @@ describe('inbox mirror', () => {
           const q = { status, group, text, environmentId: env, limit: 7, offset: checked % 3 };
           const got = cache.inbox(q);
           const terms = (text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-          const want = sorted.filter((r) => {
-            if (env && r.resource.environmentId !== env) return false;
-            if (status && r.status !== status) return false;
-            if (group && ACTION_GROUP[r.action] !== group) return false;
-            const hay = searchableOf(r).toLowerCase();
-            return terms.every((t) => hay.includes(t));
-          });
+          const matching = (f: { env?: string | undefined; status?: string | undefined; group?: string | undefined }) =>
+            sorted.filter((r) => {
+              if (f.env && r.resource.environmentId !== f.env) return false;
+              if (f.status && r.status !== f.status) return false;
+              if (f.group && ACTION_GROUP[r.action] !== f.group) return false;
+              const hay = searchableOf(r).toLowerCase();
+              return terms.every((t) => hay.includes(t));
+            });
+          const want = matching({ env, status, group });
           assert.equal(got.total, want.length, JSON.stringify(q));
           // ties in createdAt are broken by arrival order, newest arrival first
           assert.deepEqual(
@@ -251,10 +256,10 @@ describe('inbox mirror', () => {
             JSON.stringify(q),
           );
           assert.equal(got.rows.length, Math.max(0, Math.min(7, got.total - q.offset)));
-          assert.equal(
-            Object.values(got.counts.byStatus).reduce((a, b) => a + b, 0),
-            Object.values(got.counts.byGroup).reduce((a, b) => a + b, 0),
-          );
+          const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+          assert.equal(sum(got.counts.byStatus), matching({ env, group }).length, `byStatus ${JSON.stringify(q)}`);
+          assert.equal(sum(got.counts.byGroup), matching({ env, status }).length, `byGroup ${JSON.stringify(q)}`);
+          assert.equal(sum(got.counts.byEnvironment), matching({ status, group }).length, `byEnvironment ${JSON.stringify(q)}`);
           checked++;
         }
   });

@@ -20,11 +20,17 @@ export interface InboxQuery {
   offset?: number;
 }
 
+/**
+ * Faceted counts: each facet counts the requests matching every OTHER filter, so a chip or
+ * option shows how many rows choosing it would give.
+ */
 export interface InboxCounts {
-  /** Per status, for the current text/environment/project filter (the status and group filters ignored). */
   byStatus: Record<RequestStatus, number>;
-  /** Per action group, for the current text/environment/project filter (the status and group filters ignored). */
   byGroup: Record<ActionGroup, number>;
+  /** Per environment id (requests without an environment are not counted here). */
+  byEnvironment: Record<string, number>;
+  /** Per project id. */
+  byProject: Record<string, number>;
 }
 
 export interface InboxResult {
@@ -138,6 +144,8 @@ export function emptyCounts(): InboxCounts {
   return {
     byStatus: Object.fromEntries(REQUEST_STATUSES.map((s) => [s, 0])) as Record<RequestStatus, number>,
     byGroup: Object.fromEntries(ACTION_GROUPS.map((g) => [g, 0])) as Record<ActionGroup, number>,
+    byEnvironment: {},
+    byProject: {},
   };
 }
 
@@ -309,17 +317,23 @@ export class InboxIndex {
     const end = offset + limit;
     const byStatus = new Array<number>(REQUEST_STATUSES.length).fill(0);
     const byGroup = new Array<number>(ACTION_GROUPS.length).fill(0);
+    const byEnvironment = new Map<string, number>();
+    const byProject = new Map<string, number>();
     const ids: string[] = [];
     let total = 0;
     const list = this.entries;
     outer: for (let i = list.length - 1; i >= 0; i--) {
       const e = list[i]!;
-      if (env !== undefined && e.environmentId !== env) continue;
-      if (project !== undefined && e.projectId !== project) continue;
       for (const t of terms) if (!e.search!.includes(t)) continue outer;
-      byStatus[e.status]!++;
-      byGroup[e.group]!++;
-      if ((wantStatus === -1 || e.status === wantStatus) && (wantGroup === -1 || e.group === wantGroup)) {
+      const mEnv = env === undefined || e.environmentId === env;
+      const mProject = project === undefined || e.projectId === project;
+      const mStatus = wantStatus === -1 || e.status === wantStatus;
+      const mGroup = wantGroup === -1 || e.group === wantGroup;
+      if (mEnv && mProject && mGroup) byStatus[e.status]!++;
+      if (mEnv && mProject && mStatus) byGroup[e.group]!++;
+      if (mProject && mStatus && mGroup && e.environmentId !== null) byEnvironment.set(e.environmentId, (byEnvironment.get(e.environmentId) ?? 0) + 1);
+      if (mEnv && mStatus && mGroup && e.projectId !== null) byProject.set(e.projectId, (byProject.get(e.projectId) ?? 0) + 1);
+      if (mEnv && mProject && mStatus && mGroup) {
         if (total >= offset && total < end) ids.push(e.id);
         total++;
       }
@@ -327,6 +341,8 @@ export class InboxIndex {
     const counts = emptyCounts();
     REQUEST_STATUSES.forEach((s, i) => (counts.byStatus[s] = byStatus[i]!));
     ACTION_GROUPS.forEach((g, i) => (counts.byGroup[g] = byGroup[i]!));
+    counts.byEnvironment = Object.fromEntries(byEnvironment);
+    counts.byProject = Object.fromEntries(byProject);
     return { ids, total, counts };
   }
 

@@ -18,7 +18,7 @@ export interface InboxFilters {
 }
 
 export const PAGE_SIZE = 100;
-const EMPTY_COUNTS: Counts = { byStatus: {}, byGroup: {} };
+const EMPTY_COUNTS: Counts = { byStatus: {}, byGroup: {}, byEnvironment: {}, byProject: {} };
 
 export class InboxState {
   #filters = $state.raw<InboxFilters>({ status: 'pending', group: undefined, environmentId: undefined, projectId: undefined, text: '' });
