@@ -369,6 +369,16 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'breakglass.list': async () => ({ sessions: cache.list('breakglass') }),
     'audit.page': async ({ after, limit }) => online().client.audit(after, limit),
     'audit.verify': async () => online().client.auditVerify(),
+    'request.history': async ({ id }) => {
+      const client = online().client;
+      const events = [];
+      for (let after = 0; ; ) {
+        const page = await client.audit(after, 1000, { subject: id });
+        events.push(...page.events);
+        if (page.next === null || page.events.length === 0) return { events };
+        after = page.next;
+      }
+    },
     'audit.export': async ({ format, from, to }) => {
       const text = await online().client.auditExport(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
       return { filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.${format}`, mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text };

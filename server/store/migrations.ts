@@ -64,6 +64,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_at ON audit (at);
   `,
+  // A request's (or environment's) own history, for its timeline.
+  `CREATE INDEX audit_subject ON audit (subject, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

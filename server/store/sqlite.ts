@@ -270,8 +270,12 @@ export class SqliteStore implements Store, StoreTx {
     return this.#seq;
   }
 
-  async auditPage(after: number, limit: number): Promise<AuditEvent[]> {
-    return this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?', after, limit).map(auditFromRow);
+  async auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]> {
+    const rows =
+      subject === undefined
+        ? this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?', after, limit)
+        : this.#all<AuditRow>('SELECT * FROM audit WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?', subject, after, limit);
+    return rows.map(auditFromRow);
   }
 
   async *auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent> {

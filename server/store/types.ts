@@ -56,7 +56,7 @@ export interface StoreReader {
   idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined>;
   syncPage(cursor: number, limit: number): Promise<{ changes: SyncChange[]; cursor: number; hasMore: boolean }>;
   currentSeq(): Promise<number>;
-  auditPage(after: number, limit: number): Promise<AuditEvent[]>;
+  auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]>;
   /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
   due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;
   isInitialized(): Promise<boolean>;

@@ -17,6 +17,7 @@ export const CHANNEL_NAMES = [
   'preview.action',
   'breakglass.list',
   'audit.page',
+  'request.history',
   'audit.verify',
   'audit.export',
   'insights.get',

@@ -174,6 +174,8 @@ export type SyncQuery = z.infer<typeof SyncQuery>;
 export const AuditQuery = z.strictObject({
   after: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
   limit: IntString(1, 5000).default(500),
+  /** Only the events about one thing: a request's history, an environment's freezes. */
+  subject: z.string().min(1).max(200).optional(),
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 

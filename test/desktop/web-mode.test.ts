@@ -96,6 +96,7 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
   'breakglass.list': [{ q: 1 }, /q/],
   'audit.page': [{ limit: -3 }, /limit/],
+  'request.history': [{ id: '' }, /id/],
   'audit.verify': [{ deep: true }, /deep/],
   'audit.export': [{ format: 'xlsx' }, /format/],
   'insights.get': [{ days: 0 }, /days/],
@@ -147,6 +148,9 @@ test('the embedded backend is synced: the demo inbox arrives and a request previ
     assert.equal(csv.ok, true);
     assert.match(csv.data.text, /^seq,at,actorId,type,subject,/);
     assert.match(csv.data.filename, /^gatehouse-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+    const history = await call(ws, 'request.history', { id: approvable[0].request.id });
+    assert.equal(history.ok, true);
+    assert.equal(history.data.events[0].type, 'request.created');
     const missing = await call(ws, 'request.get', { id: 'req_doesnotexist' });
     assert.deepEqual(missing.error, { code: 'not_found', message: 'request not found', status: 404 });
   } finally {

@@ -36,3 +36,17 @@ test('only people who can still approve may be named; outsiders may not nudge; d
   expectError(await org.m3.api.post(`/api/requests/${req.id}/nudge`, {}), 409, 'not_pending');
   expectError(await org.m3.api.post('/api/requests/req_nope/nudge', {}), 404, 'not_found', 'request not found');
 });
+
+test('GET /api/audit?subject= gives one request its own history, oldest first', async () => {
+  const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
+  const req = await org.request(org.m3, env.id, 'pending');
+  expectOk(await org.m3.api.post(`/api/requests/${req.id}/nudge`, {}), 200, RequestResponse);
+  expectOk(await org.m1.api.post(`/api/requests/${req.id}/approve`, { comment: 'ok' }), 200, RequestResponse);
+  const res = await org.m2.api.get(`/api/audit?subject=${req.id}`);
+  assert.equal(res.status, 200);
+  const events = res.body.events as { type: string; subject: string; seq: number }[];
+  assert.deepEqual(events.map((e) => e.type), ['request.created', 'request.nudged', 'request.approval', 'request.approved']);
+  assert.ok(events.every((e) => e.subject === req.id));
+  assert.ok(events.every((e, i) => i === 0 || e.seq > events[i - 1]!.seq));
+  expectError(await org.m2.api.get('/api/audit?subject='), 400, 'invalid_request');
+});

@@ -2,6 +2,7 @@
 // decisions), its diff, and the decision actions. One instance per open request.
 import { createSubscriber } from 'svelte/reactivity';
 import type { Output } from '../../../../shared/ipc.ts';
+import type { AuditEvent } from '../../../../shared/schemas/index.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 
 export type RequestView = Output<'request.get'>;
@@ -14,6 +15,9 @@ export class RequestDetailState {
   #diff = $state.raw<DiffState>({ state: 'loading' });
   #busy = $state(false);
   #diffDigest: string | undefined;
+  /** The request's own audit events (online); undefined offline or before they arrive. */
+  #history = $state.raw<AuditEvent[] | undefined>(undefined);
+  #historyAt: string | undefined;
 
   #subscribe = createSubscriber(() => {
     void this.refresh();
@@ -48,6 +52,10 @@ export class RequestDetailState {
   get busy(): boolean {
     return this.#busy;
   }
+  get history(): AuditEvent[] | undefined {
+    this.#subscribe();
+    return this.#history;
+  }
 
   async refresh(): Promise<void> {
     try {
@@ -56,8 +64,19 @@ export class RequestDetailState {
       this.#error = undefined;
       // A new digest means a new diff: fetch it again.
       if (view.request.digest !== this.#diffDigest) void this.#loadDiff();
+      if (view.request.updatedAt !== this.#historyAt) void this.#loadHistory(view.request.updatedAt);
     } catch (err) {
       this.#error = err instanceof ApiError ? { code: err.code, message: err.message } : { code: 'internal', message: errorMessage(err) };
+    }
+  }
+
+  /** The server's record of this request; offline the timeline is rebuilt from the request itself. */
+  async #loadHistory(updatedAt: string): Promise<void> {
+    this.#historyAt = updatedAt;
+    try {
+      this.#history = (await call('request.history', { id: this.id })).events;
+    } catch {
+      this.#historyAt = undefined;
     }
   }
 
