@@ -130,7 +130,13 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   // The sync engine writes through this: the notifier sees each page against the state before it.
   const syncStore: SyncStore = {
     cursor: () => cache.cursor(),
-    reset: () => cache.reset(),
+    serverId: () => cache.serverId(),
+    setServerId: (id) => cache.setServerId(id),
+    reset: () => {
+      // What follows is a fresh bootstrap: it must not raise a notification per request.
+      initialLoad = true;
+      cache.reset();
+    },
     applyChanges: (changes: readonly SyncChange[], cursor: number) => {
       notifier.observe(changes, (entity, id) => cache.get(entity, id), { bootstrapping: initialLoad });
       cache.applyChanges(changes, cursor);

@@ -11,6 +11,9 @@ export interface SyncStore {
   applyChanges(changes: readonly SyncChange[], cursor: number): void;
   /** Forgets everything synced (the server's data dir changed under us, or a rebuild). */
   reset(): void;
+  /** The identity of the server the synced data came from (kept until reset). */
+  serverId(): string | undefined;
+  setServerId(id: string): void;
 }
 
 export type { ConnectionState, ConnectionStatus } from '../../shared/desktop/status.ts';

@@ -66,6 +66,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // A request's (or environment's) own history, for its timeline.
   `CREATE INDEX audit_subject ON audit (subject, seq);`,
+  // The database's identity, so clients can tell a replaced server from a reset cursor.
+  `INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

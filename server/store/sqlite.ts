@@ -270,6 +270,10 @@ export class SqliteStore implements Store, StoreTx {
     return this.#seq;
   }
 
+  async instanceId(): Promise<string> {
+    return this.#one<{ value: string }>("SELECT value FROM meta WHERE key = 'instance'")!.value;
+  }
+
   async auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]> {
     const rows =
       subject === undefined

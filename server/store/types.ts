@@ -56,6 +56,8 @@ export interface StoreReader {
   idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined>;
   syncPage(cursor: number, limit: number): Promise<{ changes: SyncChange[]; cursor: number; hasMore: boolean }>;
   currentSeq(): Promise<number>;
+  /** This database's identity, made when it was created. */
+  instanceId(): Promise<string>;
   auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]>;
   /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
   due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;

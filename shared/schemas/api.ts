@@ -269,7 +269,13 @@ export const SyncChange = z.object({
   data: z.unknown().optional(),
 });
 export type SyncChange = z.infer<typeof SyncChange>;
-export const SyncResponse = z.object({ changes: z.array(SyncChange), cursor: z.number().int(), hasMore: z.boolean() });
+export const SyncResponse = z.object({
+  changes: z.array(SyncChange),
+  cursor: z.number().int(),
+  hasMore: z.boolean(),
+  /** This database's identity: a client holding another's data must start over. */
+  serverId: z.string().optional(),
+});
 export type SyncResponse = z.infer<typeof SyncResponse>;
 
 export { IsoTime };

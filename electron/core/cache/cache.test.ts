@@ -569,3 +569,15 @@ describe('diffs', () => {
     assert.equal(existsSync(join(diffDir, 'orphan.diff')), false);
   });
 });
+
+test('the server id survives a reopen, and reset forgets it with the data', async () => {
+  const first = await openCache();
+  assert.equal(first.cache.serverId(), undefined);
+  first.cache.setServerId('0a1b2c');
+  await closeCache(first.cache);
+  const second = await openCache();
+  assert.equal(second.cache.serverId(), '0a1b2c');
+  second.cache.reset();
+  assert.equal(second.cache.serverId(), undefined);
+  await closeCache(second.cache);
+});

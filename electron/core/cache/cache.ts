@@ -240,6 +240,18 @@ export class Cache implements SyncStore {
     return this.cursorValue;
   }
 
+  serverId(): string | undefined {
+    this.assertOpen();
+    const row = this.first('SELECT value FROM meta WHERE key = ?', ['server_id']);
+    return row ? String(row[0]) : undefined;
+  }
+
+  setServerId(id: string): void {
+    this.assertOpen();
+    this.setMeta('server_id', id);
+    this.markDirty();
+  }
+
   /** Applies one /api/sync page in one transaction (all or nothing) and records its cursor. */
   applyChanges(changes: readonly SyncChange[], cursor: number): void {
     this.assertOpen();

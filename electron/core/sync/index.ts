@@ -267,6 +267,16 @@ export class SyncEngine {
       const page = await this.#o.client.sync(from, pageSize, { signal });
       if (signal.aborted) return;
       this.stats.pulls++;
+      // Another server (or the same address with a new database) answers: ours is someone
+      // else's data, whatever the cursors say. Start over from its beginning.
+      if (page.serverId !== undefined && page.serverId !== store.serverId()) {
+        if (store.serverId() !== undefined) {
+          store.reset();
+          this.stats.resets++;
+          if (from !== 0) continue;
+        }
+        store.setServerId(page.serverId);
+      }
       if (page.changes.length > 0 || page.cursor !== from) store.applyChanges(page.changes, page.cursor);
       done += page.changes.length;
       if (page.changes.length > 0) {

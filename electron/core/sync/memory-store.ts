@@ -4,6 +4,7 @@ import type { SyncStore } from '../contracts.ts';
 
 export class MemorySyncStore implements SyncStore {
   #cursor = 0;
+  #serverId: string | undefined;
   readonly entities = new Map<SyncEntity, Map<string, unknown>>();
   /** How many pages were applied and how many resets happened (for tests). */
   pages = 0;
@@ -24,9 +25,18 @@ export class MemorySyncStore implements SyncStore {
     this.pages++;
   }
 
+  serverId(): string | undefined {
+    return this.#serverId;
+  }
+
+  setServerId(id: string): void {
+    this.#serverId = id;
+  }
+
   reset(): void {
     this.entities.clear();
     this.#cursor = 0;
+    this.#serverId = undefined;
     this.resets++;
   }
 

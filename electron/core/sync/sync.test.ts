@@ -26,6 +26,7 @@ function fakeBackend(totalChanges: number) {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let connects = 0;
   let refuse = false;
+  let serverId: string | undefined;
   const enc = new TextEncoder();
   const send = (text: string) => {
     try {
@@ -59,7 +60,7 @@ function fakeBackend(totalChanges: number) {
       const end = Math.min(seq, cursor + limit);
       const changes = [];
       for (let s = cursor + 1; s <= end; s++) changes.push({ seq: s, entity: 'request' as const, id: `req_${s}`, op: 'upsert' as const, data: { n: s } });
-      return { changes, cursor: Math.max(end, cursor), hasMore: end < seq };
+      return { changes, cursor: Math.max(end, cursor), hasMore: end < seq, ...(serverId ? { serverId } : {}) };
     },
   };
   return {
@@ -79,6 +80,7 @@ function fakeBackend(totalChanges: number) {
     resetTo(n: number) {
       seq = n;
     },
+    setServerId: (id: string) => (serverId = id),
   };
 }
 
@@ -149,5 +151,26 @@ test('engine: a silent stream (no heartbeat) is treated as dead', async () => {
   await wait(80);
   assert.equal(engine.status.state, 'offline');
   assert.match(engine.status.error ?? '', /no event or heartbeat/);
+  await engine.stop();
+});
+
+test('engine: another server behind the same address (a new serverId) resets the store even when its cursor is ahead', async () => {
+  const fb = fakeBackend(50);
+  fb.setServerId('db-one');
+  const store = new MemorySyncStore();
+  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, reconnect: { baseMs: 20, maxMs: 40 } });
+  await engine.start();
+  assert.equal(store.cursor(), 50);
+  assert.equal(store.serverId(), 'db-one');
+  assert.equal(store.get('request', 'req_7') !== undefined, true);
+  // A different database whose cursor is already past ours: cursors alone can't tell.
+  fb.setServerId('db-two');
+  fb.resetTo(80);
+  fb.end();
+  await wait(200);
+  assert.equal(store.resets, 1);
+  assert.equal(store.serverId(), 'db-two');
+  assert.equal(store.cursor(), 80);
+  assert.equal(store.count('request'), 80, 'everything came again from the new server, from its beginning');
   await engine.stop();
 });

@@ -45,6 +45,6 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): 
 
   app.get('/api/sync', async (req) => {
     const q = parse(SyncQuery, req.query, 'query');
-    return store.syncPage(q.cursor, q.limit);
+    return { ...(await store.syncPage(q.cursor, q.limit)), serverId: await store.instanceId() };
   });
 }
