@@ -373,7 +373,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       return { outcome: ev.outcome, ...(ev.deny ? { message: ev.deny.message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
     },
     'breakglass.list': async () => ({ sessions: cache.list('breakglass') }),
-    'audit.page': async ({ after, limit }) => online().client.audit(after, limit),
+    'audit.page': async ({ after, before, limit }) => online().client.audit(after, limit, before !== undefined ? { before } : {}),
     'audit.verify': async () => online().client.auditVerify(),
     'request.history': async ({ id }) => {
       const client = online().client;

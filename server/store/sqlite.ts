@@ -282,6 +282,14 @@ export class SqliteStore implements Store, StoreTx {
     return rows.map(auditFromRow);
   }
 
+  async auditPageBefore(before: number, limit: number, subject?: string): Promise<AuditEvent[]> {
+    const rows =
+      subject === undefined
+        ? this.#all<AuditRow>('SELECT * FROM audit WHERE seq < ? ORDER BY seq DESC LIMIT ?', before, limit)
+        : this.#all<AuditRow>('SELECT * FROM audit WHERE subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?', subject, before, limit);
+    return rows.map(auditFromRow);
+  }
+
   async *auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent> {
     let after = 0;
     for (;;) {

@@ -59,6 +59,8 @@ export interface StoreReader {
   /** This database's identity, made when it was created. */
   instanceId(): Promise<string>;
   auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]>;
+  /** Newest first: the events with seq < before. */
+  auditPageBefore(before: number, limit: number, subject?: string): Promise<AuditEvent[]>;
   /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
   due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;
   isInitialized(): Promise<boolean>;

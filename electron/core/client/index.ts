@@ -103,7 +103,8 @@ export interface BackendClient {
   startBreakGlass(body: StartBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   revokeBreakGlass(sessionId: string, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
-  audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string }): Promise<{ events: AuditEvent[]; next: number | null }>;
+  /** Oldest first from `after`; or, with `before`, newest first below it. */
+  audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<{ events: AuditEvent[]; next: number | null }>;
   auditVerify(opts?: CallOptions): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
@@ -297,7 +298,8 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     revokeBreakGlass: async (id, key, opts) => (await post(`api/breakglass/${enc(id)}/revoke`, SessionResponse, {}, key, opts)).session,
     breakGlassSessions: async (active, opts) =>
       (await get('api/breakglass', SessionsResponse, opts, active === undefined ? undefined : { active: String(active) })).sessions,
-    audit: (after = 0, limit = 500, opts) => get('api/audit', AuditResponse, opts, { after, limit, ...(opts?.subject ? { subject: opts.subject } : {}) }),
+    audit: (after = 0, limit = 500, opts) =>
+      get('api/audit', AuditResponse, opts, { ...(opts?.before !== undefined ? { before: opts.before } : { after }), limit, ...(opts?.subject ? { subject: opts.subject } : {}) }),
     auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };

@@ -26,7 +26,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): 
 
   app.get('/api/audit', async (req) => {
     const q = parse(AuditQuery, req.query, 'query');
-    const events = await store.auditPage(q.after, q.limit, q.subject);
+    const events = q.before !== undefined ? await store.auditPageBefore(q.before, q.limit, q.subject) : await store.auditPage(q.after, q.limit, q.subject);
     return { events, next: events.length === q.limit ? events[events.length - 1]!.seq : null };
   });
 

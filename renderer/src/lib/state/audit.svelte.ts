@@ -87,23 +87,24 @@ export class AuditState {
     this.#filters = { ...this.#filters, [key]: value };
   }
 
-  /** Loads every page (oldest first on the wire), shows them newest first, then verifies the chain. */
+  /** Loads the newest events page by page (up to MAX_EVENTS), then verifies the chain. */
   async refresh(): Promise<void> {
     if (this.#loading) return;
     this.#loading = true;
     if (this.#events.length === 0) this.#load = { state: 'loading' };
     try {
+      // Newest first from the server, so a long log shows its latest events and drops the oldest.
       const all: AuditEvent[] = [];
-      let after = 0;
-      for (;;) {
-        const res = await call('audit.page', { after, limit: PAGE });
+      let before = Number.MAX_SAFE_INTEGER;
+      let more = true;
+      while (more && all.length < MAX_EVENTS) {
+        const res = await call('audit.page', { before, limit: PAGE });
         all.push(...res.events);
-        if (res.next === null) break;
-        after = res.next;
-        if (all.length >= MAX_EVENTS) break;
+        more = res.next !== null;
+        if (res.next !== null) before = res.next;
       }
-      this.#truncated = all.length >= MAX_EVENTS;
-      this.#events = all.reverse();
+      this.#truncated = more;
+      this.#events = all;
       this.#load = { state: 'ready' };
       void this.check();
     } catch (err) {

@@ -1,5 +1,6 @@
-// POST /api/requests/:id/nudge: ping who can still approve; recorded on the request (so it syncs
-// to their desktops) and in the audit log; once per person per request per ten minutes.
+// What the backend adds to API.md: POST /api/requests/:id/nudge (recorded on the request, so it
+// syncs to the approvers' desktops, and in the audit log; once per person per request per ten
+// minutes), and the audit log's subject filter and newest-first paging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestResponse } from '../../shared/schemas/index.ts';
@@ -49,4 +50,24 @@ test('GET /api/audit?subject= gives one request its own history, oldest first', 
   assert.ok(events.every((e) => e.subject === req.id));
   assert.ok(events.every((e, i) => i === 0 || e.seq > events[i - 1]!.seq));
   expectError(await org.m2.api.get('/api/audit?subject='), 400, 'invalid_request');
+});
+
+test('GET /api/audit?before= pages newest first, and can not be combined with after', async () => {
+  const all: { seq: number }[] = [];
+  for (let after = 0; ; ) {
+    const r = await org.owner.api.get(`/api/audit?after=${after}&limit=1000`);
+    all.push(...r.body.events);
+    if (r.body.next === null) break;
+    after = r.body.next;
+  }
+  const newest = all.at(-1)!.seq;
+  const first = await org.owner.api.get(`/api/audit?before=${newest + 1}&limit=3`);
+  assert.deepEqual(first.body.events.map((e: { seq: number }) => e.seq), [newest, newest - 1, newest - 2]);
+  assert.equal(first.body.next, newest - 2);
+  const second = await org.owner.api.get(`/api/audit?before=${first.body.next}&limit=3`);
+  assert.deepEqual(second.body.events.map((e: { seq: number }) => e.seq), [newest - 3, newest - 4, newest - 5]);
+  const tail = await org.owner.api.get('/api/audit?before=3&limit=10');
+  assert.deepEqual(tail.body.events.map((e: { seq: number }) => e.seq), [2, 1]);
+  assert.equal(tail.body.next, null);
+  expectError(await org.owner.api.get('/api/audit?after=5&before=10'), 400, 'invalid_request');
 });
