@@ -5,6 +5,7 @@ import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, nat
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CLOCK_ENV, formatClockPin, resolveClock, systemClock } from '../shared/clock.ts';
 import { channels } from '../shared/ipc.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
@@ -115,8 +116,13 @@ async function main(): Promise<void> {
     },
   };
 
+  // GATEHOUSE_CLOCK pins time for demos during development; a packaged app always runs on real time.
+  const { clock, pin } = app.isPackaged ? { clock: systemClock, pin: undefined } : resolveClock(undefined, process.env[CLOCK_ENV]);
+  if (pin) process.env[CLOCK_ENV] = formatClockPin(pin);
+
   core = await createDesktopCore({
     mode: 'desktop',
+    clock,
     dataDir: app.getPath('userData'),
     secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
     notifications: sink,

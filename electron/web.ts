@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseFlags, parsePort, UsageError } from '../server/cli/args.ts';
+import { CLOCK_ENV, formatClockPin } from '../shared/clock.ts';
+import { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from '../server/cli/args.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
 import { FileSecretStore } from './core/settings/index.ts';
@@ -13,6 +14,7 @@ import { startWebHost } from './core/web/host.ts';
 import { startEmbeddedBackend } from './core/embedded-backend.ts';
 
 const USAGE = `usage: npm run -s web -- [--server URL --token T] [--port N] [--data DIR] [--no-open]
+                          [--clock INSTANT]
 
 Runs Gatehouse in your browser. Without --server it starts its own demo backend in the data
 dir (first run: "gatehouse demo"), signed in as the demo release manager. The last line printed
@@ -22,12 +24,14 @@ is the address to open; it carries a per-launch secret, so keep it to yourself.
   --token T      your API token for that server (kept in DIR, mode 0600)
   --port N       the local port to serve on (default: a free one)
   --data DIR     where the cache, outbox and settings live (default ~/.local/share/gatehouse/web)
-  --no-open      don't open a browser`;
+  --no-open      don't open a browser
+
+${CLOCK_USAGE}`;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 async function main(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { server: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, 'no-open': { type: 'boolean' } }, USAGE);
+  const flags = parseFlags(argv, { server: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, 'no-open': { type: 'boolean' }, clock: { type: 'string' } }, USAGE);
   if (flags.help) return void console.log(USAGE), 0;
   if ((flags.server === undefined) !== (flags.token === undefined)) throw new UsageError(`--server and --token go together\n\n${USAGE}`);
   if (flags.server !== undefined) {
@@ -38,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const port = flags.port === undefined ? 0 : parsePort(flags.port);
+  const { clock, pin } = clockOption(flags.clock);
+  // Anything this process starts runs on the same clock, to the millisecond.
+  if (pin) process.env[CLOCK_ENV] = formatClockPin(pin);
   const dataDir = resolve(flags.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'gatehouse', 'web'));
 
   // The page shows these with the browser's Notification API; a click opens the target.
@@ -52,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   core = await createDesktopCore({
     mode: 'web',
     dataDir,
+    clock,
     secrets: new FileSecretStore(join(dataDir, 'token')),
     notifications,
     ...(flags.server && flags.token ? { server: { url: flags.server.replace(/\/+$/, ''), token: flags.token } } : {}),

@@ -34,6 +34,8 @@ const ById = z.strictObject({ id: Id });
 
 export const Session = z.object({
   mode: z.enum(['desktop', 'web']),
+  /** The core's clock when it answered: the console reads ages and countdowns against it. */
+  now: IsoTime,
   signedIn: z.boolean(),
   serverUrl: z.string().optional(),
   user: User.optional(),

@@ -2,6 +2,7 @@
 // wired together and exposed as the IPC contract's handlers. Electron's main and web mode both
 // build one of these and inject what only they have (notifications, secret store, data dir).
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../shared/clock.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canApprove, evaluateProgress } from '../../shared/policy/index.ts';
@@ -15,7 +16,7 @@ import { ApiError, NetworkError, createBackendClient, type BackendClient } from 
 import type { NotificationSink, SecretStore, SyncStore } from './contracts.ts';
 import type { EmbeddedBackend } from './embedded-backend-child.ts';
 import { CoreError, createDispatcher } from './ipc/dispatch.ts';
-import { Notifier, approvableCount, type NotificationTarget } from './notify/index.ts';
+import { Notifier, approvableCount, notifierClock, type NotificationTarget } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
 import { computeInsights } from './insights/index.ts';
 import { PreviewInputError, previewAction, previewRequest } from './preview/index.ts';
@@ -30,8 +31,10 @@ export interface DesktopCoreDeps {
   /** A server given on the command line; otherwise the signed-in one, else the embedded demo. */
   server?: { url: string; token: string };
   /** Starts the embedded demo backend when nobody is signed in; without it, sign-in is required. */
-  startEmbedded?: (dataDir: string, log: (line: string) => void) => Promise<EmbeddedBackend>;
+  startEmbedded?: (dataDir: string, log: (line: string) => void, clock: Clock) => Promise<EmbeddedBackend>;
   log?: (line: string) => void;
+  /** The machine's, unless pinned for a test or a demo. */
+  clock?: Clock;
 }
 
 export interface DesktopCore {
@@ -71,15 +74,16 @@ function toCoreError(err: unknown): unknown {
 
 export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopCore> {
   const log = deps.log ?? (() => undefined);
+  const clock = deps.clock ?? systemClock;
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
   const sessionFile = join(deps.dataDir, 'session.json');
 
-  const settings = await SettingsStore.open(join(deps.dataDir, 'settings.json'));
+  const settings = await SettingsStore.open(join(deps.dataDir, 'settings.json'), { now: clock });
   if (settings.problem) log(`settings: ${settings.problem.message} (the old file was moved to ${settings.problem.movedTo})`);
-  const opened = await Cache.open({ file: join(deps.dataDir, 'cache.sqlite'), diffBudgetBytes: settings.current.diffPrefetch.budgetMiB * 1024 * 1024, onError: (e) => log(`cache save failed: ${e.message}`) });
+  const opened = await Cache.open({ file: join(deps.dataDir, 'cache.sqlite'), diffBudgetBytes: settings.current.diffPrefetch.budgetMiB * 1024 * 1024, now: clock, onError: (e) => log(`cache save failed: ${e.message}`) });
   const cache = opened.cache;
   if (opened.recovered) log(`cache was unreadable (${opened.recovered.reason}); moved to ${opened.recovered.movedTo}, rebuilding from the server`);
-  const outbox = await Outbox.open(join(deps.dataDir, 'outbox.jsonl'));
+  const outbox = await Outbox.open(join(deps.dataDir, 'outbox.jsonl'), { now: clock });
 
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   const emit = <K extends EventName>(event: K, payload: Payload<K>) => {
@@ -111,9 +115,10 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       cluster: (id) => cache.get('cluster', id),
     },
     settings: () => settings.current.notifications,
+    clock: notifierClock(clock),
   });
 
-  const currentCount = () => (me ? approvableCount(cache.approvableCandidates(), me) : 0);
+  const currentCount = () => (me ? approvableCount(cache.approvableCandidates(), me, clock()) : 0);
   const publishCount = () => {
     const n = currentCount();
     if (n === lastCount) return;
@@ -213,6 +218,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       store: syncStore,
       baseUrl: url,
       token: () => token,
+      now: clock,
       onStatus: (s) => {
         status = s;
         if (s.state === 'online') initialLoad = false;
@@ -255,7 +261,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     const token = settings.current.serverUrl ? await deps.secrets.get() : undefined;
     if (settings.current.serverUrl && token) await connect(settings.current.serverUrl, token);
     else if (deps.startEmbedded) {
-      const backend = await deps.startEmbedded(deps.dataDir, log);
+      const backend = await deps.startEmbedded(deps.dataDir, log, clock);
       await connect(backend.url, backend.token, backend);
     }
   }
@@ -274,7 +280,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const usersById = () => new Map(cache.list('user').map((u) => [u.id, u]));
   const teamNames = () => new Map(cache.list('team').map((t) => [t.id, t.name]));
   const queuedFor = (requestId: string): OutboxEntry[] => outbox.list().filter((e) => REQUEST_KEYED_OPS.has(e.op.type) && 'requestId' in e.op && e.op.requestId === requestId);
-  const session = () => ({ mode: deps.mode, signedIn: conn !== undefined, ...(conn ? { serverUrl: conn.url } : {}), ...(me ? { user: me } : {}) });
+  const session = () => ({ mode: deps.mode, now: clock().toISOString(), signedIn: conn !== undefined, ...(conn ? { serverUrl: conn.url } : {}), ...(me ? { user: me } : {}) });
 
   const handlers: Handlers = {
     'session.get': async () => session(),
@@ -329,7 +335,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'request.get': async ({ id }) => {
       const request = cache.request(id);
       if (!request) throw new CoreError('not_found', 'request not found', 404);
-      const preview = previewRequest(request, whoAmI(), usersById(), new Map(cache.list('team').map((t) => [t.id, t])), { now: new Date() });
+      const preview = previewRequest(request, whoAmI(), usersById(), new Map(cache.list('team').map((t) => [t.id, t])), { now: clock() });
       return { request, progress: preview.progress, canApprove: preview.canApprove, whoCanStillApprove: preview.whoCanStillApprove, queued: queuedFor(id) };
     },
     'request.diff': async ({ id }) => {
@@ -369,7 +375,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
         breakGlassSessions: cache.list('breakglass'),
         projects: cache.list('project'),
         clusters: cache.list('cluster'),
-      }, new Date());
+      }, clock());
       return { outcome: ev.outcome, ...(ev.deny ? { message: ev.deny.message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
     },
     'breakglass.list': async () => ({ sessions: cache.list('breakglass') }),
@@ -387,10 +393,10 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     },
     'audit.export': async ({ format, from, to }) => {
       const text = await online().client.auditExport(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
-      return { filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.${format}`, mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text };
+      return { filename: `gatehouse-audit-${clock().toISOString().slice(0, 10)}.${format}`, mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text };
     },
     'insights.get': async ({ days }) =>
-      computeInsights(cache.list('request'), { users: usersById(), teams: new Map(cache.list('team').map((t) => [t.id, t])), environments: new Map(cache.list('environment').map((e) => [e.id, e])) }, new Date(), days),
+      computeInsights(cache.list('request'), { users: usersById(), teams: new Map(cache.list('team').map((t) => [t.id, t])), environments: new Map(cache.list('environment').map((e) => [e.id, e])) }, clock(), days),
     'settings.get': async () => settings.current,
     'settings.update': async (patch) => settings.update(patch),
   };

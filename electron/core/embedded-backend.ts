@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../shared/clock.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../../server/domain/context.ts';
@@ -13,14 +14,14 @@ import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
 export type { EmbeddedBackend };
 
-export async function startEmbeddedBackend(dataDir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedBackend> {
+export async function startEmbeddedBackend(dataDir: string, log: (line: string) => void = () => undefined, clock: Clock = systemClock): Promise<EmbeddedBackend> {
   const dir = join(dataDir, 'backend');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, TOKEN_FILE);
   const store = openSqliteStore(join(dir, DB_FILE));
   if (!(await store.isInitialized())) {
     log(`creating the demo organisation in ${dir}`);
-    const users = await buildDemo({ store, now: () => new Date(), requestTtlMs: DEFAULT_REQUEST_TTL_MS });
+    const users = await buildDemo({ store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS });
     const rm = users.find((u) => u.email === DEMO_RELEASE_MANAGER_EMAIL)!;
     writeFileSync(tokenFile, `${rm.token}\n`, { mode: 0o600 });
   }
@@ -29,7 +30,7 @@ export async function startEmbeddedBackend(dataDir: string, log: (line: string) 
     throw new Error(`${tokenFile} is missing: remove ${dir} to recreate the demo backend`);
   }
   const token = readFileSync(tokenFile, 'utf8').trim();
-  const app = await buildApp({ store, logLevel: false });
+  const app = await buildApp({ store, now: clock, logLevel: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   log(`embedded backend listening on ${url}`);

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CLOCK_ENV, ClockSpecError, resolveClock } from '../../shared/clock.ts';
 
 /** A user mistake on the command line: printed as `error: …` with exit code 1, no stack. */
 export class UsageError extends Error {}
@@ -32,3 +33,17 @@ export function parseDuration(text: string, flag: string): number {
   if (ms <= 0) throw new UsageError(`${flag} must be positive`);
   return ms;
 }
+
+/** `--clock` (or GATEHOUSE_CLOCK): a pinned clock for tests and demos; the machine's otherwise. */
+export function clockOption(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof resolveClock> {
+  try {
+    return resolveClock(flag, env[CLOCK_ENV]);
+  } catch (err) {
+    if (err instanceof ClockSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export const CLOCK_USAGE = `--clock INSTANT pins the clock for tests and demos: it starts at INSTANT (ISO-8601 with an
+offset, e.g. 2026-03-09T10:30:00+03:00) and runs on from there. GATEHOUSE_CLOCK does the same.
+Never set either in production.`;

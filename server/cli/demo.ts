@@ -1,21 +1,25 @@
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { buildDemo } from '../demo/org.ts';
-import { parseFlags, required } from './args.ts';
+import { CLOCK_USAGE, clockOption, parseFlags, required } from './args.ts';
 import { createStore } from './data-dir.ts';
 
-export const DEMO_USAGE = `usage: gatehouse demo --data DIR
+export const DEMO_USAGE = `usage: gatehouse demo --data DIR [--clock INSTANT]
 
 Fills a fresh DIR with a demo organisation (owners, admins, SREs, security, developers, a
 release manager, a break-glass holder; three projects with dev/staging/production; the policy
 examples of seed 001; a dozen pending requests with realistic diffs) and prints one line per
-demo user: <email> <orgRole> <token>.`;
+demo user: <email> <orgRole> <token>. The demo's history ends at the clock's now.
+
+${CLOCK_USAGE}`;
 
 export async function demo(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { data: { type: 'string' } }, DEMO_USAGE);
+  const flags = parseFlags(argv, { data: { type: 'string' }, clock: { type: 'string' } }, DEMO_USAGE);
   if (flags.help) return void console.log(DEMO_USAGE), 0;
-  const store = await createStore(required(flags, 'data', DEMO_USAGE));
+  const dir = required(flags, 'data', DEMO_USAGE);
+  const { clock } = clockOption(flags.clock);
+  const store = await createStore(dir);
   try {
-    const users = await buildDemo({ store, now: () => new Date(), requestTtlMs: DEFAULT_REQUEST_TTL_MS });
+    const users = await buildDemo({ store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS });
     for (const u of users) console.log(`${u.email} ${u.orgRole} ${u.token}`);
     return 0;
   } finally {

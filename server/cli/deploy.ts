@@ -108,10 +108,10 @@ export async function deploy(argv: string[]): Promise<number> {
   console.log(`Deployment ${shownId(request.id)} created (${request.status === 'pending' ? 'pending approval' : request.status})`);
   if (!flags.wait || request.status !== 'pending') return request.status === 'approved' || !flags.wait ? 0 : 1;
 
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let lastSummary = '';
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - performance.now()))));
     const detail = await api.call(RequestDetailResponse, `/api/requests/${request.id}`);
     if (!detail.data) return fail(detail);
     const { request: now, progress } = detail.data;

@@ -1,24 +1,28 @@
 import { z } from 'zod';
 import { createUser } from '../domain/directory.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
-import { parseFlags, required, UsageError } from './args.ts';
+import { CLOCK_USAGE, clockOption, parseFlags, required, UsageError } from './args.ts';
 import { createStore } from './data-dir.ts';
 
 export const INIT_USAGE = `usage: gatehouse init --data DIR --owner-email EMAIL [--owner-name NAME]
+                      [--clock INSTANT]
 
 Creates a Gatehouse database in DIR with one owner, and prints the owner's API token as the
-last line. Refuses a DIR that already holds a database.`;
+last line. Refuses a DIR that already holds a database.
+
+${CLOCK_USAGE}`;
 
 export async function init(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { data: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' } }, INIT_USAGE);
+  const flags = parseFlags(argv, { data: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' }, clock: { type: 'string' } }, INIT_USAGE);
   if (flags.help) return void console.log(INIT_USAGE), 0;
   const dir = required(flags, 'data', INIT_USAGE);
   const email = required(flags, 'owner-email', INIT_USAGE);
   if (!z.email().safeParse(email).success) throw new UsageError(`--owner-email "${email}" is not an email address`);
   const name = flags['owner-name'] ?? email.split('@')[0]!;
+  const { clock } = clockOption(flags.clock);
   const store = await createStore(dir);
   try {
-    const ctx = { store, now: () => new Date(), requestTtlMs: DEFAULT_REQUEST_TTL_MS };
+    const ctx = { store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS };
     const { user, token } = await store.transact((tx) => createUser(ctx, tx, 'system', { name, email, orgRole: 'owner' }));
     console.log(`created Gatehouse database in ${dir} with owner ${user.name} <${user.email}> (${user.id})`);
     console.log('owner API token (shown once; keep it secret):');

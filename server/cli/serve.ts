@@ -1,21 +1,24 @@
 import { buildApp } from '../http/app.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
-import { parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
+import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
 import { openStore } from './data-dir.ts';
 
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
+                      [--clock INSTANT]
 
 Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. Prints
 "listening on http://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0.
-Logs are JSON lines on stderr, one per request.`;
+Logs are JSON lines on stderr, one per request.
+
+${CLOCK_USAGE}`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function serve(argv: string[]): Promise<number> {
   const flags = parseFlags(
     argv,
-    { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'request-ttl': { type: 'string' }, 'log-level': { type: 'string' } },
+    { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'request-ttl': { type: 'string' }, 'log-level': { type: 'string' }, clock: { type: 'string' } },
     SERVE_USAGE,
   );
   if (flags.help) return void console.log(SERVE_USAGE), 0;
@@ -26,8 +29,10 @@ export async function serve(argv: string[]): Promise<number> {
   const logLevel = flags['log-level'] ?? 'info';
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
 
+  const { clock, pin } = clockOption(flags.clock);
   const store = await openStore(dir);
-  const app = await buildApp({ store, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
+  if (pin) console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
+  const app = await buildApp({ store, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -1,10 +1,11 @@
+import type { Clock } from '../../shared/clock.ts';
 import type { User } from '../../shared/schemas/index.ts';
 import type { NewAuditEvent, Store, StoreTx } from '../store/types.ts';
 
 /** What every service needs: the store, a clock (tests move it), and the server's settings. */
 export interface ServiceContext {
   store: Store;
-  now: () => Date;
+  now: Clock;
   /** How long a request stays pending before it expires. */
   requestTtlMs: number;
 }

@@ -42,7 +42,7 @@ export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User |
   };
   const token = newToken();
   await tx.put('user', user);
-  await tx.addToken(user.id, hashToken(token));
+  await tx.addToken(user.id, hashToken(token), ctx.now());
   await audit(tx, ctx.now(), actor, 'user.created', user.id, { name: user.name, email: user.email, orgRole: user.orgRole, roles: user.roles, teamIds: user.teamIds });
   return { user, token };
 }

@@ -2,6 +2,7 @@
 // line per request (never the token), graceful close that ends the SSE streams.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
+import { systemClock, type Clock } from '../../shared/clock.ts';
 import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.ts';
 import { hashToken } from '../domain/ids.ts';
 import type { Reply } from '../domain/requests.ts';
@@ -24,7 +25,7 @@ export const REQUEST_BODY_LIMIT = 16 * 1024 * 1024;
 
 export interface AppOptions {
   store: Store;
-  now?: () => Date;
+  now?: Clock;
   requestTtlMs?: number;
   /** false, or a pino level ('info', 'warn', …); logs go to `logStream` (stderr by default). */
   logLevel?: string | false;
@@ -40,7 +41,7 @@ export function send(reply: FastifyReply, r: Reply): FastifyReply {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ctx: ServiceContext = {
     store: options.store,
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? systemClock,
     requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
   };
   const app = Fastify({

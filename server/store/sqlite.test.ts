@@ -52,7 +52,7 @@ test('a failed transaction rolls back everything, including the sequence, and wa
   await assert.rejects(
     store.transact(async (tx) => {
       await tx.put('team', { id: 't2', name: 'B' });
-      await tx.appendAudit({ at: new Date().toISOString(), actorId: 'x', type: 't', subject: 's', details: {} });
+      await tx.appendAudit({ at: '2026-03-09T10:00:00.000Z', actorId: 'x', type: 't', subject: 's', details: {} });
       throw new Error('boom');
     }),
     /boom/,

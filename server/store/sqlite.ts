@@ -396,9 +396,9 @@ export class SqliteStore implements Store, StoreTx {
     await this.put('request', request);
   }
 
-  async addToken(userId: string, hash: Buffer): Promise<void> {
+  async addToken(userId: string, hash: Buffer, at: Date): Promise<void> {
     this.#assertTx();
-    this.#run('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)', hash, userId, new Date().toISOString());
+    this.#run('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)', hash, userId, at.toISOString());
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {

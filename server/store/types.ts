@@ -71,7 +71,7 @@ export interface StoreTx extends StoreReader {
   remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void>;
   /** Stores a new request with its diff and effect (both immutable after creation). */
   insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void>;
-  addToken(userId: string, hash: Buffer): Promise<void>;
+  addToken(userId: string, hash: Buffer, at: Date): Promise<void>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void>;
   pruneIdempotent(olderThan: Date): Promise<void>;

@@ -119,22 +119,22 @@ export class StatusLog {
     return this.all[this.all.length - 1];
   }
   async waitFor(state: ConnectionStatus['state'], timeoutMs: number, since = 0): Promise<ConnectionStatus> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const hit = this.all.slice(since).find((s) => s.state === state);
       if (hit && this.last?.state === state) return hit;
-      if (Date.now() > deadline) throw new Error(`status ${state} not reached in ${timeoutMs} ms; saw ${this.all.map((s) => s.state).join(' → ')}`);
+      if (performance.now() > deadline) throw new Error(`status ${state} not reached in ${timeoutMs} ms; saw ${this.all.map((s) => s.state).join(' → ')}`);
       await sleep(20);
     }
   }
 }
 
 export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(25);
   }
 }

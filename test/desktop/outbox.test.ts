@@ -12,6 +12,7 @@ import { cleanupTempDirs, killAll, ROOT } from '../server/harness.ts';
 import { Outbox, type OutboxOp } from '../../electron/core/outbox/index.ts';
 import { MemorySyncStore, SyncEngine } from '../../electron/core/sync/index.ts';
 import { assertDecidedOnce, clientFor, demoBackend, pendingForRhea, restartSamePort, RHEA, SAM, StatusLog, until, type Backend } from './helpers.ts';
+import { randomUUID } from 'node:crypto';
 
 let b: Backend;
 let rheaId: string;
@@ -82,7 +83,7 @@ test('backend down → offline → decisions queued → backend back on the same
     const again = await client.approve(reqs[0]!.id, { comment: 'offline approval', reviewedDigest: reqs[0]!.digest }, entries[0]!.idempotencyKey);
     assert.equal(again.decisions.filter((d) => d.userId === rheaId).length, 1);
     await assertDecidedOnce(b, [reqs[0]!.id], rheaId);
-    await clientFor(b, RHEA).unfreeze(prodEnv, {}, `unfreeze-${Date.now()}`);
+    await clientFor(b, RHEA).unfreeze(prodEnv, {}, `unfreeze-${randomUUID()}`);
   } finally {
     await engine.stop();
     await box.close();

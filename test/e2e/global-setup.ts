@@ -2,7 +2,7 @@
 import { build } from 'vite';
 
 export default async function globalSetup(): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   await build({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
-  console.log(`renderer built in ${Date.now() - started} ms`);
+  console.log(`renderer built in ${performance.now() - started} ms`);
 }

@@ -28,12 +28,12 @@ function run(args: string[]): Proc {
 }
 
 async function waitFor(p: Proc, re: RegExp, what: string): Promise<RegExpExecArray> {
-  const started = Date.now();
+  const started = performance.now();
   for (;;) {
     const m = re.exec(p.stdout());
     if (m) return m;
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${what} exited before printing ${re}\n${p.stderr()}`);
-    if (Date.now() - started > START_TIMEOUT_MS) throw new Error(`${what} did not print ${re} within ${START_TIMEOUT_MS} ms\n${p.stderr()}`);
+    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`${what} did not print ${re} within ${START_TIMEOUT_MS} ms\n${p.stderr()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

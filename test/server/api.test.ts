@@ -28,6 +28,7 @@ import {
 } from '../../shared/schemas/index.ts';
 import { apiFor, call, rawHttp, cleanupTempDirs, expectError, expectOk, initDir, killAll, startServer, uniq, type ServerProcess } from './harness.ts';
 import { setupOrg, type Org } from './fixtures.ts';
+import { nowMs } from '../clock.ts';
 
 /** A small RFC 4180 parser: quoted fields may hold commas, quotes ("") and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -402,7 +403,7 @@ describe('audit', () => {
     const expected = events.filter((e) => e.at >= from && e.at <= to);
     assert.ok(inWindow.length >= 1);
     assert.deepEqual(inWindow.map((e) => e.seq), expected.map((e) => e.seq));
-    const future = new Date(Date.now() + 3600_000).toISOString();
+    const future = new Date(nowMs() + 3600_000).toISOString();
     const none = await org.owner.api.get(`/api/audit/export?format=csv&from=${encodeURIComponent(future)}`);
     assert.equal(parseCsv(none.text).length, 1, 'only the header');
     const csvWindow = parseCsv((await org.owner.api.get(`/api/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).text);
@@ -480,9 +481,9 @@ describe('sync and SSE', () => {
       let buffer = '';
       const cursors: number[] = [];
       const readUntil = async (pred: () => boolean, ms: number) => {
-        const deadline = Date.now() + ms;
+        const deadline = performance.now() + ms;
         while (!pred()) {
-          const left = deadline - Date.now();
+          const left = deadline - performance.now();
           if (left <= 0) return false;
           const chunk = await Promise.race([reader.read(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left))]);
           if (chunk === 'timeout') return false;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvironmentResponse, EnvironmentsResponse, ProjectsResponse, RequestDetailResponse } from '../../shared/schemas/index.ts';
 import { apiFor, cleanupTempDirs, demoDir, expectOk, initDir, killAll, runCli, startServer, tempDir, type ServerProcess } from './harness.ts';
+import { clockAt } from '../clock.ts';
 
 after(() => {
   killAll();
@@ -77,6 +78,43 @@ describe('init / serve / help', () => {
   });
 });
 
+// The demo's org-wide Off-Hours Change Gate (18:00–09:00 and weekends, Europe/Istanbul): the same
+// deploy to checkout/dev (protection none, no other policy) at two stated instants.
+describe('the Off-Hours Change Gate at two pinned instants', () => {
+  const DEV = 'dev.patel@example.com';
+  const deployDev = async (instant: string) => {
+    const { flag } = clockAt(instant);
+    const dir = tempDir();
+    const made = await runCli(['demo', '--data', dir, '--clock', flag]);
+    assert.equal(made.code, 0, made.stderr);
+    const devToken = made.stdout.split('\n').find((l) => l.startsWith(`${DEV} `))!.split(' ')[2]!;
+    const server = await startServer(dir, ['--clock', flag]);
+    try {
+      const r = await runCli(['deploy', '--server', server.url, '--token', devToken, '--project', 'checkout', '--env', 'dev', '--revision', 'r1', '--reason', 'CLI test']);
+      assert.equal(r.code, 0, r.stderr);
+      const id = /Deployment dep_(\S+) created/.exec(r.stdout)![1]!;
+      const d = expectOk(await apiFor(server.url, devToken).get(`/api/requests/req_${id}`), 200, RequestDetailResponse);
+      return { stdout: r.stdout, request: d.request };
+    } finally {
+      await server.stop();
+    }
+  };
+
+  test('Tuesday 11:00 in Istanbul: not gated, approved at once', async () => {
+    const { stdout, request } = await deployDev('2026-03-10T11:00:00+03:00');
+    assert.match(stdout, /^Deployment dep_\S+ created \(approved\)$/m);
+    assert.equal(request.status, 'approved');
+    assert.deepEqual(request.gates, []);
+  });
+
+  test('Tuesday 21:00 in Istanbul: gated, pending one approval from SRE, a release manager or an admin', async () => {
+    const { stdout, request } = await deployDev('2026-03-10T21:00:00+03:00');
+    assert.match(stdout, /^Deployment dep_\S+ created \(pending approval\)$/m);
+    assert.equal(request.status, 'pending');
+    assert.deepEqual(request.gates.map((g) => g.name), ['Off-Hours Change Gate']);
+  });
+});
+
 describe('deploy against a demo server', () => {
   let server: ServerProcess;
   let token: (email: string) => string;
@@ -131,15 +169,15 @@ describe('deploy against a demo server', () => {
     assert.equal(d.request.resource.environmentId, envId('checkout', 'production'));
   });
 
-  test('deploy to an ungated environment prints "(approved)"', async () => {
-    // The demo's org-wide off-hours policy (18:00–09:00 and weekends, Europe/Istanbul) gates every
-    // deploy-like action off-hours; outside them checkout/dev (protection none) has no gate at all.
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Istanbul', hour: 'numeric', hourCycle: 'h23', weekday: 'long' }).formatToParts(new Date()).map((p) => [p.type, p.value]));
-    const hour = Number(parts.hour);
-    const offHours = hour >= 18 || hour < 9 || parts.weekday === 'Saturday' || parts.weekday === 'Sunday';
+  test('deploy prints "(approved)" or "(pending approval)", whichever the request is', async () => {
+    // Whether checkout/dev is gated depends on the hour (the off-hours gate below pins both sides);
+    // at any hour the line names the request's real status.
     const r = await runCli(deployArgs('dev'));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, offHours ? /^Deployment dep_\S+ created \(pending approval\)$/m : /^Deployment dep_\S+ created \(approved\)$/m);
+    const id = /^Deployment dep_(\S+) created \((approved|pending approval)\)$/m.exec(r.stdout);
+    assert.ok(id, r.stdout);
+    const d = expectOk(await apiFor(server.url, token(DEV)).get(`/api/requests/req_${id[1]}`), 200, RequestDetailResponse);
+    assert.equal(d.request.status, id[2] === 'approved' ? 'approved' : 'pending');
   });
 
   test('deploy with --diff-file uploads the diff', async () => {
@@ -169,11 +207,11 @@ describe('deploy against a demo server', () => {
   });
 
   test('deploy --wait --timeout 3s → exit 2 when nobody decides', async () => {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const r = await runCli(deployArgs('staging', ['--wait', '--timeout', '3s']), { timeoutMs: 20_000 });
     assert.equal(r.code, 2, `stdout: ${r.stdout} stderr: ${r.stderr}`);
     assert.match(r.stdout, /created \(pending approval\)/);
-    const took = Date.now() - t0;
+    const took = performance.now() - t0;
     assert.ok(took >= 3000 && took < 15_000, `took ${took} ms`);
   });
 

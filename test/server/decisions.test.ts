@@ -11,8 +11,9 @@ import {
   SyncResponse,
   type ApprovalRequest,
 } from '../../shared/schemas/index.ts';
-import { expectError, expectOk, uniq } from './harness.ts';
+import { expectError, expectOk, uniq, waitFor } from './harness.ts';
 import { useOrgServer, type Org } from './fixtures.ts';
+import { nowMs, testClock } from '../clock.ts';
 
 let org: Org;
 
@@ -439,10 +440,13 @@ describe('binding levels and conditions (DESIGN.md §3.3) over HTTP', () => {
   });
 
   test('hour windows and weekdays are honoured (UTC and another zone)', async () => {
-    // don't straddle an hour boundary between reading the clock and the server evaluating
-    const t = new Date();
-    if (t.getUTCMinutes() === 59 && t.getUTCSeconds() >= 50) await new Promise((r) => setTimeout(r, 12_000));
-    const now = new Date();
+    // The server runs on the same clock as this test (test/clock.ts). Don't straddle an hour
+    // boundary between reading it and the server evaluating: past :59:50, wait for the next hour.
+    if (testClock().getUTCMinutes() === 59 && testClock().getUTCSeconds() >= 50) {
+      const next = (Math.floor(nowMs() / 3_600_000) + 1) * 3_600_000;
+      await waitFor(async () => (nowMs() > next ? true : undefined), 15_000, 100);
+    }
+    const now = testClock();
     const hour = now.getUTCHours();
     const env = await org.env();
     const inside = await policy({ actions: ['release.deploy'], conditions: { startHour: hour, endHour: (hour + 1) % 24 } }, { scope: 'environment', targetId: env.id });

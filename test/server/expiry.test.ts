@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { AuditResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
 import { cleanupTempDirs, expectError, expectOk, initDir, killAll, runCli, startServer, waitFor, type ServerProcess } from './harness.ts';
 import { setupOrg, type Org } from './fixtures.ts';
+import { nowMs } from '../clock.ts';
 
 let server: ServerProcess;
 let org: Org;
@@ -42,7 +43,7 @@ test('a pending request expires after the TTL; decisions on it are 409 not_pendi
 test('approving right at the deadline never approves an expired request', async () => {
   const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
   const r = await org.request(org.m3, env.id, 'pending');
-  await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(r.expiresAt) - Date.now() + 50)));
+  await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(r.expiresAt) - nowMs() + 50)));
   const res = await org.m1.api.post(`/api/requests/${r.id}/approve`, {});
   expectError(res, 409, 'not_pending');
   const d = expectOk(await org.m1.api.get(`/api/requests/${r.id}`), 200, RequestDetailResponse);
@@ -54,7 +55,11 @@ test('an approved request does not expire later', async () => {
   const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
   const r = await org.request(org.m3, env.id, 'pending');
   expectOk(await org.m1.api.post(`/api/requests/${r.id}/approve`, {}), 200, RequestResponse);
-  await new Promise((res) => setTimeout(res, 3000));
+  // A sibling filed after it, left pending: once the sweeper has expired it, it has been past r's
+  // deadline too, so waiting for that (not for a fixed time) proves r was passed over.
+  const later = await org.request(org.m3, env.id, 'pending');
+  const swept = await waitFor(async () => expectOk(await org.m1.api.get(`/api/requests/${later.id}`), 200, RequestDetailResponse).request.status === 'expired', 10_000, 100);
+  assert.ok(swept, 'the later request expired');
   assert.equal(expectOk(await org.m1.api.get(`/api/requests/${r.id}`), 200, RequestDetailResponse).request.status, 'approved');
 });
 

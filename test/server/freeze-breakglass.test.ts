@@ -10,6 +10,7 @@ import {
 } from '../../shared/schemas/index.ts';
 import { expectError, expectOk, uniq, waitFor } from './harness.ts';
 import { useOrgServer, type Org } from './fixtures.ts';
+import { nowMs } from '../clock.ts';
 
 let org: Org;
 
@@ -29,8 +30,8 @@ async function allAudit() {
 describe('freeze / unfreeze', () => {
   test('owner freezes: 200 locked with freeze {by, at, reason, until, previousProtection}; 409 already_frozen; unfreeze restores; 409 not_frozen', async () => {
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
-    const until = new Date(Date.now() + 3600_000).toISOString();
-    const before = Date.now();
+    const until = new Date(nowMs() + 3600_000).toISOString();
+    const before = nowMs();
     const { environment } = expectOk(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'incident INC-7', until }), 200, EnvironmentResponse);
     assert.equal(environment.protection, 'locked');
     assert.ok(environment.freeze, 'freeze recorded');
@@ -97,13 +98,13 @@ describe('freeze / unfreeze', () => {
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, {}), 400, 'invalid_request');
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: '  ' }), 400, 'invalid_request');
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: 'tomorrow' }), 400, 'invalid_request');
-    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: new Date(Date.now() - 60_000).toISOString() }), 400, 'invalid_request');
+    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: new Date(nowMs() - 60_000).toISOString() }), 400, 'invalid_request');
     expectError(await org.owner.api.post('/api/environments/env_nope/freeze', { reason: 'x' }), 404, 'not_found');
   });
 
   test('`until` a couple of seconds ahead: the environment unfreezes by itself', async () => {
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
-    const until = new Date(Date.now() + 2000).toISOString();
+    const until = new Date(nowMs() + 2000).toISOString();
     const frozen = expectOk(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'short freeze', until }), 200, EnvironmentResponse).environment;
     assert.equal(frozen.protection, 'locked');
     const restored = await waitFor(async () => {

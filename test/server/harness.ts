@@ -257,11 +257,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) return undefined;
+    if (performance.now() > deadline) return undefined;
     await sleep(intervalMs);
   }
 }
@@ -331,8 +331,8 @@ export function rawHttp(base: string, method: string, path: string, headers: Rec
       socket.write(head);
       // A server that refuses on content-length answers right after the head: give it a moment
       // before uploading (what Expect: 100-continue clients do), then stream the body.
-      const t0 = Date.now();
-      while (chunks.length === 0 && !settled && Date.now() - t0 < 500) await new Promise((r) => setTimeout(r, 10));
+      const t0 = performance.now();
+      while (chunks.length === 0 && !settled && performance.now() - t0 < 500) await new Promise((r) => setTimeout(r, 10));
       const step = 64 * 1024;
       for (let i = 0; i < payload.length && !settled && !socket.destroyed && chunks.length === 0; i += step) {
         // Let 'data' run between chunks: once the server has answered, stop uploading (as curl does).

@@ -35,9 +35,9 @@ async function closeCache(c: Cache) {
 
 /** Polls until `cond` holds (timers under a loaded machine are late, never early). */
 async function until(cond: () => boolean, what: string, ms = 5000) {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

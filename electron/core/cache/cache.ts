@@ -20,6 +20,7 @@ import { groupCode, InboxIndex, statusCode, type InboxQuery, type InboxResult, t
 import { atomicWrite, corruptPathOf, headerProblem, nodeIo, sealOf, tmpPathOf, unseal, type PersistIo } from './persist.ts';
 import { applyPragmas, ENTITY_TABLE, migrate } from './schema.ts';
 import type { EntityTypes } from '../../../shared/schemas/index.ts';
+import { systemClock, type Clock } from '../../../shared/clock.ts';
 
 export type { EntityTypes };
 
@@ -43,6 +44,8 @@ export interface CacheOptions {
   diffBudgetBytes?: number;
   /** Where diff texts live. Default `<file>.diffs`. */
   diffDir?: string;
+  /** Names the file a corrupt cache is moved to. */
+  now?: Clock;
   /** A background save failed (disk full, …). The state in memory is intact; the save is retried. */
   onError?: (err: Error) => void;
   /** Called after every successful save (tests count them; the app may log them). */
@@ -219,7 +222,7 @@ export class Cache implements SyncStore {
 
     let recovered: OpenResult['recovered'];
     if (problem) {
-      const movedTo = corruptPathOf(file);
+      const movedTo = corruptPathOf(file, (opts.now ?? systemClock)());
       renameSync(file, movedTo); // if even this fails, the error is the caller's to show
       recovered = { movedTo, reason: problem };
     }

@@ -121,7 +121,7 @@ export function headerProblem(bytes: Uint8Array): string | null {
 }
 
 /** Renames a bad cache file aside to `<file>.corrupt-<timestamp>`; returns the new path. */
-export function corruptPathOf(file: string, now = new Date()): string {
+export function corruptPathOf(file: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return join(dirname(file), `${basename(file)}.corrupt-${stamp}`);
 }

@@ -28,6 +28,7 @@ import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
 import type { NotificationSettings } from '../../../shared/desktop/settings.ts';
 import { inQuietHours, minutesOfDay } from './quiet-hours.ts';
+import { systemClock, type Clock } from '../../../shared/clock.ts';
 
 /** Where a click on a notification should take the user. */
 export type NotificationTarget =
@@ -71,8 +72,12 @@ export interface ObserveOptions {
   bootstrapping?: boolean;
 }
 
-const realClock: NotifierClock = {
-  now: () => Date.now(),
+/** Timers are the machine's; "now" is the injected clock's. */
+export function notifierClock(now: Clock = systemClock): NotifierClock {
+  return { ...timers, now: () => now().getTime() };
+}
+
+const timers: Omit<NotifierClock, 'now'> = {
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref?.();
@@ -91,7 +96,7 @@ const MAX_DELAY = 2 ** 31 - 1;
 const BURST_LISTED = 3;
 
 /** Requests waiting for `me`'s decision (the tray badge): pending, approvable, not past expiry. */
-export function approvableCount(requests: Iterable<ApprovalRequest>, me: User, now: Date = new Date()): number {
+export function approvableCount(requests: Iterable<ApprovalRequest>, me: User, now: Date): number {
   const t = now.getTime();
   let n = 0;
   for (const r of requests) if (canApprove(r, me) && !(Date.parse(r.expiresAt) <= t)) n++;
@@ -148,7 +153,7 @@ export class Notifier {
     this.#me = options.me;
     this.#dir = options.directory;
     this.#settings = options.settings;
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock ?? notifierClock();
     this.#timeZone = options.timeZone;
   }
 

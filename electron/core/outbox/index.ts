@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { BackendClient } from '../client/index.ts';
 import { ApiError, describeError } from '../client/errors.ts';
 import { OutboxOp, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
+import { systemClock, type Clock } from '../../../shared/clock.ts';
 
 export { OutboxOp, type OutboxOpType, type OutboxConflict, type OutboxEntry, type OutboxState } from '../../../shared/desktop/outbox.ts';
 
@@ -42,6 +43,8 @@ export interface DrainOptions {
 export interface OutboxOptions {
   /** Rewrite the journal when it has more than this many lines and at most a quarter are live (default 1000). */
   compactAfter?: number;
+  /** Stamps `queuedAt`. */
+  now?: Clock;
 }
 
 /** Statuses that no retry will fix: the entry becomes a visible conflict. */
@@ -86,6 +89,7 @@ export class Outbox {
   #closed = false;
   #draining: Promise<DrainResult> | undefined;
   #drainAgain = false;
+  #now: Clock;
   /** What replay found: lines skipped as unreadable, and whether a torn tail was cut. */
   readonly recovery: { tornTail: boolean; skippedLines: number };
 
@@ -95,6 +99,7 @@ export class Outbox {
     this.#lines = lines;
     this.recovery = recovery;
     this.#compactAfter = options.compactAfter ?? 1000;
+    this.#now = options.now ?? systemClock;
   }
 
   /** Opens (or creates) the journal at `file` and replays it. */
@@ -244,7 +249,7 @@ export class Outbox {
   async enqueue(op: OutboxOp): Promise<OutboxEntry> {
     const parsed = OutboxOp.parse(op);
     if (this.#closed) throw new Error('outbox is closed');
-    const entry: OutboxEntry = { id: randomUUID(), idempotencyKey: `gh-outbox-${randomUUID()}`, op: parsed, queuedAt: new Date().toISOString(), state: 'queued' };
+    const entry: OutboxEntry = { id: randomUUID(), idempotencyKey: `gh-outbox-${randomUUID()}`, op: parsed, queuedAt: this.#now().toISOString(), state: 'queued' };
     await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt });
     this.#entries.set(entry.id, entry);
     this.#emit();

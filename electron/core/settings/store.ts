@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic, fsyncDir } from './atomic-write.ts';
 import { AppSettings, SettingsPatch, defaultSettings, describeIssues, mergePatch } from '../../../shared/desktop/settings.ts';
+import { systemClock } from '../../../shared/clock.ts';
 
 /** A bad settings value: `field` is the dotted path ("notifications.quietHours.start"). */
 export class SettingsError extends Error {
@@ -68,7 +69,7 @@ export class SettingsStore {
    * Unknown keys in the file (from a newer version) are ignored and dropped at the next update.
    */
   static async open(file: string, options: SettingsStoreOptions = {}): Promise<SettingsStore> {
-    const now = options.now ?? (() => new Date());
+    const now = options.now ?? systemClock;
     let text: string;
     try {
       text = await readFile(file, 'utf8');

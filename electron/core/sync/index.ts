@@ -12,6 +12,7 @@ import type { ConnectionStatus, SyncStore } from '../contracts.ts';
 import { backoffDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
 import { describeError } from '../client/errors.ts';
 import { SseParser } from './sse.ts';
+import { systemClock, type Clock } from '../../../shared/clock.ts';
 
 export { SseParser, type SseEvent } from './sse.ts';
 export { MemorySyncStore } from './memory-store.ts';
@@ -39,6 +40,8 @@ export interface SyncEngineOptions {
   /** No byte on the stream for this long: it is dead (default 45000; the server beats every 15 s). */
   heartbeatTimeoutMs?: number;
   random?: () => number;
+  /** Stamps `lastSyncedAt`. */
+  now?: Clock;
 }
 
 class StreamClosed extends Error {}
@@ -244,7 +247,7 @@ export class SyncEngine {
           catching = false;
         } while (this.#pullAgain && !ctrl.signal.aborted && this.#serverCursor > this.#o.store.cursor());
         if (ctrl.signal.aborted) return;
-        this.#lastSyncedAt = new Date().toISOString();
+        this.#lastSyncedAt = (this.#o.now ?? systemClock)().toISOString();
         markOnline();
         this.#setStatus({ state: 'online' });
       } catch (err) {

@@ -36,7 +36,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): 
     const q = parse(AuditExportQuery, req.query, 'query');
     const from = q.from && new Date(q.from).toISOString();
     const to = q.to && new Date(q.to).toISOString();
-    const stamp = new Date().toISOString().slice(0, 10);
+    const stamp = ctx.now().toISOString().slice(0, 10);
     reply
       .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="gatehouse-audit-${stamp}.${q.format}"`);

@@ -37,10 +37,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, o
     });
     res.write(`retry: 2000\nevent: change\ndata: {"cursor":${await ctx.store.currentSeq()}}\n\n`);
     streams.add(res);
-    const opened = Date.now();
+    const opened = performance.now();
     req.raw.on('close', () => {
       streams.delete(res);
-      req.log.info({ method: 'GET', url: '/api/events', status: 200, ms: Date.now() - opened, user: req.user.id }, 'request');
+      req.log.info({ method: 'GET', url: '/api/events', status: 200, ms: Math.round(performance.now() - opened), user: req.user.id }, 'request');
     });
   });
 

@@ -502,8 +502,8 @@ function countLines(s: string): number {
  * and given up (→ `tooLarge`) past `timeout` ms or `maxEditLength` edits.
  */
 export function computeDiff(oldText: string, newText: string, options: ComputeOptions = {}): ComputeResult {
-  const t0 = Date.now();
-  const ms = () => Date.now() - t0;
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
   const total = oldText.length + newText.length;
   if (total > LIMITS.maxBytes) return { tooLarge: true, reason: `The texts are ${formatBytes(total)} together; the limit is ${formatBytes(LIMITS.maxBytes)}.`, ms: ms() };
   const lines = countLines(oldText) + countLines(newText);

@@ -9,22 +9,6 @@ import { ApiError, call, errorMessage, on } from '../api.ts';
 import { session } from './session.svelte.ts';
 import { connection } from './connection.svelte.ts';
 
-/** "Now", every second, only while something shows a countdown. */
-class SecondClock {
-  #now = $state(Date.now());
-  #subscribe = createSubscriber(() => {
-    this.#now = Date.now();
-    const t = setInterval(() => (this.#now = Date.now()), 1000);
-    return () => clearInterval(t);
-  });
-  get now(): number {
-    this.#subscribe();
-    return this.#now;
-  }
-}
-
-export const seconds = new SecondClock();
-
 /** "12:05" (or "1:02:05" past an hour) until `iso`, never negative. */
 export function countdown(iso: string, now: number): string {
   const s = Math.max(0, Math.floor((Date.parse(iso) - now) / 1000));

@@ -6,6 +6,7 @@ import type { Output } from '../../../../shared/ipc.ts';
 import type { ApprovalRequest, Environment, Project } from '../../../../shared/schemas/index.ts';
 import type { OutboxEntry } from '../../../../shared/desktop/outbox.ts';
 import { call, on } from '../api.ts';
+import { nowMs } from '../clock.svelte.ts';
 import { directory } from './directory.svelte.ts';
 import { connection } from './connection.svelte.ts';
 
@@ -83,7 +84,7 @@ export class EnvironmentsState {
   }
 
   async freeze(environmentId: string, reason: string, minutes: number | null): Promise<OutboxEntry> {
-    const until = minutes === null ? undefined : new Date(Date.now() + minutes * 60_000).toISOString();
+    const until = minutes === null ? undefined : new Date(nowMs() + minutes * 60_000).toISOString();
     return call('outbox.enqueue', { type: 'freeze', environmentId, reason: reason.trim(), ...(until ? { until } : {}) });
   }
 

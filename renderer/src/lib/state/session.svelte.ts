@@ -3,6 +3,7 @@
 import { createSubscriber } from 'svelte/reactivity';
 import type { Output } from '../../../../shared/ipc.ts';
 import { call, on } from '../api.ts';
+import { followCore } from '../clock.svelte.ts';
 
 type Session = Output<'session.get'>;
 
@@ -20,6 +21,7 @@ export class SessionState {
   async refresh(): Promise<void> {
     try {
       this.#session = await call('session.get', {});
+      followCore(this.#session.now);
       this.#error = undefined;
     } catch (err) {
       this.#error = (err as Error).message;
@@ -43,9 +45,11 @@ export class SessionState {
 
   async signIn(serverUrl: string, token: string): Promise<void> {
     this.#session = await call('session.signIn', { serverUrl, token });
+    followCore(this.#session.now);
   }
   async signOut(): Promise<void> {
     this.#session = await call('session.signOut', {});
+    followCore(this.#session.now);
   }
 }
 
