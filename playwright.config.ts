@@ -3,6 +3,8 @@
 // the global setup builds the renderer first, so the tests never run against a stale build.
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+// Anchors GATEHOUSE_CLOCK (when set) before any worker or web mode starts, so all of them agree.
+import './test/clock.ts';
 
 const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
@@ -10,7 +12,8 @@ export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '*.spec.ts',
   globalSetup: './test/e2e/global-setup.ts',
-  outputDir: 'test-results/playwright',
+  // The pinned-instant matrix runs several suites side by side: each writes its own results.
+  outputDir: process.env.GATEHOUSE_TEST_RESULTS ? `${process.env.GATEHOUSE_TEST_RESULTS}/playwright` : 'test-results/playwright',
   workers: 1,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
@@ -20,6 +23,9 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     viewport: { width: 1280, height: 800 },
+    // The browser's zone is the tests' own, not the machine's.
+    timezoneId: process.env.GATEHOUSE_TEST_TZ ?? 'UTC',
+    locale: 'en-US',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {

@@ -17,6 +17,7 @@ import { Cache, loadSqlJs } from '../electron/core/cache/index.ts';
 import { makeOrg, makeRequest, requestPages } from '../electron/core/cache/fixtures.ts';
 import { SEAL_BYTES } from '../electron/core/cache/persist.ts';
 import { percentile, REPO, round, type Benchmark, type Figure } from './helpers.ts';
+import { systemClock } from '../shared/clock.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const COLD_RUNS = 3;
@@ -85,7 +86,7 @@ async function naiveExportWrite(file: string, scratch: string): Promise<number> 
   for (let i = 0; i < NAIVE_RUNS + 1; i++) {
     const t = performance.now();
     const r = makeRequest(org, i);
-    update.run(['approved', Date.now(), r.id]);
+    update.run(['approved', systemClock().getTime(), r.id]);
     const image = db.export();
     const fd = openSync(scratch, 'w');
     try {

@@ -15,6 +15,7 @@ import { Outbox } from '../electron/core/outbox/index.ts';
 import { MemorySyncStore, SyncEngine } from '../electron/core/sync/index.ts';
 import { Api, guarded, initData, percentile, round, startServer, withTimeout, type Benchmark, type Figure } from './helpers.ts';
 import { createOrg, createPendingRequest, inParallel } from './org.ts';
+import { systemClock } from '../shared/clock.ts';
 
 const SIZES = [
   { label: '1k', n: 1_000 },
@@ -80,7 +81,7 @@ async function enqueueFigures(ctx: Parameters<Benchmark['run']>[0], cacheMod: Ca
       if (cache) {
         // the optimistic update: the request shows my approval before the server confirms it
         const current = cache.get('request', target.id) ?? target;
-        const optimistic = { ...current, decisions: [...current.decisions, { userId: 'usr_me', kind: 'approve' as const, at: new Date().toISOString() }] };
+        const optimistic = { ...current, decisions: [...current.decisions, { userId: 'usr_me', kind: 'approve' as const, at: systemClock().toISOString() }] };
         cache.applyChanges([{ seq: cache.cursor(), entity: 'request', id: target.id, op: 'upsert', data: optimistic }], cache.cursor());
       }
       const ms = performance.now() - t0;

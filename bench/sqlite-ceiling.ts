@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { round, type Benchmark } from './helpers.ts';
+import { systemClock } from '../shared/clock.ts';
 
 export const COMMIT_CEILING = 'sqlite.commit_ceiling';
 
@@ -21,7 +22,7 @@ export function measureCommitCeiling(file: string, seconds: number): { commitsPe
     const data = 'x'.repeat(200);
     const one = () => {
       begin.run();
-      insert.run(new Date().toISOString(), data);
+      insert.run(systemClock().toISOString(), data);
       commit.run();
     };
     for (let i = 0; i < 50; i++) one(); // warm-up: file growth, statement caches

@@ -41,7 +41,7 @@ export function parseClockPin(text: string, source = '--clock'): ClockPin {
   const at = new Date(instant);
   if (Number.isNaN(at.getTime())) throw new ClockSpecError(hint);
   if (anchor === undefined) return { at };
-  if (!/^\d{1,15}$/.test(anchor)) throw new ClockSpecError(`${source}: the part after @ must be a real time in epoch milliseconds, got "${anchor}"`);
+  if (!/^\d{1,15}$/.test(anchor)) throw new ClockSpecError(`${source}: the part after @ must be a real time in epoch milliseconds, got "${text}"`);
   return { at, anchorMs: Number(anchor) };
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
+import { testClock } from '../clock.ts';
 import type { NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
 import { tempDir, killAll, cleanupTempDirs } from '../server/harness.ts';
 import { RHEA, SAM, assertDecidedOnce, demoBackend, pendingForRhea, restartSamePort, until, type Backend } from './helpers.ts';
@@ -40,7 +41,8 @@ class RecordingSink implements NotificationSink {
 }
 
 async function open(dataDir: string, sink = new RecordingSink()): Promise<{ core: DesktopCore; sink: RecordingSink }> {
-  const core = await createDesktopCore({ mode: 'web', dataDir, secrets: new MemorySecrets(), notifications: sink, server: { url: b.url(), token: b.token(RHEA) } });
+  // On the servers' clock: a core a month behind them would see every new request as expired.
+  const core = await createDesktopCore({ mode: 'web', dataDir, clock: testClock, secrets: new MemorySecrets(), notifications: sink, server: { url: b.url(), token: b.token(RHEA) } });
   return { core, sink };
 }
 

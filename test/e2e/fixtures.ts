@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { clockAt } from '../clock.ts';
 
 export interface WebApp {
   /** `http://127.0.0.1:PORT/#<secret>` */
@@ -19,10 +20,11 @@ export interface WebApp {
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-async function startWebMode(): Promise<{ app: WebApp; stop: () => Promise<void> }> {
+async function startWebMode(clock: string | undefined): Promise<{ app: WebApp; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  const clockArgs = clock ? ['--clock', clockAt(clock).flag] : [];
   // detached: its own process group, so the embedded backend it starts is stopped with it.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/web.ts', '--no-open', '--data', dataDir], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/web.ts', '--no-open', '--data', dataDir, ...clockArgs], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -76,9 +78,19 @@ async function startWebMode(): Promise<{ app: WebApp; stop: () => Promise<void> 
   return { app: { openUrl, dataDir, log: () => stderr }, stop };
 }
 
-export const test = base.extend<{ app: WebApp }>({
-  app: async ({ page }, use, testInfo) => {
-    const { app, stop } = await startWebMode();
+/**
+ * Instants for tests whose outcome depends on the time (the demo's Off-Hours Change Gate applies
+ * 18:00–09:00 and at weekends in Istanbul). Every other test must pass at any instant: the
+ * pinned-instant matrix (test/matrix.ts) runs them at several.
+ */
+export const ISTANBUL_TUESDAY_11 = '2026-03-10T11:00:00+03:00';
+export const ISTANBUL_TUESDAY_21 = '2026-03-10T21:00:00+03:00';
+
+export const test = base.extend<{ app: WebApp; clock: string | undefined }>({
+  /** The instant web mode (and its embedded backend) starts at; undefined: the ambient clock. */
+  clock: [undefined, { option: true }],
+  app: async ({ page, clock }, use, testInfo) => {
+    const { app, stop } = await startWebMode(clock);
     try {
       await page.goto(app.openUrl);
       await expect(page.getByRole('status')).toContainText(/Online|Syncing/, { timeout: 20_000 });
@@ -99,7 +111,7 @@ export function inboxList(page: Page) {
 
 /** Writes test-results/screens/<name>-<theme>.png at the page's size (1280×800). */
 export async function screen(page: Page, name: string, theme: 'light' | 'dark'): Promise<void> {
-  const dir = join('test-results', 'screens');
+  const dir = join(process.env.GATEHOUSE_TEST_RESULTS ?? 'test-results', 'screens');
   await mkdir(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}-${theme}.png`), animations: 'disabled', caret: 'hide' });
 }

@@ -1,0 +1,101 @@
+// The pinned-instant matrix: the server, desktop and end-to-end suites at several instants, each
+// chosen so that an expectation holding only at some hours fails here rather than at 3 a.m. in CI.
+// Every lane pins GATEHOUSE_CLOCK (anchored when the lane starts, so each process of the lane
+// reads the same time) and writes its own results; lanes run side by side.
+//
+//   node --import tsx test/matrix.ts [--lanes N] [--only NAME,NAME] [--suites server,desktop,e2e]
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+import { CLOCK_ENV, formatClockPin, parseClockPin, systemClock } from '../shared/clock.ts';
+
+interface Lane {
+  name: string;
+  /** The instant the lane's clock starts at; undefined: the machine's real clock. */
+  at?: string;
+  /** The machine time zone the lane's processes (and the browser) run in. */
+  tz?: string;
+  why: string;
+}
+
+export const LANES: readonly Lane[] = [
+  { name: 'real-clock', why: 'the machine clock, whatever hour this is' },
+  { name: 'istanbul-business-hours', at: '2026-12-02T10:30:00+03:00', why: 'a Wednesday inside business hours in Istanbul' },
+  { name: 'istanbul-0300', at: '2026-12-03T03:00:00+03:00', why: 'a Thursday at 03:00 in Istanbul (off-hours)' },
+  { name: 'saturday', at: '2026-12-05T14:00:00+03:00', why: 'a Saturday afternoon (weekend)' },
+  // America/Los_Angeles springs forward at 2026-03-08T10:00Z and falls back at 2026-11-01T09:00Z:
+  // each lane starts two minutes before its change, in that zone, and runs across it.
+  { name: 'la-dst-start', at: '2026-03-08T01:58:00-08:00', tz: 'America/Los_Angeles', why: 'across the spring-forward change in Los Angeles' },
+  { name: 'la-dst-end', at: '2026-11-01T01:58:00-07:00', tz: 'America/Los_Angeles', why: 'across the fall-back change in Los Angeles' },
+];
+
+const SUITES = ['server', 'desktop', 'e2e'] as const;
+type Suite = (typeof SUITES)[number];
+
+const RESULTS = join('test-results', 'matrix');
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+function runSuite(lane: Lane, suite: Suite, dir: string): Promise<{ ok: boolean; ms: number; log: string }> {
+  const log = join(dir, `${suite}.log`);
+  const out = createWriteStream(log);
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_TEST_RESULTS: dir, GATEHOUSE_RENDERER_BUILT: '1' };
+  delete env[CLOCK_ENV];
+  if (lane.at) env[CLOCK_ENV] = formatClockPin({ at: parseClockPin(lane.at).at, anchorMs: systemClock().getTime() });
+  if (lane.tz) env.TZ = env.GATEHOUSE_TEST_TZ = lane.tz;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '-s', `test:${suite}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.on('close', (code) => out.end(() => resolve({ ok: code === 0, ms: performance.now() - started, log })));
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { lanes: { type: 'string' }, only: { type: 'string' }, suites: { type: 'string' } }, strict: true });
+  const parallel = Number(values.lanes ?? process.env.GATEHOUSE_MATRIX_LANES ?? 3);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 8) throw new Error(`--lanes must be a whole number from 1 to 8, got "${values.lanes}"`);
+  const only = values.only?.split(',');
+  const lanes = only ? LANES.filter((l) => only.includes(l.name)) : [...LANES];
+  if (only && lanes.length !== only.length) throw new Error(`--only: unknown lane in "${values.only}"; lanes are ${LANES.map((l) => l.name).join(', ')}`);
+  const suites = (values.suites?.split(',') ?? [...SUITES]) as Suite[];
+  for (const s of suites) if (!SUITES.includes(s)) throw new Error(`--suites: unknown suite "${s}"; suites are ${SUITES.join(', ')}`);
+
+  const started = performance.now();
+  if (suites.includes('e2e')) {
+    // Built once for every lane (the lanes' Playwright runs skip their own build).
+    await build({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+  }
+  console.log(`matrix: ${lanes.length} lanes × ${suites.join(' + ')}, ${parallel} at a time`);
+  const failures: { lane: Lane; suite: Suite; log: string }[] = [];
+  const queue = [...lanes];
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      const dir = join(RESULTS, lane.name);
+      mkdirSync(dir, { recursive: true });
+      for (const suite of suites) {
+        const r = await runSuite(lane, suite, dir);
+        console.log(`matrix: ${lane.name.padEnd(24)} ${suite.padEnd(8)} ${r.ok ? 'passed' : 'FAILED'} in ${seconds(r.ms)}  (${lane.at ?? 'real clock'}${lane.tz ? `, TZ=${lane.tz}` : ''}: ${lane.why})`);
+        if (!r.ok) failures.push({ lane, suite, log: r.log });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, lanes.length) }, worker));
+
+  for (const f of failures) {
+    const lines = readFileSync(f.log, 'utf8').split('\n');
+    console.log(`\n==== ${f.lane.name} / ${f.suite} failed (${f.log}), last 120 lines ====\n${lines.slice(-120).join('\n')}`);
+  }
+  console.log(`matrix: ${failures.length === 0 ? 'all passed' : `${failures.length} failed`} in ${seconds(performance.now() - started)}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`matrix: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
