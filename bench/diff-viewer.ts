@@ -3,7 +3,7 @@
 // with its stylesheet) is built with Vite's JS API into this benchmark's temp dir and served to
 // Playwright's Chromium through request interception (no port). Synthetic diffs of 10k and 100k
 // lines (Kubernetes YAML hunks: labels, images, replicas, resources, long unchanged runs) are
-// generated here, so the benchmark needs nothing from ../shared/data.
+// generated here, so the benchmark needs no file from outside the repository.
 // - first paint: from just before mounting (ours: mount + parse + rows; diff2html: parse + HTML +
 //   innerHTML) to the first frame after it (requestAnimationFrame → setTimeout), median of fresh pages;
 // - DOM nodes: elements in the mounted component after first paint and after scrolling to the middle

@@ -1,5 +1,5 @@
 // The desktop app's settings file (a JSON config in the app's data dir), parsed with zod with
-// defaults and a description per field (STYLE.md: Teleport Connect's appConfigSchema). The API token
+// defaults and a description per field (one schema gives the type, the defaults and the help text, as Teleport Connect's appConfigSchema does). The API token
 // is NOT here: it goes through the injected SecretStore.
 import { z } from 'zod';
 

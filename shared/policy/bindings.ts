@@ -1,4 +1,4 @@
-// Which bindings reach a requested resource (seed 001 "Binding Levels").
+// Which bindings reach a requested resource: organization, project, cluster, environment.
 import type { Binding, Environment, Resource } from '../schemas/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-// Break-glass sessions (seed 001 "Break-Glass Override", DESIGN.md §3.1).
+// Break-glass sessions: a time-boxed override for incidents (docs/policies.md, "Break-glass").
 import type { Action, BreakGlassSession } from '../schemas/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-// DESIGN.md §3.3: the gates a requested action must pass.
+// The gates a requested action must pass (docs/policies.md, "Gates").
 import type { Gate } from '../schemas/index.ts';
 import type { ActionInput } from './action-input.ts';
 import { bindingCovers } from './bindings.ts';
@@ -6,8 +6,8 @@ import { conditionsHold } from './conditions.ts';
 import { gateFromPolicy, isDeployLike, restrictedGate } from './gates.ts';
 
 /**
- * The environment's Restricted gate (deploy-like actions only: Restricted is about deployments,
- * seed 000), then, in the order of `policies`, every policy bound anywhere over the resource whose
+ * The environment's Restricted gate (deploy-like actions only: Restricted is about deployments),
+ * then, in the order of `policies`, every policy bound anywhere over the resource whose
  * actions include the action and whose conditions hold at `now`. A policy bound at several levels
  * is one gate: it is the same rule, and counting it twice would demand nothing more.
  */

@@ -7,7 +7,7 @@ import { hourInWindow } from './conditions.ts';
 import { fields, localClock, readLocal } from './local-clock.ts';
 
 const at = (iso: string) => new Date(iso);
-// Seed 001's "Off-Hours Change Gate".
+// The demo's "Off-Hours Change Gate".
 const OFF_HOURS: Conditions = {
   startHour: 18,
   endHour: 9,
@@ -204,7 +204,7 @@ describe('conditionsHold: time zones', () => {
   });
 });
 
-describe('conditionsHold: weekdays and hours together mean either (seed 001 off-hours)', () => {
+describe('conditionsHold: weekdays and hours together mean either (the off-hours policy)', () => {
   const cases: [string, string, boolean][] = [
     ['Monday 12:00 Istanbul: neither', '2024-06-03T09:00:00Z', false],
     ['Monday 20:00 Istanbul: evening', '2024-06-03T17:00:00Z', true],

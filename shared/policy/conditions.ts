@@ -1,4 +1,4 @@
-// When a policy applies (DESIGN.md §3.3, seed 001 "Condition Constraints").
+// When a policy applies: its conditions (docs/policies.md, "Conditions").
 import { WEEKDAYS } from '../schemas/index.ts';
 import type { Conditions } from '../schemas/index.ts';
 import { localClock } from './local-clock.ts';
@@ -22,7 +22,7 @@ const clock = { weekday: 0, hour: 0 };
  * - `environments` is matched by exact name and AND'ed with the time part; a request without an
  *   environment is outside any environments condition.
  * - Time part: weekdays only → the weekday must match; hours only → the hour must be in the window;
- *   both → either (seed 001's off-hours policy means "evenings OR weekends"); neither → always.
+ *   both → either (an off-hours policy means "evenings OR weekends"); neither → always.
  *   Both are read in `timezone` (IANA, default UTC).
  * - Empty lists are read as "not given": it is the stricter reading (the policy applies), and
  *   forms tend to send [] for "no restriction".

@@ -1,4 +1,4 @@
-// Who may decide on a request (DESIGN.md §3 "Deciding a pending request").
+// Who may decide on a request (docs/policies.md, "Deciding on a pending request").
 import type { ApprovalRequest, Gate, User } from '../schemas/index.ts';
 import { holdsOrgRole } from './roles.ts';
 
@@ -9,7 +9,7 @@ function sharesAny(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * In the gate's approvers (as a user, through a team, or holding an org role), and not the
- * requester unless the gate allows self-approval (separation of duties is the default, seed 001).
+ * requester unless the gate allows self-approval (separation of duties is the default).
  */
 export function isEligible(user: User, gate: Gate, requesterId: string): boolean {
   if (user.id === requesterId && !gate.requesterCanApprove) return false;

@@ -194,7 +194,7 @@ describe('evaluateAction: reason (requireReason)', () => {
     assert.equal(evaluateAction({ ...input, justification: 'incident' }).outcome, 'warn');
   });
 
-  it('a reason-requiring policy that does not apply now asks for nothing (seed 001 off-hours)', () => {
+  it('a reason-requiring policy that does not apply now asks for nothing (the off-hours policy)', () => {
     const offHours = policy('pol_off', {
       name: 'Off-Hours Change Gate',
       conditions: { startHour: 18, endHour: 9, weekdays: ['saturday', 'sunday'], timezone: 'Europe/Istanbul', requireReason: true },

@@ -1,4 +1,4 @@
-// DESIGN.md §3 "Evaluating a requested action", steps 1–6, in that order.
+// Evaluating a requested action, steps 1–6 in that order (docs/policies.md, "Evaluating a requested action").
 import type { BreakGlassSession, Environment, Gate } from '../schemas/index.ts';
 import type { ActionInput } from './action-input.ts';
 import { findBreakGlass } from './breakglass.ts';
@@ -24,7 +24,7 @@ export interface ActionEvaluation {
   /** Gates still to satisfy (the snapshot of a pending request); [] unless outcome is 'pending'. */
   gates: Gate[];
   bypassed: { gate: Gate; by: 'admin' | 'breakglass' }[];
-  /** Human sentences recorded on the request (env0's "warn"). */
+  /** Human sentences recorded on the request (the "warn" outcome). */
   warnings: string[];
   breakGlassSessionId?: string;
 }
@@ -55,7 +55,7 @@ function breakGlassWarning(session: BreakGlassSession, gates: readonly Gate[], l
 /**
  * Judges one requested action. Deny (422/423) is the strictest outcome, so the steps that deny
  * return at once; otherwise the outcome is the strictest of its parts: each remaining gate is
- * 'pending', each bypassed gate 'warn', and nothing at all is 'allow' (env0: strictest wins).
+ * 'pending', each bypassed gate 'warn', and nothing at all is 'allow' (the strictest outcome wins).
  */
 export function evaluateAction(input: ActionInput): ActionEvaluation {
   const { action, resource, requester, environment } = input;

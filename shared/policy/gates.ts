@@ -1,4 +1,4 @@
-// Gates: what a request must get past, snapshotted at request time (DESIGN.md §2 "Gate").
+// Gates: what a request must get past, snapshotted at request time (docs/architecture.md, glossary: gate).
 import { DEPLOY_LIKE_ACTIONS } from '../schemas/index.ts';
 import type { Action, Environment, Gate, Policy } from '../schemas/index.ts';
 
@@ -21,7 +21,7 @@ export function gateFromPolicy(policy: Policy): Gate {
   };
 }
 
-/** The environment's Restricted level as an implicit policy: one approval from a reviewer (seed 000). */
+/** The environment's Restricted level as an implicit policy: one approval from a reviewer. */
 export function restrictedGate(env: Environment): Gate {
   return {
     id: `restricted:${env.id}`,

@@ -1,4 +1,4 @@
-// The policy engine (DESIGN.md §3): pure functions shared by the server, which enforces them, and
+// The policy engine (docs/policies.md): pure functions shared by the server, which enforces them, and
 // the desktop app, which previews them offline. No I/O and no clock: `now` is always passed in.
 export { strictest } from './outcome.ts';
 export type { Outcome } from './outcome.ts';

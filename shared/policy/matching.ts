@@ -1,5 +1,5 @@
 // minDistinctTeams needs a real matching: one person in two teams stands for one team, not two
-// (DESIGN.md §3). Counting the union of the approvers' teams would over-count exactly that case.
+// (docs/policies.md, "When a gate passes: quorum"). Counting the union of the approvers' teams would over-count exactly that case.
 
 /**
  * The size of a maximum bipartite matching between approvers (one entry per approver: the teams

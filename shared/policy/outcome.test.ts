@@ -7,7 +7,7 @@ import type { Outcome } from './index.ts';
 const ALL: Outcome[] = ['deny', 'pending', 'warn', 'allow'];
 const outcome = fc.constantFrom<Outcome>(...ALL);
 
-describe('strictest (env0: the strictest outcome wins)', () => {
+describe('strictest (the strictest outcome wins)', () => {
   it('empty → allow', () => {
     assert.equal(strictest([]), 'allow');
   });

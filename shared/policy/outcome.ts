@@ -1,4 +1,4 @@
-// env0's four outcomes (seed 002) and its "strictest wins" rule (DESIGN.md §3).
+// The four outcomes (deny, pending, warn, allow) and the rule that the strictest wins.
 
 export type Outcome = 'deny' | 'pending' | 'warn' | 'allow';
 

@@ -182,7 +182,7 @@ describe('evaluateProgress: requiredOrgRoles', () => {
   });
 });
 
-describe('evaluateProgress: quorum fields combined (seed 001 example)', () => {
+describe('evaluateProgress: quorum fields combined (the documented example)', () => {
   const prod = g('Production', { minApprovals: 2, minDistinctTeams: 2, requiredTeamIds: ['sre'], requiredOrgRoles: ['tech-lead'] });
 
   it('every field must hold', () => {

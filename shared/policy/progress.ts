@@ -30,7 +30,7 @@ interface Names {
 
 /**
  * One gate against the approvals of users eligible for it. Every quorum field is AND'ed
- * (seed 001: "All quorum fields are combined with AND logic").
+ * (every quorum field must hold: they combine with AND).
  */
 function gateProgress(
   gate: Gate,

@@ -1,4 +1,4 @@
-// Request bodies and responses of API.md. The server validates bodies with these; the desktop
+// Request bodies and responses of the HTTP API (docs/api.md). The server validates bodies with these; the desktop
 // client parses responses with these.
 import { z } from 'zod';
 import {

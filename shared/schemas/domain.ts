@@ -1,4 +1,4 @@
-// The domain model of DESIGN.md §2: the single source of every entity's shape. The server parses
+// The domain model (docs/architecture.md, glossary): the single source of every entity's shape. The server parses
 // request bodies with these, the desktop parses responses with them; types are inferred, never
 // written twice.
 import { z } from 'zod';
@@ -61,7 +61,7 @@ export const Environment = z.object({
 });
 export type Environment = z.infer<typeof Environment>;
 
-/** Seed 001's protected actions. */
+/** The actions Gatehouse protects: deploys, rollbacks, promotions, cluster commands, token issue, break-glass. */
 export const ACTIONS = [
   'release.deploy',
   'promotion.execute',
@@ -83,7 +83,7 @@ export const ACTIONS = [
 export const Action = z.enum(ACTIONS);
 export type Action = z.infer<typeof Action>;
 
-/** Actions a locked environment refuses to everyone but owners and admins (DESIGN.md §3.2). */
+/** Actions a locked environment refuses to everyone but owners and admins (docs/policies.md, "Protection levels"). */
 export const DEPLOY_LIKE_ACTIONS: readonly Action[] = [
   'release.deploy',
   'promotion.execute',
@@ -229,7 +229,7 @@ export const ApprovalRequest = z.object({
   gates: z.array(Gate),
   decisions: z.array(Decision),
   status: RequestStatus,
-  /** Warnings recorded when it was allowed past a gate (env0's "warn" outcome). */
+  /** Warnings recorded when it was allowed past a gate (the "warn" outcome). */
   warnings: z.array(z.string()).default([]),
   nudges: z.array(Nudge).default([]),
   breakGlassSessionId: Id.optional(),

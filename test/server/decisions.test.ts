@@ -395,7 +395,7 @@ describe('gates are snapshotted; bypass', () => {
   });
 });
 
-describe('binding levels and conditions (DESIGN.md §3.3) over HTTP', () => {
+describe('binding levels and conditions over HTTP', () => {
   async function policy(body: Record<string, unknown>, binding: { scope: string; targetId?: string }) {
     const { PolicyResponse, BindingResponse } = await import('../../shared/schemas/index.ts');
     const p = expectOk(await org.owner.api.post('/api/policies', { name: uniq('lvl'), approvers: { teamIds: [org.alpha.id] }, quorum: { minApprovals: 1 }, ...body }), 201, PolicyResponse).policy;

@@ -249,7 +249,7 @@ describe('audit tamper detection', () => {
     const exit = await server.stop();
     assert.equal(exit.code, 0);
 
-    // while we're in the file: bearer tokens are stored hashed, never in clear (DESIGN.md §5)
+    // while we're in the file: bearer tokens are stored hashed, never in clear
     for (const f of [join(dir, 'gatehouse.db'), join(dir, 'gatehouse.db-wal')]) {
       if (existsSync(f)) assert.ok(!readFileSync(f).includes(Buffer.from(org.owner.token)), `${f} holds a token in clear`);
     }

@@ -1,4 +1,4 @@
-// What the backend adds to API.md: POST /api/requests/:id/nudge (recorded on the request, so it
+// Beyond the basic request routes (docs/api.md): POST /api/requests/:id/nudge (recorded on the request, so it
 // syncs to the approvers' desktops, and in the audit log; once per person per request per ten
 // minutes), and the audit log's subject filter and newest-first paging.
 import { test } from 'node:test';

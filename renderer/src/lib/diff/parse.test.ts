@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { assessSize, computeDiff, LIMITS, MAX_LINE_CHARS, parseDiff, parseHunkHeader } from './parse.ts';
 
-const KUBE = '/work/shared/data/kube-prometheus-v0.13.0-v0.14.0.diff';
+import { kubePrometheusDiff } from '../../../../test/data/index.ts';
 
 const GIT = `diff --git a/deploy/app.yaml b/deploy/app.yaml
 index 1111111..2222222 100644
@@ -187,16 +186,14 @@ describe('parseDiff', () => {
       for (let i = 0; i < 500; i++) parts.push(`-  key${i}: old`, `+  key${i}: new`);
     }
     const text = parts.join('\n');
-    const t = performance.now();
+    // Speed is the benchmark's to judge (npm run bench: diff-viewer); this checks the result.
     const p = parseDiff(text);
-    const ms = performance.now() - t;
     assert.equal(p.added, 100_000);
     assert.equal(p.removed, 100_000);
-    assert.ok(ms < 1500, `took ${ms} ms`);
   });
 
-  it('parses the real kube-prometheus diff', { skip: !existsSync(KUBE) && 'shared data not present' }, () => {
-    const text = readFileSync(KUBE, 'utf8');
+  it('parses the real kube-prometheus diff', () => {
+    const text = kubePrometheusDiff();
     const p = parseDiff(text);
     const s = assessSize(text);
     assert.equal(p.files.length, 92);
@@ -246,13 +243,10 @@ describe('computeDiff', () => {
     assert.equal(parseDiff(r.text).files[0]!.newPath, 'x.txt');
   });
 
-  it('gives up on a 10k-line fully different pair within a second', () => {
+  it('gives up on a 10k-line fully different pair instead of diffing it for seconds', () => {
     const a = Array.from({ length: 10_000 }, (_, i) => `old line ${i}`).join('\n');
     const b = Array.from({ length: 10_000 }, (_, i) => `new line ${i}`).join('\n');
-    const t = performance.now();
     const r = computeDiff(a, b);
-    const ms = performance.now() - t;
-    assert.ok(ms < 1000, `took ${ms} ms`);
     assert.equal(r.tooLarge, true);
     if (r.tooLarge) assert.match(r.reason, /differ too much/);
   });
@@ -260,6 +254,6 @@ describe('computeDiff', () => {
   it('refuses texts past the size limits without trying', () => {
     const r = computeDiff('x\n'.repeat(300_000), 'y\n'.repeat(300_000));
     assert.equal(r.tooLarge, true);
-    assert.ok(r.ms < 200);
+    if (r.tooLarge) assert.match(r.reason, /the limit is/, 'refused by size, not by giving up on the edit');
   });
 });
