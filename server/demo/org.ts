@@ -17,10 +17,8 @@ export interface DemoUser {
   user: User;
 }
 
-import { DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+import { DEMO_RELEASE_MANAGER_EMAIL } from '../constants.ts';
 import { seededRandom } from '../../shared/random.ts';
-
-export { DEMO_RELEASE_MANAGER_EMAIL };
 
 const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; roles?: string[]; teams: string[] }[] = [
   { key: 'owner', name: 'Olivia Hart', email: 'olivia.hart@example.com', orgRole: 'owner', teams: [] },
