@@ -1,5 +1,7 @@
-// The demo organisation: every role, three projects with dev/staging/production, the three policy
-// examples of seed 001, and a dozen pending requests with real-looking diffs.
+// The demo organisation: every role, three projects with dev/staging/production, policies of
+// every shape (always on in production, off-hours, one project's production only, cluster
+// operations, credential issue, unfreeze review), a month of decided history and a dozen pending
+// requests with real-looking diffs. docs/policies.md ("The demo organisation") describes it.
 import type { Action, ApprovalRequest, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
@@ -93,12 +95,12 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
     const approvers = (teamNames: string[], orgRoles: string[] = ['release-manager']) => ({ userIds: [], teamIds: teamNames.map((t) => teams.get(t)!), orgRoles });
     const quorum = (minApprovals: number, extra: Partial<Policy['quorum']> = {}) => ({ minApprovals, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [], ...extra });
 
-    // Seed 001, "Always-On Policy": bound to the production environments.
+    // Always on: bound to every production environment, whatever the hour.
     await policy(
       { name: 'Production Deploy Gate', description: 'Two approvals, one from SRE, before anything ships to production.', actions: DEPLOY_LIKE, approvers: approvers(['SRE', 'Release']), quorum: quorum(2, { requiredTeamIds: [teams.get('SRE')!] }), requesterCanApprove: false },
       ['checkout', 'payments', 'search'].map((p) => ({ scope: 'environment' as const, targetId: envs.get(`${p}/production`)! })),
     );
-    // Seed 001, "Off-Hours Policy": evenings or weekends in Istanbul need one more approval and a reason.
+    // Off-hours: evenings or weekends in Istanbul need one more approval and a reason.
     await policy(
       {
         name: 'Off-Hours Change Gate',
@@ -111,7 +113,7 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       },
       [{ scope: 'organization' }],
     );
-    // Seed 001, "Production-Only Policy": bound to the payments project, applies only to production.
+    // Production only: bound to the payments project, its condition narrows it to production.
     await policy(
       { name: 'Production Release Approval', description: 'Payments production releases need two approvals including Security.', actions: ['release.deploy', 'promotion.execute'], approvers: approvers(['Security', 'SRE']), quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }), conditions: { environments: ['production'] }, requesterCanApprove: false },
       [{ scope: 'project', targetId: projects.get('payments')! }],

@@ -36,7 +36,7 @@ export function mayFreeze(user: User): boolean {
   return isAdmin(user) || holdsOrgRole(user, 'release-manager');
 }
 
-async function environmentOr404(tx: StoreTx, id: string): Promise<Environment> {
+async function existingEnvironment(tx: StoreTx, id: string): Promise<Environment> {
   const env = await tx.get('environment', id);
   if (!env) throw notFound('environment');
   return env;
@@ -109,7 +109,7 @@ export async function applyEnvironmentPatch(
 }
 
 export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchEnvironmentBody): Promise<Result<Environment>> {
-  const env = await environmentOr404(tx, id);
+  const env = await existingEnvironment(tx, id);
   if (!isAdmin(actor)) throw forbidden('only owners and admins can change an environment');
   if (env.freeze && body.protection !== undefined) throw conflict('frozen', `environment "${env.name}" is frozen: unfreeze it before changing its protection`);
   await assertRefs(tx, [
@@ -131,7 +131,7 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
 }
 
 export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: FreezeBody): Promise<Result<Environment>> {
-  const env = await environmentOr404(tx, id);
+  const env = await existingEnvironment(tx, id);
   if (env.protection === 'locked') throw conflict('already_frozen', `environment "${env.name}" is already frozen`);
   const until = body.until === undefined ? undefined : new Date(body.until);
   if (until && until.getTime() <= ctx.now().getTime()) throw invalid('until: must be in the future', [{ path: ['until'], message: 'must be in the future' }]);
@@ -152,7 +152,7 @@ export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: 
 }
 
 export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: UnfreezeBody): Promise<Result<Environment>> {
-  const env = await environmentOr404(tx, id);
+  const env = await existingEnvironment(tx, id);
   if (env.protection !== 'locked') throw conflict('not_frozen', `environment "${env.name}" is not frozen`);
   const reason = body.reason ?? '';
   const e = await evaluate(ctx, tx, actor, 'environment.unfreeze', { environmentId: id }, reason);
