@@ -4,7 +4,7 @@
 import type { Environment, Protection, Reviewers, User } from '../../shared/schemas/index.ts';
 import type { CreateEnvironmentBody, FreezeBody, PatchEnvironmentBody, UnfreezeBody } from '../../shared/schemas/index.ts';
 import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
@@ -12,6 +12,8 @@ import { bypassDetails, evaluate, refuse, type Evaluated } from './evaluate.ts';
 import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
 import { changed, created, held, type Result } from './result.ts';
+
+type EnvironmentPatch = Extract<Effect, { type: 'environment.update' }>['patch'];
 
 interface Provenance {
   requestId?: string;
@@ -95,7 +97,7 @@ export async function applyEnvironmentPatch(
   tx: StoreTx,
   env: Environment,
   by: User,
-  patch: { protection?: Protection | undefined; reviewers?: Reviewers | undefined },
+  patch: EnvironmentPatch,
   p: Provenance,
 ): Promise<Environment> {
   const updated: Environment = {
