@@ -77,11 +77,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof HttpError) return reply.status(err.status).send(err.toBody());
-    if (err instanceof DomainError) {
-      const error = fromDomainError(err);
-      return reply.status(error.status).send(error.toBody());
-    }
+    const refusal = err instanceof DomainError ? fromDomainError(err) : err;
+    if (refusal instanceof HttpError) return reply.status(refusal.status).send(refusal.toBody());
     const status = err.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       const code =
