@@ -78,11 +78,11 @@ export async function decide(
 }
 
 export async function cancel(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Result<ApprovalRequest>> {
-  const found = await pendingRequest(ctx, tx, id);
-  if (found instanceof DomainError) return refused(found);
-  if (found.requesterId !== actor.id && !isAdmin(actor)) throw forbidden('only the requester or an admin can cancel this request');
+  const request = await pendingRequest(ctx, tx, id);
+  if (request instanceof DomainError) return refused(request);
+  if (request.requesterId !== actor.id && !isAdmin(actor)) throw forbidden('only the requester or an admin can cancel this request');
   const now = ctx.now();
-  const updated: ApprovalRequest = { ...found, status: 'cancelled', updatedAt: now.toISOString() };
+  const updated: ApprovalRequest = { ...request, status: 'cancelled', updatedAt: now.toISOString() };
   await tx.put('request', updated);
   await audit(tx, now, actor, 'request.cancelled', id, { action: updated.action });
   return changed(updated);
