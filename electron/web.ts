@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOCK_ENV, formatClockPin } from '../shared/clock.ts';
-import { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from '../server/cli/args.ts';
+import { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from '../server/index.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
 import { FileSecretStore } from './core/settings/index.ts';

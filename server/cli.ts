@@ -1,4 +1,5 @@
-// The `gatehouse` command: init, serve, demo, deploy (API.md "Start and bootstrap").
+// The `gatehouse` command: dispatches to init, serve, demo and deploy (server/cli/). A UsageError
+// is the user's mistake and prints as one line; anything else prints its stack. Both exit 1.
 import { UsageError } from './cli/args.ts';
 import { init } from './cli/init.ts';
 import { serve } from './cli/serve.ts';

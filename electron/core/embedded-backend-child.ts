@@ -1,11 +1,10 @@
-// The embedded demo backend as a child process of the system's Node. Imports nothing of the
-// server, so Electron's main bundle stays free of it.
+// The embedded demo backend as a child process of the system's Node. Imports only the server's
+// light entry (server/constants.ts), so Electron's main bundle stays free of the server.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { DB_FILE } from '../../server/store/file-name.ts';
-import { DEMO_RELEASE_MANAGER_EMAIL } from '../../server/demo/constants.ts';
+import { DB_FILE, DEMO_RELEASE_MANAGER_EMAIL } from '../../server/constants.ts';
 
 export interface EmbeddedBackend {
   url: string;

@@ -4,12 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../shared/clock.ts';
-import { buildApp } from '../../server/http/app.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
-import { DEFAULT_REQUEST_TTL_MS } from '../../server/domain/context.ts';
-import { DEMO_RELEASE_MANAGER_EMAIL, buildDemo } from '../../server/demo/org.ts';
-import { DB_FILE } from '../../server/cli/data-dir.ts';
-
+import { DB_FILE, DEFAULT_REQUEST_TTL_MS, DEMO_RELEASE_MANAGER_EMAIL, buildApp, buildDemo, openSqliteStore } from '../../server/index.ts';
 import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
 export type { EmbeddedBackend };

@@ -1,7 +1,8 @@
 // The audit log is a hash chain: each event's hash covers the previous hash and the event's
 // canonical JSON, so editing, deleting or reordering any event breaks every hash after it.
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from '../../shared/schemas/index.ts';
+import type { z } from 'zod';
+import type { AuditEvent, AuditVerifyResponse } from '../../shared/schemas/index.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -26,9 +27,8 @@ export function hashEvent(prevHash: string, event: Hashed): string {
     .digest('hex');
 }
 
-export type ChainVerdict = { ok: true; count: number } | { ok: false; brokenAt: number };
-
-export async function verifyChain(events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>): Promise<ChainVerdict> {
+/** Answers GET /api/audit/verify, so its verdict is that response's schema. */
+export async function verifyChain(events: AsyncIterable<AuditEvent> | Iterable<AuditEvent>): Promise<z.infer<typeof AuditVerifyResponse>> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let count = 0;

@@ -1,11 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DB_FILE } from '../constants.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
 import { UsageError } from './args.ts';
-
-import { DB_FILE } from '../store/file-name.ts';
-
-export { DB_FILE };
 
 export function dbPath(dir: string): string {
   return join(resolve(dir), DB_FILE);

@@ -6,9 +6,10 @@ import { createStore } from './data-dir.ts';
 export const DEMO_USAGE = `usage: gatehouse demo --data DIR [--clock INSTANT]
 
 Fills a fresh DIR with a demo organisation (owners, admins, SREs, security, developers, a
-release manager, a break-glass holder; three projects with dev/staging/production; the policy
-examples of seed 001; a dozen pending requests with realistic diffs) and prints one line per
-demo user: <email> <orgRole> <token>. The demo's history ends at the clock's now.
+release manager, a break-glass holder; three projects with dev/staging/production; policies
+gating production, off-hours changes, cluster operations and credential issue; a dozen pending
+requests with realistic diffs) and prints one line per demo user: <email> <orgRole> <token>.
+The demo's history ends at the clock's now.
 
 ${CLOCK_USAGE}`;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createUser } from '../domain/directory.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
+import { appliedValue } from '../domain/result.ts';
 import { CLOCK_USAGE, clockOption, parseFlags, required, UsageError } from './args.ts';
 import { createStore } from './data-dir.ts';
 
@@ -23,7 +24,8 @@ export async function init(argv: string[]): Promise<number> {
   const store = await createStore(dir);
   try {
     const ctx = { store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS };
-    const { user, token } = await store.transact((tx) => createUser(ctx, tx, 'system', { name, email, orgRole: 'owner' }));
+    // A fresh database has nobody to hold or refuse the first owner.
+    const { user, token } = appliedValue(await store.transact((tx) => createUser(ctx, tx, 'system', { name, email, orgRole: 'owner' })))!;
     console.log(`created Gatehouse database in ${dir} with owner ${user.name} <${user.email}> (${user.id})`);
     console.log('owner API token (shown once; keep it secret):');
     console.log(token);

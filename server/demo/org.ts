@@ -1,11 +1,14 @@
-// The demo organisation: every role, three projects with dev/staging/production, the three policy
-// examples of seed 001, and a dozen pending requests with real-looking diffs.
+// The demo organisation: every role, three projects with dev/staging/production, policies of
+// every shape (always on in production, off-hours, one project's production only, cluster
+// operations, credential issue, unfreeze review), a month of decided history and a dozen pending
+// requests with real-looking diffs. docs/policies.md ("The demo organisation") describes it.
 import type { Action, ApprovalRequest, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
 import { createEnvironment } from '../domain/environments.ts';
 import { cancel, decide, submitRequest } from '../domain/requests.ts';
 import { canApprove } from '../../shared/policy/index.ts';
+import { appliedValue, type Result } from '../domain/result.ts';
 import type { StoreTx } from '../store/types.ts';
 import { configChange, deploymentImageBump, largeManifestChange, rbacAndSecretChange, terraformPlan } from './diffs.ts';
 
@@ -16,10 +19,8 @@ export interface DemoUser {
   user: User;
 }
 
-import { DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+import { DEMO_RELEASE_MANAGER_EMAIL } from '../constants.ts';
 import { seededRandom } from '../../shared/random.ts';
-
-export { DEMO_RELEASE_MANAGER_EMAIL };
 
 const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; roles?: string[]; teams: string[] }[] = [
   { key: 'owner', name: 'Olivia Hart', email: 'olivia.hart@example.com', orgRole: 'owner', teams: [] },
@@ -51,28 +52,29 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
   let clock = new Date(realNow.getTime() - (HISTORY_DAYS + 1) * 24 * HOUR);
   const ctx: ServiceContext = { ...base, now: () => clock };
   return store.transact(async (tx) => {
-    const owner = await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' });
+    // The demo's own actions are never held or refused, so every result carries its value.
+    const value = <T>(r: Result<T>): T => appliedValue(r)!;
+    const owner = value(await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' }));
     const actor = owner.user;
-    const id = <T>(r: { body: unknown }, key: string) => (r.body as Record<string, T>)[key]!;
 
     const teams = new Map<string, string>();
     for (const name of ['Platform', 'Release', 'SRE', 'Security', 'Developers']) {
-      teams.set(name, id<{ id: string }>(await createNamed(ctx, tx, actor, 'team', { name }), 'team').id);
+      teams.set(name, value(await createNamed(ctx, tx, actor, 'team', { name })).id);
     }
     const users = new Map<string, DemoUser>([['owner', { email: owner.user.email, orgRole: 'owner', token: owner.token, user: owner.user }]]);
     for (const p of PEOPLE.slice(1)) {
-      const { user, token } = await createUser(ctx, tx, actor, { name: p.name, email: p.email, orgRole: p.orgRole, roles: p.roles ?? [], teamIds: p.teams.map((t) => teams.get(t)!) });
+      const { user, token } = value(await createUser(ctx, tx, actor, { name: p.name, email: p.email, orgRole: p.orgRole, roles: p.roles ?? [], teamIds: p.teams.map((t) => teams.get(t)!) }));
       users.set(p.key, { email: p.email, orgRole: p.orgRole, token, user });
     }
     const u = (key: string) => users.get(key)!.user;
 
     const clusters = new Map<string, string>();
-    for (const name of ['dev-1', 'staging-eu-1', 'prod-eu-1']) clusters.set(name, id<{ id: string }>(await createNamed(ctx, tx, actor, 'cluster', { name }), 'cluster').id);
+    for (const name of ['dev-1', 'staging-eu-1', 'prod-eu-1']) clusters.set(name, value(await createNamed(ctx, tx, actor, 'cluster', { name })).id);
 
     const envs = new Map<string, string>();
     const projects = new Map<string, string>();
     for (const name of ['checkout', 'payments', 'search']) {
-      const projectId = id<{ id: string }>(await createNamed(ctx, tx, actor, 'project', { name }), 'project').id;
+      const projectId = value(await createNamed(ctx, tx, actor, 'project', { name })).id;
       projects.set(name, projectId);
       const layout = [
         { env: 'dev', cluster: 'dev-1', protection: 'none' as const, reviewers: { userIds: [], teamIds: [] } },
@@ -81,24 +83,24 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       ];
       for (const l of layout) {
         const env = await createEnvironment(ctx, tx, actor, { projectId, name: l.env, clusterId: clusters.get(l.cluster)!, protection: l.protection, reviewers: l.reviewers });
-        envs.set(`${name}/${l.env}`, id<{ id: string }>(env, 'environment').id);
+        envs.set(`${name}/${l.env}`, value(env).id);
       }
     }
 
     const policy = async (p: Omit<Policy, 'id' | 'description' | 'conditions' | 'adminBypass'> & Partial<Policy>, bind: { scope: 'organization' | 'project' | 'cluster' | 'environment'; targetId?: string }[]) => {
-      const created = id<Policy>(await createPolicy(ctx, tx, actor, p), 'policy');
+      const created = value(await createPolicy(ctx, tx, actor, p));
       for (const b of bind) await createBinding(ctx, tx, actor, { policyId: created.id, ...b });
       return created;
     };
     const approvers = (teamNames: string[], orgRoles: string[] = ['release-manager']) => ({ userIds: [], teamIds: teamNames.map((t) => teams.get(t)!), orgRoles });
     const quorum = (minApprovals: number, extra: Partial<Policy['quorum']> = {}) => ({ minApprovals, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [], ...extra });
 
-    // Seed 001, "Always-On Policy": bound to the production environments.
+    // Always on: bound to every production environment, whatever the hour.
     await policy(
       { name: 'Production Deploy Gate', description: 'Two approvals, one from SRE, before anything ships to production.', actions: DEPLOY_LIKE, approvers: approvers(['SRE', 'Release']), quorum: quorum(2, { requiredTeamIds: [teams.get('SRE')!] }), requesterCanApprove: false },
       ['checkout', 'payments', 'search'].map((p) => ({ scope: 'environment' as const, targetId: envs.get(`${p}/production`)! })),
     );
-    // Seed 001, "Off-Hours Policy": evenings or weekends in Istanbul need one more approval and a reason.
+    // Off-hours: evenings or weekends in Istanbul need one more approval and a reason.
     await policy(
       {
         name: 'Off-Hours Change Gate',
@@ -111,7 +113,7 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       },
       [{ scope: 'organization' }],
     );
-    // Seed 001, "Production-Only Policy": bound to the payments project, applies only to production.
+    // Production only: bound to the payments project, its condition narrows it to production.
     await policy(
       { name: 'Production Release Approval', description: 'Payments production releases need two approvals including Security.', actions: ['release.deploy', 'promotion.execute'], approvers: approvers(['Security', 'SRE']), quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }), conditions: { environments: ['production'] }, requesterCanApprove: false },
       [{ scope: 'project', targetId: projects.get('payments')! }],
@@ -190,8 +192,7 @@ async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date
         const eligible = people.filter((u) => canApprove(request, u));
         if (eligible.length === 0 || round >= 6) return;
         const kind = rand() < 0.1 ? 'reject' : 'approve';
-        const reply = await decide(ctx, tx, pick(eligible), request.id, kind, kind === 'reject' ? { comment: 'Not during the payments freeze window; please re-file tomorrow.' } : {});
-        const next = (reply.body as { request?: ApprovalRequest }).request;
+        const next = appliedValue(await decide(ctx, tx, pick(eligible), request.id, kind, kind === 'reject' ? { comment: 'Not during the payments freeze window; please re-file tomorrow.' } : {}));
         if (next?.status === 'pending') review(next, Date.parse(next.updatedAt), round + 1, hurry);
       },
     });
@@ -215,7 +216,7 @@ async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date
             justification: `Roll out ${app} ${to} to ${envName.split('/')[1]}.`,
             payload: { revision: `${app}@${to}`, summary: `${app} ${from} → ${to}`, diff: deploymentImageBump(app, from, to) },
           });
-          const request = (created.body as { request?: ApprovalRequest }).request;
+          const request = appliedValue(created);
           if (request?.status === 'pending') review(request, filedAt, 0, envName.endsWith('/production') ? 0.6 : 1.4);
         },
       });

@@ -2,12 +2,14 @@
 // expiresAt (the sweeper records it) or when revoked.
 import type { BreakGlassSession, StartBreakGlassBody, User } from '../../shared/schemas/index.ts';
 import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
-import { HttpError, conflict, forbidden } from '../http/errors.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
+import { createRequest } from './create-request.ts';
+import { conflict, forbidden, notFound } from './errors.ts';
+import { evaluate, refuse } from './evaluate.ts';
 import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
-import { createRequest, evaluate, refuse, type Reply } from './requests.ts';
+import { changed, created, held, type Result } from './result.ts';
 
 export function mayBreakGlass(user: User): boolean {
   return isAdmin(user) || holdsOrgRole(user, 'breakglass');
@@ -38,7 +40,7 @@ export async function openSession(
   return session;
 }
 
-export async function startBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: User, body: StartBreakGlassBody): Promise<Reply> {
+export async function startBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: User, body: StartBreakGlassBody): Promise<Result<BreakGlassSession>> {
   if (!mayBreakGlass(actor)) throw forbidden('only owners, admins and holders of the breakglass role can start a break-glass session');
   const now = ctx.now();
   if ((await tx.sessionsOf(actor.id)).some((s) => isActive(s, now))) throw conflict('active_session', 'you already have an active break-glass session');
@@ -52,22 +54,21 @@ export async function startBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: U
       payload: { summary: `Break-glass for ${body.durationMinutes} min: ${body.scope.actions.join(', ')}` },
       effect: { type: 'breakglass', reason: body.reason, scope: body.scope, durationMinutes: body.durationMinutes },
     });
-    return { status: 202, body: { request } };
+    return held(request);
   }
-  const session = await openSession(ctx, tx, actor, body);
-  return { status: 201, body: { session } };
+  return created(await openSession(ctx, tx, actor, body));
 }
 
-export async function revokeBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
+export async function revokeBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Result<BreakGlassSession>> {
   const session = await tx.get('breakglass', id);
-  if (!session) throw new HttpError(404, 'not_found', 'break-glass session not found');
+  if (!session) throw notFound('break-glass session');
   if (session.userId !== actor.id && !isAdmin(actor)) throw forbidden('only the session holder or an admin can revoke a break-glass session');
   const now = ctx.now();
   if (!isActive(session, now)) throw conflict('session_ended', 'break-glass session has already ended');
   const ended: BreakGlassSession = { ...session, endedAt: now.toISOString(), endedBy: actor.id };
   await tx.put('breakglass', ended);
   await audit(tx, now, actor, 'breakglass.revoked', id, { durationSeconds: Math.round((now.getTime() - Date.parse(session.startedAt)) / 1000) }, id);
-  return { status: 200, body: { session: ended } };
+  return changed(ended);
 }
 
 export async function expireBreakGlass(ctx: ServiceContext, tx: StoreTx, id: string): Promise<void> {

@@ -13,19 +13,19 @@ import type {
 } from '../../shared/schemas/index.ts';
 import { Policy as PolicySchema } from '../../shared/schemas/index.ts';
 import { gateFromPolicy, isAdmin, isEligible } from '../../shared/policy/index.ts';
-import { HttpError, conflict, forbidden, invalid, notFound } from '../http/errors.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
+import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { hashToken, newId, newToken } from './ids.ts';
 import { assertRefs } from './refs.ts';
-import type { Reply } from './requests.ts';
+import { changed, created, type Result } from './result.ts';
 
 export function assertAdmin(actor: User): void {
   if (!isAdmin(actor)) throw forbidden('only owners and admins can change the directory');
 }
 
 /** Creates a user and a token for them; the token is shown once and stored only hashed. */
-export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User | 'system', body: CreateUserBody): Promise<{ user: User; token: string }> {
+export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User | 'system', body: CreateUserBody): Promise<Result<{ user: User; token: string }>> {
   if (actor !== 'system') {
     assertAdmin(actor);
     if (body.orgRole === 'owner' && actor.orgRole !== 'owner') throw forbidden('only owners can create owners');
@@ -44,10 +44,10 @@ export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User |
   await tx.put('user', user);
   await tx.addToken(user.id, hashToken(token), ctx.now());
   await audit(tx, ctx.now(), actor, 'user.created', user.id, { name: user.name, email: user.email, orgRole: user.orgRole, roles: user.roles, teamIds: user.teamIds });
-  return { user, token };
+  return created({ user, token });
 }
 
-export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchUserBody): Promise<Reply> {
+export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchUserBody): Promise<Result<User>> {
   assertAdmin(actor);
   const user = await tx.get('user', id);
   if (!user) throw notFound('user');
@@ -72,11 +72,11 @@ export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, i
   };
   await tx.put('user', updated);
   await audit(tx, ctx.now(), actor, 'user.updated', id, { changes: body });
-  return { status: 200, body: { user: updated } };
+  return changed(updated);
 }
 
 /** Teams, projects and clusters are just named things; names are unique per kind. */
-export async function createNamed(ctx: ServiceContext, tx: StoreTx, actor: User, entity: 'team' | 'project' | 'cluster', body: NamedBody): Promise<Reply> {
+export async function createNamed(ctx: ServiceContext, tx: StoreTx, actor: User, entity: 'team' | 'project' | 'cluster', body: NamedBody): Promise<Result<{ id: string; name: string }>> {
   assertAdmin(actor);
   const existing = await tx.list(entity);
   if (existing.some((e) => e.name.toLowerCase() === body.name.toLowerCase())) throw conflict('conflict', `a ${entity} named "${body.name}" already exists`);
@@ -84,7 +84,7 @@ export async function createNamed(ctx: ServiceContext, tx: StoreTx, actor: User,
   const value = { id: newId(prefix), name: body.name };
   await tx.put(entity, value);
   await audit(tx, ctx.now(), actor, `${entity}.created`, value.id, { name: value.name });
-  return { status: 201, body: { [entity]: value } };
+  return created(value);
 }
 
 async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quorum'>): Promise<void> {
@@ -107,16 +107,16 @@ async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quor
   }
 }
 
-export async function createPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreatePolicyBody): Promise<Reply> {
+export async function createPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreatePolicyBody): Promise<Result<Policy>> {
   assertAdmin(actor);
   const policy = PolicySchema.parse({ ...body, id: newId('pol') });
   await assertPolicyRefs(tx, policy);
   await tx.put('policy', policy);
   await audit(tx, ctx.now(), actor, 'policy.created', policy.id, { policy });
-  return { status: 201, body: { policy } };
+  return created(policy);
 }
 
-export async function patchPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchPolicyBody): Promise<Reply> {
+export async function patchPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchPolicyBody): Promise<Result<Policy>> {
   assertAdmin(actor);
   const policy = await tx.get('policy', id);
   if (!policy) throw notFound('policy');
@@ -126,10 +126,10 @@ export async function patchPolicy(ctx: ServiceContext, tx: StoreTx, actor: User,
   await tx.put('policy', parsed.data);
   // Pending requests keep the gates they were created with: only future requests see this.
   await audit(tx, ctx.now(), actor, 'policy.updated', id, { before: policy, after: parsed.data });
-  return { status: 200, body: { policy: parsed.data } };
+  return changed(parsed.data);
 }
 
-export async function deletePolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
+export async function deletePolicy(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Result<Policy>> {
   assertAdmin(actor);
   const policy = await tx.get('policy', id);
   if (!policy) throw notFound('policy');
@@ -137,12 +137,12 @@ export async function deletePolicy(ctx: ServiceContext, tx: StoreTx, actor: User
   for (const b of bindings) await tx.remove('binding', b.id);
   await tx.remove('policy', id);
   await audit(tx, ctx.now(), actor, 'policy.deleted', id, { name: policy.name, removedBindings: bindings.map((b) => b.id) });
-  return { status: 200, body: { policy } };
+  return changed(policy);
 }
 
 const SCOPE_ENTITY = { project: 'project', cluster: 'cluster', environment: 'environment' } as const;
 
-export async function createBinding(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateBindingBody): Promise<Reply> {
+export async function createBinding(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateBindingBody): Promise<Result<Binding>> {
   assertAdmin(actor);
   if (!(await tx.get('policy', body.policyId))) throw invalid(`policyId: unknown policy "${body.policyId}"`);
   if (body.scope !== 'organization') await assertRefs(tx, [[SCOPE_ENTITY[body.scope], [body.targetId!], 'targetId']]);
@@ -153,14 +153,14 @@ export async function createBinding(ctx: ServiceContext, tx: StoreTx, actor: Use
   const binding: Binding = { id: newId('bnd'), policyId: body.policyId, scope: body.scope, ...(body.targetId !== undefined ? { targetId: body.targetId } : {}) };
   await tx.put('binding', binding);
   await audit(tx, ctx.now(), actor, 'binding.created', binding.id, { binding });
-  return { status: 201, body: { binding } };
+  return created(binding);
 }
 
-export async function deleteBinding(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
+export async function deleteBinding(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Result<Binding>> {
   assertAdmin(actor);
   const binding = await tx.get('binding', id);
-  if (!binding) throw new HttpError(404, 'not_found', 'binding not found');
+  if (!binding) throw notFound('binding');
   await tx.remove('binding', id);
   await audit(tx, ctx.now(), actor, 'binding.deleted', id, { binding });
-  return { status: 200, body: { binding } };
+  return changed(binding);
 }

@@ -1,14 +1,19 @@
 // Environments: creation, protection changes, and the one-click freeze / unfreeze. Each change is
-// an action of its own (DESIGN.md §3), so policies can gate it: gated → a pending request (202).
+// an action of its own (environment.policyUpdate, environment.freeze, environment.unfreeze; see
+// docs/policies.md), so policies can gate it: a gated change is held as a pending request.
 import type { Environment, Protection, Reviewers, User } from '../../shared/schemas/index.ts';
 import type { CreateEnvironmentBody, FreezeBody, PatchEnvironmentBody, UnfreezeBody } from '../../shared/schemas/index.ts';
 import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
-import { conflict, forbidden, invalid, notFound } from '../http/errors.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
+import { createRequest } from './create-request.ts';
+import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { bypassDetails, evaluate, refuse, type Evaluated } from './evaluate.ts';
 import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
-import { bypassDetails, createRequest, evaluate, refuse, type Evaluated, type Reply } from './requests.ts';
+import { changed, created, held, type Result } from './result.ts';
+
+type EnvironmentPatch = Extract<Effect, { type: 'environment.update' }>['patch'];
 
 interface Provenance {
   requestId?: string;
@@ -33,13 +38,13 @@ export function mayFreeze(user: User): boolean {
   return isAdmin(user) || holdsOrgRole(user, 'release-manager');
 }
 
-async function environmentOr404(tx: StoreTx, id: string): Promise<Environment> {
+async function existingEnvironment(tx: StoreTx, id: string): Promise<Environment> {
   const env = await tx.get('environment', id);
   if (!env) throw notFound('environment');
   return env;
 }
 
-export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateEnvironmentBody): Promise<Reply> {
+export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateEnvironmentBody): Promise<Result<Environment>> {
   if (!(await tx.get('project', body.projectId))) throw invalid(`projectId: unknown project "${body.projectId}"`);
   await assertRefs(tx, [
     ['cluster', body.clusterId === undefined ? [] : [body.clusterId], 'clusterId'],
@@ -61,7 +66,7 @@ export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor:
   };
   await tx.put('environment', environment);
   await audit(tx, ctx.now(), actor, 'environment.created', environment.id, { environment });
-  return { status: 201, body: { environment } };
+  return created(environment);
 }
 
 export async function applyFreeze(ctx: ServiceContext, tx: StoreTx, env: Environment, by: User, reason: string, until: string | undefined, p: Provenance): Promise<Environment> {
@@ -92,7 +97,7 @@ export async function applyEnvironmentPatch(
   tx: StoreTx,
   env: Environment,
   by: User,
-  patch: { protection?: Protection | undefined; reviewers?: Reviewers | undefined },
+  patch: EnvironmentPatch,
   p: Provenance,
 ): Promise<Environment> {
   const updated: Environment = {
@@ -105,8 +110,8 @@ export async function applyEnvironmentPatch(
   return updated;
 }
 
-export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchEnvironmentBody): Promise<Reply> {
-  const env = await environmentOr404(tx, id);
+export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchEnvironmentBody): Promise<Result<Environment>> {
+  const env = await existingEnvironment(tx, id);
   if (!isAdmin(actor)) throw forbidden('only owners and admins can change an environment');
   if (env.freeze && body.protection !== undefined) throw conflict('frozen', `environment "${env.name}" is frozen: unfreeze it before changing its protection`);
   await assertRefs(tx, [
@@ -122,15 +127,13 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
   const e = await evaluate(ctx, tx, actor, 'environment.policyUpdate', { environmentId: id }, summary);
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, 'environment.policyUpdate', e);
   if (e.evaluation.outcome === 'pending') {
-    const request = await createRequest(ctx, tx, actor, e, { action: 'environment.policyUpdate', justification: summary, payload: { summary }, effect: { type: 'environment.update', environmentId: id, patch } });
-    return { status: 202, body: { request } };
+    return held(await createRequest(ctx, tx, actor, e, { action: 'environment.policyUpdate', justification: summary, payload: { summary }, effect: { type: 'environment.update', environmentId: id, patch } }));
   }
-  const environment = await applyEnvironmentPatch(ctx, tx, env, actor, patch, { evaluated: e });
-  return { status: 200, body: { environment } };
+  return changed(await applyEnvironmentPatch(ctx, tx, env, actor, patch, { evaluated: e }));
 }
 
-export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: FreezeBody): Promise<Reply> {
-  const env = await environmentOr404(tx, id);
+export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: FreezeBody): Promise<Result<Environment>> {
+  const env = await existingEnvironment(tx, id);
   if (env.protection === 'locked') throw conflict('already_frozen', `environment "${env.name}" is already frozen`);
   const until = body.until === undefined ? undefined : new Date(body.until);
   if (until && until.getTime() <= ctx.now().getTime()) throw invalid('until: must be in the future', [{ path: ['until'], message: 'must be in the future' }]);
@@ -144,15 +147,14 @@ export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: 
       payload: { summary: `Freeze ${env.name}${untilIso ? ` until ${untilIso}` : ''}: ${body.reason}` },
       effect: { type: 'freeze', environmentId: id, reason: body.reason, ...(untilIso ? { until: untilIso } : {}) },
     });
-    return { status: 202, body: { request } };
+    return held(request);
   }
   if (e.evaluation.outcome === 'allow' && !mayFreeze(actor)) throw forbidden('only owners, admins and release managers can freeze an environment');
-  const environment = await applyFreeze(ctx, tx, env, actor, body.reason, untilIso, { evaluated: e });
-  return { status: 200, body: { environment } };
+  return changed(await applyFreeze(ctx, tx, env, actor, body.reason, untilIso, { evaluated: e }));
 }
 
-export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: UnfreezeBody): Promise<Reply> {
-  const env = await environmentOr404(tx, id);
+export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: UnfreezeBody): Promise<Result<Environment>> {
+  const env = await existingEnvironment(tx, id);
   if (env.protection !== 'locked') throw conflict('not_frozen', `environment "${env.name}" is not frozen`);
   const reason = body.reason ?? '';
   const e = await evaluate(ctx, tx, actor, 'environment.unfreeze', { environmentId: id }, reason);
@@ -164,11 +166,10 @@ export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id
       payload: { summary: `Unfreeze ${env.name}${reason ? `: ${reason}` : ''}` },
       effect: { type: 'unfreeze', environmentId: id, ...(body.reason ? { reason: body.reason } : {}) },
     });
-    return { status: 202, body: { request } };
+    return held(request);
   }
   if (e.evaluation.outcome === 'allow' && !mayFreeze(actor)) throw forbidden('only owners, admins and release managers can unfreeze an environment');
-  const environment = await applyUnfreeze(ctx, tx, env, actor, body.reason, { evaluated: e });
-  return { status: 200, body: { environment } };
+  return changed(await applyUnfreeze(ctx, tx, env, actor, body.reason, { evaluated: e }));
 }
 
 /** `until` passed: unfreeze on the system's behalf. */

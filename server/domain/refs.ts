@@ -1,6 +1,6 @@
 import type { SyncEntity } from '../../shared/schemas/index.ts';
 import type { StoreReader } from '../store/types.ts';
-import { invalid } from '../http/errors.ts';
+import { invalid } from './errors.ts';
 
 /** Refuses a body naming ids that don't exist, saying which field and which id. */
 export async function assertRefs(store: StoreReader, refs: [entity: Exclude<SyncEntity, 'request'>, ids: readonly string[] | undefined, path: string][]): Promise<void> {

@@ -1,137 +1,14 @@
 // Requests: the approvals inbox. Creating one runs the policy engine; deciding one re-evaluates
 // its snapshotted gates. Every function here runs inside one store transaction.
-import type { Action, ApprovalRequest, Decision, Environment, NudgeBody, Resource, User } from '../../shared/schemas/index.ts';
-import { evaluateAction, evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny, type ActionEvaluation } from '../../shared/policy/index.ts';
-import { canonicalJson } from '../audit/chain.ts';
-import { HttpError, conflict, forbidden, invalid } from '../http/errors.ts';
-import type { Effect, StoreTx } from '../store/types.ts';
+import type { Action, ApprovalRequest, CreateRequestBody, Decision, NudgeBody, User } from '../../shared/schemas/index.ts';
+import { evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny } from '../../shared/policy/index.ts';
+import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
-import { newId, sha256Hex } from './ids.ts';
+import { createRequest } from './create-request.ts';
 import { applyEffect } from './effects.ts';
-
-export interface Reply {
-  status: number;
-  body: unknown;
-}
-
-export interface Evaluated {
-  evaluation: ActionEvaluation;
-  resource: Resource;
-  environment?: Environment;
-}
-
-/** Fills the resource from its environment and refuses ids that don't exist or disagree. */
-export async function resolveResource(tx: StoreTx, resource: Resource): Promise<{ resource: Resource; environment?: Environment }> {
-  const out: Resource = { ...resource };
-  let environment: Environment | undefined;
-  if (resource.environmentId !== undefined) {
-    environment = await tx.get('environment', resource.environmentId);
-    if (!environment) throw invalid(`resource.environmentId: unknown environment "${resource.environmentId}"`);
-    if (out.projectId !== undefined && out.projectId !== environment.projectId) {
-      throw invalid(`resource.projectId: environment "${environment.name}" belongs to project "${environment.projectId}"`);
-    }
-    out.projectId = environment.projectId;
-    if (out.clusterId === undefined && environment.clusterId !== undefined) out.clusterId = environment.clusterId;
-  }
-  if (out.projectId !== undefined && !(await tx.get('project', out.projectId))) throw invalid(`resource.projectId: unknown project "${out.projectId}"`);
-  if (out.clusterId !== undefined && !(await tx.get('cluster', out.clusterId))) throw invalid(`resource.clusterId: unknown cluster "${out.clusterId}"`);
-  return environment ? { resource: out, environment } : { resource: out };
-}
-
-export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, resource: Resource, justification: string): Promise<Evaluated> {
-  const resolved = await resolveResource(tx, resource);
-  const evaluation = evaluateAction({
-    action,
-    resource: resolved.resource,
-    requester: actor,
-    justification,
-    now: ctx.now(),
-    ...(resolved.environment ? { environment: resolved.environment } : {}),
-    policies: await tx.list('policy'),
-    bindings: await tx.list('binding'),
-    breakGlassSessions: await tx.sessionsOf(actor.id),
-  });
-  return { evaluation, ...resolved };
-}
-
-/** A denied action is recorded in the audit log (committed) and answered with its error. */
-export async function refuse(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, e: Evaluated): Promise<Reply> {
-  const deny = e.evaluation.deny!;
-  const error = new HttpError(deny.status, deny.code, deny.message, deny.details);
-  await audit(tx, ctx.now(), actor, 'request.refused', action, { action, resource: e.resource, status: deny.status, code: deny.code, message: deny.message, details: deny.details });
-  return { status: deny.status, body: error.toBody() };
-}
-
-export function bypassDetails(evaluation: ActionEvaluation) {
-  return evaluation.bypassed.map((b) => ({ gateId: b.gate.id, name: b.gate.name, by: b.by }));
-}
-
-function countLines(text: string | undefined): number {
-  if (!text) return 0;
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return text.endsWith('\n') ? n : n + 1;
-}
-
-export interface NewRequest {
-  action: Action;
-  justification: string;
-  payload?: { revision?: string | undefined; diff?: string | undefined; summary?: string | undefined } | undefined;
-  effect?: Effect;
-}
-
-/** Records a request after evaluation: pending with its gates, or approved at once. */
-export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: User, e: Evaluated, input: NewRequest): Promise<ApprovalRequest> {
-  const now = ctx.now();
-  const { revision, diff, summary } = input.payload ?? {};
-  const ev = e.evaluation;
-  const status = ev.outcome === 'pending' ? 'pending' : 'approved';
-  const request: ApprovalRequest = {
-    id: newId('req'),
-    action: input.action,
-    resource: e.resource,
-    requesterId: actor.id,
-    justification: input.justification,
-    payload: {
-      ...(revision !== undefined ? { revision } : {}),
-      ...(summary !== undefined ? { summary } : {}),
-      diffBytes: diff ? Buffer.byteLength(diff, 'utf8') : 0,
-      diffLines: countLines(diff),
-    },
-    digest: sha256Hex(canonicalJson({ revision, diff, summary })),
-    gates: ev.gates,
-    decisions: [],
-    status,
-    warnings: ev.warnings,
-    nudges: [],
-    ...(ev.breakGlassSessionId ? { breakGlassSessionId: ev.breakGlassSessionId } : {}),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + ctx.requestTtlMs).toISOString(),
-  };
-  await tx.insertRequest(request, diff, input.effect);
-  await audit(
-    tx,
-    now,
-    actor,
-    'request.created',
-    request.id,
-    {
-      action: request.action,
-      resource: request.resource,
-      status,
-      justification: request.justification,
-      revision,
-      digest: request.digest,
-      gates: ev.gates.map((g) => ({ gateId: g.id, name: g.name })),
-      bypassed: bypassDetails(ev),
-      warnings: ev.warnings,
-    },
-    ev.breakGlassSessionId,
-  );
-  if (status === 'approved' && input.effect) await applyEffect(ctx, tx, request, input.effect);
-  return request;
-}
+import { DomainError, conflict, forbidden, invalid, notFound } from './errors.ts';
+import { evaluate, refuse } from './evaluate.ts';
+import { changed, created, refused, type Result } from './result.ts';
 
 const SPECIAL_ROUTES: Partial<Record<Action, string>> = {
   'environment.freeze': 'POST /api/environments/:id/freeze',
@@ -140,29 +17,22 @@ const SPECIAL_ROUTES: Partial<Record<Action, string>> = {
   'breakglass.initiate': 'POST /api/breakglass',
 };
 
-export async function submitRequest(
-  ctx: ServiceContext,
-  tx: StoreTx,
-  actor: User,
-  body: { action: Action; resource: Resource; justification?: string | undefined; payload?: NewRequest['payload'] },
-): Promise<Reply> {
+export async function submitRequest(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateRequestBody): Promise<Result<ApprovalRequest>> {
   const route = SPECIAL_ROUTES[body.action];
   if (route) throw invalid(`action ${body.action} is requested through ${route}`, [{ path: ['action'], message: `use ${route}` }]);
   const justification = body.justification ?? '';
   const e = await evaluate(ctx, tx, actor, body.action, body.resource, justification);
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, body.action, e);
-  const request = await createRequest(ctx, tx, actor, e, { action: body.action, justification, payload: body.payload });
-  return { status: 201, body: { request } };
+  return created(await createRequest(ctx, tx, actor, e, { action: body.action, justification, payload: body.payload }));
 }
 
-const notFoundRequest = () => new HttpError(404, 'not_found', 'request not found');
-
-async function pendingRequest(ctx: ServiceContext, tx: StoreTx, id: string): Promise<ApprovalRequest | Reply> {
+/** A request found expired is expired on the spot, and that commits with the refusal. */
+async function pendingRequest(ctx: ServiceContext, tx: StoreTx, id: string): Promise<ApprovalRequest | DomainError> {
   const request = await tx.get('request', id);
-  if (!request) throw notFoundRequest();
+  if (!request) throw notFound('request');
   if (request.status === 'pending' && Date.parse(request.expiresAt) <= ctx.now().getTime()) {
     await expireRequest(ctx, tx, request);
-    return { status: 409, body: conflict('not_pending', 'request is expired').toBody() };
+    return conflict('not_pending', 'request is expired');
   }
   if (request.status !== 'pending') throw conflict('not_pending', `request is ${request.status}`);
   return request;
@@ -175,14 +45,13 @@ export async function decide(
   id: string,
   kind: Decision['kind'],
   body: { comment?: string | undefined; reviewedDigest?: string | undefined },
-): Promise<Reply> {
-  const found = await pendingRequest(ctx, tx, id);
-  if (!('id' in found)) return found;
-  const request = found;
-  if (!isEligibleForAny(request, actor)) throw new HttpError(403, 'not_eligible', 'you are not an eligible approver for this request');
+): Promise<Result<ApprovalRequest>> {
+  const request = await pendingRequest(ctx, tx, id);
+  if (request instanceof DomainError) return refused(request);
+  if (!isEligibleForAny(request, actor)) throw forbidden('you are not an eligible approver for this request', 'not_eligible');
   if (request.decisions.some((d) => d.userId === actor.id)) throw conflict('already_reviewed', 'already reviewed');
   if (kind === 'approve' && body.reviewedDigest !== undefined && body.reviewedDigest !== request.digest) {
-    throw new HttpError(412, 'stale_review', 'the request changed since you reviewed it: reload the diff and review again', { digest: request.digest });
+    throw new DomainError('stale', 'stale_review', 'the request changed since you reviewed it: reload the diff and review again', { digest: request.digest });
   }
   const now = ctx.now();
   const decision: Decision = {
@@ -205,18 +74,18 @@ export async function decide(
       if (effect) await applyEffect(ctx, tx, updated, effect);
     }
   }
-  return { status: 200, body: { request: updated } };
+  return changed(updated);
 }
 
-export async function cancel(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Reply> {
-  const found = await pendingRequest(ctx, tx, id);
-  if (!('id' in found)) return found;
-  if (found.requesterId !== actor.id && !isAdmin(actor)) throw forbidden('only the requester or an admin can cancel this request');
+export async function cancel(ctx: ServiceContext, tx: StoreTx, actor: User, id: string): Promise<Result<ApprovalRequest>> {
+  const request = await pendingRequest(ctx, tx, id);
+  if (request instanceof DomainError) return refused(request);
+  if (request.requesterId !== actor.id && !isAdmin(actor)) throw forbidden('only the requester or an admin can cancel this request');
   const now = ctx.now();
-  const updated: ApprovalRequest = { ...found, status: 'cancelled', updatedAt: now.toISOString() };
+  const updated: ApprovalRequest = { ...request, status: 'cancelled', updatedAt: now.toISOString() };
   await tx.put('request', updated);
   await audit(tx, now, actor, 'request.cancelled', id, { action: updated.action });
-  return { status: 200, body: { request: updated } };
+  return changed(updated);
 }
 
 /** One nudge per person per request per ten minutes: a reminder, not a pager. */
@@ -226,10 +95,9 @@ export const NUDGE_INTERVAL_MS = 10 * 60_000;
  * Pings the people who can still approve (all of them, or the ones named). The nudge is recorded
  * on the request, so it reaches their desktops through sync and shows as a notification there.
  */
-export async function nudge(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: NudgeBody): Promise<Reply> {
-  const found = await pendingRequest(ctx, tx, id);
-  if (!('id' in found)) return found;
-  const request = found;
+export async function nudge(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: NudgeBody): Promise<Result<ApprovalRequest>> {
+  const request = await pendingRequest(ctx, tx, id);
+  if (request instanceof DomainError) return refused(request);
   const mayNudge = actor.id === request.requesterId || isAdmin(actor) || holdsOrgRole(actor, 'release-manager') || isEligibleForAny(request, actor);
   if (!mayNudge) throw forbidden('only the requester, its approvers, release managers and admins can nudge a request');
   const users = new Map((await tx.list('user')).map((u) => [u.id, u]));
@@ -245,13 +113,13 @@ export async function nudge(ctx: ServiceContext, tx: StoreTx, actor: User, id: s
   const last = earlier.findLast((n) => n.by === actor.id);
   if (last && now.getTime() - Date.parse(last.at) < NUDGE_INTERVAL_MS) {
     const wait = Math.ceil((NUDGE_INTERVAL_MS - (now.getTime() - Date.parse(last.at))) / 60_000);
-    throw new HttpError(429, 'too_many_nudges', `you nudged this request recently; you can nudge again in ${wait} min`);
+    throw new DomainError('rate_limited', 'too_many_nudges', `you nudged this request recently; you can nudge again in ${wait} min`);
   }
   const entry = { by: actor.id, at: now.toISOString(), userIds: targets, ...(body.message ? { message: body.message } : {}) };
   const updated: ApprovalRequest = { ...request, nudges: [...earlier, entry], updatedAt: now.toISOString() };
   await tx.put('request', updated);
   await audit(tx, now, actor, 'request.nudged', id, { userIds: targets, message: body.message });
-  return { status: 200, body: { request: updated } };
+  return changed(updated);
 }
 
 export async function expireRequest(ctx: ServiceContext, tx: StoreTx, request: ApprovalRequest): Promise<void> {

@@ -1,27 +1,24 @@
-// The HTTP API of API.md on Fastify: body limits, JSON errors in one shape, bearer auth, one log
-// line per request (never the token), graceful close that ends the SSE streams.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { User } from '../../shared/schemas/index.ts';
+// The HTTP API (docs/api.md) on Fastify: body limits, JSON errors in one shape, bearer auth, one
+// log line per request (never the token), graceful close that ends the SSE streams.
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { systemClock, type Clock } from '../../shared/clock.ts';
 import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.ts';
-import { hashToken } from '../domain/ids.ts';
-import type { Reply } from '../domain/requests.ts';
+import { DomainError } from '../domain/errors.ts';
 import { pruneIdempotency, sweep } from '../domain/sweeper.ts';
 import type { Store } from '../store/types.ts';
-import { HttpError } from './errors.ts';
+import { registerBearerAuth } from './auth.ts';
+import { BODY_LIMIT } from './body-limits.ts';
+import { HttpError, fromDomainError } from './errors.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
-import { registerDirectoryRoutes } from './routes/directory.ts';
+import { registerBindingRoutes } from './routes/bindings.ts';
+import { registerBreakGlassRoutes } from './routes/breakglass.ts';
+import { registerEnvironmentRoutes } from './routes/environments.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerNamedRoutes } from './routes/named.ts';
+import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerRequestRoutes } from './routes/requests.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: User;
-  }
-}
-
-export const BODY_LIMIT = 1024 * 1024;
-export const REQUEST_BODY_LIMIT = 16 * 1024 * 1024;
+import { registerSyncRoutes } from './routes/sync.ts';
+import { registerUserRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   store: Store;
@@ -32,10 +29,6 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   heartbeatMs?: number;
   sweepIntervalMs?: number;
-}
-
-export function send(reply: FastifyReply, r: Reply): FastifyReply {
-  return reply.status(r.status).send(r.body);
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -62,8 +55,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
   });
 
-  app.decorateRequest('user', null as unknown as User);
-
   // While draining on SIGTERM: refuse new requests and close every connection after its answer,
   // so keep-alive clients can't hold the exit open.
   let closing = false;
@@ -79,21 +70,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
   });
 
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (req.url === '/healthz' || req.url.startsWith('/healthz?')) return;
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
-    const user = match ? await ctx.store.userByTokenHash(hashToken(match[1]!)) : undefined;
-    if (!user) throw new HttpError(401, 'unauthorized', header ? 'unknown bearer token' : 'missing bearer token (Authorization: Bearer <token>)');
-    req.user = user;
-  });
+  registerBearerAuth(app, ctx.store);
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.user?.id }, 'request');
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof HttpError) return reply.status(err.status).send(err.toBody());
+    const refusal = err instanceof DomainError ? fromDomainError(err) : err;
+    if (refusal instanceof HttpError) return reply.status(refusal.status).send(refusal.toBody());
     const status = err.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       const code =
@@ -108,9 +93,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
 
   app.get('/healthz', async () => ({ ok: true }));
-  registerDirectoryRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerNamedRoutes(app, ctx);
+  registerEnvironmentRoutes(app, ctx);
+  registerPolicyRoutes(app, ctx);
+  registerBindingRoutes(app, ctx);
   registerRequestRoutes(app, ctx);
+  registerBreakGlassRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerSyncRoutes(app, ctx);
   registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000 });
 
   // Expiries and timed unfreezes happen even when nobody calls the API.

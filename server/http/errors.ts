@@ -1,5 +1,9 @@
-// One error type for every refusal the API makes; the error handler turns it into
-// `{error: {code, message, details?}}` with its status.
+// Every refusal the API makes leaves as `{error: {code, message, details?}}` with its status:
+// HttpError for the ones only HTTP knows about (auth, parsing, idempotency keys, draining), and
+// the status each kind of DomainError stands for.
+import type { ErrorBody } from '../../shared/schemas/index.ts';
+import type { DomainError, DomainErrorKind } from '../domain/errors.ts';
+
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
@@ -10,12 +14,22 @@ export class HttpError extends Error {
     this.code = code;
     this.details = details;
   }
-  toBody(): { error: { code: string; message: string; details?: unknown } } {
+  toBody(): ErrorBody {
     return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
   }
 }
 
-export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} not found`);
-export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
-export const conflict = (code: string, message: string): HttpError => new HttpError(409, code, message);
-export const invalid = (message: string, details?: unknown): HttpError => new HttpError(400, 'invalid_request', message, details);
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  stale: 412,
+  policy_violation: 422,
+  locked: 423,
+  rate_limited: 429,
+};
+
+export function fromDomainError(err: DomainError): HttpError {
+  return new HttpError(STATUS[err.kind], err.code, err.message, err.details);
+}

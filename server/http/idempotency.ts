@@ -3,7 +3,7 @@
 import type { User } from '../../shared/schemas/index.ts';
 import { canonicalJson } from '../audit/chain.ts';
 import { sha256Hex } from '../domain/ids.ts';
-import type { Reply } from '../domain/requests.ts';
+import type { Reply } from './reply.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import type { StoreTx } from '../store/types.ts';
 import { HttpError } from './errors.ts';

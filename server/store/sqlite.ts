@@ -2,10 +2,10 @@
 // mutation survives a crash or power cut. All SQL of the server lives in this folder.
 import Database from 'better-sqlite3';
 import { timingSafeEqual } from 'node:crypto';
-import type { ApprovalRequest, AuditEvent, BreakGlassSession, Environment, SyncEntity, User } from '../../shared/schemas/index.ts';
+import type { ApprovalRequest, AuditEvent, BreakGlassSession, EntityTypes, Environment, SyncEntity, User } from '../../shared/schemas/index.ts';
 import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { migrate } from './migrations.ts';
-import type { Effect, EntityTypes, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
+import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
 
 interface AuditRow {
   seq: number;

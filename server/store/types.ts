@@ -38,8 +38,6 @@ export interface IdempotentRecord {
   createdAt: string;
 }
 
-export type { EntityTypes };
-
 export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash' | 'breakGlass'>;
 
 export interface StoreReader {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { AuditExportQuery, AuditQuery, SyncQuery, type AuditEvent } from '../../../shared/schemas/index.ts';
+import { AuditExportQuery, AuditQuery, type AuditEvent } from '../../../shared/schemas/index.ts';
 import { verifyChain } from '../../audit/chain.ts';
 import type { ServiceContext } from '../../domain/context.ts';
 import { parse } from '../validate.ts';
@@ -41,10 +41,5 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): 
       .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="gatehouse-audit-${stamp}.${q.format}"`);
     return reply.send(Readable.from(exportLines(store.auditEvents(from, to), q.format)));
-  });
-
-  app.get('/api/sync', async (req) => {
-    const q = parse(SyncQuery, req.query, 'query');
-    return { ...(await store.syncPage(q.cursor, q.limit)), serverId: await store.instanceId() };
   });
 }

@@ -1,0 +1,64 @@
+// Running the policy engine for an action inside a transaction, and recording a refusal. Every
+// service that can be gated (requests, environments, break-glass) starts here.
+import type { Action, Environment, Resource, User } from '../../shared/schemas/index.ts';
+import { evaluateAction, type ActionEvaluation } from '../../shared/policy/index.ts';
+import type { StoreTx } from '../store/types.ts';
+import { audit, type ServiceContext } from './context.ts';
+import { DomainError, invalid, type DomainErrorKind } from './errors.ts';
+import { refused, type Result } from './result.ts';
+
+export interface Evaluated {
+  evaluation: ActionEvaluation;
+  resource: Resource;
+  environment?: Environment;
+}
+
+/** Fills the resource from its environment and refuses ids that don't exist or disagree. */
+export async function resolveResource(tx: StoreTx, resource: Resource): Promise<{ resource: Resource; environment?: Environment }> {
+  const out: Resource = { ...resource };
+  let environment: Environment | undefined;
+  if (resource.environmentId !== undefined) {
+    environment = await tx.get('environment', resource.environmentId);
+    if (!environment) throw invalid(`resource.environmentId: unknown environment "${resource.environmentId}"`);
+    if (out.projectId !== undefined && out.projectId !== environment.projectId) {
+      throw invalid(`resource.projectId: environment "${environment.name}" belongs to project "${environment.projectId}"`);
+    }
+    out.projectId = environment.projectId;
+    if (out.clusterId === undefined && environment.clusterId !== undefined) out.clusterId = environment.clusterId;
+  }
+  if (out.projectId !== undefined && !(await tx.get('project', out.projectId))) throw invalid(`resource.projectId: unknown project "${out.projectId}"`);
+  if (out.clusterId !== undefined && !(await tx.get('cluster', out.clusterId))) throw invalid(`resource.clusterId: unknown cluster "${out.clusterId}"`);
+  return environment ? { resource: out, environment } : { resource: out };
+}
+
+export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, resource: Resource, justification: string): Promise<Evaluated> {
+  const resolved = await resolveResource(tx, resource);
+  const evaluation = evaluateAction({
+    action,
+    resource: resolved.resource,
+    requester: actor,
+    justification,
+    now: ctx.now(),
+    ...(resolved.environment ? { environment: resolved.environment } : {}),
+    policies: await tx.list('policy'),
+    bindings: await tx.list('binding'),
+    breakGlassSessions: await tx.sessionsOf(actor.id),
+  });
+  return { evaluation, ...resolved };
+}
+
+const DENIAL_KIND: Record<NonNullable<ActionEvaluation['deny']>['code'], DomainErrorKind> = {
+  policy_violations: 'policy_violation',
+  environment_locked: 'locked',
+};
+
+/** A denied action is recorded in the audit log, and that record commits with the refusal. */
+export async function refuse(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, e: Evaluated): Promise<Result<never>> {
+  const deny = e.evaluation.deny!;
+  await audit(tx, ctx.now(), actor, 'request.refused', action, { action, resource: e.resource, status: deny.status, code: deny.code, message: deny.message, details: deny.details });
+  return refused(new DomainError(DENIAL_KIND[deny.code], deny.code, deny.message, deny.details));
+}
+
+export function bypassDetails(evaluation: ActionEvaluation) {
+  return evaluation.bypassed.map((b) => ({ gateId: b.gate.id, name: b.gate.name, by: b.by }));
+}

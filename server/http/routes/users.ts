@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { CreateUserBody, PatchUserBody } from '../../../shared/schemas/index.ts';
+import type { ServiceContext } from '../../domain/context.ts';
+import { createUser, patchUser } from '../../domain/directory.ts';
+import { notFound } from '../../domain/errors.ts';
+import { mutationRoute, type IdParams } from '../mutation.ts';
+
+export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const { store } = ctx;
+
+  app.get('/api/me', async (req) => ({ user: req.user }));
+
+  // The body carries the new user's token: shown this once, stored only hashed.
+  app.post('/api/users', mutationRoute(ctx, CreateUserBody, (tx, body, req) => createUser(ctx, tx, req.user, body), (created) => created));
+  app.get('/api/users', async () => ({ users: await store.list('user') }));
+  app.get<IdParams>('/api/users/:id', async (req) => {
+    const user = await store.get('user', req.params.id);
+    if (!user) throw notFound('user');
+    return { user };
+  });
+  app.patch<IdParams>('/api/users/:id', mutationRoute(ctx, PatchUserBody, (tx, body, req) => patchUser(ctx, tx, req.user, req.params.id, body), (user) => ({ user })));
+}

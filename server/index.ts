@@ -1,0 +1,9 @@
+// The server's public entry: everything outside server/ that starts or embeds a backend (web
+// mode, the desktop's embedded demo backend) imports from here and nowhere else in server/.
+// constants.ts is the light second entry for code that must not load the server (see there).
+export { DB_FILE, DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+export { buildApp, type AppOptions } from './http/app.ts';
+export { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
+export { buildDemo, type DemoUser } from './demo/org.ts';
+export { DEFAULT_REQUEST_TTL_MS } from './domain/context.ts';
+export { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from './cli/args.ts';
