@@ -145,7 +145,9 @@ export const cache: Benchmark = {
       figures.push({ name: `cache.cold_inbox_${size}_ms`, value: round(cold, 1), unit: 'ms', goal: '< 300' });
       if (size === '50k') {
         const f = runs[0]!;
-        ctx.log(`filtered ${JSON.stringify(FILTERED_QUERY)}: the first ${f.firstSearchMs!.toFixed(1)} ms (loads the search texts), then median ${f.filteredMedianMs!.toFixed(2)} ms of ${FILTERED_RUNS}; ${f.filteredTotal} matching`);
+        ctx.log(
+          `filtered ${JSON.stringify(FILTERED_QUERY)}: the first ${f.firstSearchMs!.toFixed(1)} ms (loads the search texts), then median ${f.filteredMedianMs!.toFixed(2)} ms of ${FILTERED_RUNS}; ${f.filteredTotal} matching`,
+        );
         figures.push({ name: 'cache.filtered_inbox_50k_ms', value: round(f.filteredMedianMs!, 2), unit: 'ms', goal: '< 16' });
         figures.push({ name: 'cache.rss_50k_mb', value: round(f.rssMb, 0), unit: 'MiB', goal: null });
       }

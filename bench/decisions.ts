@@ -121,7 +121,9 @@ export const decisions: Benchmark = {
       // Spot check: the acknowledged decisions really are on the request, and it is still pending.
       const probe = await api.call<{ request: { decisions: unknown[]; status: string } }>('GET', `/api/requests/${requests[0]!.id}`, org.requester.token);
       if (probe.request.status !== 'pending' || probe.request.decisions.length !== approvedOn[0]) {
-        throw new Error(`request ${requests[0]!.id} is ${probe.request.status} with ${probe.request.decisions.length} decisions; expected pending with ${approvedOn[0]}`);
+        throw new Error(
+          `request ${requests[0]!.id} is ${probe.request.status} with ${probe.request.decisions.length} decisions; expected pending with ${approvedOn[0]}`,
+        );
       }
 
       return [

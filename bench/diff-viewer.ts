@@ -21,10 +21,17 @@ import { seededRandom } from '../shared/random.ts';
 const ORIGIN = 'http://diff-bench.local';
 const VIEWPORT = { width: 1280, height: 800 };
 const RUNS = { ours10k: 5, ours100k: 3, d2h10k: 3, d2h100k: 1 };
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 // ---- synthetic diffs ---------------------------------------------------------------------------
-
 
 const COMPONENTS = ['checkout', 'payments', 'search', 'alertmanager', 'grafana', 'prometheus', 'node-exporter', 'kube-state-metrics', 'blackbox', 'adapter'];
 const KINDS = ['Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'ClusterRole', 'DaemonSet'];
@@ -39,7 +46,12 @@ export function syntheticDiff(target: number, seed = 7): string {
     const comp = pick(COMPONENTS);
     const kind = pick(KINDS);
     const path = `manifests/${comp}-${kind.toLowerCase()}-${f++}.yaml`;
-    out.push(`diff --git a/${path} b/${path}`, `index ${(f * 7919).toString(16).padStart(8, '0')}..${(f * 104729).toString(16).padStart(8, '0')} 100644`, `--- a/${path}`, `+++ b/${path}`);
+    out.push(
+      `diff --git a/${path} b/${path}`,
+      `index ${(f * 7919).toString(16).padStart(8, '0')}..${(f * 104729).toString(16).padStart(8, '0')} 100644`,
+      `--- a/${path}`,
+      `+++ b/${path}`,
+    );
     let oldNo = 1;
     let newNo = 1;
     const hunks = 3 + Math.floor(rand() * 8);
@@ -174,7 +186,7 @@ function resolveFromRepo(root: string): Plugin {
     name: 'diff-bench-resolve-from-repo',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (!importer || !importer.startsWith(root) || source.startsWith('.') || source.startsWith('/') || source.startsWith('\0')) return null;
+      if (!importer?.startsWith(root) || source.startsWith('.') || source.startsWith('/') || source.startsWith('\0')) return null;
       return this.resolve(source, from, { ...options, skipSelf: true });
     },
   };
@@ -242,10 +254,15 @@ async function median(browser: Browser, outDir: string, fn: '__ours' | '__d2h', 
   const results: PageResult[] = [];
   for (let i = 0; i < runs; i++) {
     const r = await measure(browser, outDir, fn, text);
-    log(`${label} run ${i + 1}/${runs}: ${r.ms.toFixed(1)} ms${r.readyMs !== undefined ? ` (all parsed: ${r.readyMs.toFixed(1)} ms)` : ''}, ${r.counts.map((c) => `${c.elements} elements + ${c.texts} text nodes`).join(' / ')}`);
+    log(
+      `${label} run ${i + 1}/${runs}: ${r.ms.toFixed(1)} ms${r.readyMs !== undefined ? ` (all parsed: ${r.readyMs.toFixed(1)} ms)` : ''}, ${r.counts.map((c) => `${c.elements} elements + ${c.texts} text nodes`).join(' / ')}`,
+    );
     results.push(r);
   }
-  const ms = percentile(results.map((r) => r.ms), 50);
+  const ms = percentile(
+    results.map((r) => r.ms),
+    50,
+  );
   const elements = Math.max(...results.flatMap((r) => r.counts.map((c) => c.elements)));
   return { ms, elements };
 }

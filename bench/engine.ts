@@ -28,10 +28,22 @@ type PolicySpec = {
 
 const SPECS: PolicySpec[] = [
   { name: 'org: two approvals for production deploys', conditions: { environments: ['production'] }, bind: ['organization'] },
-  { name: 'org: off-hours Istanbul', conditions: { weekdays: ['saturday', 'sunday'], startHour: 18, endHour: 9, timezone: 'Europe/Istanbul' }, bind: ['organization'] },
-  { name: 'org: off-hours New York', conditions: { weekdays: ['saturday', 'sunday'], startHour: 18, endHour: 9, timezone: 'America/New_York' }, bind: ['organization'] },
+  {
+    name: 'org: off-hours Istanbul',
+    conditions: { weekdays: ['saturday', 'sunday'], startHour: 18, endHour: 9, timezone: 'Europe/Istanbul' },
+    bind: ['organization'],
+  },
+  {
+    name: 'org: off-hours New York',
+    conditions: { weekdays: ['saturday', 'sunday'], startHour: 18, endHour: 9, timezone: 'America/New_York' },
+    bind: ['organization'],
+  },
   { name: 'org: Tokyo evening window', conditions: { startHour: 17, endHour: 23, timezone: 'Asia/Tokyo' }, bind: ['organization'] },
-  { name: 'org: weekday business hours Berlin', conditions: { weekdays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], timezone: 'Europe/Berlin' }, bind: ['organization'] },
+  {
+    name: 'org: weekday business hours Berlin',
+    conditions: { weekdays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], timezone: 'Europe/Berlin' },
+    bind: ['organization'],
+  },
   { name: 'org: deletes need security', actions: ['project.delete', 'resource.delete'], bind: ['organization'] },
   { name: 'org: token issuance', actions: ['token.issue'], bind: ['organization'] },
   { name: 'org: reason for any deploy', conditions: { requireReason: true }, bind: ['organization'] },
@@ -40,11 +52,20 @@ const SPECS: PolicySpec[] = [
   { name: 'project: api staging only', conditions: { environments: ['staging'] }, bind: ['project', PROJECT] },
   { name: 'project: web deploys', bind: ['project', OTHER_PROJECT] },
   { name: 'project: web weekends', conditions: { weekdays: ['saturday', 'sunday'], timezone: 'Europe/London' }, bind: ['project', OTHER_PROJECT] },
-  { name: 'cluster: eu manifests', actions: ['manifest.apply', 'release.deploy'], conditions: { timezone: 'Europe/Paris', startHour: 8, endHour: 20 }, bind: ['cluster', CLUSTER] },
+  {
+    name: 'cluster: eu manifests',
+    actions: ['manifest.apply', 'release.deploy'],
+    conditions: { timezone: 'Europe/Paris', startHour: 8, endHour: 20 },
+    bind: ['cluster', CLUSTER],
+  },
   { name: 'cluster: eu restarts', actions: ['cluster.restart', 'cluster.scale'], bind: ['cluster', CLUSTER] },
   { name: 'env: production SRE sign-off', bind: ['environment', ENV], adminBypass: true },
   { name: 'env: production Friday freeze-ish', conditions: { weekdays: ['friday'], timezone: 'America/Los_Angeles' }, bind: ['environment', ENV] },
-  { name: 'env: production India hours', conditions: { startHour: 9, endHour: 18, timezone: 'Asia/Kolkata', environments: ['production'] }, bind: ['environment', ENV] },
+  {
+    name: 'env: production India hours',
+    conditions: { startHour: 9, endHour: 18, timezone: 'Asia/Kolkata', environments: ['production'] },
+    bind: ['environment', ENV],
+  },
   { name: 'env: staging QA', bind: ['environment', OTHER_ENV] },
   { name: 'env: production rollbacks', actions: ['rollback.execute'], bind: ['environment', ENV] },
 ];
@@ -62,7 +83,9 @@ export function engineInput(): ActionInput {
       adminBypass: s.adminBypass ?? false,
     }),
   );
-  const bindings = SPECS.map((s, i) => Binding.parse({ id: `bnd_${i}`, policyId: `pol_${i}`, scope: s.bind[0], ...(s.bind[1] ? { targetId: s.bind[1] } : {}) }));
+  const bindings = SPECS.map((s, i) =>
+    Binding.parse({ id: `bnd_${i}`, policyId: `pol_${i}`, scope: s.bind[0], ...(s.bind[1] ? { targetId: s.bind[1] } : {}) }),
+  );
   const environment = Environment.parse({ id: ENV, projectId: PROJECT, clusterId: CLUSTER, name: 'production', protection: 'none', reviewers: {} });
   const requester = User.parse({ id: 'usr_rick', name: 'Rick', email: 'rick@example.com', orgRole: 'member', roles: ['developer'], teamIds: ['team_dev'] });
   // An old, expired session of the requester's: checked and skipped, as it usually is.

@@ -125,7 +125,7 @@ export class Api {
           res.on('error', reject);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = undefined;
+            let parsed: unknown;
             try {
               parsed = text ? JSON.parse(text) : undefined;
             } catch {
@@ -221,7 +221,13 @@ export async function guarded<T>(server: ServerProcess, work: Promise<T>): Promi
   try {
     return await Promise.race([server.died, work]);
   } catch (err) {
-    const death = await Promise.race([server.died.then(() => undefined, (e: unknown) => e), sleep(500).then(() => undefined)]);
+    const death = await Promise.race([
+      server.died.then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      sleep(500).then(() => undefined),
+    ]);
     throw death ?? err;
   }
 }
@@ -283,7 +289,8 @@ export async function startServer(dataDir: string): Promise<ServerProcess> {
         await exited;
         throw new Error(`server (pid ${child.pid}) did not exit within 5 s of SIGTERM; killed`);
       }
-      if (graceful.code !== 0) throw new Error(`server (pid ${child.pid}) exited with code ${graceful.code} (signal ${graceful.signal}) on SIGTERM:\n${stderr}`);
+      if (graceful.code !== 0)
+        throw new Error(`server (pid ${child.pid}) exited with code ${graceful.code} (signal ${graceful.signal}) on SIGTERM:\n${stderr}`);
     },
   };
 }

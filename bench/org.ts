@@ -2,7 +2,7 @@
 // project with an unprotected environment, and a policy on that environment that no request can
 // ever satisfy (minApprovals 1000 > team size), so every request stays pending and every
 // approval is one durable decision.
-import { Api } from './helpers.ts';
+import type { Api } from './helpers.ts';
 
 export interface BenchOrg {
   teamId: string;

@@ -67,7 +67,8 @@ async function enqueueFigures(ctx: Parameters<Benchmark['run']>[0], cacheMod: Ca
       ({ cache } = await cacheMod.Cache.open({ file: join(dir, 'cache.sqlite') }));
       for (let i = 0; i < n; i += 1000) {
         const changes: SyncChange[] = [];
-        for (let j = i; j < Math.min(n, i + 1000); j++) changes.push({ seq: j + 1, entity: 'request', id: fakeRequest(j).id, op: 'upsert', data: fakeRequest(j) });
+        for (let j = i; j < Math.min(n, i + 1000); j++)
+          changes.push({ seq: j + 1, entity: 'request', id: fakeRequest(j).id, op: 'upsert', data: fakeRequest(j) });
         cache.applyChanges(changes, Math.min(n, i + 1000));
       }
       await cache.flush();

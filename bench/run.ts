@@ -25,24 +25,25 @@ Runs the Gatehouse benchmarks and prints each figure with its goal.
 class UsageError extends Error {}
 
 function parseCli(argv: string[]): { json?: string; only: string[] } | 'help' {
-  let values;
+  const options = { json: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options; strict: true; allowPositionals: false }>>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { json: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   if (values.help) return 'help';
-  if (values.json !== undefined && (values.json.trim() === '' || values.json.startsWith('-'))) throw new UsageError(`--json needs a file name, got "${values.json}"`);
+  if (values.json !== undefined && (values.json.trim() === '' || values.json.startsWith('-')))
+    throw new UsageError(`--json needs a file name, got "${values.json}"`);
   let only = BENCHMARKS;
   if (values.only !== undefined) {
-    only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+    only = values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = only.filter((n) => !BENCHMARKS.includes(n));
-    if (only.length === 0 || unknown.length > 0) throw new UsageError(`--only: unknown benchmark ${unknown.map((n) => `"${n}"`).join(', ') || '(none given)'}; known: ${BENCHMARKS.join(', ')}`);
+    if (only.length === 0 || unknown.length > 0)
+      throw new UsageError(`--only: unknown benchmark ${unknown.map((n) => `"${n}"`).join(', ') || '(none given)'}; known: ${BENCHMARKS.join(', ')}`);
     only = BENCHMARKS.filter((n) => only.includes(n)); // run order stays the registered one
   }
   // npm runs scripts in the package root; a relative --json is meant from where npm was called.
@@ -78,7 +79,11 @@ function table(figures: Figure[]): string {
   });
   const header = ['figure', 'value', 'goal', 'met'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const withGoal = figures.filter((f) => f.goal !== null);
   const metCount = withGoal.filter((f) => goalMet(f.value, f.goal)).length;
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '', `${metCount} of ${withGoal.length} goals met`].join('\n');

@@ -34,7 +34,12 @@ function png(size: number, pixel: (x: number, y: number) => [number, number, num
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Inside a rounded square of the given margin and corner radius (unit coordinates). */
@@ -71,8 +76,17 @@ writeFileSync(
   png(512, (x, y) => (inRoundedSquare(x, y, 0.06, 0.18) ? (inPortcullis(x, y, 0.045) ? [255, 255, 255, 255] : [...accent, 255]) : [0, 0, 0, 0])),
 );
 // Tray: a template image (black + alpha) that macOS tints; Linux/Windows show it as drawn.
-for (const [name, size] of [['trayTemplate.png', 16], ['trayTemplate@2x.png', 32]] as const) {
-  writeFileSync(`build/${name}`, png(size, (x, y) => (inPortcullis(x, y, 0.09) ? [0, 0, 0, 255] : [0, 0, 0, 0])));
+for (const [name, size] of [
+  ['trayTemplate.png', 16],
+  ['trayTemplate@2x.png', 32],
+] as const) {
+  writeFileSync(
+    `build/${name}`,
+    png(size, (x, y) => (inPortcullis(x, y, 0.09) ? [0, 0, 0, 255] : [0, 0, 0, 0])),
+  );
 }
-writeFileSync('build/tray.png', png(32, (x, y) => (inRoundedSquare(x, y, 0.04, 0.2) ? (inPortcullis(x, y, 0.08) ? [255, 255, 255, 255] : [...accent, 255]) : [0, 0, 0, 0])));
+writeFileSync(
+  'build/tray.png',
+  png(32, (x, y) => (inRoundedSquare(x, y, 0.04, 0.2) ? (inPortcullis(x, y, 0.08) ? [255, 255, 255, 255] : [...accent, 255]) : [0, 0, 0, 0])),
+);
 console.log('wrote build/icon.png, build/tray.png, build/trayTemplate.png, build/trayTemplate@2x.png');

@@ -5,7 +5,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClockSpecError, formatClockPin, offsetClock, parseClockPin, pinnedClock, resolveClock, systemClock, type Clock } from './clock.ts';
 
-const fixed = (ms: number): Clock => () => new Date(ms);
+const fixed =
+  (ms: number): Clock =>
+  () =>
+    new Date(ms);
 const REAL = Date.parse('2026-12-02T05:00:00Z');
 
 test('a pin reads its instant at its anchor and runs on from there', () => {
@@ -27,10 +30,20 @@ test('an anchored pin puts every process that reads it on the same time, however
 });
 
 test('bad pins are refused with the flag name and an example', () => {
-  for (const bad of ['', 'tomorrow', '2026-03-10', '2026-03-10T21:00:00', '2026-13-40T25:00:00Z', '2026-03-10T21:00:00Z@', '2026-03-10T21:00:00Z@x', '2026-03-10T21:00:00Z@1@2']) {
+  for (const bad of [
+    '',
+    'tomorrow',
+    '2026-03-10',
+    '2026-03-10T21:00:00',
+    '2026-13-40T25:00:00Z',
+    '2026-03-10T21:00:00Z@',
+    '2026-03-10T21:00:00Z@x',
+    '2026-03-10T21:00:00Z@1@2',
+  ]) {
     assert.throws(
       () => parseClockPin(bad, 'GATEHOUSE_CLOCK'),
-      (err: unknown) => err instanceof ClockSpecError && err.message.startsWith('GATEHOUSE_CLOCK') && err.message.includes(bad === '' ? '""' : bad.split('@')[0]!),
+      (err: unknown) =>
+        err instanceof ClockSpecError && err.message.startsWith('GATEHOUSE_CLOCK') && err.message.includes(bad === '' ? '""' : bad.split('@')[0]!),
       bad,
     );
   }
@@ -52,7 +65,11 @@ test('an offset clock follows the real one at a fixed distance', () => {
 // on when the suite runs. Elapsed time is measured with performance.now(), which is fine.
 test('nothing but shared/clock.ts reads the wall clock', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const forbidden = [new RegExp(['Date', '\\.now\\(\\)'].join('')), new RegExp(['new Date', '\\(\\s*\\)'].join('')), new RegExp(['(?<![\\w.])Date', '\\(\\)'].join(''))];
+  const forbidden = [
+    new RegExp(['Date', '\\.now\\(\\)'].join('')),
+    new RegExp(['new Date', '\\(\\s*\\)'].join('')),
+    new RegExp(['(?<![\\w.])Date', '\\(\\)'].join('')),
+  ];
   const allowed = new Set(['shared/clock.ts']);
   const offenders: string[] = [];
   const walk = (dir: string) => {

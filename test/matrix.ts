@@ -77,7 +77,9 @@ async function main(): Promise<number> {
       mkdirSync(dir, { recursive: true });
       for (const suite of suites) {
         const r = await runSuite(lane, suite, dir);
-        console.log(`matrix: ${lane.name.padEnd(24)} ${suite.padEnd(8)} ${r.ok ? 'passed' : 'FAILED'} in ${seconds(r.ms)}  (${lane.at ?? 'real clock'}${lane.tz ? `, TZ=${lane.tz}` : ''}: ${lane.why})`);
+        console.log(
+          `matrix: ${lane.name.padEnd(24)} ${suite.padEnd(8)} ${r.ok ? 'passed' : 'FAILED'} in ${seconds(r.ms)}  (${lane.at ?? 'real clock'}${lane.tz ? `, TZ=${lane.tz}` : ''}: ${lane.why})`,
+        );
         if (!r.ok) failures.push({ lane, suite, log: r.log });
       }
     }

@@ -7,7 +7,14 @@ function chain(n: number): AuditEvent[] {
   const out: AuditEvent[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const base = { seq, at: `2026-01-0${seq}T00:00:00.000Z`, actorId: 'usr_a', type: 'request.created', subject: `req_${seq}`, details: { n: seq, nested: { b: 1, a: [1, 'x'] } } };
+    const base = {
+      seq,
+      at: `2026-01-0${seq}T00:00:00.000Z`,
+      actorId: 'usr_a',
+      type: 'request.created',
+      subject: `req_${seq}`,
+      details: { n: seq, nested: { b: 1, a: [1, 'x'] } },
+    };
     const hash = hashEvent(prev, base);
     out.push({ ...base, breakGlass: false, prevHash: prev, hash });
     prev = hash;

@@ -21,10 +21,7 @@ type Hashed = Pick<AuditEvent, 'seq' | 'at' | 'actorId' | 'type' | 'subject' | '
 
 export function hashEvent(prevHash: string, event: Hashed): string {
   const { seq, at, actorId, type, subject, details, breakGlassSessionId } = event;
-  return createHash('sha256')
-    .update(prevHash)
-    .update(canonicalJson({ seq, at, actorId, type, subject, details, breakGlassSessionId }))
-    .digest('hex');
+  return createHash('sha256').update(prevHash).update(canonicalJson({ seq, at, actorId, type, subject, details, breakGlassSessionId })).digest('hex');
 }
 
 /** Answers GET /api/audit/verify, so its verdict is that response's schema. */

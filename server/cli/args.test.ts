@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { UsageError, parseDuration, parseFlags, parsePort, required } from './args.ts';
 
 test('parseFlags refuses unknown flags and missing values with a UsageError carrying the usage', () => {
-  assert.throws(() => parseFlags(['--nope'], { data: { type: 'string' } }, 'USAGE'), (e: unknown) => e instanceof UsageError && /--nope/.test(e.message) && /USAGE/.test(e.message));
+  assert.throws(
+    () => parseFlags(['--nope'], { data: { type: 'string' } }, 'USAGE'),
+    (e: unknown) => e instanceof UsageError && /--nope/.test(e.message) && /USAGE/.test(e.message),
+  );
   assert.throws(() => parseFlags(['--data'], { data: { type: 'string' } }, 'USAGE'), UsageError);
   assert.throws(() => parseFlags(['stray'], { data: { type: 'string' } }, 'USAGE'), UsageError);
   assert.deepEqual({ ...parseFlags(['--data', 'x'], { data: { type: 'string' } }, 'U') }, { data: 'x' });

@@ -24,7 +24,10 @@ export async function createStore(dir: string): Promise<SqliteStore> {
 
 /** For serve: the database must exist already. */
 export async function openStore(dir: string): Promise<SqliteStore> {
-  if (!existsSync(dbPath(dir))) throw new UsageError(`no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`);
+  if (!existsSync(dbPath(dir)))
+    throw new UsageError(
+      `no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`,
+    );
   const store = openSqliteStore(dbPath(dir));
   if (!(await store.isInitialized())) {
     await store.close();

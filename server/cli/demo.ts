@@ -15,7 +15,7 @@ ${CLOCK_USAGE}`;
 
 export async function demo(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, { data: { type: 'string' }, clock: { type: 'string' } }, DEMO_USAGE);
-  if (flags.help) return void console.log(DEMO_USAGE), 0;
+  if (flags.help) return (void console.log(DEMO_USAGE), 0);
   const dir = required(flags, 'data', DEMO_USAGE);
   const { clock } = clockOption(flags.clock);
   const store = await createStore(dir);

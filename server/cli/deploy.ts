@@ -18,7 +18,11 @@ class Api {
     readonly base: string,
     readonly token: string,
   ) {}
-  async call<S extends z.ZodType>(schema: S, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; data?: z.infer<S>; error?: ErrorBody['error'] }> {
+  async call<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ): Promise<{ status: number; data?: z.infer<S>; error?: ErrorBody['error'] }> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.base), {
@@ -57,7 +61,7 @@ export async function deploy(argv: string[]): Promise<number> {
     },
     DEPLOY_USAGE,
   );
-  if (flags.help) return void console.log(DEPLOY_USAGE), 0;
+  if (flags.help) return (void console.log(DEPLOY_USAGE), 0);
   const server = required(flags, 'server', DEPLOY_USAGE);
   try {
     if (!/^https?:$/.test(new URL(server).protocol)) throw new Error();

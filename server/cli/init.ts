@@ -14,8 +14,12 @@ last line. Refuses a DIR that already holds a database.
 ${CLOCK_USAGE}`;
 
 export async function init(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { data: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' }, clock: { type: 'string' } }, INIT_USAGE);
-  if (flags.help) return void console.log(INIT_USAGE), 0;
+  const flags = parseFlags(
+    argv,
+    { data: { type: 'string' }, 'owner-email': { type: 'string' }, 'owner-name': { type: 'string' }, clock: { type: 'string' } },
+    INIT_USAGE,
+  );
+  if (flags.help) return (void console.log(INIT_USAGE), 0);
   const dir = required(flags, 'data', INIT_USAGE);
   const email = required(flags, 'owner-email', INIT_USAGE);
   if (!z.email().safeParse(email).success) throw new UsageError(`--owner-email "${email}" is not an email address`);

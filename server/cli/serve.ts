@@ -18,10 +18,17 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export async function serve(argv: string[]): Promise<number> {
   const flags = parseFlags(
     argv,
-    { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'request-ttl': { type: 'string' }, 'log-level': { type: 'string' }, clock: { type: 'string' } },
+    {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'request-ttl': { type: 'string' },
+      'log-level': { type: 'string' },
+      clock: { type: 'string' },
+    },
     SERVE_USAGE,
   );
-  if (flags.help) return void console.log(SERVE_USAGE), 0;
+  if (flags.help) return (void console.log(SERVE_USAGE), 0);
   const dir = required(flags, 'data', SERVE_USAGE);
   const host = flags.host ?? '127.0.0.1';
   const port = parsePort(flags.port ?? '8787');
@@ -31,7 +38,8 @@ export async function serve(argv: string[]): Promise<number> {
 
   const { clock, pin } = clockOption(flags.clock);
   const store = await openStore(dir);
-  if (pin) console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
+  if (pin)
+    console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
   const app = await buildApp({ store, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
   try {
     await app.listen({ host, port });

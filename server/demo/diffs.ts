@@ -2,7 +2,6 @@
 // Deterministic (seeded) so every demo looks the same.
 import { seededRandom } from '../../shared/random.ts';
 
-
 interface Hunk {
   oldStart: number;
   lines: string[];
@@ -98,9 +97,16 @@ export function rbacAndSecretChange(): string {
         ],
       },
     ]) +
-    fileDiff('deploy/production/search/legacy-secret.yaml', [
-      { oldStart: 1, lines: [' apiVersion: v1', ' kind: Secret', ' metadata:', '   name: search-legacy-credentials', ' type: Opaque'].map((l) => `-${l.slice(1)}`) },
-    ], { deleted: true })
+    fileDiff(
+      'deploy/production/search/legacy-secret.yaml',
+      [
+        {
+          oldStart: 1,
+          lines: [' apiVersion: v1', ' kind: Secret', ' metadata:', '   name: search-legacy-credentials', ' type: Opaque'].map((l) => `-${l.slice(1)}`),
+        },
+      ],
+      { deleted: true },
+    )
   );
 }
 
@@ -134,7 +140,8 @@ export function largeManifestChange(seed: number, files = 12, linesPerFile = 480
     for (let i = 0; i < linesPerFile; i++) {
       const key = `    panel_${f}_${i}`;
       const r = rand();
-      if (r < 0.08) lines.push(`-${key}: "rate(http_requests_total{job=\\"api\\"}[5m])"`, `+${key}: "sum by (code) (rate(http_requests_total{job=\\"api\\"}[5m]))"`);
+      if (r < 0.08)
+        lines.push(`-${key}: "rate(http_requests_total{job=\\"api\\"}[5m])"`, `+${key}: "sum by (code) (rate(http_requests_total{job=\\"api\\"}[5m]))"`);
       else if (r < 0.1) lines.push(`+${key}_p99: "histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]))"`);
       else if (r < 0.11) lines.push(`-${key}_legacy: "up"`);
       else lines.push(` ${key}: "avg(rate(container_cpu_usage_seconds_total[5m]))"`);

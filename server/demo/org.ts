@@ -38,7 +38,16 @@ const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; role
 ];
 
 const DEPLOY_LIKE: Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
-const CLUSTER_OPS: Action[] = ['cluster.sync', 'cluster.rollback', 'cluster.restart', 'cluster.scale', 'manifest.apply', 'command.execute', 'resource.delete', 'token.issue'];
+const CLUSTER_OPS: Action[] = [
+  'cluster.sync',
+  'cluster.rollback',
+  'cluster.restart',
+  'cluster.scale',
+  'manifest.apply',
+  'command.execute',
+  'resource.delete',
+  'token.issue',
+];
 
 /** Days of decided requests before today, so insights and the audit log have a history. */
 const HISTORY_DAYS = 30;
@@ -63,7 +72,15 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
     }
     const users = new Map<string, DemoUser>([['owner', { email: owner.user.email, orgRole: 'owner', token: owner.token, user: owner.user }]]);
     for (const p of PEOPLE.slice(1)) {
-      const { user, token } = value(await createUser(ctx, tx, actor, { name: p.name, email: p.email, orgRole: p.orgRole, roles: p.roles ?? [], teamIds: p.teams.map((t) => teams.get(t)!) }));
+      const { user, token } = value(
+        await createUser(ctx, tx, actor, {
+          name: p.name,
+          email: p.email,
+          orgRole: p.orgRole,
+          roles: p.roles ?? [],
+          teamIds: p.teams.map((t) => teams.get(t)!),
+        }),
+      );
       users.set(p.key, { email: p.email, orgRole: p.orgRole, token, user });
     }
     const u = (key: string) => users.get(key)!.user;
@@ -78,26 +95,58 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       projects.set(name, projectId);
       const layout = [
         { env: 'dev', cluster: 'dev-1', protection: 'none' as const, reviewers: { userIds: [], teamIds: [] } },
-        { env: 'staging', cluster: 'staging-eu-1', protection: 'restricted' as const, reviewers: { userIds: [], teamIds: [teams.get('SRE')!, teams.get('Developers')!] } },
+        {
+          env: 'staging',
+          cluster: 'staging-eu-1',
+          protection: 'restricted' as const,
+          reviewers: { userIds: [], teamIds: [teams.get('SRE')!, teams.get('Developers')!] },
+        },
         { env: 'production', cluster: 'prod-eu-1', protection: 'restricted' as const, reviewers: { userIds: [u('rm').id], teamIds: [teams.get('SRE')!] } },
       ];
       for (const l of layout) {
-        const env = await createEnvironment(ctx, tx, actor, { projectId, name: l.env, clusterId: clusters.get(l.cluster)!, protection: l.protection, reviewers: l.reviewers });
+        const env = await createEnvironment(ctx, tx, actor, {
+          projectId,
+          name: l.env,
+          clusterId: clusters.get(l.cluster)!,
+          protection: l.protection,
+          reviewers: l.reviewers,
+        });
         envs.set(`${name}/${l.env}`, value(env).id);
       }
     }
 
-    const policy = async (p: Omit<Policy, 'id' | 'description' | 'conditions' | 'adminBypass'> & Partial<Policy>, bind: { scope: 'organization' | 'project' | 'cluster' | 'environment'; targetId?: string }[]) => {
+    const policy = async (
+      p: Omit<Policy, 'id' | 'description' | 'conditions' | 'adminBypass'> & Partial<Policy>,
+      bind: { scope: 'organization' | 'project' | 'cluster' | 'environment'; targetId?: string }[],
+    ) => {
       const created = value(await createPolicy(ctx, tx, actor, p));
       for (const b of bind) await createBinding(ctx, tx, actor, { policyId: created.id, ...b });
       return created;
     };
-    const approvers = (teamNames: string[], orgRoles: string[] = ['release-manager']) => ({ userIds: [], teamIds: teamNames.map((t) => teams.get(t)!), orgRoles });
-    const quorum = (minApprovals: number, extra: Partial<Policy['quorum']> = {}) => ({ minApprovals, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [], ...extra });
+    const approvers = (teamNames: string[], orgRoles: string[] = ['release-manager']) => ({
+      userIds: [],
+      teamIds: teamNames.map((t) => teams.get(t)!),
+      orgRoles,
+    });
+    const quorum = (minApprovals: number, extra: Partial<Policy['quorum']> = {}) => ({
+      minApprovals,
+      minDistinctTeams: 0,
+      requiredUserIds: [],
+      requiredTeamIds: [],
+      requiredOrgRoles: [],
+      ...extra,
+    });
 
     // Always on: bound to every production environment, whatever the hour.
     await policy(
-      { name: 'Production Deploy Gate', description: 'Two approvals, one from SRE, before anything ships to production.', actions: DEPLOY_LIKE, approvers: approvers(['SRE', 'Release']), quorum: quorum(2, { requiredTeamIds: [teams.get('SRE')!] }), requesterCanApprove: false },
+      {
+        name: 'Production Deploy Gate',
+        description: 'Two approvals, one from SRE, before anything ships to production.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['SRE', 'Release']),
+        quorum: quorum(2, { requiredTeamIds: [teams.get('SRE')!] }),
+        requesterCanApprove: false,
+      },
       ['checkout', 'payments', 'search'].map((p) => ({ scope: 'environment' as const, targetId: envs.get(`${p}/production`)! })),
     );
     // Off-hours: evenings or weekends in Istanbul need one more approval and a reason.
@@ -115,40 +164,186 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
     );
     // Production only: bound to the payments project, its condition narrows it to production.
     await policy(
-      { name: 'Production Release Approval', description: 'Payments production releases need two approvals including Security.', actions: ['release.deploy', 'promotion.execute'], approvers: approvers(['Security', 'SRE']), quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }), conditions: { environments: ['production'] }, requesterCanApprove: false },
+      {
+        name: 'Production Release Approval',
+        description: 'Payments production releases need two approvals including Security.',
+        actions: ['release.deploy', 'promotion.execute'],
+        approvers: approvers(['Security', 'SRE']),
+        quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }),
+        conditions: { environments: ['production'] },
+        requesterCanApprove: false,
+      },
       [{ scope: 'project', targetId: projects.get('payments')! }],
     );
     await policy(
-      { name: 'Production Cluster Operations', description: 'Any operation on the production cluster needs an SRE.', actions: CLUSTER_OPS, approvers: approvers(['SRE']), quorum: quorum(1, { minDistinctTeams: 1 }), requesterCanApprove: false },
+      {
+        name: 'Production Cluster Operations',
+        description: 'Any operation on the production cluster needs an SRE.',
+        actions: CLUSTER_OPS,
+        approvers: approvers(['SRE']),
+        quorum: quorum(1, { minDistinctTeams: 1 }),
+        requesterCanApprove: false,
+      },
       [{ scope: 'cluster', targetId: clusters.get('prod-eu-1')! }],
     );
     await policy(
-      { name: 'Credential Issue', description: 'Cluster tokens are issued only with Security and a tech lead.', actions: ['token.issue'], approvers: approvers(['Security', 'SRE'], ['tech-lead', 'release-manager']), quorum: quorum(2, { minDistinctTeams: 2, requiredOrgRoles: ['tech-lead'] }), adminBypass: true, requesterCanApprove: false },
+      {
+        name: 'Credential Issue',
+        description: 'Cluster tokens are issued only with Security and a tech lead.',
+        actions: ['token.issue'],
+        approvers: approvers(['Security', 'SRE'], ['tech-lead', 'release-manager']),
+        quorum: quorum(2, { minDistinctTeams: 2, requiredOrgRoles: ['tech-lead'] }),
+        adminBypass: true,
+        requesterCanApprove: false,
+      },
       [{ scope: 'organization' }],
     );
     await policy(
-      { name: 'Incident Freeze Review', description: 'Unfreezing production needs a second pair of eyes.', actions: ['environment.unfreeze'], approvers: approvers(['SRE'], ['release-manager']), quorum: quorum(1), conditions: { environments: ['production'] }, adminBypass: true, requesterCanApprove: false },
+      {
+        name: 'Incident Freeze Review',
+        description: 'Unfreezing production needs a second pair of eyes.',
+        actions: ['environment.unfreeze'],
+        approvers: approvers(['SRE'], ['release-manager']),
+        quorum: quorum(1),
+        conditions: { environments: ['production'] },
+        adminBypass: true,
+        requesterCanApprove: false,
+      },
       [{ scope: 'organization' }],
     );
 
-    await buildHistory(ctx, tx, (t) => (clock = t), realNow, [...users.values()].map((d) => d.user), envs);
+    await buildHistory(
+      ctx,
+      tx,
+      (t) => (clock = t),
+      realNow,
+      [...users.values()].map((d) => d.user),
+      envs,
+    );
     clock = realNow;
 
     const reason = (s: string) => s;
-    const reqs: { who: string; action: Action; env?: string; cluster?: string; project?: string; why: string; revision?: string; diff?: string; summary?: string }[] = [
-      { who: 'dev1', action: 'release.deploy', env: 'checkout/production', why: 'Ship the new address autocomplete (CHK-2291); canaried on staging for 48 h.', revision: 'checkout@4f2a9c1', diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.15.0'), summary: 'checkout-api v2.14.3 → v2.15.0' },
-      { who: 'dev2', action: 'release.deploy', env: 'payments/production', why: 'Switch primary PSP to Adyen EU and enable instant refunds (PAY-812).', revision: 'payments@9b01e77', diff: configChange(), summary: 'payments config: PSP switch, retries' },
-      { who: 'dev3', action: 'release.deploy', env: 'search/production', why: 'Indexer needs to read the new credentials Secret; drop the legacy one.', revision: 'search@a81c3de', diff: rbacAndSecretChange(), summary: 'RBAC: search-indexer reads secrets' },
-      { who: 'sre1', action: 'release.deploy', env: 'payments/production', why: 'Scale the payments database before Black Friday; retire the legacy replica.', revision: 'infra@77d0e2b', diff: terraformPlan(), summary: 'terraform: 1 to change, 1 to destroy' },
-      { who: 'dev1', action: 'release.deploy', env: 'checkout/staging', why: 'Grafana dashboards refresh for the checkout funnel.', revision: 'monitoring@c0ffee1', diff: largeManifestChange(7, 12, 480), summary: '12 dashboards regenerated' },
-      { who: 'sre2', action: 'release.deploy', env: 'search/production', why: 'kube-prometheus dashboards and alert rules update (large).', revision: 'monitoring@0d15ea5', diff: largeManifestChange(11, 16, 520), summary: 'monitoring stack: 16 manifests' },
-      { who: 'dev2', action: 'promotion.execute', env: 'checkout/production', why: 'Promote staging build 2.15.0-rc.3 to production.', revision: 'checkout@4f2a9c1', diff: deploymentImageBump('checkout-web', 'v2.14.3', 'v2.15.0-rc.3'), summary: 'promote staging → production' },
-      { who: 'sre1', action: 'rollback.execute', env: 'search/production', why: 'p99 latency doubled after 3.8.0; roll back to 3.7.2 while we investigate.', revision: 'search@3.7.2', diff: deploymentImageBump('search-api', 'v3.8.0', 'v3.7.2'), summary: 'rollback search-api to v3.7.2' },
-      { who: 'dev3', action: 'cluster.scale', cluster: 'prod-eu-1', project: 'checkout', why: 'Scale checkout-api from 6 to 12 replicas for the campaign launch.', diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.14.3', [6, 12]), summary: 'checkout-api replicas 6 → 12' },
-      { who: 'sre2', action: 'cluster.restart', cluster: 'prod-eu-1', why: 'Rolling restart of ingress-nginx to pick up the rotated TLS certificate.', summary: 'rollout restart deploy/ingress-nginx' },
-      { who: 'dev1', action: 'token.issue', cluster: 'prod-eu-1', why: 'Read-only token for the checkout on-call debugging session (24 h).', summary: 'kubeconfig token, view role, 24 h' },
-      { who: 'sre1', action: 'resource.delete', cluster: 'prod-eu-1', why: 'Delete the orphaned PVCs left by the old Elasticsearch cluster.', summary: 'delete 6 PersistentVolumeClaims in search' },
-      { who: 'dev2', action: 'manifest.apply', cluster: 'prod-eu-1', project: 'payments', why: reason('Apply the NetworkPolicy that isolates the payments namespace.'), summary: 'NetworkPolicy payments-isolation' },
+    const reqs: {
+      who: string;
+      action: Action;
+      env?: string;
+      cluster?: string;
+      project?: string;
+      why: string;
+      revision?: string;
+      diff?: string;
+      summary?: string;
+    }[] = [
+      {
+        who: 'dev1',
+        action: 'release.deploy',
+        env: 'checkout/production',
+        why: 'Ship the new address autocomplete (CHK-2291); canaried on staging for 48 h.',
+        revision: 'checkout@4f2a9c1',
+        diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.15.0'),
+        summary: 'checkout-api v2.14.3 → v2.15.0',
+      },
+      {
+        who: 'dev2',
+        action: 'release.deploy',
+        env: 'payments/production',
+        why: 'Switch primary PSP to Adyen EU and enable instant refunds (PAY-812).',
+        revision: 'payments@9b01e77',
+        diff: configChange(),
+        summary: 'payments config: PSP switch, retries',
+      },
+      {
+        who: 'dev3',
+        action: 'release.deploy',
+        env: 'search/production',
+        why: 'Indexer needs to read the new credentials Secret; drop the legacy one.',
+        revision: 'search@a81c3de',
+        diff: rbacAndSecretChange(),
+        summary: 'RBAC: search-indexer reads secrets',
+      },
+      {
+        who: 'sre1',
+        action: 'release.deploy',
+        env: 'payments/production',
+        why: 'Scale the payments database before Black Friday; retire the legacy replica.',
+        revision: 'infra@77d0e2b',
+        diff: terraformPlan(),
+        summary: 'terraform: 1 to change, 1 to destroy',
+      },
+      {
+        who: 'dev1',
+        action: 'release.deploy',
+        env: 'checkout/staging',
+        why: 'Grafana dashboards refresh for the checkout funnel.',
+        revision: 'monitoring@c0ffee1',
+        diff: largeManifestChange(7, 12, 480),
+        summary: '12 dashboards regenerated',
+      },
+      {
+        who: 'sre2',
+        action: 'release.deploy',
+        env: 'search/production',
+        why: 'kube-prometheus dashboards and alert rules update (large).',
+        revision: 'monitoring@0d15ea5',
+        diff: largeManifestChange(11, 16, 520),
+        summary: 'monitoring stack: 16 manifests',
+      },
+      {
+        who: 'dev2',
+        action: 'promotion.execute',
+        env: 'checkout/production',
+        why: 'Promote staging build 2.15.0-rc.3 to production.',
+        revision: 'checkout@4f2a9c1',
+        diff: deploymentImageBump('checkout-web', 'v2.14.3', 'v2.15.0-rc.3'),
+        summary: 'promote staging → production',
+      },
+      {
+        who: 'sre1',
+        action: 'rollback.execute',
+        env: 'search/production',
+        why: 'p99 latency doubled after 3.8.0; roll back to 3.7.2 while we investigate.',
+        revision: 'search@3.7.2',
+        diff: deploymentImageBump('search-api', 'v3.8.0', 'v3.7.2'),
+        summary: 'rollback search-api to v3.7.2',
+      },
+      {
+        who: 'dev3',
+        action: 'cluster.scale',
+        cluster: 'prod-eu-1',
+        project: 'checkout',
+        why: 'Scale checkout-api from 6 to 12 replicas for the campaign launch.',
+        diff: deploymentImageBump('checkout-api', 'v2.14.3', 'v2.14.3', [6, 12]),
+        summary: 'checkout-api replicas 6 → 12',
+      },
+      {
+        who: 'sre2',
+        action: 'cluster.restart',
+        cluster: 'prod-eu-1',
+        why: 'Rolling restart of ingress-nginx to pick up the rotated TLS certificate.',
+        summary: 'rollout restart deploy/ingress-nginx',
+      },
+      {
+        who: 'dev1',
+        action: 'token.issue',
+        cluster: 'prod-eu-1',
+        why: 'Read-only token for the checkout on-call debugging session (24 h).',
+        summary: 'kubeconfig token, view role, 24 h',
+      },
+      {
+        who: 'sre1',
+        action: 'resource.delete',
+        cluster: 'prod-eu-1',
+        why: 'Delete the orphaned PVCs left by the old Elasticsearch cluster.',
+        summary: 'delete 6 PersistentVolumeClaims in search',
+      },
+      {
+        who: 'dev2',
+        action: 'manifest.apply',
+        cluster: 'prod-eu-1',
+        project: 'payments',
+        why: reason('Apply the NetworkPolicy that isolates the payments namespace.'),
+        summary: 'NetworkPolicy payments-isolation',
+      },
     ];
     for (const r of reqs) {
       const resource = {
@@ -156,12 +351,16 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
         ...(r.cluster ? { clusterId: clusters.get(r.cluster)! } : {}),
         ...(r.project ? { projectId: projects.get(r.project)! } : {}),
       };
-      await submitRequest(ctx, tx, u(r.who), { action: r.action, resource, justification: r.why, payload: { revision: r.revision, diff: r.diff, summary: r.summary } });
+      await submitRequest(ctx, tx, u(r.who), {
+        action: r.action,
+        resource,
+        justification: r.why,
+        payload: { revision: r.revision, diff: r.diff, summary: r.summary },
+      });
     }
     return [...users.values()];
   });
 }
-
 
 const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-api', 'search-indexer'];
 
@@ -169,7 +368,14 @@ const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-ap
  * A month of decided deploys: filed in working hours by developers and SREs, reviewed after
  * minutes to hours by whoever may approve, now and then rejected.
  */
-async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date) => void, until: Date, people: User[], envs: Map<string, string>): Promise<void> {
+async function buildHistory(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  setClock: (t: Date) => void,
+  until: Date,
+  people: User[],
+  envs: Map<string, string>,
+): Promise<void> {
   const rand = seededRandom(2026);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const requesters = people.filter((u) => u.orgRole === 'member' && !u.roles.includes('release-manager'));
@@ -192,7 +398,16 @@ async function buildHistory(ctx: ServiceContext, tx: StoreTx, setClock: (t: Date
         const eligible = people.filter((u) => canApprove(request, u));
         if (eligible.length === 0 || round >= 6) return;
         const kind = rand() < 0.1 ? 'reject' : 'approve';
-        const next = appliedValue(await decide(ctx, tx, pick(eligible), request.id, kind, kind === 'reject' ? { comment: 'Not during the payments freeze window; please re-file tomorrow.' } : {}));
+        const next = appliedValue(
+          await decide(
+            ctx,
+            tx,
+            pick(eligible),
+            request.id,
+            kind,
+            kind === 'reject' ? { comment: 'Not during the payments freeze window; please re-file tomorrow.' } : {},
+          ),
+        );
         if (next?.status === 'pending') review(next, Date.parse(next.updatedAt), round + 1, hurry);
       },
     });

@@ -36,7 +36,15 @@ export async function openSession(
     expiresAt: new Date(now.getTime() + input.durationMinutes * 60_000).toISOString(),
   };
   await tx.put('breakglass', session);
-  await audit(tx, now, user, 'breakglass.started', session.id, { reason: input.reason, scope: input.scope, durationMinutes: input.durationMinutes, expiresAt: session.expiresAt, ...(requestId ? { requestId } : {}) }, session.id);
+  await audit(
+    tx,
+    now,
+    user,
+    'breakglass.started',
+    session.id,
+    { reason: input.reason, scope: input.scope, durationMinutes: input.durationMinutes, expiresAt: session.expiresAt, ...(requestId ? { requestId } : {}) },
+    session.id,
+  );
   return session;
 }
 
@@ -75,5 +83,13 @@ export async function expireBreakGlass(ctx: ServiceContext, tx: StoreTx, id: str
   const session = await tx.get('breakglass', id);
   if (!session || session.endedAt || Date.parse(session.expiresAt) > ctx.now().getTime()) return;
   await tx.put('breakglass', { ...session, endedAt: session.expiresAt, endedBy: 'system' });
-  await audit(tx, ctx.now(), 'system', 'breakglass.expired', id, { durationSeconds: Math.round((Date.parse(session.expiresAt) - Date.parse(session.startedAt)) / 1000) }, id);
+  await audit(
+    tx,
+    ctx.now(),
+    'system',
+    'breakglass.expired',
+    id,
+    { durationSeconds: Math.round((Date.parse(session.expiresAt) - Date.parse(session.startedAt)) / 1000) },
+    id,
+  );
 }

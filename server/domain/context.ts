@@ -12,7 +12,15 @@ export interface ServiceContext {
 
 export const DEFAULT_REQUEST_TTL_MS = 7 * 24 * 3600 * 1000;
 
-export function audit(tx: StoreTx, at: Date, actor: User | 'system', type: string, subject: string, details: Record<string, unknown>, breakGlassSessionId?: string) {
+export function audit(
+  tx: StoreTx,
+  at: Date,
+  actor: User | 'system',
+  type: string,
+  subject: string,
+  details: Record<string, unknown>,
+  breakGlassSessionId?: string,
+) {
   const event: NewAuditEvent = {
     at: at.toISOString(),
     actorId: actor === 'system' ? 'system' : actor.id,

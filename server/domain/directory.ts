@@ -25,7 +25,12 @@ export function assertAdmin(actor: User): void {
 }
 
 /** Creates a user and a token for them; the token is shown once and stored only hashed. */
-export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User | 'system', body: CreateUserBody): Promise<Result<{ user: User; token: string }>> {
+export async function createUser(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  actor: User | 'system',
+  body: CreateUserBody,
+): Promise<Result<{ user: User; token: string }>> {
   if (actor !== 'system') {
     assertAdmin(actor);
     if (body.orgRole === 'owner' && actor.orgRole !== 'owner') throw forbidden('only owners can create owners');
@@ -43,7 +48,13 @@ export async function createUser(ctx: ServiceContext, tx: StoreTx, actor: User |
   const token = newToken();
   await tx.put('user', user);
   await tx.addToken(user.id, hashToken(token), ctx.now());
-  await audit(tx, ctx.now(), actor, 'user.created', user.id, { name: user.name, email: user.email, orgRole: user.orgRole, roles: user.roles, teamIds: user.teamIds });
+  await audit(tx, ctx.now(), actor, 'user.created', user.id, {
+    name: user.name,
+    email: user.email,
+    orgRole: user.orgRole,
+    roles: user.roles,
+    teamIds: user.teamIds,
+  });
   return created({ user, token });
 }
 
@@ -76,7 +87,13 @@ export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, i
 }
 
 /** Teams, projects and clusters are just named things; names are unique per kind. */
-export async function createNamed(ctx: ServiceContext, tx: StoreTx, actor: User, entity: 'team' | 'project' | 'cluster', body: NamedBody): Promise<Result<{ id: string; name: string }>> {
+export async function createNamed(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  actor: User,
+  entity: 'team' | 'project' | 'cluster',
+  body: NamedBody,
+): Promise<Result<{ id: string; name: string }>> {
   assertAdmin(actor);
   const existing = await tx.list(entity);
   if (existing.some((e) => e.name.toLowerCase() === body.name.toLowerCase())) throw conflict('conflict', `a ${entity} named "${body.name}" already exists`);
@@ -99,11 +116,20 @@ async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quor
   for (const id of p.quorum.requiredUserIds) {
     const user = await tx.get('user', id);
     if (user && !isEligible(user, { ...gate, requesterCanApprove: true }, '')) {
-      throw invalid(`quorum.requiredUserIds: ${user.name} (${id}) is required but is not among the approvers`, [{ path: ['quorum', 'requiredUserIds'], message: `${id} is not an approver` }]);
+      throw invalid(`quorum.requiredUserIds: ${user.name} (${id}) is required but is not among the approvers`, [
+        { path: ['quorum', 'requiredUserIds'], message: `${id} is not an approver` },
+      ]);
     }
   }
-  if (!p.approvers.userIds.length && !p.approvers.teamIds.length && !p.approvers.orgRoles.length && (p.quorum.minApprovals > 0 || p.quorum.requiredUserIds.length)) {
-    throw invalid('approvers: a policy that needs approvals must name at least one approver (user, team or org role)', [{ path: ['approvers'], message: 'no approvers' }]);
+  if (
+    !p.approvers.userIds.length &&
+    !p.approvers.teamIds.length &&
+    !p.approvers.orgRoles.length &&
+    (p.quorum.minApprovals > 0 || p.quorum.requiredUserIds.length)
+  ) {
+    throw invalid('approvers: a policy that needs approvals must name at least one approver (user, team or org role)', [
+      { path: ['approvers'], message: 'no approvers' },
+    ]);
   }
 }
 
@@ -150,7 +176,12 @@ export async function createBinding(ctx: ServiceContext, tx: StoreTx, actor: Use
   if (existing.some((b) => b.policyId === body.policyId && b.scope === body.scope && b.targetId === body.targetId)) {
     throw conflict('conflict', 'this policy is already bound there');
   }
-  const binding: Binding = { id: newId('bnd'), policyId: body.policyId, scope: body.scope, ...(body.targetId !== undefined ? { targetId: body.targetId } : {}) };
+  const binding: Binding = {
+    id: newId('bnd'),
+    policyId: body.policyId,
+    scope: body.scope,
+    ...(body.targetId !== undefined ? { targetId: body.targetId } : {}),
+  };
   await tx.put('binding', binding);
   await audit(tx, ctx.now(), actor, 'binding.created', binding.id, { binding });
   return created(binding);

@@ -30,7 +30,9 @@ function provenanceDetails(p: Provenance) {
 /** A Restricted environment without reviewers would hold every member's deploy forever. */
 function assertReviewable(protection: Protection, reviewers: Reviewers | undefined): void {
   if (protection === 'restricted' && !reviewers?.userIds.length && !reviewers?.teamIds.length) {
-    throw invalid('reviewers: a restricted environment needs at least one reviewer (user or team)', [{ path: ['reviewers'], message: 'at least one reviewer is required when protection is restricted' }]);
+    throw invalid('reviewers: a restricted environment needs at least one reviewer (user or team)', [
+      { path: ['reviewers'], message: 'at least one reviewer is required when protection is restricted' },
+    ]);
   }
 }
 
@@ -69,7 +71,15 @@ export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor:
   return created(environment);
 }
 
-export async function applyFreeze(ctx: ServiceContext, tx: StoreTx, env: Environment, by: User, reason: string, until: string | undefined, p: Provenance): Promise<Environment> {
+export async function applyFreeze(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  env: Environment,
+  by: User,
+  reason: string,
+  until: string | undefined,
+  p: Provenance,
+): Promise<Environment> {
   const now = ctx.now();
   const frozen: Environment = {
     ...env,
@@ -77,18 +87,41 @@ export async function applyFreeze(ctx: ServiceContext, tx: StoreTx, env: Environ
     freeze: { by: by.id, at: now.toISOString(), reason, ...(until ? { until } : {}), previousProtection: env.protection },
   };
   await tx.put('environment', frozen);
-  await audit(tx, now, by, 'environment.frozen', env.id, { name: env.name, reason, until, previousProtection: env.protection, ...provenanceDetails(p) }, p.evaluated?.evaluation.breakGlassSessionId);
+  await audit(
+    tx,
+    now,
+    by,
+    'environment.frozen',
+    env.id,
+    { name: env.name, reason, until, previousProtection: env.protection, ...provenanceDetails(p) },
+    p.evaluated?.evaluation.breakGlassSessionId,
+  );
   return frozen;
 }
 
-export async function applyUnfreeze(ctx: ServiceContext, tx: StoreTx, env: Environment, by: User | 'system', reason: string | undefined, p: Provenance): Promise<Environment> {
+export async function applyUnfreeze(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  env: Environment,
+  by: User | 'system',
+  reason: string | undefined,
+  p: Provenance,
+): Promise<Environment> {
   const now = ctx.now();
   // An environment locked by hand (PATCH) has no freeze record; restoring 'restricted' is the safe guess.
   const restored: Protection = env.freeze?.previousProtection ?? 'restricted';
   const { freeze: _old, ...rest } = env;
   const unfrozen: Environment = { ...rest, protection: restored };
   await tx.put('environment', unfrozen);
-  await audit(tx, now, by, 'environment.unfrozen', env.id, { name: env.name, reason, restoredProtection: restored, frozenBy: env.freeze?.by, frozenAt: env.freeze?.at, ...provenanceDetails(p) }, p.evaluated?.evaluation.breakGlassSessionId);
+  await audit(
+    tx,
+    now,
+    by,
+    'environment.unfrozen',
+    env.id,
+    { name: env.name, reason, restoredProtection: restored, frozenBy: env.freeze?.by, frozenAt: env.freeze?.at, ...provenanceDetails(p) },
+    p.evaluated?.evaluation.breakGlassSessionId,
+  );
   return unfrozen;
 }
 
@@ -106,7 +139,15 @@ export async function applyEnvironmentPatch(
     ...(patch.reviewers !== undefined ? { reviewers: patch.reviewers } : {}),
   };
   await tx.put('environment', updated);
-  await audit(tx, ctx.now(), by, 'environment.updated', env.id, { before: { protection: env.protection, reviewers: env.reviewers }, after: patch, ...provenanceDetails(p) }, p.evaluated?.evaluation.breakGlassSessionId);
+  await audit(
+    tx,
+    ctx.now(),
+    by,
+    'environment.updated',
+    env.id,
+    { before: { protection: env.protection, reviewers: env.reviewers }, after: patch, ...provenanceDetails(p) },
+    p.evaluated?.evaluation.breakGlassSessionId,
+  );
   return updated;
 }
 
@@ -127,7 +168,14 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
   const e = await evaluate(ctx, tx, actor, 'environment.policyUpdate', { environmentId: id }, summary);
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, 'environment.policyUpdate', e);
   if (e.evaluation.outcome === 'pending') {
-    return held(await createRequest(ctx, tx, actor, e, { action: 'environment.policyUpdate', justification: summary, payload: { summary }, effect: { type: 'environment.update', environmentId: id, patch } }));
+    return held(
+      await createRequest(ctx, tx, actor, e, {
+        action: 'environment.policyUpdate',
+        justification: summary,
+        payload: { summary },
+        effect: { type: 'environment.update', environmentId: id, patch },
+      }),
+    );
   }
   return changed(await applyEnvironmentPatch(ctx, tx, env, actor, patch, { evaluated: e }));
 }

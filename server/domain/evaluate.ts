@@ -55,7 +55,14 @@ const DENIAL_KIND: Record<NonNullable<ActionEvaluation['deny']>['code'], DomainE
 /** A denied action is recorded in the audit log, and that record commits with the refusal. */
 export async function refuse(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, e: Evaluated): Promise<Result<never>> {
   const deny = e.evaluation.deny!;
-  await audit(tx, ctx.now(), actor, 'request.refused', action, { action, resource: e.resource, status: deny.status, code: deny.code, message: deny.message, details: deny.details });
+  await audit(tx, ctx.now(), actor, 'request.refused', action, {
+    action,
+    resource: e.resource,
+    status: deny.status,
+    code: deny.code,
+    message: deny.message,
+    details: deny.details,
+  });
   return refused(new DomainError(DENIAL_KIND[deny.code], deny.code, deny.message, deny.details));
 }
 

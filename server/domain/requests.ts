@@ -66,7 +66,10 @@ export async function decide(
   const progress = evaluateProgress({ ...request, decisions }, users);
   const updated: ApprovalRequest = { ...request, decisions, status: progress.status, updatedAt: now.toISOString() };
   await tx.put('request', updated);
-  await audit(tx, now, actor, kind === 'approve' ? 'request.approval' : 'request.rejection', id, { comment: body.comment, reviewedDigest: body.reviewedDigest });
+  await audit(tx, now, actor, kind === 'approve' ? 'request.approval' : 'request.rejection', id, {
+    comment: body.comment,
+    reviewedDigest: body.reviewedDigest,
+  });
   if (updated.status !== 'pending') {
     await audit(tx, now, actor, `request.${updated.status}`, id, { action: updated.action, resource: updated.resource, summary: progress.summary });
     if (updated.status === 'approved') {
@@ -106,7 +109,8 @@ export async function nudge(ctx: ServiceContext, tx: StoreTx, actor: User, id: s
   waiting.delete(actor.id);
   const targets = [...new Set(body.userIds ?? waiting)];
   const cannot = targets.filter((u) => !waiting.has(u));
-  if (cannot.length) throw invalid(`userIds: ${cannot.join(', ')} cannot approve this request now`, [{ path: ['userIds'], message: 'not among those who can still approve' }]);
+  if (cannot.length)
+    throw invalid(`userIds: ${cannot.join(', ')} cannot approve this request now`, [{ path: ['userIds'], message: 'not among those who can still approve' }]);
   if (targets.length === 0) throw conflict('nobody_to_nudge', 'nobody else can approve this request right now');
   const now = ctx.now();
   const earlier = request.nudges ?? [];

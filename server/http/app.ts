@@ -82,7 +82,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const status = err.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       const code =
-        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+        status === 413
+          ? 'payload_too_large'
+          : status === 415
+            ? 'unsupported_media_type'
+            : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+              ? 'invalid_json'
+              : 'invalid_request';
       const message = status === 413 ? `request body is too large (limit ${req.routeOptions.bodyLimit ?? BODY_LIMIT} bytes)` : err.message;
       return reply.status(status).send({ error: { code, message } });
     }

@@ -19,98 +19,143 @@ function withStore(fn: (store: ReturnType<typeof openSqliteStore>, file: string)
   };
 }
 
-test('sync pages return the latest state once per entity, in seq order, with tombstones', withStore(async (store) => {
-  await store.transact(async (tx) => {
-    await tx.put('team', { id: 't1', name: 'SRE' });
-    await tx.put('team', { id: 't2', name: 'Security' });
-    await tx.put('project', { id: 'p1', name: 'checkout' });
-  });
-  await store.transact(async (tx) => {
-    await tx.put('team', { id: 't1', name: 'SRE team' });
-    await tx.remove('team', 't2');
-  });
-  const all = await store.syncPage(0, 100);
-  assert.deepEqual(all.changes.map((c) => [c.entity, c.id, c.op]), [['project', 'p1', 'upsert'], ['team', 't1', 'upsert'], ['team', 't2', 'delete']]);
-  assert.deepEqual(all.changes[1]!.data, { id: 't1', name: 'SRE team' });
-  assert.equal(all.hasMore, false);
-  assert.equal(all.cursor, await store.currentSeq());
+test(
+  'sync pages return the latest state once per entity, in seq order, with tombstones',
+  withStore(async (store) => {
+    await store.transact(async (tx) => {
+      await tx.put('team', { id: 't1', name: 'SRE' });
+      await tx.put('team', { id: 't2', name: 'Security' });
+      await tx.put('project', { id: 'p1', name: 'checkout' });
+    });
+    await store.transact(async (tx) => {
+      await tx.put('team', { id: 't1', name: 'SRE team' });
+      await tx.remove('team', 't2');
+    });
+    const all = await store.syncPage(0, 100);
+    assert.deepEqual(
+      all.changes.map((c) => [c.entity, c.id, c.op]),
+      [
+        ['project', 'p1', 'upsert'],
+        ['team', 't1', 'upsert'],
+        ['team', 't2', 'delete'],
+      ],
+    );
+    assert.deepEqual(all.changes[1]!.data, { id: 't1', name: 'SRE team' });
+    assert.equal(all.hasMore, false);
+    assert.equal(all.cursor, await store.currentSeq());
 
-  const first = await store.syncPage(0, 2);
-  assert.equal(first.hasMore, true);
-  const rest = await store.syncPage(first.cursor, 2);
-  assert.deepEqual([...first.changes, ...rest.changes].map((c) => c.id), ['p1', 't1', 't2']);
-  assert.equal(rest.hasMore, false);
-  assert.equal(await store.get('team', 't2'), undefined);
-  assert.deepEqual((await store.list('team')).map((t) => t.id), ['t1']);
-}));
+    const first = await store.syncPage(0, 2);
+    assert.equal(first.hasMore, true);
+    const rest = await store.syncPage(first.cursor, 2);
+    assert.deepEqual(
+      [...first.changes, ...rest.changes].map((c) => c.id),
+      ['p1', 't1', 't2'],
+    );
+    assert.equal(rest.hasMore, false);
+    assert.equal(await store.get('team', 't2'), undefined);
+    assert.deepEqual(
+      (await store.list('team')).map((t) => t.id),
+      ['t1'],
+    );
+  }),
+);
 
-test('a failed transaction rolls back everything, including the sequence, and wakes nobody', withStore(async (store) => {
-  const woken: number[] = [];
-  store.onCommit((c) => woken.push(c));
-  await store.transact(async (tx) => tx.put('team', { id: 't1', name: 'A' }));
-  const before = await store.currentSeq();
-  await assert.rejects(
-    store.transact(async (tx) => {
-      await tx.put('team', { id: 't2', name: 'B' });
-      await tx.appendAudit({ at: '2026-03-09T10:00:00.000Z', actorId: 'x', type: 't', subject: 's', details: {} });
-      throw new Error('boom');
-    }),
-    /boom/,
-  );
-  assert.equal(await store.currentSeq(), before);
-  assert.equal(await store.get('team', 't2'), undefined);
-  assert.deepEqual(await store.auditPage(0, 10), []);
-  assert.deepEqual(woken, [before]);
-  // The store is usable after a rollback.
-  await store.transact(async (tx) => tx.put('team', { id: 't3', name: 'C' }));
-  assert.equal(await store.currentSeq(), before + 1);
-}));
-
-test('transactions are serialised: concurrent read-modify-write loses no update', withStore(async (store) => {
-  await store.transact(async (tx) => tx.put('team', { id: 'counter', name: '0' }));
-  await Promise.all(
-    Array.from({ length: 50 }, () =>
+test(
+  'a failed transaction rolls back everything, including the sequence, and wakes nobody',
+  withStore(async (store) => {
+    const woken: number[] = [];
+    store.onCommit((c) => woken.push(c));
+    await store.transact(async (tx) => tx.put('team', { id: 't1', name: 'A' }));
+    const before = await store.currentSeq();
+    await assert.rejects(
       store.transact(async (tx) => {
-        const t = await tx.get('team', 'counter');
-        await new Promise((r) => setImmediate(r));
-        await tx.put('team', { id: 'counter', name: String(Number(t!.name) + 1) });
+        await tx.put('team', { id: 't2', name: 'B' });
+        await tx.appendAudit({ at: '2026-03-09T10:00:00.000Z', actorId: 'x', type: 't', subject: 's', details: {} });
+        throw new Error('boom');
       }),
-    ),
-  );
-  assert.equal((await store.get('team', 'counter'))!.name, '50');
-}));
+      /boom/,
+    );
+    assert.equal(await store.currentSeq(), before);
+    assert.equal(await store.get('team', 't2'), undefined);
+    assert.deepEqual(await store.auditPage(0, 10), []);
+    assert.deepEqual(woken, [before]);
+    // The store is usable after a rollback.
+    await store.transact(async (tx) => tx.put('team', { id: 't3', name: 'C' }));
+    assert.equal(await store.currentSeq(), before + 1);
+  }),
+);
 
-test('mutations outside transact are refused', withStore(async (store) => {
-  await assert.rejects(store.put('team', { id: 'x', name: 'y' }), /outside transact/);
-}));
+test(
+  'transactions are serialised: concurrent read-modify-write loses no update',
+  withStore(async (store) => {
+    await store.transact(async (tx) => tx.put('team', { id: 'counter', name: '0' }));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        store.transact(async (tx) => {
+          const t = await tx.get('team', 'counter');
+          await new Promise((r) => setImmediate(r));
+          await tx.put('team', { id: 'counter', name: String(Number(t!.name) + 1) });
+        }),
+      ),
+    );
+    assert.equal((await store.get('team', 'counter'))!.name, '50');
+  }),
+);
 
-test('the audit chain survives reopening and continues from the last hash', withStore(async (store, file) => {
-  await store.transact(async (tx) => {
-    await tx.appendAudit({ at: '2026-01-01T00:00:00.000Z', actorId: 'a', type: 't', subject: 's', details: { x: 1 } });
-  });
-  const reopened = openSqliteStore(file);
-  try {
-    const e2 = await reopened.transact((tx) => tx.appendAudit({ at: '2026-01-02T00:00:00.000Z', actorId: 'a', type: 't', subject: 's', details: {}, breakGlassSessionId: 'bg_1' }));
-    const [e1] = await reopened.auditPage(0, 1);
-    assert.equal(e2.seq, 2);
-    assert.equal(e2.prevHash, e1!.hash);
-    assert.equal(e2.breakGlass, true);
-  } finally {
-    await reopened.close();
-  }
-}));
+test(
+  'mutations outside transact are refused',
+  withStore(async (store) => {
+    await assert.rejects(store.put('team', { id: 'x', name: 'y' }), /outside transact/);
+  }),
+);
 
-test('in one group commit, a failing mutation rolls back alone and the others commit', withStore(async (store) => {
-  const results = await Promise.allSettled([
-    store.transact(async (tx) => tx.put('team', { id: 'a', name: 'A' })),
-    store.transact(async (tx) => {
-      await tx.put('team', { id: 'b', name: 'B' });
-      throw new Error('refused');
-    }),
-    store.transact(async (tx) => tx.put('team', { id: 'c', name: 'C' })),
-  ]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
-  assert.deepEqual((await store.list('team')).map((t) => t.id), ['a', 'c']);
-  const sync = await store.syncPage(0, 10);
-  assert.deepEqual(sync.changes.map((c) => [c.id, c.seq]), [['a', 1], ['c', 2]]);
-}));
+test(
+  'the audit chain survives reopening and continues from the last hash',
+  withStore(async (store, file) => {
+    await store.transact(async (tx) => {
+      await tx.appendAudit({ at: '2026-01-01T00:00:00.000Z', actorId: 'a', type: 't', subject: 's', details: { x: 1 } });
+    });
+    const reopened = openSqliteStore(file);
+    try {
+      const e2 = await reopened.transact((tx) =>
+        tx.appendAudit({ at: '2026-01-02T00:00:00.000Z', actorId: 'a', type: 't', subject: 's', details: {}, breakGlassSessionId: 'bg_1' }),
+      );
+      const [e1] = await reopened.auditPage(0, 1);
+      assert.equal(e2.seq, 2);
+      assert.equal(e2.prevHash, e1!.hash);
+      assert.equal(e2.breakGlass, true);
+    } finally {
+      await reopened.close();
+    }
+  }),
+);
+
+test(
+  'in one group commit, a failing mutation rolls back alone and the others commit',
+  withStore(async (store) => {
+    const results = await Promise.allSettled([
+      store.transact(async (tx) => tx.put('team', { id: 'a', name: 'A' })),
+      store.transact(async (tx) => {
+        await tx.put('team', { id: 'b', name: 'B' });
+        throw new Error('refused');
+      }),
+      store.transact(async (tx) => tx.put('team', { id: 'c', name: 'C' })),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(
+      (await store.list('team')).map((t) => t.id),
+      ['a', 'c'],
+    );
+    const sync = await store.syncPage(0, 10);
+    assert.deepEqual(
+      sync.changes.map((c) => [c.id, c.seq]),
+      [
+        ['a', 1],
+        ['c', 2],
+      ],
+    );
+  }),
+);

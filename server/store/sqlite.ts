@@ -62,7 +62,7 @@ export class SqliteStore implements Store, StoreTx {
 
   constructor(db: Database.Database) {
     this.#db = db;
-    this.#seq = (this.#one<{ s: number | null }>('SELECT MAX(seq) AS s FROM entities')?.s ?? 0);
+    this.#seq = this.#one<{ s: number | null }>('SELECT MAX(seq) AS s FROM entities')?.s ?? 0;
   }
 
   #stmt(sql: string): Database.Statement {
@@ -196,11 +196,11 @@ export class SqliteStore implements Store, StoreTx {
   async listRequests(filter: RequestFilter): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.status) (where.push('r.status = ?'), params.push(filter.status));
-    if (filter.action) (where.push('r.action = ?'), params.push(filter.action));
-    if (filter.environmentId) (where.push('r.environment_id = ?'), params.push(filter.environmentId));
-    if (filter.projectId) (where.push('r.project_id = ?'), params.push(filter.projectId));
-    if (filter.cursor !== undefined) (where.push('r.n < ?'), params.push(Number(filter.cursor)));
+    if (filter.status) where.push('r.status = ?'), params.push(filter.status);
+    if (filter.action) where.push('r.action = ?'), params.push(filter.action);
+    if (filter.environmentId) where.push('r.environment_id = ?'), params.push(filter.environmentId);
+    if (filter.projectId) where.push('r.project_id = ?'), params.push(filter.projectId);
+    if (filter.cursor !== undefined) where.push('r.n < ?'), params.push(Number(filter.cursor));
     const sql =
       `SELECT r.n AS n, e.data AS data FROM requests r JOIN entities e ON e.entity = 'request' AND e.id = r.id` +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
@@ -361,7 +361,11 @@ export class SqliteStore implements Store, StoreTx {
       case 'environment': {
         const env = value as Environment;
         if (env.freeze?.until) {
-          this.#run('INSERT INTO freezes (environment_id, until) VALUES (?, ?) ON CONFLICT (environment_id) DO UPDATE SET until = excluded.until', env.id, env.freeze.until);
+          this.#run(
+            'INSERT INTO freezes (environment_id, until) VALUES (?, ?) ON CONFLICT (environment_id) DO UPDATE SET until = excluded.until',
+            env.id,
+            env.freeze.until,
+          );
         } else {
           this.#run('DELETE FROM freezes WHERE environment_id = ?', env.id);
         }

@@ -23,10 +23,7 @@ const BREAK_GLASS_ALWAYS = 'break-glass notifications cannot be turned off (a br
 
 export const NotificationSettings = z
   .object({
-    enabled: z
-      .boolean()
-      .default(true)
-      .describe('Show OS notifications at all. Break-glass notifications are shown even when this is off.'),
+    enabled: z.boolean().default(true).describe('Show OS notifications at all. Break-glass notifications are shown even when this is off.'),
     newRequests: z.boolean().default(true).describe('Notify about new requests that I can approve.'),
     myRequests: z.boolean().default(true).describe('Notify when one of my requests is approved or rejected.'),
     freezes: z.boolean().default(true).describe('Notify when an environment is frozen or unfrozen.'),
@@ -51,13 +48,7 @@ export type NotificationSettings = z.infer<typeof NotificationSettings>;
 export const DiffPrefetchSettings = z
   .object({
     enabled: z.boolean().default(true).describe('Download the diffs of pending requests in the background, for offline review.'),
-    budgetMiB: z
-      .number()
-      .int()
-      .min(0)
-      .max(16_384)
-      .default(256)
-      .describe('The most disk space, in MiB, that prefetched diffs may use.'),
+    budgetMiB: z.number().int().min(0).max(16_384).default(256).describe('The most disk space, in MiB, that prefetched diffs may use.'),
   })
   .describe('Background download of request diffs.');
 export type DiffPrefetchSettings = z.infer<typeof DiffPrefetchSettings>;

@@ -23,12 +23,7 @@ export function bindingCovers(binding: Binding, resource: Resource, environment:
   }
 }
 
-export function isPolicyBound(
-  policyId: string,
-  bindings: readonly Binding[],
-  resource: Resource,
-  environment: Environment | undefined,
-): boolean {
+export function isPolicyBound(policyId: string, bindings: readonly Binding[], resource: Resource, environment: Environment | undefined): boolean {
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i]!;
     if (b.policyId === policyId && bindingCovers(b, resource, environment)) return true;

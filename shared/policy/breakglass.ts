@@ -7,12 +7,7 @@ import type { Action, BreakGlassSession } from '../schemas/index.ts';
  * covers a request without an environment, and an empty list covers none (the narrow reading: a
  * break-glass scope must never grow by accident). Unparseable times make a session inactive.
  */
-export function sessionCovers(
-  session: BreakGlassSession,
-  action: Action,
-  environmentId: string | undefined,
-  nowMs: number,
-): boolean {
+export function sessionCovers(session: BreakGlassSession, action: Action, environmentId: string | undefined, nowMs: number): boolean {
   if (session.endedAt !== undefined) return false;
   if (!(Date.parse(session.startedAt) <= nowMs && nowMs < Date.parse(session.expiresAt))) return false;
   if (!session.scope.actions.includes(action)) return false;

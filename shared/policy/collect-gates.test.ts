@@ -65,7 +65,10 @@ describe('collectGates: bindings', () => {
 
   it('a cluster binding covers the resource cluster or the environment cluster', () => {
     const bindings = [binding('pol', 'cluster', 'cl_eu')];
-    assert.deepEqual(ids(actionInput({ action: 'cluster.restart', policies: [policy('pol', { actions: ['cluster.restart'] })], bindings, resource: { clusterId: 'cl_eu' } })), ['pol']);
+    assert.deepEqual(
+      ids(actionInput({ action: 'cluster.restart', policies: [policy('pol', { actions: ['cluster.restart'] })], bindings, resource: { clusterId: 'cl_eu' } })),
+      ['pol'],
+    );
     assert.deepEqual(ids(actionInput({ policies: [p], bindings, resource: { environmentId: 'env_prod' }, environment: prod })), ['pol']);
     assert.deepEqual(ids(actionInput({ policies: [p], bindings, resource: { clusterId: 'cl_us' } })), []);
   });
@@ -114,10 +117,7 @@ describe('collectGates: actions and conditions', () => {
   });
 
   it('only policies whose conditions hold now, matched by environment name', () => {
-    const policies = [
-      policy('prod_only', { conditions: { environments: ['production'] } }),
-      policy('evenings', { conditions: { startHour: 18, endHour: 9 } }),
-    ];
+    const policies = [policy('prod_only', { conditions: { environments: ['production'] } }), policy('evenings', { conditions: { startHour: 18, endHour: 9 } })];
     const bindings = [orgBinding('prod_only'), orgBinding('evenings')];
     const base = { policies, bindings, resource: { environmentId: 'env_prod' }, environment: prod };
     assert.deepEqual(ids(actionInput({ ...base, now: new Date('2024-06-03T10:00:00Z') })), ['prod_only']);
@@ -133,7 +133,13 @@ describe('collectGates: the Restricted gate', () => {
 
   it('comes first, for deploy-like actions in a restricted environment', () => {
     for (const action of ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'] as const) {
-      const input = actionInput({ action, environment: restricted, resource: { environmentId: 'env_prod' }, policies: [policy('pol', { actions: [action] })], bindings: [orgBinding('pol')] });
+      const input = actionInput({
+        action,
+        environment: restricted,
+        resource: { environmentId: 'env_prod' },
+        policies: [policy('pol', { actions: [action] })],
+        bindings: [orgBinding('pol')],
+      });
       assert.deepEqual(ids(input), ['restricted:env_prod', 'pol'], action);
     }
   });

@@ -231,7 +231,16 @@ describe('conditionsHold: weekdays and hours together mean either (the off-hours
 });
 
 describe('localClock', () => {
-  const ZONES = ['Europe/Istanbul', 'America/Los_Angeles', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'Europe/London'];
+  const ZONES = [
+    'Europe/Istanbul',
+    'America/Los_Angeles',
+    'Asia/Kolkata',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'America/St_Johns',
+    'Europe/London',
+  ];
   const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
   function reference(zone: string, ms: number): { weekday: number; hour: number } {

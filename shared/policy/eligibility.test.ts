@@ -61,7 +61,10 @@ describe('isEligible', () => {
 });
 
 describe('isEligibleForAny / canApprove', () => {
-  const gates = [gate('a', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } }), gate('b', { approvers: { userIds: ['eve'], teamIds: [], orgRoles: [] } })];
+  const gates = [
+    gate('a', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } }),
+    gate('b', { approvers: { userIds: ['eve'], teamIds: [], orgRoles: [] } }),
+  ];
 
   it('eligible for one gate is enough', () => {
     assert.equal(isEligibleForAny(request(gates), alice), true);

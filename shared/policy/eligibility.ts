@@ -28,10 +28,7 @@ export function isEligibleForAny(request: Pick<ApprovalRequest, 'gates' | 'reque
 }
 
 /** Pending, eligible for at least one gate, and no decision of theirs recorded yet. */
-export function canApprove(
-  request: Pick<ApprovalRequest, 'gates' | 'decisions' | 'requesterId' | 'status'>,
-  user: User,
-): boolean {
+export function canApprove(request: Pick<ApprovalRequest, 'gates' | 'decisions' | 'requesterId' | 'status'>, user: User): boolean {
   if (request.status !== 'pending') return false;
   if (!isEligibleForAny(request, user)) return false;
   for (let i = 0; i < request.decisions.length; i++) if (request.decisions[i]!.userId === user.id) return false;

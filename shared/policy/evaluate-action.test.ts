@@ -23,7 +23,9 @@ describe('evaluateAction: nothing applies', () => {
   });
 
   it('an unbound policy or another action changes nothing', () => {
-    const result = evaluateAction(actionInput({ requester: rick, policies: [sre, policy('tok', { actions: ['token.issue'] })], bindings: [orgBinding('tok')] }));
+    const result = evaluateAction(
+      actionInput({ requester: rick, policies: [sre, policy('tok', { actions: ['token.issue'] })], bindings: [orgBinding('tok')] }),
+    );
     assert.equal(result.outcome, 'allow');
   });
 });
@@ -41,15 +43,35 @@ describe('evaluateAction: locked environments', () => {
 
   it('refuses every deploy-like action, before any gate is looked at', () => {
     for (const action of DEPLOY_LIKE_ACTIONS) {
-      const result = evaluateAction(actionInput({ action, requester: rick, environment: prodLocked, ...onProd, policies: [policy('p', { actions: [action], conditions: { requireReason: true } })], bindings: [orgBinding('p')], justification: '' }));
+      const result = evaluateAction(
+        actionInput({
+          action,
+          requester: rick,
+          environment: prodLocked,
+          ...onProd,
+          policies: [policy('p', { actions: [action], conditions: { requireReason: true } })],
+          bindings: [orgBinding('p')],
+          justification: '',
+        }),
+      );
       assert.equal(result.deny?.status, 423, action);
       assert.equal(result.deny?.message, LOCKED, action);
     }
   });
 
   it('does not refuse an owner or an admin', () => {
-    assert.deepEqual(evaluateAction(actionInput({ requester: olga, environment: prodLocked, ...onProd })), { outcome: 'allow', gates: [], bypassed: [], warnings: [] });
-    assert.deepEqual(evaluateAction(actionInput({ requester: adam, environment: prodLocked, ...onProd })), { outcome: 'allow', gates: [], bypassed: [], warnings: [] });
+    assert.deepEqual(evaluateAction(actionInput({ requester: olga, environment: prodLocked, ...onProd })), {
+      outcome: 'allow',
+      gates: [],
+      bypassed: [],
+      warnings: [],
+    });
+    assert.deepEqual(evaluateAction(actionInput({ requester: adam, environment: prodLocked, ...onProd })), {
+      outcome: 'allow',
+      gates: [],
+      bypassed: [],
+      warnings: [],
+    });
   });
 
   it('an admin past the lock still meets policies without adminBypass', () => {
@@ -62,7 +84,16 @@ describe('evaluateAction: locked environments', () => {
     for (const action of ['cluster.restart', 'environment.unfreeze', 'environment.freeze', 'token.issue'] as const) {
       assert.equal(evaluateAction(actionInput({ action, requester: rick, environment: prodLocked, ...onProd })).outcome, 'allow', action);
     }
-    const gated = evaluateAction(actionInput({ action: 'cluster.restart', requester: rick, environment: prodLocked, ...onProd, policies: [policy('p', { actions: ['cluster.restart'] })], bindings: [orgBinding('p')] }));
+    const gated = evaluateAction(
+      actionInput({
+        action: 'cluster.restart',
+        requester: rick,
+        environment: prodLocked,
+        ...onProd,
+        policies: [policy('p', { actions: ['cluster.restart'] })],
+        bindings: [orgBinding('p')],
+      }),
+    );
     assert.equal(gated.outcome, 'pending');
   });
 });
@@ -72,10 +103,17 @@ describe('evaluateAction: break-glass', () => {
   const now = new Date('2024-06-03T10:00:00Z');
 
   it('passes a lock and every gate, with a warning naming the session, the lock and the gates', () => {
-    const result = evaluateAction(actionInput({
-      requester: rick, now, environment: prodLocked, ...onProd, breakGlassSessions: [active],
-      policies: [sre, bypassable], bindings: [orgBinding('pol_sre'), binding('pol_soft', 'environment', 'env_prod')],
-    }));
+    const result = evaluateAction(
+      actionInput({
+        requester: rick,
+        now,
+        environment: prodLocked,
+        ...onProd,
+        breakGlassSessions: [active],
+        policies: [sre, bypassable],
+        bindings: [orgBinding('pol_sre'), binding('pol_soft', 'environment', 'env_prod')],
+      }),
+    );
     assert.deepEqual(result, {
       outcome: 'warn',
       gates: [],
@@ -96,10 +134,15 @@ describe('evaluateAction: break-glass', () => {
   });
 
   it('passes the reason check', () => {
-    const result = evaluateAction(actionInput({ requester: rick, now, justification: '', breakGlassSessions: [active], policies: [needsReason], bindings: [orgBinding('pol_reason')] }));
+    const result = evaluateAction(
+      actionInput({ requester: rick, now, justification: '', breakGlassSessions: [active], policies: [needsReason], bindings: [orgBinding('pol_reason')] }),
+    );
     assert.equal(result.outcome, 'warn');
     assert.equal(result.deny, undefined);
-    assert.deepEqual(result.bypassed.map((b) => b.gate.id), ['pol_reason']);
+    assert.deepEqual(
+      result.bypassed.map((b) => b.gate.id),
+      ['pol_reason'],
+    );
   });
 
   it('warns even when there was nothing to bypass', () => {
@@ -120,7 +163,11 @@ describe('evaluateAction: break-glass', () => {
     assert.equal(result.deny?.status, 423);
     assert.equal(result.breakGlassSessionId, undefined);
     const prodScoped = session('bg_prod', { scope: { actions: ['release.deploy'], environmentIds: ['env_prod'] } });
-    assert.equal(evaluateAction(actionInput({ requester: rick, now, environment: prodLocked, ...onProd, breakGlassSessions: [stagingOnly, prodScoped] })).breakGlassSessionId, 'bg_prod');
+    assert.equal(
+      evaluateAction(actionInput({ requester: rick, now, environment: prodLocked, ...onProd, breakGlassSessions: [stagingOnly, prodScoped] }))
+        .breakGlassSessionId,
+      'bg_prod',
+    );
   });
 
   it('a session for other actions does not cover this one', () => {
@@ -174,7 +221,10 @@ describe('evaluateAction: reason (requireReason)', () => {
   it('any non-blank justification passes the check and leaves the gates pending', () => {
     const result = evaluateAction(actionInput({ requester: rick, justification: ' hotfix ', policies, bindings }));
     assert.equal(result.outcome, 'pending');
-    assert.deepEqual(result.gates.map((g) => g.id), ['pol_reason', 'pol_sre', 'pol_reason2']);
+    assert.deepEqual(
+      result.gates.map((g) => g.id),
+      ['pol_reason', 'pol_sre', 'pol_reason2'],
+    );
   });
 
   it('no gate wants a reason: a blank justification is fine', () => {
@@ -182,7 +232,9 @@ describe('evaluateAction: reason (requireReason)', () => {
   });
 
   it('deny beats pending (strictest wins)', () => {
-    const result = evaluateAction(actionInput({ requester: rick, justification: '', policies: [sre, needsReason], bindings: [orgBinding('pol_sre'), orgBinding('pol_reason')] }));
+    const result = evaluateAction(
+      actionInput({ requester: rick, justification: '', policies: [sre, needsReason], bindings: [orgBinding('pol_sre'), orgBinding('pol_reason')] }),
+    );
     assert.equal(result.outcome, 'deny');
     assert.deepEqual(result.gates, []);
   });
@@ -205,7 +257,10 @@ describe('evaluateAction: reason (requireReason)', () => {
     assert.equal(evaluateAction(actionInput({ ...base, now: new Date('2024-06-08T10:00:00Z') })).deny?.status, 422); // Saturday
     const withReason = evaluateAction(actionInput({ ...base, justification: 'weekend hotfix', now: new Date('2024-06-08T10:00:00Z') }));
     assert.equal(withReason.outcome, 'pending');
-    assert.deepEqual(withReason.gates.map((g) => g.id), ['pol_off']);
+    assert.deepEqual(
+      withReason.gates.map((g) => g.id),
+      ['pol_off'],
+    );
   });
 });
 
@@ -246,11 +301,20 @@ describe('evaluateAction: bypass by owners and admins', () => {
     });
     const byAdmin = evaluateAction({ ...input, requester: adam });
     assert.equal(byAdmin.outcome, 'pending');
-    assert.deepEqual(byAdmin.gates.map((g) => g.id), ['pol_sre']);
-    assert.deepEqual(byAdmin.bypassed.map((b) => [b.gate.id, b.by]), [['pol_soft', 'admin']]);
+    assert.deepEqual(
+      byAdmin.gates.map((g) => g.id),
+      ['pol_sre'],
+    );
+    assert.deepEqual(
+      byAdmin.bypassed.map((b) => [b.gate.id, b.by]),
+      [['pol_soft', 'admin']],
+    );
     const byMember = evaluateAction({ ...input, requester: rick });
     assert.equal(byMember.outcome, 'pending');
-    assert.deepEqual(byMember.gates.map((g) => g.id), ['pol_soft', 'pol_sre']);
+    assert.deepEqual(
+      byMember.gates.map((g) => g.id),
+      ['pol_soft', 'pol_sre'],
+    );
     assert.deepEqual(byMember.bypassed, []);
   });
 
@@ -263,11 +327,19 @@ describe('evaluateAction: bypass by owners and admins', () => {
 describe('evaluateAction: stacking', () => {
   it('an org-level and an environment-level policy are both gates of the request', () => {
     const org = policy('pol_org', { name: 'Any deploy' });
-    const env = policy('pol_env', { name: 'Production Deploy Gate', quorum: { minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: ['sre'], requiredOrgRoles: [] } });
-    const result = evaluateAction(actionInput({
-      requester: rick, environment: prodRestricted, ...onProd,
-      policies: [org, env], bindings: [orgBinding('pol_org'), binding('pol_env', 'environment', 'env_prod')],
-    }));
+    const env = policy('pol_env', {
+      name: 'Production Deploy Gate',
+      quorum: { minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: ['sre'], requiredOrgRoles: [] },
+    });
+    const result = evaluateAction(
+      actionInput({
+        requester: rick,
+        environment: prodRestricted,
+        ...onProd,
+        policies: [org, env],
+        bindings: [orgBinding('pol_org'), binding('pol_env', 'environment', 'env_prod')],
+      }),
+    );
     assert.equal(result.outcome, 'pending');
     assert.deepEqual(result.gates, [restrictedGate(prodRestricted), gateFromPolicy(org), gateFromPolicy(env)]);
   });

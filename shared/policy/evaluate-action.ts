@@ -64,13 +64,7 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
 
   // 1. Break-glass goes past locks, reasons and every gate, and always leaves a warning: the use
   //    of a session is what the audit trail must show prominently, even when nothing was gated.
-  const session = findBreakGlass(
-    input.breakGlassSessions,
-    action,
-    resource.environmentId ?? environment?.id,
-    input.now.getTime(),
-    requester.id,
-  );
+  const session = findBreakGlass(input.breakGlassSessions, action, resource.environmentId ?? environment?.id, input.now.getTime(), requester.id);
   if (session !== undefined) {
     const gates = collectGates(input);
     const bypassed = gates.map((gate) => ({ gate, by: 'breakglass' as const }));

@@ -14,7 +14,13 @@ interface ZoneClock {
 }
 
 const WEEKDAY_INDEX: Readonly<Record<string, number>> = {
-  Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6,
+  Sun: 0,
+  Mon: 1,
+  Tue: 2,
+  Wed: 3,
+  Thu: 4,
+  Fri: 5,
+  Sat: 6,
 };
 
 // Zone names come from validated policies, so the set is small; the cap only guards against a

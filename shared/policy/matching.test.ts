@@ -33,7 +33,14 @@ describe('maxDistinctTeams', () => {
     // Greedy gives bob "sre" first, and alice (sre only) then gets nothing: 1. The matching is 2.
     assert.equal(maxDistinctTeams([['sre', 'platform'], ['sre']]), 2);
     assert.equal(maxDistinctTeams([['a', 'b'], ['a', 'c'], ['a']]), 3);
-    assert.equal(maxDistinctTeams([['a', 'b'], ['a', 'b'], ['a', 'b']]), 2);
+    assert.equal(
+      maxDistinctTeams([
+        ['a', 'b'],
+        ['a', 'b'],
+        ['a', 'b'],
+      ]),
+      2,
+    );
   });
 
   it('ignores approvers without teams and duplicate team ids', () => {

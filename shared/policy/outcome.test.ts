@@ -42,14 +42,7 @@ describe('strictest (the strictest outcome wins)', () => {
   });
 
   it('is associative', () => {
-    fc.assert(
-      fc.property(
-        outcome,
-        outcome,
-        outcome,
-        (a, b, c) => strictest([strictest([a, b]), c]) === strictest([a, strictest([b, c])]),
-      ),
-    );
+    fc.assert(fc.property(outcome, outcome, outcome, (a, b, c) => strictest([strictest([a, b]), c]) === strictest([a, strictest([b, c])])));
   });
 
   it('is idempotent and order-free over lists', () => {

@@ -36,7 +36,10 @@ describe('evaluateProgress: status', () => {
     const envGate = g('Production', { minApprovals: 1, requiredTeamIds: ['platform'] });
     assert.equal(progress([orgGate, envGate], []).status, 'pending');
     const one = progress([orgGate, envGate], [approve('alice')]);
-    assert.deepEqual(one.gates.map((x) => x.passed), [true, false]);
+    assert.deepEqual(
+      one.gates.map((x) => x.passed),
+      [true, false],
+    );
     assert.equal(one.status, 'pending');
     assert.equal(one.summary, 'Production: 1 of 1 · missing: approval from team Platform');
     assert.equal(progress([orgGate, envGate], [approve('alice'), approve('carol')]).status, 'approved');
@@ -225,9 +228,7 @@ describe('evaluateProgress: adding an approval never breaks a passing gate (prop
 
   const arbUsers = fc.tuple(
     ...IDS.map((id) =>
-      fc.record({ orgRole: fc.constantFrom('owner', 'admin', 'member' as const), roles: subset(ROLES), teamIds: subset(TEAMS) }).map(
-        (r): User => user(id, r),
-      ),
+      fc.record({ orgRole: fc.constantFrom('owner', 'admin', 'member' as const), roles: subset(ROLES), teamIds: subset(TEAMS) }).map((r): User => user(id, r)),
     ),
   );
   const arbGate = fc
@@ -243,9 +244,9 @@ describe('evaluateProgress: adding an approval never breaks a passing gate (prop
       requesterCanApprove: fc.boolean(),
     })
     .map((r) => gate('g', r));
-  const arbDecision = fc.record({ userId: fc.constantFrom(...IDS, 'ghost'), kind: fc.constantFrom('approve', 'reject' as const) }).map(
-    (d): Decision => ({ ...d, at: '2024-06-03T10:00:00Z' }),
-  );
+  const arbDecision = fc
+    .record({ userId: fc.constantFrom(...IDS, 'ghost'), kind: fc.constantFrom('approve', 'reject' as const) })
+    .map((d): Decision => ({ ...d, at: '2024-06-03T10:00:00Z' }));
 
   it('per gate and for the request status', () => {
     fc.assert(

@@ -32,12 +32,7 @@ interface Names {
  * One gate against the approvals of users eligible for it. Every quorum field is AND'ed
  * (every quorum field must hold: they combine with AND).
  */
-function gateProgress(
-  gate: Gate,
-  approvers: readonly User[],
-  eligibleUndecided: string[],
-  names: Names,
-): GateProgress {
+function gateProgress(gate: Gate, approvers: readonly User[], eligibleUndecided: string[], names: Names): GateProgress {
   const q = gate.quorum;
   const met: string[] = [];
   const missing: string[] = [];

@@ -1,14 +1,5 @@
 // Builders for the engine's tests: complete, schema-shaped objects with overridable fields.
-import type {
-  ApprovalRequest,
-  Binding,
-  BreakGlassSession,
-  Decision,
-  Environment,
-  Gate,
-  Policy,
-  User,
-} from '../schemas/index.ts';
+import type { ApprovalRequest, Binding, BreakGlassSession, Decision, Environment, Gate, Policy, User } from '../schemas/index.ts';
 import type { ActionInput } from './action-input.ts';
 
 export function user(id: string, over: Partial<User> = {}): User {

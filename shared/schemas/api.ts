@@ -171,14 +171,16 @@ export const SyncQuery = z.strictObject({
 });
 export type SyncQuery = z.infer<typeof SyncQuery>;
 
-export const AuditQuery = z.strictObject({
-  after: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
-  limit: IntString(1, 5000).default(500),
-  /** Only the events about one thing: a request's history, an environment's freezes. */
-  subject: z.string().min(1).max(200).optional(),
-  /** Newest first instead: the events before this seq, and `next` is the seq to ask before next. */
-  before: IntString(1, Number.MAX_SAFE_INTEGER).optional(),
-}).refine((q) => q.before === undefined || q.after === 0, { message: 'after and before cannot be combined', path: ['before'] });
+export const AuditQuery = z
+  .strictObject({
+    after: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
+    limit: IntString(1, 5000).default(500),
+    /** Only the events about one thing: a request's history, an environment's freezes. */
+    subject: z.string().min(1).max(200).optional(),
+    /** Newest first instead: the events before this seq, and `next` is the seq to ask before next. */
+    before: IntString(1, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === 0, { message: 'after and before cannot be combined', path: ['before'] });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
 export const AuditExportQuery = z.strictObject({

@@ -84,12 +84,7 @@ export const Action = z.enum(ACTIONS);
 export type Action = z.infer<typeof Action>;
 
 /** Actions a locked environment refuses to everyone but owners and admins (docs/policies.md, "Protection levels"). */
-export const DEPLOY_LIKE_ACTIONS: readonly Action[] = [
-  'release.deploy',
-  'promotion.execute',
-  'rollback.execute',
-  'manifest.apply',
-];
+export const DEPLOY_LIKE_ACTIONS: readonly Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
 
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export const Weekday = z.enum(WEEKDAYS);
@@ -98,17 +93,21 @@ export type Weekday = z.infer<typeof Weekday>;
 const Hour = z.number().int().min(0).max(24);
 
 /** An IANA zone name that this runtime's Intl knows; unknown names are refused, not ignored. */
-export const TimeZone = z.string().min(1).max(100).refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'unknown IANA time zone' },
-);
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'unknown IANA time zone' },
+  );
 
 export const Approvers = z.object({
   userIds: z.array(Id).default([]),

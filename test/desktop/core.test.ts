@@ -42,7 +42,14 @@ class RecordingSink implements NotificationSink {
 
 async function open(dataDir: string, sink = new RecordingSink()): Promise<{ core: DesktopCore; sink: RecordingSink }> {
   // On the servers' clock: a core a month behind them would see every new request as expired.
-  const core = await createDesktopCore({ mode: 'web', dataDir, clock: testClock, secrets: new MemorySecrets(), notifications: sink, server: { url: b.url(), token: b.token(RHEA) } });
+  const core = await createDesktopCore({
+    mode: 'web',
+    dataDir,
+    clock: testClock,
+    secrets: new MemorySecrets(),
+    notifications: sink,
+    server: { url: b.url(), token: b.token(RHEA) },
+  });
   return { core, sink };
 }
 
@@ -58,10 +65,14 @@ test('offline decisions survive a truncated cache: the cache is rebuilt from the
   const dataDir = tempDir('gh-core-');
   const [target] = await pendingForRhea(b, 1);
   let { core } = await open(dataDir);
-  const expected = await until(async () => {
-    const n = await pendingTotal(core);
-    return n >= 14 && n;
-  }, 15_000, 'first sync');
+  const expected = await until(
+    async () => {
+      const n = await pendingTotal(core);
+      return n >= 14 && n;
+    },
+    15_000,
+    'first sync',
+  );
   await core.close();
 
   // Backend down: the decision is queued durably through the contract.
@@ -82,7 +93,10 @@ test('offline decisions survive a truncated cache: the cache is rebuilt from the
 
   await restartSamePort(b);
   ({ core } = await open(dataDir));
-  assert.ok(readdirSync(dataDir).some((f) => f.startsWith('cache.sqlite.corrupt-')), 'the torn cache was moved aside');
+  assert.ok(
+    readdirSync(dataDir).some((f) => f.startsWith('cache.sqlite.corrupt-')),
+    'the torn cache was moved aside',
+  );
   await until(async () => (await call(core, 'outbox.list')).entries.length === 0, 15_000, 'outbox drained');
   await assertDecidedOnce(b, [target!.id], (await call(core, 'session.get')).user.id);
   await until(async () => (await pendingTotal(core)) >= expected - 1 && (await call(core, 'directory.get')).users.length > 0, 15_000, 'cache rebuilt');
@@ -96,10 +110,14 @@ test('a conflict from the server is visible with its message, and can be dismiss
   try {
     await until(async () => (await pendingTotal(core)) > 0, 15_000, 'sync');
     await call(core, 'outbox.enqueue', { type: 'approve', requestId: 'req_nonexistent0000' });
-    const summary = await until(async () => {
-      const s = await call(core, 'outbox.list');
-      return s.conflicts === 1 && s;
-    }, 10_000, 'conflict');
+    const summary = await until(
+      async () => {
+        const s = await call(core, 'outbox.list');
+        return s.conflicts === 1 && s;
+      },
+      10_000,
+      'conflict',
+    );
     assert.deepEqual(summary.entries[0].error, { status: 404, code: 'not_found', message: 'request not found' });
     const after = await call(core, 'outbox.dismiss', { id: summary.entries[0].id });
     assert.equal(after.entries.length, 0);
@@ -114,7 +132,11 @@ test('a new request I can approve raises a notification, withdrawn once it is de
   try {
     await until(async () => (await call(core, 'status.get')).state === 'online', 15_000, 'online');
     const [req] = await pendingForRhea(b, 1);
-    const shown = await until(() => sink.shown.find((n) => n.id === `request:${req!.id}` || /awaiting your approval/.test(n.title + n.body)), 10_000, 'notification shown');
+    const shown = await until(
+      () => sink.shown.find((n) => n.id === `request:${req!.id}` || /awaiting your approval/.test(n.title + n.body)),
+      10_000,
+      'notification shown',
+    );
     assert.ok(shown);
     assert.equal(core.notificationTarget(shown.id)?.kind === 'request' || core.notificationTarget(shown.id)?.kind === 'inbox', true);
     const cancel = await b.api(SAM).post(`/api/requests/${req!.id}/cancel`);

@@ -73,12 +73,20 @@ test('backend down → offline → decisions queued → backend back on the same
     await until(() => box.pendingCount === 0, 10_000, 'outbox drained after reconnect');
     await Promise.all(drains);
     assert.equal(box.list().length, 0, JSON.stringify(box.list()));
-    await assertDecidedOnce(b, reqs.map((r) => r.id), rheaId);
+    await assertDecidedOnce(
+      b,
+      reqs.map((r) => r.id),
+      rheaId,
+    );
     const env = await clientFor(b, RHEA).environment(prodEnv);
     assert.equal(env.protection, 'locked');
     assert.equal(env.freeze?.reason, 'incident while offline');
     // the synced store sees the decisions too
-    await until(() => reqs.every((r) => (store.get('request', r.id) as { decisions: { userId: string }[] } | undefined)?.decisions.some((d) => d.userId === rheaId)), 5000, 'decisions synced back');
+    await until(
+      () => reqs.every((r) => (store.get('request', r.id) as { decisions: { userId: string }[] } | undefined)?.decisions.some((d) => d.userId === rheaId)),
+      5000,
+      'decisions synced back',
+    );
     // replaying a key changes nothing
     const again = await client.approve(reqs[0]!.id, { comment: 'offline approval', reviewedDigest: reqs[0]!.digest }, entries[0]!.idempotencyKey);
     assert.equal(again.decisions.filter((d) => d.userId === rheaId).length, 1);
@@ -90,7 +98,10 @@ test('backend down → offline → decisions queued → backend back on the same
   }
 });
 
-function runWorker(input: object, onLine: (line: string, kill: () => void) => void): Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
+function runWorker(
+  input: object,
+  onLine: (line: string, kill: () => void) => void,
+): Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/desktop/fixtures/outbox-worker.ts'], {
       cwd: ROOT,
@@ -104,7 +115,7 @@ function runWorker(input: object, onLine: (line: string, kill: () => void) => vo
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n')) !== -1) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
@@ -154,11 +165,18 @@ test('core SIGKILLed after the server answered but before the outbox recorded it
 
   const box = await Outbox.open(file);
   // the first two were recorded as done; the third was applied on the server but not recorded
-  assert.deepEqual(box.list().map((e) => (e.op as { requestId: string }).requestId), reqs.slice(2).map((r) => r.id));
+  assert.deepEqual(
+    box.list().map((e) => (e.op as { requestId: string }).requestId),
+    reqs.slice(2).map((r) => r.id),
+  );
   const r = await box.drain(clientFor(b, RHEA));
   assert.deepEqual(r, { sent: 6, conflicts: 0, remaining: 0 });
   await box.close();
-  await assertDecidedOnce(b, reqs.map((r) => r.id), rheaId);
+  await assertDecidedOnce(
+    b,
+    reqs.map((r) => r.id),
+    rheaId,
+  );
 });
 
 test('conflicts (403, 404, 409 already_reviewed / not_pending, 412) become visible entries with the server message', async () => {

@@ -96,7 +96,12 @@ test('bootstrap: thousands of requests through /api/sync pages, syncing → onli
 
   // a burst of changes: pulls are coalesced and the store catches up with all of them
   const pullsBefore = engine.stats.pulls;
-  const burst = await createRequests(b.api(OLIVIA), 200, (i) => ({ action: 'release.deploy', resource: { environmentId: dev }, justification: `burst ${i}` }), 16);
+  const burst = await createRequests(
+    b.api(OLIVIA),
+    200,
+    (i) => ({ action: 'release.deploy', resource: { environmentId: dev }, justification: `burst ${i}` }),
+    16,
+  );
   await until(() => burst.every((r) => store.get('request', r.id)), 5000, 'burst synced');
   assert.ok(engine.stats.pulls - pullsBefore < 200, `pulls coalesced (${engine.stats.pulls - pullsBefore} for 200 changes)`);
   await engine.stop();

@@ -46,7 +46,9 @@ after(async () => {
 
 function connect(opts: { secret?: string | null; origin?: string; host?: string } = {}): Promise<WebSocket> {
   const protocols = ['gatehouse', ...(opts.secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${opts.secret ?? secret}`])];
-  const ws = new WebSocket(`ws://127.0.0.1:${url.port}${IPC_PATH}`, protocols, { headers: { origin: opts.origin ?? url.origin, ...(opts.host ? { host: opts.host } : {}) } });
+  const ws = new WebSocket(`ws://127.0.0.1:${url.port}${IPC_PATH}`, protocols, {
+    headers: { origin: opts.origin ?? url.origin, ...(opts.host ? { host: opts.host } : {}) },
+  });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_q, res) => reject(new Error(`refused ${res.statusCode}`)));

@@ -73,6 +73,8 @@ test('a release manager is told they may not break glass', async ({ page, app })
   await expect(page.getByText(/starting a session needs the breakglass role/)).toBeVisible();
   await page.getByRole('textbox', { name: 'Reason' }).fill('Trying anyway, to see the refusal');
   await page.getByRole('button', { name: 'Start break-glass session' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'was not started' })).toContainText('Only Owners, Admins and holders of the breakglass role', { timeout: 20_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'was not started' })).toContainText('Only Owners, Admins and holders of the breakglass role', {
+    timeout: 20_000,
+  });
   await expect(page.getByRole('alert').filter({ hasText: 'Break-glass active' })).toHaveCount(0);
 });

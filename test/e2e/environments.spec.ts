@@ -30,12 +30,17 @@ async function checkoutProduction(): Promise<{ projectId: string; environmentId:
   const { body: p } = await api('/api/projects', RHEA);
   const projectId = (p.projects as { id: string; name: string }[]).find((x) => x.name === 'checkout')!.id;
   const { body: e } = await api('/api/environments', RHEA);
-  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find((x) => x.projectId === projectId && x.name === 'production')!.id;
+  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find(
+    (x) => x.projectId === projectId && x.name === 'production',
+  )!.id;
   return { projectId, environmentId };
 }
 
 const deploy = (resource: { projectId: string; environmentId: string }) =>
-  api('/api/requests', RHEA, { method: 'POST', body: { action: 'release.deploy', resource, justification: 'Hotfix during the freeze', payload: { revision: 'checkout@hotfix1' } } });
+  api('/api/requests', RHEA, {
+    method: 'POST',
+    body: { action: 'release.deploy', resource, justification: 'Hotfix during the freeze', payload: { revision: 'checkout@hotfix1' } },
+  });
 
 test('freeze and unfreeze production, with a deploy refused in between', async ({ page }) => {
   await page.goto(remote.openUrl);

@@ -18,7 +18,12 @@ interface Proc {
 
 function run(args: string[]): Proc {
   // detached: its own process group, so whatever it starts is stopped with it.
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_ENV: 'test' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, NODE_ENV: 'test' },
+  });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -21,9 +21,10 @@ async function cruise(fixture: string): Promise<string[]> {
   const dir = join(FIXTURES, fixture);
   const roots = readdirSync(dir);
   // depcruise exits non-zero on violations; the JSON report is on stdout either way.
-  const { stdout } = await promisify(execFile)(BIN, ['--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', ...roots], { cwd: dir, maxBuffer: 16 << 20 }).catch(
-    (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
-  );
+  const { stdout } = await promisify(execFile)(BIN, ['--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', ...roots], {
+    cwd: dir,
+    maxBuffer: 16 << 20,
+  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   return (JSON.parse(stdout) as Cruise).summary.violations.map((v) => v.rule.name);
 }
 

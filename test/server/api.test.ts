@@ -97,7 +97,11 @@ describe('health and auth', () => {
 describe('directory', () => {
   test('users: create → 201 {user, token}, the token works; list; patch', async () => {
     const email = `${uniq('new')}@example.com`;
-    const created = expectOk(await org.owner.api.post('/api/users', { name: 'New Person', email, orgRole: 'member', roles: ['tech-lead'], teamIds: [org.beta.id] }), 201, CreatedUserResponse);
+    const created = expectOk(
+      await org.owner.api.post('/api/users', { name: 'New Person', email, orgRole: 'member', roles: ['tech-lead'], teamIds: [org.beta.id] }),
+      201,
+      CreatedUserResponse,
+    );
     assert.equal(created.user.email, email);
     assert.deepEqual(created.user.roles, ['tech-lead']);
     assert.deepEqual(created.user.teamIds, [org.beta.id]);
@@ -109,7 +113,11 @@ describe('directory', () => {
     assert.ok(list.some((u) => u.id === created.user.id));
     assert.ok(list.some((u) => u.id === org.owner.id));
 
-    const patched = expectOk(await org.admin.api.patch(`/api/users/${created.user.id}`, { name: 'Renamed Person', roles: ['release-manager'] }), 200, UserResponse).user;
+    const patched = expectOk(
+      await org.admin.api.patch(`/api/users/${created.user.id}`, { name: 'Renamed Person', roles: ['release-manager'] }),
+      200,
+      UserResponse,
+    ).user;
     assert.equal(patched.name, 'Renamed Person');
     assert.deepEqual(patched.roles, ['release-manager']);
     assert.equal(patched.email, email);
@@ -118,7 +126,11 @@ describe('directory', () => {
 
     // duplicate email → 409; unknown team → 400; member may not create; unknown user patch → 404
     expectError(await org.owner.api.post('/api/users', { name: 'Dup', email, orgRole: 'member' }), 409);
-    expectError(await org.owner.api.post('/api/users', { name: 'T', email: `${uniq('t')}@example.com`, orgRole: 'member', teamIds: ['team_nope'] }), 400, 'invalid_request');
+    expectError(
+      await org.owner.api.post('/api/users', { name: 'T', email: `${uniq('t')}@example.com`, orgRole: 'member', teamIds: ['team_nope'] }),
+      400,
+      'invalid_request',
+    );
     expectError(await org.m1.api.post('/api/users', { name: 'Nope', email: `${uniq('n')}@example.com`, orgRole: 'member' }), 403);
     expectError(await org.m1.api.patch(`/api/users/${org.m2.id}`, { name: 'Hacked' }), 403);
     expectError(await org.owner.api.patch('/api/users/usr_nope', { name: 'x' }), 404, 'not_found');
@@ -140,7 +152,13 @@ describe('directory', () => {
 
   test('environments: create / list / get / patch', async () => {
     const env = expectOk(
-      await org.owner.api.post('/api/environments', { projectId: org.projectId, clusterId: org.clusterId, name: uniq('staging'), protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } }),
+      await org.owner.api.post('/api/environments', {
+        projectId: org.projectId,
+        clusterId: org.clusterId,
+        name: uniq('staging'),
+        protection: 'restricted',
+        reviewers: { teamIds: [org.alpha.id] },
+      }),
       201,
       EnvironmentResponse,
     ).environment;
@@ -152,7 +170,11 @@ describe('directory', () => {
     assert.deepEqual(expectOk(await org.m1.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment, env);
     expectError(await org.m1.api.get('/api/environments/env_nope'), 404, 'not_found');
 
-    const patched = expectOk(await org.owner.api.patch(`/api/environments/${env.id}`, { protection: 'none', reviewers: { userIds: [org.m1.id], teamIds: [] } }), 200, EnvironmentResponse).environment;
+    const patched = expectOk(
+      await org.owner.api.patch(`/api/environments/${env.id}`, { protection: 'none', reviewers: { userIds: [org.m1.id], teamIds: [] } }),
+      200,
+      EnvironmentResponse,
+    ).environment;
     assert.equal(patched.protection, 'none');
     assert.deepEqual(patched.reviewers, { userIds: [org.m1.id], teamIds: [] });
     assert.equal(expectOk(await org.m1.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment.protection, 'none');
@@ -169,10 +191,18 @@ describe('directory', () => {
     assert.equal(request.status, 'pending');
     assert.equal(request.action, 'environment.policyUpdate');
     assert.equal(request.resource.environmentId, env.id);
-    assert.equal(expectOk(await org.owner.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment.protection, 'restricted', 'not applied yet');
+    assert.equal(
+      expectOk(await org.owner.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment.protection,
+      'restricted',
+      'not applied yet',
+    );
     const approved = expectOk(await org.admin.api.post(`/api/requests/${request.id}/approve`, {}), 200, RequestResponse).request;
     assert.equal(approved.status, 'approved');
-    assert.equal(expectOk(await org.owner.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment.protection, 'none', 'applied on approval');
+    assert.equal(
+      expectOk(await org.owner.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment.protection,
+      'none',
+      'applied on approval',
+    );
   });
 });
 
@@ -200,15 +230,33 @@ describe('policies and bindings', () => {
     assert.ok(expectOk(await org.m1.api.get('/api/policies'), 200, PoliciesResponse).policies.some((p) => p.id === created.id));
     assert.deepEqual(expectOk(await org.m1.api.get(`/api/policies/${created.id}`), 200, PolicyResponse).policy, created);
 
-    const patched = expectOk(await org.admin.api.patch(`/api/policies/${created.id}`, { name: 'Renamed gate', quorum: { minApprovals: 1 } }), 200, PolicyResponse).policy;
+    const patched = expectOk(
+      await org.admin.api.patch(`/api/policies/${created.id}`, { name: 'Renamed gate', quorum: { minApprovals: 1 } }),
+      200,
+      PolicyResponse,
+    ).policy;
     assert.equal(patched.name, 'Renamed gate');
     assert.equal(patched.quorum.minApprovals, 1);
     assert.deepEqual(patched.actions, created.actions);
 
     expectError(await org.m1.api.patch(`/api/policies/${created.id}`, { name: 'x' }), 403);
     expectError(await org.owner.api.post('/api/policies', { name: 'bad', actions: ['launch.missiles'], approvers: {}, quorum: {} }), 400, 'invalid_request');
-    expectError(await org.owner.api.post('/api/policies', { name: 'bad', actions: ['release.deploy'], approvers: { userIds: ['usr_nope'] }, quorum: {} }), 400, 'invalid_request');
-    expectError(await org.owner.api.post('/api/policies', { name: 'bad', actions: ['release.deploy'], approvers: { orgRoles: ['admin'] }, quorum: {}, conditions: { timezone: 'Mars/Olympus' } }), 400, 'invalid_request');
+    expectError(
+      await org.owner.api.post('/api/policies', { name: 'bad', actions: ['release.deploy'], approvers: { userIds: ['usr_nope'] }, quorum: {} }),
+      400,
+      'invalid_request',
+    );
+    expectError(
+      await org.owner.api.post('/api/policies', {
+        name: 'bad',
+        actions: ['release.deploy'],
+        approvers: { orgRoles: ['admin'] },
+        quorum: {},
+        conditions: { timezone: 'Mars/Olympus' },
+      }),
+      400,
+      'invalid_request',
+    );
 
     const deleted = await org.owner.api.del(`/api/policies/${created.id}`);
     assert.equal(deleted.status, 200, deleted.text);
@@ -219,8 +267,21 @@ describe('policies and bindings', () => {
 
   test('bindings create / list / delete', async () => {
     const env = await org.env();
-    const policy = expectOk(await org.owner.api.post('/api/policies', { name: uniq('b'), actions: ['release.deploy'], approvers: { teamIds: [org.alpha.id] }, quorum: { minApprovals: 1 } }), 201, PolicyResponse).policy;
-    const binding = expectOk(await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: env.id }), 201, BindingResponse).binding;
+    const policy = expectOk(
+      await org.owner.api.post('/api/policies', {
+        name: uniq('b'),
+        actions: ['release.deploy'],
+        approvers: { teamIds: [org.alpha.id] },
+        quorum: { minApprovals: 1 },
+      }),
+      201,
+      PolicyResponse,
+    ).policy;
+    const binding = expectOk(
+      await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: env.id }),
+      201,
+      BindingResponse,
+    ).binding;
     assert.equal(binding.policyId, policy.id);
     assert.equal(binding.scope, 'environment');
     assert.equal(binding.targetId, env.id);
@@ -249,7 +310,7 @@ describe('errors', () => {
 
   test('~2 MiB diff on POST /api/requests → 201; > 16 MiB → 413', async () => {
     const env = await org.env();
-    const line = '+' + 'a'.repeat(99) + '\n';
+    const line = `+${'a'.repeat(99)}\n`;
     const diff = line.repeat(Math.ceil((2 * 1024 * 1024) / line.length));
     const ok = expectOk(await org.deploy(org.m1, env.id, { payload: { revision: 'big', diff } }), 201, RequestResponse).request;
     assert.equal(ok.payload.diffBytes, diff.length);
@@ -283,13 +344,16 @@ describe('errors', () => {
 
   test('deeply nested JSON under a known key with an Idempotency-Key → 4xx/2xx, never 500', async () => {
     const depth = 10_000;
-    const deep = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
     const raw = `{"name":"${uniq('deep')}","actions":["release.deploy"],"approvers":{"orgRoles":["admin"],"junk":${deep}},"quorum":{}}`;
     const res = await org.owner.api.call('POST', '/api/policies', { raw, headers: { 'idempotency-key': uniq('deep') } });
     assert.ok(res.status < 500, `got ${res.status}: ${res.text.slice(0, 200)}`);
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
     const r = await org.request(org.m3, env.id, 'pending');
-    const cancel = await org.m3.api.call('POST', `/api/requests/${r.id}/cancel`, { raw: '['.repeat(depth) + ']'.repeat(depth), headers: { 'idempotency-key': uniq('deep') } });
+    const cancel = await org.m3.api.call('POST', `/api/requests/${r.id}/cancel`, {
+      raw: '['.repeat(depth) + ']'.repeat(depth),
+      headers: { 'idempotency-key': uniq('deep') },
+    });
     assert.ok(cancel.status < 500, `cancel with a deep body: ${cancel.status}: ${cancel.text.slice(0, 200)}`);
   });
 
@@ -330,7 +394,11 @@ describe('audit', () => {
   test('GET /api/audit pages with after/limit and next', async () => {
     const everything = await all();
     assert.ok(everything.length > 10);
-    assert.deepEqual(everything.map((e) => e.seq), everything.map((_, i) => i + 1), 'seq 1..n, no gaps');
+    assert.deepEqual(
+      everything.map((e) => e.seq),
+      everything.map((_, i) => i + 1),
+      'seq 1..n, no gaps',
+    );
     const paged: number[] = [];
     let after = 0;
     let pages = 0;
@@ -344,7 +412,10 @@ describe('audit', () => {
       after = page.next;
       assert.ok(pages < 1000);
     }
-    assert.deepEqual(paged.slice(0, everything.length), everything.map((e) => e.seq));
+    assert.deepEqual(
+      paged.slice(0, everything.length),
+      everything.map((e) => e.seq),
+    );
     for (let i = 1; i < everything.length; i++) assert.equal(everything[i]!.prevHash, everything[i - 1]!.hash, 'hash chain links');
     expectError(await org.m1.api.get('/api/audit?limit=0'), 400, 'invalid_request');
   });
@@ -366,7 +437,10 @@ describe('audit', () => {
     const header = records[0]!;
     assert.deepEqual(header.slice(0, 1), ['seq']);
     for (const rec of records.slice(1)) assert.equal(rec.length, header.length, `record width: ${JSON.stringify(rec).slice(0, 200)}`);
-    assert.deepEqual(records.slice(1).map((rec) => Number(rec[0])), events.map((e) => e.seq));
+    assert.deepEqual(
+      records.slice(1).map((rec) => Number(rec[0])),
+      events.map((e) => e.seq),
+    );
     const col = (name: string) => header.indexOf(name);
     const row = records.slice(1).find((rec) => rec[col('subject')] === r.id && rec[col('type')] === 'request.created');
     assert.ok(row, 'the request.created row');
@@ -384,7 +458,10 @@ describe('audit', () => {
     const header = rows[0]!;
     assert.ok(header.includes('seq') && header.includes('hash') && header.includes('type'));
     assert.equal(rows.length - 1, events.length, 'one record per event');
-    assert.deepEqual(rows.slice(1).map((r) => Number(r[0])), events.map((e) => e.seq));
+    assert.deepEqual(
+      rows.slice(1).map((r) => Number(r[0])),
+      events.map((e) => e.seq),
+    );
 
     const jsonl = await org.owner.api.get('/api/audit/export?format=jsonl');
     assert.equal(jsonl.status, 200);
@@ -392,22 +469,35 @@ describe('audit', () => {
     const lines = jsonl.text.split('\n').filter((l) => l !== '');
     assert.equal(lines.length, events.length, 'one line per event');
     const parsed = lines.map((l) => AuditEvent.parse(JSON.parse(l)));
-    assert.deepEqual(parsed.map((e) => e.hash), events.map((e) => e.hash));
+    assert.deepEqual(
+      parsed.map((e) => e.hash),
+      events.map((e) => e.hash),
+    );
 
     // from/to: a window around the middle event
     const mid = events[Math.floor(events.length / 2)]!;
     const from = mid.at;
     const to = mid.at;
     const window = await org.owner.api.get(`/api/audit/export?format=jsonl&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
-    const inWindow = window.text.split('\n').filter((l) => l !== '').map((l) => AuditEvent.parse(JSON.parse(l)));
+    const inWindow = window.text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => AuditEvent.parse(JSON.parse(l)));
     const expected = events.filter((e) => e.at >= from && e.at <= to);
     assert.ok(inWindow.length >= 1);
-    assert.deepEqual(inWindow.map((e) => e.seq), expected.map((e) => e.seq));
+    assert.deepEqual(
+      inWindow.map((e) => e.seq),
+      expected.map((e) => e.seq),
+    );
     const future = new Date(nowMs() + 3600_000).toISOString();
     const none = await org.owner.api.get(`/api/audit/export?format=csv&from=${encodeURIComponent(future)}`);
     assert.equal(parseCsv(none.text).length, 1, 'only the header');
     const csvWindow = parseCsv((await org.owner.api.get(`/api/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).text);
-    assert.deepEqual(csvWindow.slice(1).map((r) => Number(r[0])), expected.map((e) => e.seq), 'csv honours from/to too');
+    assert.deepEqual(
+      csvWindow.slice(1).map((r) => Number(r[0])),
+      expected.map((e) => e.seq),
+      'csv honours from/to too',
+    );
     const past = '2000-01-01T00:00:00.000Z';
     const noneBefore = await org.owner.api.get(`/api/audit/export?format=jsonl&to=${encodeURIComponent(past)}`);
     assert.equal(noneBefore.text.trim(), '');
@@ -420,7 +510,11 @@ describe('sync and SSE', () => {
     // make sure a request and a break-glass session exist
     const env = await org.env();
     expectOk(await org.deploy(org.m1, env.id), 201, RequestResponse);
-    const s = expectOk(await org.bg.api.post('/api/breakglass', { reason: 'sync test session', scope: { actions: ['cluster.restart'] }, durationMinutes: 30 }), 201, SessionResponse).session;
+    const s = expectOk(
+      await org.bg.api.post('/api/breakglass', { reason: 'sync test session', scope: { actions: ['cluster.restart'] }, durationMinutes: 30 }),
+      201,
+      SessionResponse,
+    ).session;
     expectOk(await org.bg.api.post(`/api/breakglass/${s.id}/revoke`), 200, SessionResponse);
 
     const full = expectOk(await org.m1.api.get('/api/sync?cursor=0&limit=5000'), 200, SyncResponse);
@@ -429,7 +523,11 @@ describe('sync and SSE', () => {
     for (const k of SYNC_ENTITIES) assert.ok(kinds.has(k), `sync has ${k}`);
     for (const c of full.changes) if (c.op === 'upsert') assert.ok(c.data && typeof c.data === 'object' && (c.data as { id: string }).id === c.id);
     const seqs = full.changes.map((c) => c.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'ordered by seq');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'ordered by seq',
+    );
     assert.equal(full.cursor, seqs[seqs.length - 1]);
 
     // small pages
@@ -455,9 +553,17 @@ describe('sync and SSE', () => {
     assert.equal(empty.cursor, cursor);
 
     // tombstones
-    const policy = expectOk(await org.owner.api.post('/api/policies', { name: uniq('tomb'), actions: ['cluster.sync'], approvers: { orgRoles: ['admin'] }, quorum: {} }), 201, PolicyResponse).policy;
+    const policy = expectOk(
+      await org.owner.api.post('/api/policies', { name: uniq('tomb'), actions: ['cluster.sync'], approvers: { orgRoles: ['admin'] }, quorum: {} }),
+      201,
+      PolicyResponse,
+    ).policy;
     const b1 = expectOk(await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'organization' }), 201, BindingResponse).binding;
-    const b2 = expectOk(await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'project', targetId: org.projectId }), 201, BindingResponse).binding;
+    const b2 = expectOk(
+      await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'project', targetId: org.projectId }),
+      201,
+      BindingResponse,
+    ).binding;
     assert.equal((await org.owner.api.del(`/api/bindings/${b1.id}`)).status, 200);
     assert.equal((await org.owner.api.del(`/api/policies/${policy.id}`)).status, 200);
     const delta = expectOk(await org.m1.api.get(`/api/sync?cursor=${cursor}`), 200, SyncResponse);

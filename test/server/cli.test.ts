@@ -87,10 +87,27 @@ describe('the Off-Hours Change Gate at two pinned instants', () => {
     const dir = tempDir();
     const made = await runCli(['demo', '--data', dir, '--clock', flag]);
     assert.equal(made.code, 0, made.stderr);
-    const devToken = made.stdout.split('\n').find((l) => l.startsWith(`${DEV} `))!.split(' ')[2]!;
+    const devToken = made.stdout
+      .split('\n')
+      .find((l) => l.startsWith(`${DEV} `))!
+      .split(' ')[2]!;
     const server = await startServer(dir, ['--clock', flag]);
     try {
-      const r = await runCli(['deploy', '--server', server.url, '--token', devToken, '--project', 'checkout', '--env', 'dev', '--revision', 'r1', '--reason', 'CLI test']);
+      const r = await runCli([
+        'deploy',
+        '--server',
+        server.url,
+        '--token',
+        devToken,
+        '--project',
+        'checkout',
+        '--env',
+        'dev',
+        '--revision',
+        'r1',
+        '--reason',
+        'CLI test',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       const id = /Deployment dep_(\S+) created/.exec(r.stdout)![1]!;
       const d = expectOk(await apiFor(server.url, devToken).get(`/api/requests/req_${id}`), 200, RequestDetailResponse);
@@ -111,7 +128,10 @@ describe('the Off-Hours Change Gate at two pinned instants', () => {
     const { stdout, request } = await deployDev('2026-03-10T21:00:00+03:00');
     assert.match(stdout, /^Deployment dep_\S+ created \(pending approval\)$/m);
     assert.equal(request.status, 'pending');
-    assert.deepEqual(request.gates.map((g) => g.name), ['Off-Hours Change Gate']);
+    assert.deepEqual(
+      request.gates.map((g) => g.name),
+      ['Off-Hours Change Gate'],
+    );
   });
 });
 

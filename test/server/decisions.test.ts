@@ -3,14 +3,7 @@
 // quorum, and 20 racing approvals. One real server for the whole file.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AuditResponse,
-  RequestDetailResponse,
-  RequestResponse,
-  RequestsResponse,
-  SyncResponse,
-  type ApprovalRequest,
-} from '../../shared/schemas/index.ts';
+import { AuditResponse, RequestDetailResponse, RequestResponse, RequestsResponse, SyncResponse, type ApprovalRequest } from '../../shared/schemas/index.ts';
 import { expectError, expectOk, uniq, waitFor } from './harness.ts';
 import { useOrgServer, type Org } from './fixtures.ts';
 import { nowMs, testClock } from '../clock.ts';
@@ -87,7 +80,11 @@ describe('POST /api/requests outcomes', () => {
 
   test('frozen environment: member gets 423 environment_locked with the exact message; owner and admin are not refused', async () => {
     const env = await org.env({ protection: 'none', name: uniq('frozen-prod') });
-    expectOk(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'incident' }), 200, (await import('../../shared/schemas/index.ts')).EnvironmentResponse);
+    expectOk(
+      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'incident' }),
+      200,
+      (await import('../../shared/schemas/index.ts')).EnvironmentResponse,
+    );
     expectError(await org.deploy(org.m1, env.id), 423, 'environment_locked', LOCKED_MESSAGE(env.name));
     // other deploy-like actions are refused too
     expectError(await org.deploy(org.m1, env.id, { action: 'rollback.execute' }), 423, 'environment_locked', LOCKED_MESSAGE(env.name));
@@ -165,7 +162,10 @@ describe('GET /api/requests: filters and paging', () => {
       assert.ok(pages < 10, 'paging terminates');
     } while (cursor !== null);
     assert.equal(pages, 3);
-    assert.deepEqual(seen, [...created].reverse().map((r) => r.id));
+    assert.deepEqual(
+      seen,
+      [...created].reverse().map((r) => r.id),
+    );
   });
 
   test('bad query values are 400 invalid_request', async () => {
@@ -314,7 +314,10 @@ describe('approve / reject / cancel', () => {
     expectError(await org.m1.api.post(`/api/requests/${r.id}/reject`, {}), 409, 'already_reviewed', 'already reviewed');
     const second = expectOk(await org.m3.api.post(`/api/requests/${r.id}/approve`, {}), 200, RequestResponse).request;
     assert.equal(second.status, 'approved');
-    assert.deepEqual(second.decisions.map((d) => d.userId), [org.m1.id, org.m3.id]);
+    assert.deepEqual(
+      second.decisions.map((d) => d.userId),
+      [org.m1.id, org.m3.id],
+    );
   });
 
   test('reject → 200 rejected; refusals apply to reject too', async () => {
@@ -348,7 +351,11 @@ describe('gates are snapshotted; bypass', () => {
     const env = await org.env();
     const { policyId, bindingId } = await org.policyOn(env.id, { actions: ['release.deploy'], teamIds: [org.alpha.id, org.beta.id], minApprovals: 2 });
     const r = await org.request(org.plain, env.id, 'pending');
-    expectOk(await org.owner.api.patch(`/api/policies/${policyId}`, { quorum: { minApprovals: 1 } }), 200, (await import('../../shared/schemas/index.ts')).PolicyResponse);
+    expectOk(
+      await org.owner.api.patch(`/api/policies/${policyId}`, { quorum: { minApprovals: 1 } }),
+      200,
+      (await import('../../shared/schemas/index.ts')).PolicyResponse,
+    );
     assert.equal((await org.owner.api.del(`/api/bindings/${bindingId}`)).status, 200);
     const first = expectOk(await org.m1.api.post(`/api/requests/${r.id}/approve`, {}), 200, RequestResponse).request;
     assert.equal(first.status, 'pending', 'still needs the 2 approvals it was created with');
@@ -363,7 +370,10 @@ describe('gates are snapshotted; bypass', () => {
     const env = await org.env();
     await org.policyOn(env.id, { actions: ['release.deploy'], teamIds: [org.alpha.id], adminBypass: true });
     const byAdmin = await org.request(org.admin, env.id, 'approved');
-    assert.ok(byAdmin.warnings.some((w) => /bypass/i.test(w)), `warnings: ${JSON.stringify(byAdmin.warnings)}`);
+    assert.ok(
+      byAdmin.warnings.some((w) => /bypass/i.test(w)),
+      `warnings: ${JSON.stringify(byAdmin.warnings)}`,
+    );
     await org.request(org.m3, env.id, 'pending');
     // without adminBypass the admin waits like everyone else
     const env2 = await org.env();
@@ -383,7 +393,11 @@ describe('gates are snapshotted; bypass', () => {
       201,
       (await import('../../shared/schemas/index.ts')).PolicyResponse,
     ).policy;
-    expectOk(await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: env.id }), 201, (await import('../../shared/schemas/index.ts')).BindingResponse);
+    expectOk(
+      await org.owner.api.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: env.id }),
+      201,
+      (await import('../../shared/schemas/index.ts')).BindingResponse,
+    );
     const r = await org.request(org.m3, env.id, 'pending');
     const afterM1 = expectOk(await org.m1.api.post(`/api/requests/${r.id}/approve`, {}), 200, RequestResponse).request;
     assert.equal(afterM1.status, 'pending', 'the required user has not approved yet');
@@ -398,7 +412,11 @@ describe('gates are snapshotted; bypass', () => {
 describe('binding levels and conditions over HTTP', () => {
   async function policy(body: Record<string, unknown>, binding: { scope: string; targetId?: string }) {
     const { PolicyResponse, BindingResponse } = await import('../../shared/schemas/index.ts');
-    const p = expectOk(await org.owner.api.post('/api/policies', { name: uniq('lvl'), approvers: { teamIds: [org.alpha.id] }, quorum: { minApprovals: 1 }, ...body }), 201, PolicyResponse).policy;
+    const p = expectOk(
+      await org.owner.api.post('/api/policies', { name: uniq('lvl'), approvers: { teamIds: [org.alpha.id] }, quorum: { minApprovals: 1 }, ...body }),
+      201,
+      PolicyResponse,
+    ).policy;
     expectOk(await org.owner.api.post('/api/bindings', { policyId: p.id, ...binding }), 201, BindingResponse);
     return p.id;
   }
@@ -413,7 +431,11 @@ describe('binding levels and conditions over HTTP', () => {
     const e = await org.env({ projectId: p2, name: envName });
     // put the env on cluster c2 through the API
     const { EnvironmentResponse } = await import('../../shared/schemas/index.ts');
-    const onCluster = expectOk(await org.owner.api.post('/api/environments', { projectId: p2, name: uniq('on-c2'), clusterId: c2 }), 201, EnvironmentResponse).environment;
+    const onCluster = expectOk(
+      await org.owner.api.post('/api/environments', { projectId: p2, name: uniq('on-c2'), clusterId: c2 }),
+      201,
+      EnvironmentResponse,
+    ).environment;
     const other = await org.env(); // in the fixture project, no cluster
 
     const projectPolicy = await policy({ actions: ['rollback.execute'] }, { scope: 'project', targetId: p2 });
@@ -422,19 +444,28 @@ describe('binding levels and conditions over HTTP', () => {
 
     const rb = await create('rollback.execute', { environmentId: e.id });
     assert.equal(rb.status, 'pending');
-    assert.deepEqual(rb.gates.map((g) => g.policyId), [projectPolicy]);
+    assert.deepEqual(
+      rb.gates.map((g) => g.policyId),
+      [projectPolicy],
+    );
     assert.equal((await create('rollback.execute', { environmentId: other.id })).status, 'approved', 'other project: not gated');
 
     const ma = await create('manifest.apply', { environmentId: onCluster.id });
     assert.equal(ma.status, 'pending', 'cluster binding reaches an env on that cluster');
-    assert.deepEqual(ma.gates.map((g) => g.policyId), [clusterPolicy]);
+    assert.deepEqual(
+      ma.gates.map((g) => g.policyId),
+      [clusterPolicy],
+    );
     const restart = await create('cluster.restart', { clusterId: c2 });
     assert.equal(restart.status, 'pending', 'cluster binding reaches a cluster-only request');
     assert.equal((await create('manifest.apply', { environmentId: e.id })).status, 'approved', 'env not on that cluster');
 
     const pr = await create('promotion.execute', { environmentId: e.id });
     assert.equal(pr.status, 'pending');
-    assert.deepEqual(pr.gates.map((g) => g.policyId), [orgPolicy]);
+    assert.deepEqual(
+      pr.gates.map((g) => g.policyId),
+      [orgPolicy],
+    );
     assert.equal((await create('promotion.execute', { environmentId: other.id })).status, 'approved', 'environments condition: other names are not gated');
     assert.equal((await create('promotion.execute', { projectId: p2 })).status, 'approved', 'no environment: outside an environments condition');
   });
@@ -449,17 +480,32 @@ describe('binding levels and conditions over HTTP', () => {
     const now = testClock();
     const hour = now.getUTCHours();
     const env = await org.env();
-    const inside = await policy({ actions: ['release.deploy'], conditions: { startHour: hour, endHour: (hour + 1) % 24 } }, { scope: 'environment', targetId: env.id });
-    const outside = await policy({ actions: ['release.deploy'], conditions: { startHour: (hour + 2) % 24, endHour: (hour + 3) % 24 } }, { scope: 'environment', targetId: env.id });
+    const inside = await policy(
+      { actions: ['release.deploy'], conditions: { startHour: hour, endHour: (hour + 1) % 24 } },
+      { scope: 'environment', targetId: env.id },
+    );
+    const outside = await policy(
+      { actions: ['release.deploy'], conditions: { startHour: (hour + 2) % 24, endHour: (hour + 3) % 24 } },
+      { scope: 'environment', targetId: env.id },
+    );
     const today = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][now.getUTCDay()]!;
     const notToday = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][(now.getUTCDay() + 3) % 7]!;
     const wdIn = await policy({ actions: ['release.deploy'], conditions: { weekdays: [today] } }, { scope: 'environment', targetId: env.id });
     const wdOut = await policy({ actions: ['release.deploy'], conditions: { weekdays: [notToday] } }, { scope: 'environment', targetId: env.id });
     // either-or: weekday not today, but hour window holds
-    const either = await policy({ actions: ['release.deploy'], conditions: { weekdays: [notToday], startHour: hour, endHour: (hour + 1) % 24 } }, { scope: 'environment', targetId: env.id });
+    const either = await policy(
+      { actions: ['release.deploy'], conditions: { weekdays: [notToday], startHour: hour, endHour: (hour + 1) % 24 } },
+      { scope: 'environment', targetId: env.id },
+    );
     // Tokyo is UTC+9 all year: the UTC hour window shifted by 9 holds there
-    const tokyo = await policy({ actions: ['release.deploy'], conditions: { timezone: 'Asia/Tokyo', startHour: (hour + 9) % 24, endHour: (hour + 10) % 24 } }, { scope: 'environment', targetId: env.id });
-    const tokyoOut = await policy({ actions: ['release.deploy'], conditions: { timezone: 'Asia/Tokyo', startHour: hour, endHour: (hour + 1) % 24 } }, { scope: 'environment', targetId: env.id });
+    const tokyo = await policy(
+      { actions: ['release.deploy'], conditions: { timezone: 'Asia/Tokyo', startHour: (hour + 9) % 24, endHour: (hour + 10) % 24 } },
+      { scope: 'environment', targetId: env.id },
+    );
+    const tokyoOut = await policy(
+      { actions: ['release.deploy'], conditions: { timezone: 'Asia/Tokyo', startHour: hour, endHour: (hour + 1) % 24 } },
+      { scope: 'environment', targetId: env.id },
+    );
     const r = await create('release.deploy', { environmentId: env.id });
     const gateIds = new Set(r.gates.map((g) => g.policyId));
     assert.ok(gateIds.has(inside), 'hour window containing now applies');
@@ -516,7 +562,9 @@ describe('Idempotency-Key', () => {
     await org.policyOn(env.id, { actions: ['release.deploy'], teamIds: [org.alpha.id, org.beta.id], minApprovals: 2 });
     const r = await org.request(org.plain, env.id, 'pending');
     const key = uniq('burst');
-    const answers = await Promise.all(Array.from({ length: 6 }, () => org.m1.api.post(`/api/requests/${r.id}/approve`, { comment: 'burst' }, { 'idempotency-key': key })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => org.m1.api.post(`/api/requests/${r.id}/approve`, { comment: 'burst' }, { 'idempotency-key': key })),
+    );
     for (const a of answers) {
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(a.body, answers[0]!.body);

@@ -142,16 +142,29 @@ describe('SIGTERM', () => {
   test('SIGTERM while a keep-alive request is in flight: the request is answered and the process exits 0 within 5 s', async () => {
     await server.start();
     const env = await org.env({ protection: 'none' });
-    const body = JSON.stringify({ action: 'release.deploy', resource: { environmentId: env.id }, justification: 'drain', payload: { revision: 'drain', diff: '+x\n'.repeat(50_000) } });
+    const body = JSON.stringify({
+      action: 'release.deploy',
+      resource: { environmentId: env.id },
+      justification: 'drain',
+      payload: { revision: 'drain', diff: '+x\n'.repeat(50_000) },
+    });
     const agent = new HttpAgent({ keepAlive: true });
     try {
       const url = new URL('/api/requests', server.url);
       const response = new Promise<{ status: number; text: string; connection: string | undefined }>((res, rej) => {
-        const req = httpRequest(url, { method: 'POST', agent, headers: { authorization: `Bearer ${org.m1.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (r) => {
-          let text = '';
-          r.setEncoding('utf8').on('data', (c: string) => (text += c));
-          r.on('end', () => res({ status: r.statusCode ?? 0, text, connection: r.headers.connection }));
-        });
+        const req = httpRequest(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { authorization: `Bearer ${org.m1.token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+          },
+          (r) => {
+            let text = '';
+            r.setEncoding('utf8').on('data', (c: string) => (text += c));
+            r.on('end', () => res({ status: r.statusCode ?? 0, text, connection: r.headers.connection }));
+          },
+        );
         req.on('error', rej);
         req.write(body.slice(0, 1000));
         // the server has the head and is reading the body when SIGTERM arrives
@@ -185,13 +198,14 @@ describe('SIGTERM', () => {
     const closed = new Promise<void>((r) => socket.on('close', () => r()));
     socket.on('error', () => undefined);
     await new Promise<void>((r) => socket.once('connect', () => r()));
-    const head = (len: number) => `POST /api/requests HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${org.m1.token}\r\ncontent-type: application/json\r\ncontent-length: ${len}\r\n\r\n`;
+    const head = (len: number) =>
+      `POST /api/requests HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${org.m1.token}\r\ncontent-type: application/json\r\ncontent-length: ${len}\r\n\r\n`;
     socket.write(head(Buffer.byteLength(body)) + body.slice(0, 10));
     await sleep(300);
     server.proc.kill('SIGTERM');
     await sleep(300);
     // finish the in-flight request and pipeline a second one on the same connection
-    socket.write(body.slice(10) + `GET /api/me HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${org.m1.token}\r\n\r\n`);
+    socket.write(`${body.slice(10)}GET /api/me HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${org.m1.token}\r\n\r\n`);
     await Promise.race([closed, sleep(5000)]);
     socket.destroy();
     const exit = await Promise.race([server.exit, sleep(5000).then(() => 'still running' as const)]);
@@ -214,7 +228,7 @@ describe('SIGTERM', () => {
   test('requests acknowledged around SIGTERM are all durable', async () => {
     if (!server.running) await server.start();
     const env = await org.env({ protection: 'none' });
-    const diff = ('+' + 'q'.repeat(199) + '\n').repeat(5000); // ~1 MB each: parsing takes a moment
+    const diff = `+${'q'.repeat(199)}\n`.repeat(5000); // ~1 MB each: parsing takes a moment
     const inflight = Array.from({ length: 8 }, (_, i) =>
       org
         .deploy(org.m1, env.id, { payload: { revision: `drain-${i}`, diff } })

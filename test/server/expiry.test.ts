@@ -26,10 +26,14 @@ test('a pending request expires after the TTL; decisions on it are 409 not_pendi
   const r = await org.request(org.m3, env.id, 'pending');
   const ttl = Date.parse(r.expiresAt) - Date.parse(r.createdAt);
   assert.equal(ttl, 2000, 'expiresAt = createdAt + --request-ttl');
-  const expired = await waitFor(async () => {
-    const d = expectOk(await org.m1.api.get(`/api/requests/${r.id}`), 200, RequestDetailResponse);
-    return d.request.status === 'expired' ? d : undefined;
-  }, 6000, 200);
+  const expired = await waitFor(
+    async () => {
+      const d = expectOk(await org.m1.api.get(`/api/requests/${r.id}`), 200, RequestDetailResponse);
+      return d.request.status === 'expired' ? d : undefined;
+    },
+    6000,
+    200,
+  );
   assert.ok(expired, 'expired within ~4 s without anyone calling it');
   assert.equal(expired.canApprove, false);
   expectError(await org.m1.api.post(`/api/requests/${r.id}/approve`, {}), 409, 'not_pending');
@@ -58,14 +62,21 @@ test('an approved request does not expire later', async () => {
   // A sibling filed after it, left pending: once the sweeper has expired it, it has been past r's
   // deadline too, so waiting for that (not for a fixed time) proves r was passed over.
   const later = await org.request(org.m3, env.id, 'pending');
-  const swept = await waitFor(async () => expectOk(await org.m1.api.get(`/api/requests/${later.id}`), 200, RequestDetailResponse).request.status === 'expired', 10_000, 100);
+  const swept = await waitFor(
+    async () => expectOk(await org.m1.api.get(`/api/requests/${later.id}`), 200, RequestDetailResponse).request.status === 'expired',
+    10_000,
+    100,
+  );
   assert.ok(swept, 'the later request expired');
   assert.equal(expectOk(await org.m1.api.get(`/api/requests/${r.id}`), 200, RequestDetailResponse).request.status, 'approved');
 });
 
 test('deploy --wait on a request that expires → exit 1', async () => {
   const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] }, name: 'expiring' });
-  const r = await runCli(['deploy', '--server', server.url, '--token', org.m3.token, '--project', 'checkout', '--env', env.name, '--revision', 'abc', '--wait', '--timeout', '15s'], { timeoutMs: 30_000 });
+  const r = await runCli(
+    ['deploy', '--server', server.url, '--token', org.m3.token, '--project', 'checkout', '--env', env.name, '--revision', 'abc', '--wait', '--timeout', '15s'],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(r.code, 1, `stdout: ${r.stdout} stderr: ${r.stderr}`);
   assert.match(r.stdout, /created \(pending approval\)/);
   assert.match(r.stdout, /expired/);

@@ -47,10 +47,28 @@ export interface Org {
   project(name?: string): Promise<string>;
   env(opts?: { protection?: Protection; reviewers?: { userIds?: string[]; teamIds?: string[] }; projectId?: string; name?: string }): Promise<Environment>;
   /** Creates a policy and binds it to the environment. */
-  policyOn(envId: string, p: { actions: Action[]; userIds?: string[]; teamIds?: string[]; orgRoles?: string[]; minApprovals?: number; requireReason?: boolean; requesterCanApprove?: boolean; adminBypass?: boolean; name?: string }): Promise<{ policyId: string; bindingId: string }>;
+  policyOn(
+    envId: string,
+    p: {
+      actions: Action[];
+      userIds?: string[];
+      teamIds?: string[];
+      orgRoles?: string[];
+      minApprovals?: number;
+      requireReason?: boolean;
+      requesterCanApprove?: boolean;
+      adminBypass?: boolean;
+      name?: string;
+    },
+  ): Promise<{ policyId: string; bindingId: string }>;
   deploy(as: TestUser, envId: string, extra?: Record<string, unknown>): ReturnType<Api['post']>;
   /** Creates a request that must be created with the given status. */
-  request(as: TestUser, envId: string, status: 'pending' | 'approved', extra?: Record<string, unknown>): Promise<import('../../shared/schemas/index.ts').ApprovalRequest>;
+  request(
+    as: TestUser,
+    envId: string,
+    status: 'pending' | 'approved',
+    extra?: Record<string, unknown>,
+  ): Promise<import('../../shared/schemas/index.ts').ApprovalRequest>;
 }
 
 export async function setupOrg(base: () => string, ownerToken: string): Promise<Org> {
@@ -60,7 +78,12 @@ export async function setupOrg(base: () => string, ownerToken: string): Promise<
 
   const team = async (name = uniq('team')) => expectOk(await ownerApi.post('/api/teams', { name }), 201, TeamResponse, 'POST /api/teams').team;
   const user: Org['user'] = async (name, orgRole, extra = {}) => {
-    const r = expectOk(await ownerApi.post('/api/users', { name, email: `${uniq('u')}@example.com`, orgRole, ...extra }), 201, CreatedUserResponse, 'POST /api/users');
+    const r = expectOk(
+      await ownerApi.post('/api/users', { name, email: `${uniq('u')}@example.com`, orgRole, ...extra }),
+      201,
+      CreatedUserResponse,
+      'POST /api/users',
+    );
     return { ...r.user, token: r.token, api: apiFor(base, r.token) };
   };
   const project = async (name = uniq('prj')) => expectOk(await ownerApi.post('/api/projects', { name }), 201, ProjectResponse, 'POST /api/projects').project.id;
@@ -105,12 +128,23 @@ export async function setupOrg(base: () => string, ownerToken: string): Promise<
       PolicyResponse,
       'POST /api/policies',
     ).policy;
-    const binding = expectOk(await ownerApi.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: envId }), 201, BindingResponse, 'POST /api/bindings').binding;
+    const binding = expectOk(
+      await ownerApi.post('/api/bindings', { policyId: policy.id, scope: 'environment', targetId: envId }),
+      201,
+      BindingResponse,
+      'POST /api/bindings',
+    ).binding;
     return { policyId: policy.id, bindingId: binding.id };
   };
 
   const deploy: Org['deploy'] = (as, envId, extra = {}) =>
-    as.api.post('/api/requests', { action: 'release.deploy', resource: { environmentId: envId }, justification: 'routine release', payload: { revision: 'abc123' }, ...extra });
+    as.api.post('/api/requests', {
+      action: 'release.deploy',
+      resource: { environmentId: envId },
+      justification: 'routine release',
+      payload: { revision: 'abc123' },
+      ...extra,
+    });
 
   const request: Org['request'] = async (as, envId, status, extra = {}) => {
     const r = expectOk(await deploy(as, envId, extra), 201, RequestResponse, 'POST /api/requests').request;

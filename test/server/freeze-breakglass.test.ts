@@ -1,13 +1,7 @@
 // Freeze / unfreeze (incl. timed auto-unfreeze) and break-glass sessions over HTTP.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AuditResponse,
-  EnvironmentResponse,
-  RequestResponse,
-  SessionResponse,
-  SessionsResponse,
-} from '../../shared/schemas/index.ts';
+import { AuditResponse, EnvironmentResponse, RequestResponse, SessionResponse, SessionsResponse } from '../../shared/schemas/index.ts';
 import { expectError, expectOk, uniq, waitFor } from './harness.ts';
 import { useOrgServer, type Org } from './fixtures.ts';
 import { nowMs } from '../clock.ts';
@@ -32,7 +26,11 @@ describe('freeze / unfreeze', () => {
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
     const until = new Date(nowMs() + 3600_000).toISOString();
     const before = nowMs();
-    const { environment } = expectOk(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'incident INC-7', until }), 200, EnvironmentResponse);
+    const { environment } = expectOk(
+      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'incident INC-7', until }),
+      200,
+      EnvironmentResponse,
+    );
     assert.equal(environment.protection, 'locked');
     assert.ok(environment.freeze, 'freeze recorded');
     assert.equal(environment.freeze.by, org.owner.id);
@@ -98,19 +96,31 @@ describe('freeze / unfreeze', () => {
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, {}), 400, 'invalid_request');
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: '  ' }), 400, 'invalid_request');
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: 'tomorrow' }), 400, 'invalid_request');
-    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: new Date(nowMs() - 60_000).toISOString() }), 400, 'invalid_request');
+    expectError(
+      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: new Date(nowMs() - 60_000).toISOString() }),
+      400,
+      'invalid_request',
+    );
     expectError(await org.owner.api.post('/api/environments/env_nope/freeze', { reason: 'x' }), 404, 'not_found');
   });
 
   test('`until` a couple of seconds ahead: the environment unfreezes by itself', async () => {
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
     const until = new Date(nowMs() + 2000).toISOString();
-    const frozen = expectOk(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'short freeze', until }), 200, EnvironmentResponse).environment;
+    const frozen = expectOk(
+      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'short freeze', until }),
+      200,
+      EnvironmentResponse,
+    ).environment;
     assert.equal(frozen.protection, 'locked');
-    const restored = await waitFor(async () => {
-      const e = expectOk(await org.m1.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment;
-      return e.protection !== 'locked' ? e : undefined;
-    }, 5500, 200);
+    const restored = await waitFor(
+      async () => {
+        const e = expectOk(await org.m1.api.get(`/api/environments/${env.id}`), 200, EnvironmentResponse).environment;
+        return e.protection !== 'locked' ? e : undefined;
+      },
+      5500,
+      200,
+    );
     assert.ok(restored, 'auto-unfrozen within ~5 s');
     assert.equal(restored.protection, 'restricted');
     assert.equal(restored.freeze, undefined);
@@ -132,7 +142,11 @@ describe('break-glass', () => {
     expectError(await org.bg.api.post('/api/breakglass', { ...validBody(), durationMinutes: 29 }), 400, 'invalid_request');
     expectError(await org.bg.api.post('/api/breakglass', { ...validBody(), durationMinutes: 241 }), 400, 'invalid_request');
     expectError(await org.bg.api.post('/api/breakglass', { ...validBody(), scope: { actions: [] } }), 400, 'invalid_request');
-    expectError(await org.bg.api.post('/api/breakglass', { ...validBody(), scope: { actions: ['release.deploy'], environmentIds: ['env_nope'] } }), 400, 'invalid_request');
+    expectError(
+      await org.bg.api.post('/api/breakglass', { ...validBody(), scope: { actions: ['release.deploy'], environmentIds: ['env_nope'] } }),
+      400,
+      'invalid_request',
+    );
   });
 
   test('403 for a member without the breakglass role', async () => {
@@ -143,7 +157,8 @@ describe('break-glass', () => {
   test('session lifecycle: 201, 409 second, listed active, passes a lock in scope (audited), revoke', async () => {
     const locked = await org.env({ protection: 'none', name: uniq('bg-prod') });
     const outside = await org.env({ protection: 'none', name: uniq('bg-other') });
-    for (const e of [locked, outside]) expectOk(await org.owner.api.post(`/api/environments/${e.id}/freeze`, { reason: 'incident freeze' }), 200, EnvironmentResponse);
+    for (const e of [locked, outside])
+      expectOk(await org.owner.api.post(`/api/environments/${e.id}/freeze`, { reason: 'incident freeze' }), 200, EnvironmentResponse);
     const { policyId } = await org.policyOn(locked.id, { actions: ['release.deploy'], userIds: [org.admin.id] });
     const lockedMsg = `Environment "${locked.name}" is locked. Only Admins and Owners can deploy.`;
     // before the session: locked out like any member
@@ -159,7 +174,10 @@ describe('break-glass', () => {
     expectError(await org.bg.api.post('/api/breakglass', validBody()), 409);
 
     const active = expectOk(await org.m1.api.get('/api/breakglass?active=true'), 200, SessionsResponse).sessions;
-    assert.ok(active.some((s) => s.id === session.id), 'listed as active');
+    assert.ok(
+      active.some((s) => s.id === session.id),
+      'listed as active',
+    );
 
     // in scope: passes the lock, approved at once
     const { request } = expectOk(await org.deploy(org.bg, locked.id), 201, RequestResponse);
@@ -175,10 +193,16 @@ describe('break-glass', () => {
     assert.equal(created.breakGlass, true);
     assert.equal(created.breakGlassSessionId, session.id);
     const bypassed = created.details.bypassed as { gateId: string; by: string }[];
-    assert.ok(Array.isArray(bypassed) && bypassed.some((b) => b.gateId === policyId && b.by === 'breakglass'), `the audit names the bypassed gate: ${JSON.stringify(created.details)}`);
-    assert.ok(request.warnings.some((w) => w.includes(session.id)), 'the request records the break-glass use');
+    assert.ok(
+      Array.isArray(bypassed) && bypassed.some((b) => b.gateId === policyId && b.by === 'breakglass'),
+      `the audit names the bypassed gate: ${JSON.stringify(created.details)}`,
+    );
+    assert.ok(
+      request.warnings.some((w) => w.includes(session.id)),
+      'the request records the break-glass use',
+    );
     const startedEvent = (await allAudit()).find((e) => e.subject === session.id && e.type === 'breakglass.started');
-    assert.ok(startedEvent && startedEvent.breakGlass, 'session start audited as break-glass');
+    assert.ok(startedEvent?.breakGlass, 'session start audited as break-glass');
 
     // revoke: another member 403, the holder 200 with endedAt
     expectError(await org.m1.api.post(`/api/breakglass/${session.id}/revoke`), 403);

@@ -54,7 +54,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/clusters', schema: NamedBody, keys: ['name'] },
   { method: 'POST', path: '/api/environments', schema: CreateEnvironmentBody, keys: ['projectId', 'name', 'clusterId', 'protection', 'reviewers'] },
   { method: 'PATCH', path: '/api/environments/:id', schema: PatchEnvironmentBody, keys: ['protection', 'reviewers'], idKind: 'env' },
-  { method: 'POST', path: '/api/policies', schema: CreatePolicyBody, keys: ['name', 'description', 'actions', 'approvers', 'quorum', 'conditions', 'requesterCanApprove', 'adminBypass'] },
+  {
+    method: 'POST',
+    path: '/api/policies',
+    schema: CreatePolicyBody,
+    keys: ['name', 'description', 'actions', 'approvers', 'quorum', 'conditions', 'requesterCanApprove', 'adminBypass'],
+  },
   { method: 'PATCH', path: '/api/policies/:id', schema: PatchPolicyBody, keys: ['name', 'actions', 'approvers', 'quorum', 'conditions'], idKind: 'policy' },
   { method: 'DELETE', path: '/api/policies/:id', keys: [], idKind: 'policy' },
   { method: 'POST', path: '/api/bindings', schema: CreateBindingBody, keys: ['policyId', 'scope', 'targetId'] },
@@ -70,7 +75,20 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/breakglass/:id/revoke', keys: [], idKind: 'session' },
 ];
 
-const BAD_IDS = ['%E0%A4%A', 'nope', 'req_doesnotexist', '__proto__', 'constructor', '%00', '%20', 'x'.repeat(300), '%E2%9C%93', '..%2F..%2Fetc', "1'%20OR%20'1'%3D'1", '%F0%9F%98%80'];
+const BAD_IDS = [
+  '%E0%A4%A',
+  'nope',
+  'req_doesnotexist',
+  '__proto__',
+  'constructor',
+  '%00',
+  '%20',
+  'x'.repeat(300),
+  '%E2%9C%93',
+  '..%2F..%2Fetc',
+  "1'%20OR%20'1'%3D'1",
+  '%F0%9F%98%80',
+];
 
 type Kind = 'json' | 'keys' | 'huge' | 'proto' | 'deep' | 'invalid' | 'ctype' | 'empty' | 'noauth';
 
@@ -97,7 +115,7 @@ const anyValue = fc.oneof(
 );
 
 function deepJson(depth: number, kind: 'object' | 'array'): string {
-  return kind === 'object' ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth);
+  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : '['.repeat(depth) + ']'.repeat(depth);
 }
 
 function buildCases(ids: Record<NonNullable<Route['idKind']>, string[]>): Case[] {
@@ -115,8 +133,35 @@ function buildCases(ids: Record<NonNullable<Route['idKind']>, string[]>): Case[]
       hugeLen: fc.constantFrom(100_000, 500_000, 1_100_000),
       deepDepth: fc.constantFrom(500, 5_000, 20_000, 60_000),
       deepKind: fc.constantFrom<'object' | 'array'>('object', 'array'),
-      invalid: fc.constantFrom('{', '{"a":', '{"name": "x",}', "{'name': 'x'}", 'undefined', 'NaN', '{"a":1}{"b":2}', '[1,2', '"unterminated', '\u0000', '{"name":"\\uZZZZ"}', 'nul', '-', '01', '{"__proto__":', '\ufeff{"name":"x"}'),
-      ctype: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/octet-stream', 'image/png', 'application/jsonx', ''),
+      invalid: fc.constantFrom(
+        '{',
+        '{"a":',
+        '{"name": "x",}',
+        "{'name': 'x'}",
+        'undefined',
+        'NaN',
+        '{"a":1}{"b":2}',
+        '[1,2',
+        '"unterminated',
+        '\u0000',
+        '{"name":"\\uZZZZ"}',
+        'nul',
+        '-',
+        '01',
+        '{"__proto__":',
+        '\ufeff{"name":"x"}',
+      ),
+      ctype: fc.constantFrom(
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=utf-16',
+        'application/octet-stream',
+        'image/png',
+        'application/jsonx',
+        '',
+      ),
       withKey: fc.boolean(),
     }),
     { numRuns: TOTAL, seed: SEED },
@@ -132,7 +177,15 @@ function buildCases(ids: Record<NonNullable<Route['idKind']>, string[]>): Case[]
         validId = true;
       } else id = BAD_IDS[g.idPick % BAD_IDS.length]!;
     }
-    const c: Case = { route, id, validId, who: g.who, kind: g.kind, contentType: 'application/json', ...(g.withKey ? { idempotencyKey: `fuzz-${SEED}-${n}` } : {}) };
+    const c: Case = {
+      route,
+      id,
+      validId,
+      who: g.who,
+      kind: g.kind,
+      contentType: 'application/json',
+      ...(g.withKey ? { idempotencyKey: `fuzz-${SEED}-${n}` } : {}),
+    };
     switch (g.kind) {
       case 'json':
       case 'noauth':
@@ -219,16 +272,30 @@ function report(list: Failure[]): string {
     const key = `${f.what}: ${f.status} ${f.code}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.entries()].map(([k, v]) => `${v.length} × ${k}\n      e.g. ${v.slice(0, 3).map((f) => f.example).join('\n      e.g. ')}`).join('\n  ');
+  return [...groups.entries()]
+    .map(
+      ([k, v]) =>
+        `${v.length} × ${k}\n      e.g. ${v
+          .slice(0, 3)
+          .map((f) => f.example)
+          .join('\n      e.g. ')}`,
+    )
+    .join('\n  ');
 }
 
-test(`fuzz: ${TOTAL} junk requests across every POST/PATCH/DELETE route → never a 5xx or a dropped connection; /healthz after`, { timeout: 180_000 }, async () => {
+test(`fuzz: ${TOTAL} junk requests across every POST/PATCH/DELETE route → never a 5xx or a dropped connection; /healthz after`, {
+  timeout: 180_000,
+}, async () => {
   // real ids to aim at
   const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
   const env2 = await org.env({ protection: 'none' });
   const { policyId, bindingId } = await org.policyOn(env2.id, { actions: ['cluster.restart'], teamIds: [org.alpha.id] });
   const reqs = await Promise.all([0, 1, 2].map(() => org.request(org.m3, env.id, 'pending')));
-  const session = expectOk(await org.bg.api.post('/api/breakglass', { reason: 'fuzzing the server today', scope: { actions: ['cluster.restart'] }, durationMinutes: 30 }), 201, SessionResponse).session;
+  const session = expectOk(
+    await org.bg.api.post('/api/breakglass', { reason: 'fuzzing the server today', scope: { actions: ['cluster.restart'] }, durationMinutes: 30 }),
+    201,
+    SessionResponse,
+  ).session;
   const ids = {
     user: [org.m2.id, org.plain.id],
     env: [env.id, env2.id],
@@ -259,7 +326,13 @@ test(`fuzz: ${TOTAL} junk requests across every POST/PATCH/DELETE route → neve
         // that as a failed upload, so those go through a client that reads while it sends.
         const res =
           body !== undefined && body.length > 1024 * 1024
-            ? await rawHttp(server.url, c.route.method, path, { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(c.contentType ? { 'content-type': c.contentType } : {}) }, body)
+            ? await rawHttp(
+                server.url,
+                c.route.method,
+                path,
+                { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(c.contentType ? { 'content-type': c.contentType } : {}) },
+                body,
+              )
             : await call(server.url, token, c.route.method, path, {
                 headers: { ...headers, ...(body !== undefined && c.contentType ? { 'content-type': c.contentType } : {}) },
                 ...(body !== undefined ? { raw: body } : {}),
@@ -274,7 +347,12 @@ test(`fuzz: ${TOTAL} junk requests across every POST/PATCH/DELETE route → neve
         else if (res.status >= 400 && !ErrorBody.safeParse(res.body).success) fail('error body not {error: {code, message}}');
         if (c.kind === 'noauth' && res.status !== 401 && !urlLevelBadId(c)) fail('not 401 without a token');
       } catch (err) {
-        failures.push({ what: 'dropped connection', status: 'dropped', code: String((err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message), example: describeCase(c) });
+        failures.push({
+          what: 'dropped connection',
+          status: 'dropped',
+          code: String((err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message),
+          example: describeCase(c),
+        });
       }
     }
   };
@@ -283,7 +361,10 @@ test(`fuzz: ${TOTAL} junk requests across every POST/PATCH/DELETE route → neve
   const health = await call(server.url, undefined, 'GET', '/healthz');
   assert.equal(health.status, 200, 'still healthy after the fuzz');
   assert.ok(server.running, 'server process still running');
-  const counts = [...statusCounts.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+  const counts = [...statusCounts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   assert.equal([...statusCounts.values()].reduce((a, b) => a + b, 0) + failures.filter((f) => f.status === 'dropped').length, TOTAL);
   ran = true;
   const fatal = failures.filter((f) => f.status === 'dropped' || f.status >= 500);

@@ -338,7 +338,11 @@ export function rawHttp(base: string, method: string, path: string, headers: Rec
         // Let 'data' run between chunks: once the server has answered, stop uploading (as curl does).
         await new Promise((r) => setImmediate(r));
         if (chunks.length > 0) break;
-        if (!socket.write(payload.subarray(i, i + step))) await new Promise((r) => { socket.once('drain', r); socket.once('close', r); });
+        if (!socket.write(payload.subarray(i, i + step)))
+          await new Promise((r) => {
+            socket.once('drain', r);
+            socket.once('close', r);
+          });
       }
     });
   });

@@ -46,7 +46,10 @@ test('GET /api/audit?subject= gives one request its own history, oldest first', 
   const res = await org.m2.api.get(`/api/audit?subject=${req.id}`);
   assert.equal(res.status, 200);
   const events = res.body.events as { type: string; subject: string; seq: number }[];
-  assert.deepEqual(events.map((e) => e.type), ['request.created', 'request.nudged', 'request.approval', 'request.approved']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['request.created', 'request.nudged', 'request.approval', 'request.approved'],
+  );
   assert.ok(events.every((e) => e.subject === req.id));
   assert.ok(events.every((e, i) => i === 0 || e.seq > events[i - 1]!.seq));
   expectError(await org.m2.api.get('/api/audit?subject='), 400, 'invalid_request');
@@ -62,12 +65,21 @@ test('GET /api/audit?before= pages newest first, and can not be combined with af
   }
   const newest = all.at(-1)!.seq;
   const first = await org.owner.api.get(`/api/audit?before=${newest + 1}&limit=3`);
-  assert.deepEqual(first.body.events.map((e: { seq: number }) => e.seq), [newest, newest - 1, newest - 2]);
+  assert.deepEqual(
+    first.body.events.map((e: { seq: number }) => e.seq),
+    [newest, newest - 1, newest - 2],
+  );
   assert.equal(first.body.next, newest - 2);
   const second = await org.owner.api.get(`/api/audit?before=${first.body.next}&limit=3`);
-  assert.deepEqual(second.body.events.map((e: { seq: number }) => e.seq), [newest - 3, newest - 4, newest - 5]);
+  assert.deepEqual(
+    second.body.events.map((e: { seq: number }) => e.seq),
+    [newest - 3, newest - 4, newest - 5],
+  );
   const tail = await org.owner.api.get('/api/audit?before=3&limit=10');
-  assert.deepEqual(tail.body.events.map((e: { seq: number }) => e.seq), [2, 1]);
+  assert.deepEqual(
+    tail.body.events.map((e: { seq: number }) => e.seq),
+    [2, 1],
+  );
   assert.equal(tail.body.next, null);
   expectError(await org.owner.api.get('/api/audit?after=5&before=10'), 400, 'invalid_request');
 });

@@ -7,7 +7,13 @@ import { mutationRoute, type IdParams } from '../mutation.ts';
 export function registerBindingRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const present = (binding: unknown) => ({ binding });
 
-  app.post('/api/bindings', mutationRoute(ctx, CreateBindingBody, (tx, body, req) => createBinding(ctx, tx, req.user, body), present));
+  app.post(
+    '/api/bindings',
+    mutationRoute(ctx, CreateBindingBody, (tx, body, req) => createBinding(ctx, tx, req.user, body), present),
+  );
   app.get('/api/bindings', async () => ({ bindings: await ctx.store.list('binding') }));
-  app.delete<IdParams>('/api/bindings/:id', mutationRoute(ctx, null, (tx, _body, req) => deleteBinding(ctx, tx, req.user, req.params.id), present));
+  app.delete<IdParams>(
+    '/api/bindings/:id',
+    mutationRoute(ctx, null, (tx, _body, req) => deleteBinding(ctx, tx, req.user, req.params.id), present),
+  );
 }

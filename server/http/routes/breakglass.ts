@@ -10,7 +10,10 @@ export function registerBreakGlassRoutes(app: FastifyInstance, ctx: ServiceConte
   const present = (session: unknown) => ({ session });
 
   // Starting is a gated action: a held start answers 202 with the pending request.
-  app.post('/api/breakglass', mutationRoute(ctx, StartBreakGlassBody, (tx, body, req) => startBreakGlass(ctx, tx, req.user, body), present));
+  app.post(
+    '/api/breakglass',
+    mutationRoute(ctx, StartBreakGlassBody, (tx, body, req) => startBreakGlass(ctx, tx, req.user, body), present),
+  );
   app.get('/api/breakglass', async (req) => {
     const q = parse(BreakGlassListQuery, req.query, 'query');
     if (q.active === 'true') return { sessions: await store.activeSessions(ctx.now()) };
@@ -18,5 +21,8 @@ export function registerBreakGlassRoutes(app: FastifyInstance, ctx: ServiceConte
     const now = ctx.now();
     return { sessions: q.active === 'false' ? all.filter((s) => !isActive(s, now)) : all };
   });
-  app.post<IdParams>('/api/breakglass/:id/revoke', mutationRoute(ctx, null, (tx, _body, req) => revokeBreakGlass(ctx, tx, req.user, req.params.id), present));
+  app.post<IdParams>(
+    '/api/breakglass/:id/revoke',
+    mutationRoute(ctx, null, (tx, _body, req) => revokeBreakGlass(ctx, tx, req.user, req.params.id), present),
+  );
 }

@@ -9,13 +9,22 @@ export function registerPolicyRoutes(app: FastifyInstance, ctx: ServiceContext):
   const { store } = ctx;
   const present = (policy: unknown) => ({ policy });
 
-  app.post('/api/policies', mutationRoute(ctx, CreatePolicyBody, (tx, body, req) => createPolicy(ctx, tx, req.user, body), present));
+  app.post(
+    '/api/policies',
+    mutationRoute(ctx, CreatePolicyBody, (tx, body, req) => createPolicy(ctx, tx, req.user, body), present),
+  );
   app.get('/api/policies', async () => ({ policies: await store.list('policy') }));
   app.get<IdParams>('/api/policies/:id', async (req) => {
     const policy = await store.get('policy', req.params.id);
     if (!policy) throw notFound('policy');
     return { policy };
   });
-  app.patch<IdParams>('/api/policies/:id', mutationRoute(ctx, PatchPolicyBody, (tx, body, req) => patchPolicy(ctx, tx, req.user, req.params.id, body), present));
-  app.delete<IdParams>('/api/policies/:id', mutationRoute(ctx, null, (tx, _body, req) => deletePolicy(ctx, tx, req.user, req.params.id), present));
+  app.patch<IdParams>(
+    '/api/policies/:id',
+    mutationRoute(ctx, PatchPolicyBody, (tx, body, req) => patchPolicy(ctx, tx, req.user, req.params.id, body), present),
+  );
+  app.delete<IdParams>(
+    '/api/policies/:id',
+    mutationRoute(ctx, null, (tx, _body, req) => deletePolicy(ctx, tx, req.user, req.params.id), present),
+  );
 }

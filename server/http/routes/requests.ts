@@ -13,11 +13,16 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
   const { store } = ctx;
   const present = (request: unknown) => ({ request });
 
-  app.post('/api/requests', { bodyLimit: REQUEST_BODY_LIMIT }, mutationRoute(ctx, CreateRequestBody, (tx, body, req) => submitRequest(ctx, tx, req.user, body), present));
+  app.post(
+    '/api/requests',
+    { bodyLimit: REQUEST_BODY_LIMIT },
+    mutationRoute(ctx, CreateRequestBody, (tx, body, req) => submitRequest(ctx, tx, req.user, body), present),
+  );
 
   app.get('/api/requests', async (req) => {
     const q = parse(ListRequestsQuery, req.query, 'query');
-    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor)) throw new HttpError(400, 'invalid_request', 'invalid query: cursor must come from a previous nextCursor');
+    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor))
+      throw new HttpError(400, 'invalid_request', 'invalid query: cursor must come from a previous nextCursor');
     return store.listRequests({
       limit: q.limit,
       ...(q.status ? { status: q.status } : {}),
@@ -48,8 +53,20 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ServiceContext)
     return reply.type('text/plain; charset=utf-8').send(diff);
   });
 
-  app.post<IdParams>('/api/requests/:id/approve', mutationRoute(ctx, ApproveBody, (tx, body, req) => decide(ctx, tx, req.user, req.params.id, 'approve', body), present));
-  app.post<IdParams>('/api/requests/:id/reject', mutationRoute(ctx, RejectBody, (tx, body, req) => decide(ctx, tx, req.user, req.params.id, 'reject', body), present));
-  app.post<IdParams>('/api/requests/:id/nudge', mutationRoute(ctx, NudgeBody, (tx, body, req) => nudge(ctx, tx, req.user, req.params.id, body), present));
-  app.post<IdParams>('/api/requests/:id/cancel', mutationRoute(ctx, null, (tx, _body, req) => cancel(ctx, tx, req.user, req.params.id), present));
+  app.post<IdParams>(
+    '/api/requests/:id/approve',
+    mutationRoute(ctx, ApproveBody, (tx, body, req) => decide(ctx, tx, req.user, req.params.id, 'approve', body), present),
+  );
+  app.post<IdParams>(
+    '/api/requests/:id/reject',
+    mutationRoute(ctx, RejectBody, (tx, body, req) => decide(ctx, tx, req.user, req.params.id, 'reject', body), present),
+  );
+  app.post<IdParams>(
+    '/api/requests/:id/nudge',
+    mutationRoute(ctx, NudgeBody, (tx, body, req) => nudge(ctx, tx, req.user, req.params.id, body), present),
+  );
+  app.post<IdParams>(
+    '/api/requests/:id/cancel',
+    mutationRoute(ctx, null, (tx, _body, req) => cancel(ctx, tx, req.user, req.params.id), present),
+  );
 }

@@ -11,12 +11,28 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
   app.get('/api/me', async (req) => ({ user: req.user }));
 
   // The body carries the new user's token: shown this once, stored only hashed.
-  app.post('/api/users', mutationRoute(ctx, CreateUserBody, (tx, body, req) => createUser(ctx, tx, req.user, body), (created) => created));
+  app.post(
+    '/api/users',
+    mutationRoute(
+      ctx,
+      CreateUserBody,
+      (tx, body, req) => createUser(ctx, tx, req.user, body),
+      (created) => created,
+    ),
+  );
   app.get('/api/users', async () => ({ users: await store.list('user') }));
   app.get<IdParams>('/api/users/:id', async (req) => {
     const user = await store.get('user', req.params.id);
     if (!user) throw notFound('user');
     return { user };
   });
-  app.patch<IdParams>('/api/users/:id', mutationRoute(ctx, PatchUserBody, (tx, body, req) => patchUser(ctx, tx, req.user, req.params.id, body), (user) => ({ user })));
+  app.patch<IdParams>(
+    '/api/users/:id',
+    mutationRoute(
+      ctx,
+      PatchUserBody,
+      (tx, body, req) => patchUser(ctx, tx, req.user, req.params.id, body),
+      (user) => ({ user }),
+    ),
+  );
 }
