@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../shared/clock.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canApprove, evaluateProgress } from '../../shared/policy/index.ts';
-import { channels, type EventName, type Handlers, type Payload } from '../../shared/ipc.ts';
+import { channels, type EventName, type Handlers, type NoticeTarget, type Payload } from '../../shared/ipc.ts';
 import type { IpcResult } from '../../shared/ipc/define.ts';
 import type { ConnectionStatus } from '../../shared/desktop/status.ts';
 import type { OutboxEntry } from '../../shared/desktop/outbox.ts';
@@ -16,11 +16,12 @@ import { ApiError, NetworkError, createBackendClient, type BackendClient } from 
 import type { NotificationSink, SecretStore, SyncStore } from './contracts.ts';
 import type { EmbeddedBackend } from './embedded-backend-child.ts';
 import { CoreError, createDispatcher } from './ipc/dispatch.ts';
-import { Notifier, approvableCount, notifierClock, type NotificationTarget } from './notify/index.ts';
+import { Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
 import { computeInsights } from './insights/index.ts';
 import { PreviewInputError, previewAction, previewRequest } from './preview/index.ts';
-import { SettingsError, SettingsStore, writeFileAtomic } from './settings/index.ts';
+import { SettingsError, SettingsStore } from './settings/index.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { SyncEngine } from './sync/index.ts';
 
 export interface DesktopCoreDeps {
@@ -41,7 +42,7 @@ export interface DesktopCore {
   dispatch(channel: unknown, input: unknown): Promise<IpcResult<unknown>>;
   subscribe(send: (event: EventName, payload: unknown) => void): () => void;
   emit<K extends EventName>(event: K, payload: Payload<K>): void;
-  notificationTarget(id: string): NotificationTarget | undefined;
+  notificationTarget(id: string): NoticeTarget | undefined;
   approvableCount(): number;
   onApprovableCount(listener: (count: number) => void): () => void;
   close(): Promise<void>;

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ApprovalRequest, SyncChange } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
-import { Cache, type CacheOptions, type PersistIo } from './index.ts';
+import { Cache, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
-import { nodeIo, SEAL_BYTES } from './persist.ts';
+import { SEAL_BYTES } from './persist.ts';
+import { nodeIo, type AtomicWriteIo as PersistIo } from '../atomic-write.ts';
 
 let dir: string;
 let file: string;

@@ -16,8 +16,10 @@ import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import type { SyncStore } from '../contracts.ts';
 import { decodeJson, encodeJson } from './codec.ts';
 import { DiffFiles, type CachedDiff, type MissingDiff } from './diffs.ts';
-import { groupCode, InboxIndex, statusCode, type InboxQuery, type InboxResult, type RequestKey } from './inbox-index.ts';
-import { atomicWrite, corruptPathOf, headerProblem, nodeIo, sealOf, tmpPathOf, unseal, type PersistIo } from './persist.ts';
+import { groupCode, InboxIndex, statusCode, type InboxPage, type RequestKey } from './inbox-index.ts';
+import type { InboxQuery } from '../../../shared/ipc.ts';
+import { corruptPathOf, headerProblem, sealOf, unseal } from './persist.ts';
+import { nodeIo, tempPathOf, writeFileAtomic, type AtomicWriteIo } from '../atomic-write.ts';
 import { applyPragmas, ENTITY_TABLE, migrate } from './schema.ts';
 import type { EntityTypes } from '../../../shared/schemas/index.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
@@ -51,7 +53,7 @@ export interface CacheOptions {
   /** Called after every successful save (tests count them; the app may log them). */
   onSave?: (info: SaveInfo) => void;
   /** File operations of a save; tests inject failures. */
-  io?: PersistIo;
+  io?: AtomicWriteIo;
 }
 
 export interface OpenResult {
@@ -60,7 +62,7 @@ export interface OpenResult {
   recovered?: { movedTo: string; reason: string };
 }
 
-export type { InboxQuery, InboxResult, CachedDiff, MissingDiff };
+export type { CachedDiff, MissingDiff };
 
 const sqlJsByWasm = new Map<string, Promise<SqlJsStatic>>();
 
@@ -156,7 +158,7 @@ export class Cache implements SyncStore {
   private readonly saveDelayMs: number;
   private readonly retryDelayMs: number;
   private readonly diffBudget: number;
-  private readonly io: PersistIo;
+  private readonly io: AtomicWriteIo;
   private readonly diffs: DiffFiles;
 
   private constructor(
@@ -181,7 +183,7 @@ export class Cache implements SyncStore {
     const SQL = await loadSqlJs(opts.wasmPath);
     const file = opts.file;
     try {
-      unlinkSync(tmpPathOf(file));
+      unlinkSync(tempPathOf(file));
     } catch {
       // none: the usual case
     }
@@ -331,7 +333,7 @@ export class Cache implements SyncStore {
   }
 
   /** One newest-first page of the inbox, its total, and the counts per status and group chip. */
-  inbox(q: InboxQuery = {}): InboxResult {
+  inbox(q: InboxQuery = {}): InboxPage {
     this.assertOpen();
     const index = this.inboxIndex();
     if (q.text && q.text.trim() && !index.searchLoaded) this.loadSearchTexts(index);
@@ -492,7 +494,7 @@ export class Cache implements SyncStore {
       applyPragmas(this.db);
     }
     const seal = sealOf(data);
-    await atomicWrite(this.opts.file, [data, seal], this.io);
+    await writeFileAtomic(this.opts.file, [data, seal], { io: this.io });
     this.opts.onSave?.({ bytes: data.byteLength + seal.byteLength, ms: performance.now() - t0 });
   }
 

@@ -1,3 +1,3 @@
 export { Notifier, approvableCount, notifierClock } from './notifier.ts';
-export type { NotificationTarget, NotifierClock, NotifierDirectory, NotifierOptions, ObserveOptions, PreviousState } from './notifier.ts';
+export type { NotifierClock, NotifierDirectory, NotifierOptions, ObserveOptions, PreviousState } from './notifier.ts';
 export { inQuietHours, minutesOfDay } from './quiet-hours.ts';
