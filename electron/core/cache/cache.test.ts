@@ -7,7 +7,7 @@ import type { ApprovalRequest, SyncChange } from '../../../shared/schemas/index.
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import { Cache, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
-import { SEAL_BYTES } from './persist.ts';
+import { SEAL_BYTES } from './file-format.ts';
 import { nodeIo, type AtomicWriteIo as PersistIo } from '../atomic-write.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
-// What makes a cache file on disk trustworthy: the seal written after each saved image, and the
-// checks that decide whether a file is a usable SQLite database before sql.js sees it. (The file
-// itself is replaced with ../atomic-write.ts, so a save is never torn.)
+// The cache file's format, and the checks that decide whether a file on disk is a usable SQLite
+// database before sql.js sees it. (Saves replace the file through ../atomic-write.ts, so a save
+// is never torn; these checks catch what else can happen to a file.)
 //
 // The file is the SQLite image followed by a 16-byte seal: "GHSEAL01", the CRC-32 of the image and
 // its length. A file whose seal verifies is byte for byte what a healthy database exported, so open
