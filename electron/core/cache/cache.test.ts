@@ -307,6 +307,19 @@ describe('inbox mirror', () => {
       [r.id],
     );
   });
+
+  test('the first page after a cold start may add requests and rename a user at once', async () => {
+    const org = makeOrg(5);
+    const first = await openCache();
+    seeded(first.cache, org, [makeRequest(org, 1)], 1);
+    assert.equal(first.cache.inbox().total, 1); // builds the mirror, so the save holds its snapshot
+    await closeCache(first.cache);
+    const { cache } = await openCache();
+    const user = cache.get('user', org.userIds[0]!)!;
+    // the rename needs the mirror mid-page, when the new request is in the table but not in the snapshot
+    cache.applyChanges([upsert('request', makeRequest(org, 2)), upsert('user', { ...user, name: 'Renamed Person' })], 2);
+    assert.equal(cache.inbox().total, 2);
+  });
 });
 
 describe('persistence', () => {

@@ -41,9 +41,15 @@ export class Inbox {
     this.#index?.delete(id);
   }
 
-  /** Requests whose search text or project depend on one of these users, environments or projects. */
+  /**
+   * Requests whose search text or project depend on one of these users, environments or projects.
+   * Asked in the middle of a write, when rows of the page may already be in the table but not in a
+   * mirror that was not built yet: so a missing mirror is built from the table here, never from the
+   * snapshot, which holds the generation before the page.
+   */
   dependents(users: ReadonlySet<string>, envs: ReadonlySet<string>, projects: ReadonlySet<string>): string[] {
-    return this.#mirror().dependents(users, envs, projects);
+    this.#index ??= this.#scan();
+    return this.#index.dependents(users, envs, projects);
   }
 
   /** One newest-first page, its total, and the counts per facet. */
