@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cache, loadSqlJs } from '../electron/core/cache/index.ts';
 import { makeOrg, makeRequest, requestPages } from '../electron/core/cache/fixtures.ts';
-import { SEAL_BYTES } from '../electron/core/cache/persist.ts';
+import { SEAL_BYTES } from '../electron/core/cache/file-format.ts';
 import { percentile, REPO, round, type Benchmark, type Figure } from './helpers.ts';
 import { systemClock } from '../shared/clock.ts';
 

@@ -2,12 +2,13 @@
 // Electron's Notification, Tray, safeStorage, paths and windows into it. Every rule lives in
 // electron/core, where it is tested without the Electron binary.
 import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, nativeTheme, net, protocol, safeStorage, shell } from 'electron';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLOCK_ENV, formatClockPin, resolveClock, systemClock } from '../shared/clock.ts';
 import { channels } from '../shared/ipc.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
+import { writeFileAtomic } from './core/atomic-write.ts';
 import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
 import type { NotificationSink, SecretStore } from './core/contracts.ts';
 import { rendererCsp } from './core/shell/csp.ts';
@@ -44,13 +45,7 @@ function safeStorageSecrets(file: string): SecretStore {
     async set(token) {
       if (token === undefined) return void rmSync(file, { force: true });
       if (!safeStorage.isEncryptionAvailable()) throw new Error('the OS keychain is not available: cannot store the token safely');
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.tmp`;
-      writeFileSync(tmp, safeStorage.encryptString(token), { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, file);
+      await writeFileAtomic(file, safeStorage.encryptString(token), { mode: 0o600 });
     },
   };
 }

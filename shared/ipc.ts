@@ -50,6 +50,7 @@ export const InboxQuery = z.strictObject({
   limit: z.number().int().min(1).max(500).default(100),
   offset: z.number().int().min(0).default(0),
 });
+export type InboxQuery = z.input<typeof InboxQuery>;
 
 export const InboxRow = z.object({
   request: ApprovalRequest,
@@ -97,6 +98,7 @@ export const NoticeTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('breakglass'), id: Id }),
   z.object({ kind: z.literal('inbox') }),
 ]);
+export type NoticeTarget = z.infer<typeof NoticeTarget>;
 export const Notice = z.object({ target: NoticeTarget });
 
 export const OutboxSummary = z.object({ queued: z.number().int(), conflicts: z.number().int(), entries: z.array(OutboxEntry) });

@@ -1,6 +1,5 @@
 // The route table: one line per screen. `nav` puts a link in the left navigation (in this
-// order); `component` renders the screen. A route without a component keeps its link and renders
-// nothing until its screen is added. See renderer/README.md.
+// order); `component` renders the screen. Adding a screen: renderer/README.md.
 import type { Component } from 'svelte';
 import Inbox from './screens/Inbox.svelte';
 import RequestDetail from './screens/RequestDetail.svelte';
@@ -28,7 +27,7 @@ export interface Route {
   key?: string;
   /** Which nav link is current while this route shows (for routes without their own link). */
   section?: string;
-  component?: Component<ScreenProps>;
+  component: Component<ScreenProps>;
 }
 
 export const routes: Route[] = [

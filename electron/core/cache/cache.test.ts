@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ApprovalRequest, SyncChange } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
-import { Cache, type CacheOptions, type PersistIo } from './index.ts';
+import { Cache, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
-import { nodeIo, SEAL_BYTES } from './persist.ts';
+import { SEAL_BYTES } from './file-format.ts';
+import { nodeIo, type AtomicWriteIo as PersistIo } from '../atomic-write.ts';
 
 let dir: string;
 let file: string;
@@ -305,6 +306,19 @@ describe('inbox mirror', () => {
       cache.inbox({ text: 'moonbase tycho' }).rows.map((q) => q.id),
       [r.id],
     );
+  });
+
+  test('the first page after a cold start may add requests and rename a user at once', async () => {
+    const org = makeOrg(5);
+    const first = await openCache();
+    seeded(first.cache, org, [makeRequest(org, 1)], 1);
+    assert.equal(first.cache.inbox().total, 1); // builds the mirror, so the save holds its snapshot
+    await closeCache(first.cache);
+    const { cache } = await openCache();
+    const user = cache.get('user', org.userIds[0]!)!;
+    // the rename needs the mirror mid-page, when the new request is in the table but not in the snapshot
+    cache.applyChanges([upsert('request', makeRequest(org, 2)), upsert('user', { ...user, name: 'Renamed Person' })], 2);
+    assert.equal(cache.inbox().total, 2);
   });
 });
 

@@ -7,18 +7,7 @@
 // the mirror is built from it on first use and rebuilt from it whenever in doubt.
 import { REQUEST_STATUSES, type ApprovalRequest, type RequestStatus } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUPS, type ActionGroup } from '../../../shared/inbox.ts';
-
-export interface InboxQuery {
-  status?: RequestStatus;
-  group?: ActionGroup;
-  environmentId?: string;
-  projectId?: string;
-  /** Whitespace-separated terms, all of which must occur (case-insensitive substrings). */
-  text?: string;
-  /** Default 100, at most 1000. */
-  limit?: number;
-  offset?: number;
-}
+import type { InboxQuery } from '../../../shared/ipc.ts';
 
 /**
  * Faceted counts: each facet counts the requests matching every OTHER filter, so a chip or
@@ -33,7 +22,8 @@ export interface InboxCounts {
   byProject: Record<string, number>;
 }
 
-export interface InboxResult {
+/** What the cache answers an inbox query with (the IPC handler adds per-row standing). */
+export interface InboxPage {
   /** One page, newest first. */
   rows: ApprovalRequest[];
   /** Requests matching every filter (the length of the list being paged). */
@@ -41,8 +31,9 @@ export interface InboxResult {
   counts: InboxCounts;
 }
 
-export const DEFAULT_INBOX_LIMIT = 100;
-export const MAX_INBOX_LIMIT = 1000;
+const DEFAULT_INBOX_LIMIT = 100;
+/** Above the IPC contract's own cap, for the benchmarks and tests that page the cache directly. */
+const MAX_INBOX_LIMIT = 1000;
 const MAX_TERMS = 16;
 
 /** The indexed columns of one request, as stored in the `requests` and `request_search` tables. */

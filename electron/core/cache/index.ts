@@ -1,6 +1,7 @@
 // The desktop's offline cache (sql.js): see cache.ts.
-export { Cache, loadSqlJs } from './cache.ts';
-export type { CacheOptions, OpenResult, SaveInfo, EntityTypes, InboxQuery, InboxResult, CachedDiff, MissingDiff } from './cache.ts';
-export type { InboxCounts } from './inbox-index.ts';
-export { DEFAULT_INBOX_LIMIT, MAX_INBOX_LIMIT } from './inbox-index.ts';
-export type { PersistIo } from './persist.ts';
+export { Cache } from './cache.ts';
+export type { CacheOptions, OpenResult } from './cache.ts';
+export { loadSqlJs } from './open.ts';
+export type { SaveInfo } from './save-scheduler.ts';
+export type { CachedDiff, MissingDiff } from './diffs.ts';
+export type { InboxCounts, InboxPage } from './inbox-index.ts';

@@ -59,7 +59,7 @@ CREATE INDEX diffs_lru ON diffs (last_read);
 export const MIGRATIONS: readonly string[] = [V1];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Connection settings. The DB lives in sql.js's in-memory file system; durability is persist.ts's job. */
+/** Connection settings. The DB lives in sql.js's in-memory file system; durability comes from saving the whole image (save-scheduler.ts). */
 export function applyPragmas(db: Database): void {
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;');
 }

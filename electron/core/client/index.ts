@@ -1,8 +1,8 @@
-// The desktop's typed HTTP client for the Gatehouse backend (API.md), on ky. Every response body is
-// parsed with the shared zod schemas; failures become an ApiError (the server said no) or a
-// NetworkError (no answer). Idempotent calls — GETs, and POSTs carrying an Idempotency-Key — are
-// retried with exponential backoff and jitter on network errors, timeouts and 5xx; nothing
-// is ever retried on a 4xx, and a POST without a key is never retried at all.
+// The desktop's typed HTTP client for the Gatehouse backend (the contract: docs/api.md), on ky.
+// Every response body is parsed with the shared zod schemas; failures become an ApiError (the
+// server said no) or a NetworkError (no answer). Idempotent calls — GETs, and POSTs carrying an
+// Idempotency-Key — are retried with exponential backoff and jitter on network errors, timeouts
+// and 5xx; nothing is ever retried on a 4xx, and a POST without a key is never retried at all.
 import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import {
@@ -29,11 +29,9 @@ import {
   UserResponse,
   UsersResponse,
   type ApprovalRequest,
-  type AuditEvent,
   type BreakGlassSession,
   type Environment,
   type ListRequestsQuery,
-  type Progress,
   type Project,
   type Team,
   type User,
@@ -72,12 +70,6 @@ export interface CallOptions {
 
 export type FreezeResult = { status: 200; environment: Environment } | { status: 202; request: ApprovalRequest };
 
-export interface RequestDetail {
-  request: ApprovalRequest;
-  progress: Progress;
-  canApprove: boolean;
-}
-
 export interface BackendClient {
   readonly baseUrl: string;
   health(opts?: CallOptions): Promise<boolean>;
@@ -89,7 +81,7 @@ export interface BackendClient {
   environment(id: string, opts?: CallOptions): Promise<Environment>;
   sync(cursor: number, limit?: number, opts?: CallOptions): Promise<SyncResponse>;
   listRequests(query?: Partial<ListRequestsQuery>, opts?: CallOptions): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }>;
-  requestDetail(id: string, opts?: CallOptions): Promise<RequestDetail>;
+  requestDetail(id: string, opts?: CallOptions): Promise<z.infer<typeof RequestDetailResponse>>;
   /** The diff as text; `etag` is the request's digest (quotes stripped). */
   diff(id: string, opts?: CallOptions): Promise<{ text: string; etag: string | undefined }>;
   /** Without a key this is not retried (a retry could file the request twice). */
@@ -104,8 +96,8 @@ export interface BackendClient {
   revokeBreakGlass(sessionId: string, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
   /** Oldest first from `after`; or, with `before`, newest first below it. */
-  audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<{ events: AuditEvent[]; next: number | null }>;
-  auditVerify(opts?: CallOptions): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }>;
+  audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<z.infer<typeof AuditResponse>>;
+  auditVerify(opts?: CallOptions): Promise<z.infer<typeof AuditVerifyResponse>>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }

@@ -4,7 +4,8 @@ import { environment, gate, user } from '../../../shared/policy/testing.ts';
 import type { ApprovalRequest, BreakGlassSession, Environment, SyncChange, SyncEntity, User } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
 import { NotificationSettings } from '../../../shared/desktop/settings.ts';
-import type { NotificationTarget, NotifierClock } from './index.ts';
+import type { NotifierClock } from './index.ts';
+import type { NoticeTarget } from '../../../shared/ipc.ts';
 import { Notifier, approvableCount, inQuietHours, minutesOfDay } from './index.ts';
 
 // ---- fakes --------------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ function setup(opts: { settings?: Partial<NotificationSettings>; me?: User; at?:
   };
 }
 
-const target = (t: NotificationTarget | undefined) => t;
+const target = (t: NoticeTarget | undefined) => t;
 
 // ---- tests --------------------------------------------------------------------------------------
 

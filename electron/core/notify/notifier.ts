@@ -26,16 +26,10 @@ import {
 } from '../../../shared/schemas/index.ts';
 import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
+import type { NoticeTarget } from '../../../shared/ipc.ts';
 import type { NotificationSettings } from '../../../shared/desktop/settings.ts';
 import { inQuietHours, minutesOfDay } from './quiet-hours.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
-
-/** Where a click on a notification should take the user. */
-export type NotificationTarget =
-  | { kind: 'request'; id: string }
-  | { kind: 'inbox' }
-  | { kind: 'environment'; id: string }
-  | { kind: 'breakglass'; id: string };
 
 /** Time and timers, injected so tests can drive them. */
 export interface NotifierClock {
@@ -139,7 +133,7 @@ export class Notifier {
   readonly #notes = new Map<string, RequestNote>();
   /** Latest known state of each request an open notification covers, and which note covers it. */
   readonly #tracked = new Map<string, { request: ApprovalRequest; noteId: string }>();
-  readonly #targets = new Map<string, NotificationTarget>();
+  readonly #targets = new Map<string, NoticeTarget>();
   /** Open "environment frozen" notification per environment, withdrawn when it is unfrozen. */
   readonly #frozenNotes = new Map<string, string>();
   readonly #ownActions = new Map<string, number>();
@@ -241,7 +235,7 @@ export class Notifier {
   }
 
   /** Where a click on notification `notificationId` should go; undefined for an unknown id. */
-  target(notificationId: string): NotificationTarget | undefined {
+  target(notificationId: string): NoticeTarget | undefined {
     return this.#targets.get(notificationId);
   }
 
@@ -271,7 +265,7 @@ export class Notifier {
     return !inQuietHours(s.quietHours, minutesOfDay(this.#clock.now(), this.#timeZone));
   }
 
-  #show(n: { id: string; title: string; body: string; urgent?: boolean }, target: NotificationTarget): void {
+  #show(n: { id: string; title: string; body: string; urgent?: boolean }, target: NoticeTarget): void {
     this.#targets.delete(n.id);
     this.#targets.set(n.id, target);
     if (this.#targets.size > MAX_TARGETS) {
@@ -425,7 +419,7 @@ export class Notifier {
       }
       this.#ownActions.delete(after.id);
     }
-    const target: NotificationTarget = { kind: 'environment', id: after.id };
+    const target: NoticeTarget = { kind: 'environment', id: after.id };
 
     if (frozen) {
       const f = after.freeze!;

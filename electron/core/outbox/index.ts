@@ -6,17 +6,18 @@
 //   {"t":"dismiss","id"}                            the user dismissed a conflict
 // enqueue() resolves only once its line is fsynced (then the UI may say "queued"). Concurrent
 // appends share one write + fsync (group commit). Replay tolerates a torn last line (a crash mid
-// write): it is cut off. The journal is rewritten (temp file, fsync, rename, fsync dir) when most
-// of its lines are dead.
+// write): it is cut off. The journal is replaced atomically (../atomic-write.ts) when most of its
+// lines are dead.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
-import { open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { BackendClient } from '../client/index.ts';
 import { ApiError, describeError } from '../client/errors.ts';
 import { OutboxOp, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
+import { fsyncDir, writeFileAtomic } from '../atomic-write.ts';
 
 export { OutboxOp, type OutboxOpType, type OutboxConflict, type OutboxEntry, type OutboxState } from '../../../shared/desktop/outbox.ts';
 
@@ -57,19 +58,6 @@ const Record_ = z.discriminatedUnion('t', [
   z.object({ t: z.literal('dismiss'), id: z.string() }),
 ]);
 type JournalRecord = z.infer<typeof Record_>;
-
-function fsyncDir(path: string): void {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some platforms (Windows) cannot open a directory: the rename is still atomic there
-  }
-}
 
 export class Outbox {
   readonly #file: string;
@@ -152,7 +140,7 @@ export class Outbox {
       await fh.write('\n');
       await fh.datasync();
     }
-    fsyncDir(dirname(file));
+    await fsyncDir(dirname(file));
     const box = new Outbox(file, fh, lines, { tornTail, skippedLines }, options);
     for (const r of records) {
       box.#apply(r);
@@ -402,23 +390,14 @@ export class Outbox {
     return n;
   }
 
-  /** Rewrites the journal with the live entries only: temp file, fsync, rename, fsync dir. */
+  /** Replaces the journal with the live entries only, then appends to the new file. */
   async #compact(): Promise<void> {
     const lines: string[] = [];
     for (const d of this.#durable.values()) {
       lines.push(JSON.stringify(d.enqueue));
       if (d.conflict) lines.push(JSON.stringify(d.conflict));
     }
-    const tmp = `${this.#file}.compact-${process.pid}.tmp`;
-    const th = await open(tmp, 'w');
-    try {
-      await th.write(lines.length ? `${lines.join('\n')}\n` : '');
-      await th.sync();
-    } finally {
-      await th.close();
-    }
-    await rename(tmp, this.#file);
-    fsyncDir(dirname(this.#file));
+    await writeFileAtomic(this.#file, lines.length ? `${lines.join('\n')}\n` : '');
     const old = this.#fh;
     this.#fh = await open(this.#file, 'a');
     this.#lines = lines.length;

@@ -15,5 +15,3 @@ export type { AppSettingsInput } from '../../../shared/desktop/settings.ts';
 export { SettingsError, SettingsStore } from './store.ts';
 export type { SettingsProblem, SettingsStoreOptions } from './store.ts';
 export { FileSecretStore } from './secret-store.ts';
-export { writeFileAtomic, fsyncDir } from './atomic-write.ts';
-export type { AtomicWriteOptions } from './atomic-write.ts';

@@ -3,7 +3,7 @@
 import { chmod, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SecretStore } from '../contracts.ts';
-import { fsyncDir, writeFileAtomic } from './atomic-write.ts';
+import { fsyncDir, writeFileAtomic } from '../atomic-write.ts';
 
 /** What the server accepts after "Bearer " (1–512 non-space characters). */
 const TOKEN = /^\S{1,512}$/;

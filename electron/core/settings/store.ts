@@ -2,7 +2,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { writeFileAtomic, fsyncDir } from './atomic-write.ts';
+import { writeFileAtomic, fsyncDir } from '../atomic-write.ts';
 import { AppSettings, SettingsPatch, defaultSettings, describeIssues, mergePatch } from '../../../shared/desktop/settings.ts';
 import { systemClock } from '../../../shared/clock.ts';
 

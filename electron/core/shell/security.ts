@@ -1,5 +1,9 @@
-// Electron's security checklist as plain functions over a narrow surface, so main.ts only wires
-// them and the rules are unit-tested without the Electron binary (docs/tutorial/security.md).
+// Electron's security recommendations as plain functions over a narrow surface: windows with
+// context isolation, the sandbox and no Node integration; the app served from its own scheme,
+// never file://; no navigation, redirect or webview away from it; new windows denied (allowed
+// links open in the browser); every permission refused; IPC answered only for the app's own frame.
+// main.ts only wires them, so the rules are unit-tested without the Electron binary (the CSP is
+// in csp.ts).
 
 /** The renderer is served from this privileged custom scheme, never from file:// or http. */
 export const APP_SCHEME = 'gatehouse-app';

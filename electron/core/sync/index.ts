@@ -1,4 +1,4 @@
-// The sync engine (DESIGN.md §4): keeps a SyncStore up to date with the server.
+// The sync engine: keeps a SyncStore up to date with the server.
 // Per connection: open GET /api/events (SSE over fetch streaming, bearer header); the server's
 // first frame carries its current cursor — if that is BEHIND the store's, the server's data was
 // reset, so the store is reset and bootstrapped again. Then catch up through /api/sync pages

@@ -1,6 +1,6 @@
-// Never-torn persistence of the cache file: write `<file>.tmp`, fsync it, rename it over `<file>`,
-// fsync the directory. A failure at any step leaves the old file as it was. Plus the checks that
-// decide whether a file on disk is a usable SQLite database before sql.js sees it.
+// The cache file's format, and the checks that decide whether a file on disk is a usable SQLite
+// database before sql.js sees it. (Saves replace the file through ../atomic-write.ts, so a save
+// is never torn; these checks catch what else can happen to a file.)
 //
 // The file is the SQLite image followed by a 16-byte seal: "GHSEAL01", the CRC-32 of the image and
 // its length. A file whose seal verifies is byte for byte what a healthy database exported, so open
@@ -8,66 +8,7 @@
 // without a seal (written by something else) is quick_checked. SQLite ignores the trailing bytes
 // (the header's page count is valid), so the file still opens in the sqlite3 shell.
 import { crc32 } from 'node:zlib';
-import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-
-/** The file operations of a save, injectable so tests can fail one (disk full, …). */
-export interface PersistIo {
-  /** Writes the chunks to `path` (created or truncated), one after the other, and fsyncs it. */
-  writeAndSync(path: string, chunks: readonly Uint8Array[]): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  /** fsyncs a directory so a rename in it survives a power cut (a no-op where unsupported). */
-  syncDir(dir: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-}
-
-export const nodeIo: PersistIo = {
-  async writeAndSync(path, chunks) {
-    const fh = await open(path, 'w', 0o600);
-    try {
-      for (const data of chunks) {
-        let off = 0;
-        while (off < data.byteLength) {
-          const { bytesWritten } = await fh.write(data, off, data.byteLength - off);
-          off += bytesWritten;
-        }
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
-  rename: (from, to) => rename(from, to),
-  async syncDir(dir) {
-    let fh;
-    try {
-      fh = await open(dir, 'r');
-      await fh.sync();
-    } catch (err) {
-      // Windows cannot open or fsync a directory; the rename is as durable as it gets there.
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw err;
-    } finally {
-      await fh?.close();
-    }
-  },
-  unlink: (path) => unlink(path),
-};
-
-export const tmpPathOf = (file: string) => `${file}.tmp`;
-
-/** tmp → fsync → rename → fsync dir. On failure the tmp file is removed (best effort) and the error thrown. */
-export async function atomicWrite(file: string, chunks: readonly Uint8Array[], io: PersistIo = nodeIo): Promise<void> {
-  const tmp = tmpPathOf(file);
-  try {
-    await io.writeAndSync(tmp, chunks);
-    await io.rename(tmp, file);
-  } catch (err) {
-    await io.unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await io.syncDir(dirname(file));
-}
 
 const MAGIC = 'SQLite format 3\0';
 const SEAL = Buffer.from('GHSEAL01', 'latin1');

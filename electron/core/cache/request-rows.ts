@@ -1,0 +1,84 @@
+// What the cache derives from a synced request: a light shape check, and the narrow columns the
+// inbox filters, sorts, counts and searches on (the search text includes the names of its
+// requester, environment and project, so it is recomputed when one of those is renamed).
+import { ACTIONS, REQUEST_STATUSES, type ApprovalRequest } from '../../../shared/schemas/index.ts';
+import { ACTION_GROUP } from '../../../shared/inbox.ts';
+import type { RequestKey } from './inbox-index.ts';
+import { SEP } from './sql.ts';
+
+/** The derived columns of a request row. */
+export interface RequestRow extends RequestKey {
+  action: string;
+  updatedAt: number;
+  digest: string;
+  diffBytes: number;
+}
+
+/** The names a request's search text includes. */
+export interface RowNames {
+  user(id: string): string | undefined;
+  environment(id: string): { name: string; projectId: string | undefined } | undefined;
+  project(id: string): string | undefined;
+}
+
+const STATUS_SET: ReadonlySet<string> = new Set(REQUEST_STATUSES);
+const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A light shape check of a synced request: the fields the cache indexes must be there and typed.
+ * (A full zod parse costs ~35 ms per 1000-change page; the sync engine validates responses.)
+ */
+export function checkRequest(id: string, d: unknown): ApprovalRequest {
+  const bad = (what: string) => new Error(`sync change request ${id}: ${what}`);
+  if (!isObject(d)) throw bad('data is not an object');
+  if (d.id !== id) throw bad(`data.id ${JSON.stringify(d.id)} differs from the change id`);
+  if (typeof d.action !== 'string' || !ACTION_SET.has(d.action)) throw bad(`unknown action ${JSON.stringify(d.action)}`);
+  if (typeof d.status !== 'string' || !STATUS_SET.has(d.status)) throw bad(`unknown status ${JSON.stringify(d.status)}`);
+  if (typeof d.requesterId !== 'string') throw bad('requesterId missing');
+  if (!isObject(d.resource)) throw bad('resource missing');
+  if (!isObject(d.payload)) throw bad('payload missing');
+  if (typeof d.digest !== 'string') throw bad('digest missing');
+  if (!Array.isArray(d.gates) || !Array.isArray(d.decisions)) throw bad('gates or decisions missing');
+  for (const k of ['createdAt', 'updatedAt'] as const) {
+    if (typeof d[k] !== 'string' || Number.isNaN(Date.parse(d[k] as string))) throw bad(`${k} is not a time`);
+  }
+  return d as unknown as ApprovalRequest;
+}
+
+export function requestRow(r: ApprovalRequest, names: RowNames): RequestRow {
+  const envId = r.resource.environmentId ?? null;
+  const env = envId ? names.environment(envId) : undefined;
+  const projectId = r.resource.projectId ?? env?.projectId ?? null;
+  const search = [
+    r.id,
+    r.payload.summary,
+    r.payload.revision,
+    r.justification,
+    names.user(r.requesterId),
+    r.requesterId,
+    r.action,
+    env?.name,
+    projectId ? names.project(projectId) : undefined,
+  ]
+    .filter((s): s is string => typeof s === 'string' && s.length > 0)
+    .join('\n')
+    .replaceAll(SEP, ' ') // the mirror loader's separator
+    .toLowerCase();
+  return {
+    status: r.status,
+    action: r.action,
+    group: ACTION_GROUP[r.action],
+    environmentId: envId,
+    projectId,
+    requesterId: r.requesterId,
+    createdAt: Date.parse(r.createdAt),
+    updatedAt: Date.parse(r.updatedAt),
+    digest: r.digest,
+    diffBytes: typeof r.payload.diffBytes === 'number' ? r.payload.diffBytes : 0,
+    search,
+  };
+}

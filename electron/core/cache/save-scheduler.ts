@@ -1,0 +1,128 @@
+// When the cache file is written: writes within saveDelayMs are coalesced into one save; a write
+// that lands while a save runs gets its own save after it; a failed save keeps everything in
+// memory and is retried after retryDelayMs. Read times alone (touched) never cause a save but ride
+// along with the next one.
+import { writeFileAtomic, type AtomicWriteIo } from '../atomic-write.ts';
+import { sealOf } from './file-format.ts';
+
+export interface SaveInfo {
+  /** Size of the file written. */
+  bytes: number;
+  /** export() + write + fsync + rename + directory fsync. */
+  ms: number;
+}
+
+export interface SaveSchedulerOptions {
+  file: string;
+  saveDelayMs: number;
+  retryDelayMs: number;
+  io: AtomicWriteIo;
+  /** The database image to write, taken when the save starts. */
+  image: () => Uint8Array;
+  onError?: ((err: Error) => void) | undefined;
+  onSave?: ((info: SaveInfo) => void) | undefined;
+}
+
+function errorOf(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export class SaveScheduler {
+  readonly #o: SaveSchedulerOptions;
+  #dirty = false;
+  #touched = false;
+  #timer: NodeJS.Timeout | undefined;
+  #saving: Promise<void> | undefined;
+  #lastSaveFailed = false;
+  #closed = false;
+
+  constructor(options: SaveSchedulerOptions) {
+    this.#o = options;
+  }
+
+  /** Is there state in memory not yet saved? */
+  isDirty(): boolean {
+    return this.#dirty || this.#touched;
+  }
+
+  /** Something changed: save soon. */
+  markDirty(): void {
+    this.#dirty = true;
+    this.#schedule(this.#o.saveDelayMs);
+  }
+
+  /** Something changed that can wait for the next save or flush. */
+  markDirtyLater(): void {
+    this.#dirty = true;
+  }
+
+  /** Only read times changed. */
+  markTouched(): void {
+    this.#touched = true;
+  }
+
+  /** Saves now if anything changed (waits for a save in flight first). Rejects if the save fails. */
+  async flush(): Promise<void> {
+    if (this.#saving) await this.#saving.catch(() => undefined);
+    this.#clearTimer();
+    if ((this.#dirty || this.#touched) && !this.#closed) await this.#startSave();
+  }
+
+  /** Flushes, then stops for good. Rejects with the final save's failure (after stopping). */
+  async close(): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.flush();
+    } catch (err) {
+      failure = err;
+    }
+    this.#closed = true;
+    this.#clearTimer();
+    if (failure) throw failure;
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer || this.#saving || this.#closed) return; // a save in flight reschedules when done
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#startSave().catch((err: unknown) => this.#o.onError?.(errorOf(err)));
+    }, delay);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #startSave(): Promise<void> {
+    const p = this.#saveOnce()
+      .then(
+        () => {
+          this.#lastSaveFailed = false;
+        },
+        (err: unknown) => {
+          this.#dirty = true; // nothing was lost in memory; the old file is intact
+          this.#lastSaveFailed = true;
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.#saving = undefined;
+        if (this.#dirty) this.#schedule(this.#lastSaveFailed ? this.#o.retryDelayMs : this.#o.saveDelayMs);
+      });
+    this.#saving = p;
+    return p;
+  }
+
+  async #saveOnce(): Promise<void> {
+    const t0 = performance.now();
+    // Writes that land while the file is being written set dirty again and get their own save.
+    this.#dirty = false;
+    this.#touched = false;
+    const data = this.#o.image();
+    const seal = sealOf(data);
+    await writeFileAtomic(this.#o.file, [data, seal], { io: this.#o.io });
+    this.#o.onSave?.({ bytes: data.byteLength + seal.byteLength, ms: performance.now() - t0 });
+  }
+}

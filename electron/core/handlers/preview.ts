@@ -1,0 +1,23 @@
+// preview.action: what the server would answer to an action, computed offline from the cache.
+import type { Clock } from '../../../shared/clock.ts';
+import type { Handlers } from '../../../shared/ipc.ts';
+import type { Cache } from '../cache/index.ts';
+import type { Connection } from '../connection/index.ts';
+import { previewAction } from '../preview/index.ts';
+
+export function previewHandlers(cache: Cache, connection: Connection, clock: Clock): Pick<Handlers, 'preview.action'> {
+  return {
+    'preview.action': async (draft) => {
+      const directory = {
+        environments: cache.list('environment'),
+        policies: cache.list('policy'),
+        bindings: cache.list('binding'),
+        breakGlassSessions: cache.list('breakglass'),
+        projects: cache.list('project'),
+        clusters: cache.list('cluster'),
+      };
+      const ev = previewAction(draft, connection.whoAmI(), directory, clock());
+      return { outcome: ev.outcome, ...(ev.deny ? { message: ev.deny.message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
+    },
+  };
+}

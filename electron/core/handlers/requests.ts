@@ -1,0 +1,89 @@
+// inbox.query and request.*: the inbox and one request, computed offline from the cache with the
+// shared policy engine; the diff from the cache or the server; filing, nudging and history online.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../../shared/clock.ts';
+import type { OutboxEntry } from '../../../shared/desktop/outbox.ts';
+import type { Handlers } from '../../../shared/ipc.ts';
+import { canApprove, evaluateProgress } from '../../../shared/policy/index.ts';
+import type { ApprovalRequest, AuditEvent } from '../../../shared/schemas/index.ts';
+import type { Cache } from '../cache/index.ts';
+import type { Connection } from '../connection/index.ts';
+import { CoreError } from '../ipc/dispatch.ts';
+import type { Outbox } from '../outbox/index.ts';
+import { previewRequest } from '../preview/index.ts';
+import { teamsById, usersById } from './lookups.ts';
+
+/** The outbox operations that decide on one request (and so show on its detail). */
+const REQUEST_KEYED_OPS = new Set(['approve', 'reject', 'cancel']);
+
+export interface RequestDeps {
+  cache: Cache;
+  outbox: Outbox;
+  connection: Connection;
+  clock: Clock;
+}
+
+type RequestChannels = 'inbox.query' | 'request.get' | 'request.diff' | 'request.create' | 'request.nudge' | 'request.history';
+
+export function requestHandlers({ cache, outbox, connection, clock }: RequestDeps): Pick<Handlers, RequestChannels> {
+  const cached = (id: string): ApprovalRequest => {
+    const request = cache.request(id);
+    if (!request) throw new CoreError('not_found', 'request not found', 404);
+    return request;
+  };
+  const queuedFor = (requestId: string): OutboxEntry[] =>
+    outbox.list().filter((e) => REQUEST_KEYED_OPS.has(e.op.type) && 'requestId' in e.op && e.op.requestId === requestId);
+
+  return {
+    'inbox.query': async (q) => {
+      const result = cache.inbox({ ...q, ...(q.text ? { text: q.text } : {}) });
+      const users = usersById(cache);
+      const teams = teamsById(cache);
+      const queued = new Set(outbox.list().flatMap((e) => ('requestId' in e.op ? [e.op.requestId] : [])));
+      const me = connection.me;
+      return {
+        total: result.total,
+        counts: result.counts,
+        rows: result.rows.map((request) => ({
+          request,
+          canApprove: me ? canApprove(request, me) : false,
+          progress:
+            request.status === 'pending' ? evaluateProgress(request, users, { user: (id) => users.get(id)?.name, team: (id) => teams.get(id)?.name }).summary : request.status,
+          queued: queued.has(request.id),
+        })),
+      };
+    },
+    'request.get': async ({ id }) => {
+      const request = cached(id);
+      const preview = previewRequest(request, connection.whoAmI(), usersById(cache), teamsById(cache), { now: clock() });
+      return { request, progress: preview.progress, canApprove: preview.canApprove, whoCanStillApprove: preview.whoCanStillApprove, queued: queuedFor(id) };
+    },
+    'request.diff': async ({ id }) => {
+      const request = cached(id);
+      const hit = cache.getDiff(id);
+      if (hit && hit.digest === request.digest) return { text: hit.text, digest: hit.digest };
+      const client = connection.reachable();
+      if (!client) throw new CoreError('offline', 'this diff was not downloaded before the connection was lost');
+      const { text } = await client.diff(id);
+      cache.putDiff(id, request.digest, text);
+      return { text, digest: request.digest };
+    },
+    'request.create': async (body) => ({ request: await connection.online().createRequest({ ...body, justification: body.justification ?? '' }) }),
+    'request.nudge': async ({ id, ...body }) => {
+      const request = await connection.online().nudge(id, body, randomUUID());
+      // Applied at once so the detail shows the nudge without waiting for the sync round trip.
+      cache.applyChanges([{ seq: cache.cursor(), entity: 'request', id, op: 'upsert', data: request }], cache.cursor());
+      return { request };
+    },
+    'request.history': async ({ id }) => {
+      const client = connection.online();
+      const events: AuditEvent[] = [];
+      for (let after = 0; ; ) {
+        const page = await client.audit(after, 1000, { subject: id });
+        events.push(...page.events);
+        if (page.next === null || page.events.length === 0) return { events };
+        after = page.next;
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// session.* and status.*: signing in and out, and what the console shows about the connection.
+import type { Clock } from '../../../shared/clock.ts';
+import type { Handlers } from '../../../shared/ipc.ts';
+import type { Cache } from '../cache/index.ts';
+import { ApiError, createBackendClient } from '../client/index.ts';
+import type { Connection } from '../connection/index.ts';
+import type { SecretStore } from '../contracts.ts';
+import { CoreError } from '../ipc/dispatch.ts';
+import type { SettingsStore } from '../settings/index.ts';
+
+export interface SessionDeps {
+  mode: 'desktop' | 'web';
+  connection: Connection;
+  secrets: SecretStore;
+  settings: SettingsStore;
+  cache: Cache;
+  /** Tells listeners the approvable count, which sign-out sets to 0. */
+  publishCount: () => void;
+  clock: Clock;
+}
+
+export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 'session.signIn' | 'session.signOut' | 'status.get'> {
+  const { connection } = d;
+  const session = () => {
+    const url = connection.url;
+    const me = connection.me;
+    return { mode: d.mode, now: d.clock().toISOString(), signedIn: url !== undefined, ...(url !== undefined ? { serverUrl: url } : {}), ...(me ? { user: me } : {}) };
+  };
+  return {
+    'session.get': async () => session(),
+    'session.signIn': async ({ serverUrl, token }) => {
+      const url = serverUrl.replace(/\/+$/, '');
+      // Checked before anything is dropped: a wrong token leaves the current session as it was.
+      const probe = createBackendClient({ baseUrl: url, token: () => token });
+      await probe.me().catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) throw new CoreError('unauthorized', 'the server refused this token', 401);
+        throw err;
+      });
+      await connection.disconnect();
+      await d.secrets.set(token);
+      await d.settings.update({ serverUrl: url });
+      await connection.connect(url, token);
+      return session();
+    },
+    'session.signOut': async () => {
+      await connection.disconnect();
+      await d.secrets.set(undefined);
+      await d.settings.update({ serverUrl: null });
+      d.cache.reset();
+      connection.forgetUser();
+      d.publishCount();
+      return session();
+    },
+    'status.get': async () => connection.status,
+  };
+}
