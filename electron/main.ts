@@ -122,7 +122,12 @@ async function main(): Promise<void> {
     secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
     notifications: sink,
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
-    ...(app.isPackaged ? {} : { startEmbedded: (dir: string, log: (line: string) => void) => spawnEmbeddedBackend(dir, { node: process.env.npm_node_execpath ?? 'node', root: resolve(here, '../..'), log }) }),
+    ...(app.isPackaged
+      ? {}
+      : {
+          startEmbedded: (dir: string, log: (line: string) => void) =>
+            spawnEmbeddedBackend(dir, { node: process.env.npm_node_execpath ?? 'node', root: resolve(here, '../..'), log }),
+        }),
     log: (line: string) => console.log(`[gatehouse] ${line}`),
   });
   const ready = core;

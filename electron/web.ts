@@ -31,8 +31,19 @@ ${CLOCK_USAGE}`;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 async function main(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, { server: { type: 'string' }, token: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, 'no-open': { type: 'boolean' }, clock: { type: 'string' } }, USAGE);
-  if (flags.help) return void console.log(USAGE), 0;
+  const flags = parseFlags(
+    argv,
+    {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'no-open': { type: 'boolean' },
+      clock: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (flags.help) return (void console.log(USAGE), 0);
   if ((flags.server === undefined) !== (flags.token === undefined)) throw new UsageError(`--server and --token go together\n\n${USAGE}`);
   if (flags.server !== undefined) {
     try {
@@ -76,7 +87,9 @@ async function main(argv: string[]): Promise<number> {
   console.log(`data in ${dataDir}`);
   if (!flags['no-open']) {
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-    spawn(opener, [host.openUrl], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    spawn(opener, [host.openUrl], { stdio: 'ignore', detached: true })
+      .on('error', () => undefined)
+      .unref();
   }
   console.log(`open ${host.openUrl}`);
 

@@ -56,7 +56,12 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
 
   const settings = await SettingsStore.open(join(deps.dataDir, 'settings.json'), { now: clock });
   if (settings.problem) log(`settings: ${settings.problem.message} (the old file was moved to ${settings.problem.movedTo})`);
-  const opened = await Cache.open({ file: join(deps.dataDir, 'cache.sqlite'), diffBudgetBytes: settings.current.diffPrefetch.budgetMiB * 1024 * 1024, now: clock, onError: (e) => log(`cache save failed: ${e.message}`) });
+  const opened = await Cache.open({
+    file: join(deps.dataDir, 'cache.sqlite'),
+    diffBudgetBytes: settings.current.diffPrefetch.budgetMiB * 1024 * 1024,
+    now: clock,
+    onError: (e) => log(`cache save failed: ${e.message}`),
+  });
   const cache = opened.cache;
   if (opened.recovered) log(`cache was unreadable (${opened.recovered.reason}); moved to ${opened.recovered.movedTo}, rebuilding from the server`);
   const outbox = await Outbox.open(join(deps.dataDir, 'outbox.jsonl'), { now: clock });
@@ -97,7 +102,15 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     log,
   });
 
-  await connectAtLaunch(connection, { server: deps.server, savedServerUrl: settings.current.serverUrl, secrets: deps.secrets, startEmbedded: deps.startEmbedded, dataDir: deps.dataDir, clock, log });
+  await connectAtLaunch(connection, {
+    server: deps.server,
+    savedServerUrl: settings.current.serverUrl,
+    secrets: deps.secrets,
+    startEmbedded: deps.startEmbedded,
+    dataDir: deps.dataDir,
+    clock,
+    log,
+  });
 
   // One handler per contract channel, or this doesn't compile.
   const handlers: Handlers = {

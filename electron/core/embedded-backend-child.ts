@@ -44,7 +44,7 @@ export async function spawnEmbeddedBackend(dataDir: string, options: { node: str
       return false;
     });
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-    if (!token) throw new Error('the demo did not print the release manager\'s token');
+    if (!token) throw new Error("the demo did not print the release manager's token");
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   }
   const token = readFileSync(tokenFile, 'utf8').trim();

@@ -9,7 +9,11 @@ import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
 export type { EmbeddedBackend };
 
-export async function startEmbeddedBackend(dataDir: string, log: (line: string) => void = () => undefined, clock: Clock = systemClock): Promise<EmbeddedBackend> {
+export async function startEmbeddedBackend(
+  dataDir: string,
+  log: (line: string) => void = () => undefined,
+  clock: Clock = systemClock,
+): Promise<EmbeddedBackend> {
   const dir = join(dataDir, 'backend');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, TOKEN_FILE);
@@ -38,4 +42,3 @@ export async function startEmbeddedBackend(dataDir: string, log: (line: string) 
     },
   };
 }
-

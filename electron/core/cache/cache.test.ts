@@ -161,10 +161,16 @@ describe('inbox', () => {
     for (const s of ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const) {
       assert.equal(r.counts.byStatus[s], reqs.filter((q) => q.status === s && q.action === 'release.deploy').length, s);
     }
-    assert.equal(r.counts.byGroup.security, reqs.filter((q) => q.status === 'pending' && (q.action === 'token.issue' || q.action === 'breakglass.initiate')).length);
+    assert.equal(
+      r.counts.byGroup.security,
+      reqs.filter((q) => q.status === 'pending' && (q.action === 'token.issue' || q.action === 'breakglass.initiate')).length,
+    );
     assert.equal(r.counts.byEnvironment[env] ?? 0, expect.filter((q) => q.resource.environmentId === env).length);
     assert.equal(r.counts.byProject[project] ?? 0, expect.filter((q) => q.resource.projectId === project).length);
-    assert.equal(Object.values(r.counts.byProject).reduce((a, b) => a + b, 0), r.total);
+    assert.equal(
+      Object.values(r.counts.byProject).reduce((a, b) => a + b, 0),
+      r.total,
+    );
     const byEnv = cache.inbox({ environmentId: env, limit: 1000 });
     assert.deepEqual(
       byEnv.rows.map((q) => q.id),
@@ -180,7 +186,12 @@ describe('inbox', () => {
   });
 
   test('text search: summary, justification, revision, requester, environment and project names; all terms; any case', () => {
-    const target = makeRequest(org, 1000, { summary: 'Deploy Zanzibar gateway', justification: 'Fix for INC-424242', environmentId: org.envIds[0]!, requesterId: 'usr_3' });
+    const target = makeRequest(org, 1000, {
+      summary: 'Deploy Zanzibar gateway',
+      justification: 'Fix for INC-424242',
+      environmentId: org.envIds[0]!,
+      requesterId: 'usr_3',
+    });
     cache.applyChanges([upsert('request', target)], 101);
     const ids = (text: string) => cache.inbox({ text, limit: 1000 }).rows.map((r) => r.id);
     assert.deepEqual(ids('zanzibar'), [target.id]);
@@ -227,7 +238,17 @@ describe('inbox mirror', () => {
     const sorted = [...reqs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || order.get(b.id)! - order.get(a.id)!);
     const searchableOf = (r: ApprovalRequest) => {
       const e = cache.get('environment', r.resource.environmentId!)!;
-      return [r.id, r.payload.summary, r.payload.revision, r.justification, cache.get('user', r.requesterId)!.name, r.requesterId, r.action, e.name, cache.get('project', r.resource.projectId!)!.name].join('\n');
+      return [
+        r.id,
+        r.payload.summary,
+        r.payload.revision,
+        r.justification,
+        cache.get('user', r.requesterId)!.name,
+        r.requesterId,
+        r.action,
+        e.name,
+        cache.get('project', r.resource.projectId!)!.name,
+      ].join('\n');
     };
     const statuses = [undefined, 'pending', 'approved', 'rejected'] as const;
     const groups = [undefined, 'release', 'cluster', 'security'] as const;
@@ -268,7 +289,12 @@ describe('inbox mirror', () => {
   test('cold starts read the saved snapshot, and a stale one is ignored', async () => {
     const org = makeOrg(6);
     const first = await openCache();
-    seeded(first.cache, org, Array.from({ length: 30 }, (_, i) => makeRequest(org, i)), 30);
+    seeded(
+      first.cache,
+      org,
+      Array.from({ length: 30 }, (_, i) => makeRequest(org, i)),
+      30,
+    );
     await closeCache(first.cache); // saved with the inbox snapshot
     // a session that writes requests without ever building the mirror leaves the snapshot stale
     const second = await openCache();
@@ -429,7 +455,12 @@ describe('recovery', () => {
   async function populated() {
     const { cache } = await openCache();
     const org = makeOrg(5);
-    seeded(cache, org, Array.from({ length: 50 }, (_, i) => makeRequest(org, i)), 50);
+    seeded(
+      cache,
+      org,
+      Array.from({ length: 50 }, (_, i) => makeRequest(org, i)),
+      50,
+    );
     await closeCache(cache);
     return org;
   }
@@ -528,9 +559,16 @@ describe('diffs', () => {
     assert.deepEqual(cache.missingPendingDiffs(1).length, 1);
     cache.putDiff(b.id, b.digest, 'diff --git a/x b/x\n+ü\n');
     assert.deepEqual(cache.getDiff(b.id), { digest: b.digest, text: 'diff --git a/x b/x\n+ü\n' });
-    assert.deepEqual(cache.missingPendingDiffs(10).map((m) => m.id), [a.id]);
+    assert.deepEqual(
+      cache.missingPendingDiffs(10).map((m) => m.id),
+      [a.id],
+    );
     cache.applyChanges([upsert('request', { ...b, digest: 'sha256:new' })], 101);
-    assert.deepEqual(cache.missingPendingDiffs(10).map((m) => m.id), [b.id, a.id], 'a changed digest needs a new diff');
+    assert.deepEqual(
+      cache.missingPendingDiffs(10).map((m) => m.id),
+      [b.id, a.id],
+      'a changed digest needs a new diff',
+    );
     assert.equal(cache.getDiff(b.id)?.digest, b.digest, 'the old text is still there; the caller compares digests');
     // survives reopen
     await closeCache(cache);
@@ -579,7 +617,10 @@ describe('diffs', () => {
     writeFileSync(join(diffDir, 'orphan.diff'), 'x');
     const { cache: again } = await openCache();
     assert.equal(again.getDiff(r.id), undefined);
-    assert.deepEqual(again.missingPendingDiffs(5).map((m) => m.id), [r.id]);
+    assert.deepEqual(
+      again.missingPendingDiffs(5).map((m) => m.id),
+      [r.id],
+    );
     assert.equal(existsSync(join(diffDir, 'orphan.diff')), false);
   });
 });

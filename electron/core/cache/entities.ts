@@ -65,7 +65,9 @@ export class Entities {
   /** Pending requests, newest first. */
   pending(limit: number): ApprovalRequest[] {
     return this.#sql
-      .all("SELECT d.data FROM requests r JOIN request_data d ON d.id = r.id WHERE r.status = 'pending' ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?", [limit])
+      .all("SELECT d.data FROM requests r JOIN request_data d ON d.id = r.id WHERE r.status = 'pending' ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?", [
+        limit,
+      ])
       .map((r) => JSON.parse(decodeJson(r[0])) as ApprovalRequest);
   }
 
@@ -73,7 +75,10 @@ export class Entities {
     if (entity === 'request') {
       const r = checkRequest(id, data);
       this.#writeRequestRow(id, requestRow(r, this.#names));
-      this.#sql.run('INSERT INTO request_data (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', [id, encodeJson(JSON.stringify(r))]);
+      this.#sql.run('INSERT INTO request_data (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', [
+        id,
+        encodeJson(JSON.stringify(r)),
+      ]);
       return;
     }
     if (!isObject(data)) throw new Error(`sync change ${entity} ${id}: data is not an object`);

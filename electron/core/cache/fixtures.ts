@@ -43,10 +43,24 @@ export function makeOrg(users = 60): Org {
       entity: 'user',
       id,
       op: 'upsert',
-      data: { id, name, email: `u${i}@example.com`, orgRole: i === 0 ? 'owner' : i < 3 ? 'admin' : 'member', roles: i % 5 === 0 ? ['release-manager'] : [], teamIds: [`team_${i % 4}`] },
+      data: {
+        id,
+        name,
+        email: `u${i}@example.com`,
+        orgRole: i === 0 ? 'owner' : i < 3 ? 'admin' : 'member',
+        roles: i % 5 === 0 ? ['release-manager'] : [],
+        teamIds: [`team_${i % 4}`],
+      },
     });
   }
-  for (let t = 0; t < 4; t++) changes.push({ seq: ++seq, entity: 'team', id: `team_${t}`, op: 'upsert', data: { id: `team_${t}`, name: ['SRE', 'Platform', 'Payments', 'Security'][t] } });
+  for (let t = 0; t < 4; t++)
+    changes.push({
+      seq: ++seq,
+      entity: 'team',
+      id: `team_${t}`,
+      op: 'upsert',
+      data: { id: `team_${t}`, name: ['SRE', 'Platform', 'Payments', 'Security'][t] },
+    });
   changes.push({ seq: ++seq, entity: 'cluster', id: 'cls_eu', op: 'upsert', data: { id: 'cls_eu', name: 'eu-west' } });
   const envIds: string[] = [];
   const projectIds: string[] = [];
@@ -64,7 +78,14 @@ export function makeOrg(users = 60): Org {
         entity: 'environment',
         id: eid,
         op: 'upsert',
-        data: { id: eid, projectId: pid, clusterId: 'cls_eu', name: e, protection: e === 'production' ? 'restricted' : 'none', reviewers: { userIds: ['usr_1'], teamIds: ['team_0'] } },
+        data: {
+          id: eid,
+          projectId: pid,
+          clusterId: 'cls_eu',
+          name: e,
+          protection: e === 'production' ? 'restricted' : 'none',
+          reviewers: { userIds: ['usr_1'], teamIds: ['team_0'] },
+        },
       });
     }
   }
@@ -134,7 +155,7 @@ export function makeRequest(org: Org, i: number, o: RequestOptions = {}): Approv
     userId: org.userIds[(i + d + 1) % org.userIds.length]!,
     kind: status === 'rejected' && d === decisionCount - 1 ? ('reject' as const) : ('approve' as const),
     ...(r() < 0.5 ? { comment: 'LGTM, checked the canary metrics' } : {}),
-    reviewedDigest: `sha256:${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}`,
+    reviewedDigest: `sha256:${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}`,
     at: new Date(Date.parse(created) + (d + 1) * 30_000).toISOString(),
   }));
   const rev = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + ((i * 40503) >>> 0).toString(16).padStart(8, '0');

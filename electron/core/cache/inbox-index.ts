@@ -269,7 +269,18 @@ export class InboxIndex {
       e.search = k.search;
       return;
     }
-    const entry: Entry = { id, seq: this.nextSeq++, createdAt: k.createdAt, status, group, environmentId: k.environmentId, projectId: k.projectId, requesterId: k.requesterId, search: k.search, alive: true };
+    const entry: Entry = {
+      id,
+      seq: this.nextSeq++,
+      createdAt: k.createdAt,
+      status,
+      group,
+      environmentId: k.environmentId,
+      projectId: k.projectId,
+      requesterId: k.requesterId,
+      search: k.search,
+      alive: true,
+    };
     const last = this.entries[this.entries.length - 1];
     if (last && older(last, entry) > 0) this.sorted = false;
     this.entries.push(entry);
@@ -289,7 +300,8 @@ export class InboxIndex {
     if (users.size + envs.size + projects.size === 0) return [];
     const out: string[] = [];
     for (const e of this.byId.values()) {
-      if (users.has(e.requesterId) || (e.environmentId !== null && envs.has(e.environmentId)) || (e.projectId !== null && projects.has(e.projectId))) out.push(e.id);
+      if (users.has(e.requesterId) || (e.environmentId !== null && envs.has(e.environmentId)) || (e.projectId !== null && projects.has(e.projectId)))
+        out.push(e.id);
     }
     return out;
   }
@@ -330,8 +342,12 @@ export class InboxIndex {
       }
     }
     const counts = emptyCounts();
-    REQUEST_STATUSES.forEach((s, i) => (counts.byStatus[s] = byStatus[i]!));
-    ACTION_GROUPS.forEach((g, i) => (counts.byGroup[g] = byGroup[i]!));
+    REQUEST_STATUSES.forEach((s, i) => {
+      counts.byStatus[s] = byStatus[i]!;
+    });
+    ACTION_GROUPS.forEach((g, i) => {
+      counts.byGroup[g] = byGroup[i]!;
+    });
     counts.byEnvironment = Object.fromEntries(byEnvironment);
     counts.byProject = Object.fromEntries(byProject);
     return { ids, total, counts };

@@ -55,7 +55,7 @@ export class Inbox {
   /** One newest-first page, its total, and the counts per facet. */
   query(q: InboxQuery): InboxPage {
     const index = this.#mirror();
-    if (q.text && q.text.trim() && !index.searchLoaded) this.#loadSearchTexts(index);
+    if (q.text?.trim() && !index.searchLoaded) this.#loadSearchTexts(index);
     const { ids, total, counts } = index.query(q);
     const rows: ApprovalRequest[] = [];
     for (const id of ids) {
@@ -110,8 +110,18 @@ export class Inbox {
         createdAts: created.map(Number),
       });
     }
-    const c = { ids: [] as string[], statusCodes: [] as number[], groupCodes: [] as number[], environmentIds: [] as (string | null)[], projectIds: [] as (string | null)[], requesterIds: [] as string[], createdAts: [] as number[] };
-    for (const [id, status, group, env, project, requester, created] of this.#sql.all('SELECT id, status, action_group, environment_id, project_id, requester_id, created_at FROM requests ORDER BY rowid')) {
+    const c = {
+      ids: [] as string[],
+      statusCodes: [] as number[],
+      groupCodes: [] as number[],
+      environmentIds: [] as (string | null)[],
+      projectIds: [] as (string | null)[],
+      requesterIds: [] as string[],
+      createdAts: [] as number[],
+    };
+    for (const [id, status, group, env, project, requester, created] of this.#sql.all(
+      'SELECT id, status, action_group, environment_id, project_id, requester_id, created_at FROM requests ORDER BY rowid',
+    )) {
       c.ids.push(id as string);
       c.statusCodes.push(statusCode(status as string));
       c.groupCodes.push(groupCode(group as string));
@@ -125,7 +135,10 @@ export class Inbox {
 
   #loadSearchTexts(index: InboxIndex): void {
     const cells = this.#sql.concatColumns('request_search', ['id', 'search']);
-    if (cells) return index.loadSearch(cells[0]!, cells[1]!);
+    if (cells) {
+      index.loadSearch(cells[0]!, cells[1]!);
+      return;
+    }
     const rows = this.#sql.all('SELECT id, search FROM request_search');
     index.loadSearch(
       rows.map((r) => r[0] as string),

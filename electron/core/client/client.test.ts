@@ -56,17 +56,27 @@ test('GETs are retried on network errors and 5xx, then succeed', async () => {
 
 test('retries stop at the limit with a NetworkError (offline)', async () => {
   const { f, calls } = fakeFetch([refused, refused, refused, refused]);
-  await assert.rejects(client(f, { retry: { limit: 2 } }).me(), (e: unknown) => e instanceof NetworkError && e.kind === 'offline' && e.message === 'connection refused');
+  await assert.rejects(
+    client(f, { retry: { limit: 2 } }).me(),
+    (e: unknown) => e instanceof NetworkError && e.kind === 'offline' && e.message === 'connection refused',
+  );
   assert.equal(calls.length, 3);
 });
 
 test('POST with an Idempotency-Key is retried with the same key; without one, never', async () => {
   const req = { id: 'req_1' };
   void req;
-  const a = fakeFetch([refused, () => json(500, { error: { code: 'internal', message: 'boom' } }), () => json(404, { error: { code: 'not_found', message: 'request not found' } })]);
+  const a = fakeFetch([
+    refused,
+    () => json(500, { error: { code: 'internal', message: 'boom' } }),
+    () => json(404, { error: { code: 'not_found', message: 'request not found' } }),
+  ]);
   await assert.rejects(client(a.f).approve('req_1', { comment: 'ok' }, 'key-1'), (e: unknown) => e instanceof ApiError && e.status === 404);
   assert.equal(a.calls.length, 3);
-  assert.deepEqual(a.calls.map((c) => c.headers.get('idempotency-key')), ['key-1', 'key-1', 'key-1']);
+  assert.deepEqual(
+    a.calls.map((c) => c.headers.get('idempotency-key')),
+    ['key-1', 'key-1', 'key-1'],
+  );
   const b = fakeFetch([refused, () => json(201, {})]);
   await assert.rejects(client(b.f).createRequest({ action: 'release.deploy', resource: {} }), NetworkError);
   assert.equal(b.calls.length, 1);
@@ -101,8 +111,20 @@ test('diff returns the text and the ETag without quotes; freeze maps 200 and 202
 });
 
 test('backoff grows exponentially, is capped, and jitters within [ceiling/2, ceiling]', () => {
-  assert.equal(backoffDelay(0, 100, 1000, () => 1), 100);
-  assert.equal(backoffDelay(3, 100, 1000, () => 1), 800);
-  assert.equal(backoffDelay(10, 100, 1000, () => 1), 1000);
-  assert.equal(backoffDelay(10, 100, 1000, () => 0), 500);
+  assert.equal(
+    backoffDelay(0, 100, 1000, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelay(3, 100, 1000, () => 1),
+    800,
+  );
+  assert.equal(
+    backoffDelay(10, 100, 1000, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(10, 100, 1000, () => 0),
+    500,
+  );
 });

@@ -6,26 +6,26 @@
 import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import {
-  ApproveBody,
+  type ApproveBody,
   AuditResponse,
   AuditVerifyResponse,
-  CreateRequestBody,
+  type CreateRequestBody,
   EnvironmentResponse,
   EnvironmentsResponse,
   ErrorBody,
-  FreezeBody,
-  NudgeBody,
+  type FreezeBody,
+  type NudgeBody,
   ProjectsResponse,
-  RejectBody,
+  type RejectBody,
   RequestDetailResponse,
   RequestResponse,
   RequestsResponse,
   SessionResponse,
   SessionsResponse,
-  StartBreakGlassBody,
+  type StartBreakGlassBody,
   SyncResponse,
   TeamsResponse,
-  UnfreezeBody,
+  type UnfreezeBody,
   UserResponse,
   UsersResponse,
   type ApprovalRequest,
@@ -163,7 +163,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
   const maxMs = options.retry?.maxMs ?? 5_000;
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
-  const prefixUrl = options.baseUrl.replace(/\/+$/, '') + '/';
+  const prefixUrl = `${options.baseUrl.replace(/\/+$/, '')}/`;
 
   const http: KyInstance = ky.create({
     prefixUrl,
@@ -291,7 +291,11 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     breakGlassSessions: async (active, opts) =>
       (await get('api/breakglass', SessionsResponse, opts, active === undefined ? undefined : { active: String(active) })).sessions,
     audit: (after = 0, limit = 500, opts) =>
-      get('api/audit', AuditResponse, opts, { ...(opts?.before !== undefined ? { before: opts.before } : { after }), limit, ...(opts?.subject ? { subject: opts.subject } : {}) }),
+      get('api/audit', AuditResponse, opts, {
+        ...(opts?.before !== undefined ? { before: opts.before } : { after }),
+        limit,
+        ...(opts?.subject ? { subject: opts.subject } : {}),
+      }),
     auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };

@@ -9,7 +9,11 @@ export function auditHandlers(connection: Connection, clock: Clock): Pick<Handle
     'audit.verify': async () => connection.online().auditVerify(),
     'audit.export': async ({ format, from, to }) => {
       const text = await connection.online().auditExport(format, { ...(from ? { from } : {}), ...(to ? { to } : {}) });
-      return { filename: `gatehouse-audit-${clock().toISOString().slice(0, 10)}.${format}`, mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson', text };
+      return {
+        filename: `gatehouse-audit-${clock().toISOString().slice(0, 10)}.${format}`,
+        mime: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+        text,
+      };
     },
   };
 }

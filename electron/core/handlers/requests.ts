@@ -48,7 +48,9 @@ export function requestHandlers({ cache, outbox, connection, clock }: RequestDep
           request,
           canApprove: me ? canApprove(request, me) : false,
           progress:
-            request.status === 'pending' ? evaluateProgress(request, users, { user: (id) => users.get(id)?.name, team: (id) => teams.get(id)?.name }).summary : request.status,
+            request.status === 'pending'
+              ? evaluateProgress(request, users, { user: (id) => users.get(id)?.name, team: (id) => teams.get(id)?.name }).summary
+              : request.status,
           queued: queued.has(request.id),
         })),
       };

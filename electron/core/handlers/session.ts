@@ -24,7 +24,13 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
   const session = () => {
     const url = connection.url;
     const me = connection.me;
-    return { mode: d.mode, now: d.clock().toISOString(), signedIn: url !== undefined, ...(url !== undefined ? { serverUrl: url } : {}), ...(me ? { user: me } : {}) };
+    return {
+      mode: d.mode,
+      now: d.clock().toISOString(),
+      signedIn: url !== undefined,
+      ...(url !== undefined ? { serverUrl: url } : {}),
+      ...(me ? { user: me } : {}),
+    };
   };
   return {
     'session.get': async () => session(),

@@ -7,7 +7,13 @@ const now = new Date('2026-11-20T12:00:00.000Z');
 const min = 60_000;
 const at = (base: string, plusMin: number) => new Date(Date.parse(base) + plusMin * min).toISOString();
 
-function request(id: string, createdAt: string, status: ApprovalRequest['status'], decisions: [user: string, afterMin: number][], env = 'env_prod'): ApprovalRequest {
+function request(
+  id: string,
+  createdAt: string,
+  status: ApprovalRequest['status'],
+  decisions: [user: string, afterMin: number][],
+  env = 'env_prod',
+): ApprovalRequest {
   return {
     id,
     action: 'release.deploy',
@@ -35,13 +41,21 @@ const teams = new Map<string, Team>([
   ['team_sre', { id: 'team_sre', name: 'SRE' }],
   ['team_sec', { id: 'team_sec', name: 'Security' }],
 ]);
-const environments = new Map<string, Environment>([['env_prod', { id: 'env_prod', projectId: 'prj_1', name: 'production', protection: 'restricted', reviewers: { userIds: [], teamIds: [] } }]]);
+const environments = new Map<string, Environment>([
+  ['env_prod', { id: 'env_prod', projectId: 'prj_1', name: 'production', protection: 'restricted', reviewers: { userIds: [], teamIds: [] } }],
+]);
 
 test('first review and quorum latencies, p50/p90, per day, environment and first reviewer team', () => {
   const day = '2026-11-19T09:00:00.000Z';
   const requests = [
-    request('req_a', day, 'approved', [['usr_sre', 10], ['usr_sec', 30]]),
-    request('req_b', day, 'approved', [['usr_sec', 20], ['usr_sre', 60]]),
+    request('req_a', day, 'approved', [
+      ['usr_sre', 10],
+      ['usr_sec', 30],
+    ]),
+    request('req_b', day, 'approved', [
+      ['usr_sec', 20],
+      ['usr_sre', 60],
+    ]),
     request('req_c', day, 'pending', [['usr_sre', 40]]),
     request('req_d', '2026-11-18T09:00:00.000Z', 'pending', []),
     request('req_old', '2026-09-01T09:00:00.000Z', 'approved', [['usr_sre', 5]]),
@@ -57,12 +71,18 @@ test('first review and quorum latencies, p50/p90, per day, environment and first
   assert.equal(d19.reviewed, 3);
   assert.equal(ins.byDay.find((d) => d.day === '2026-11-18')!.reviewed, 0);
   assert.equal(ins.byDay.length, 8);
-  assert.deepEqual(ins.byEnvironment.map((e) => [e.name, e.reviewed]), [['production', 3]]);
+  assert.deepEqual(
+    ins.byEnvironment.map((e) => [e.name, e.reviewed]),
+    [['production', 3]],
+  );
   const sre = ins.byTeam.find((t) => t.name === 'SRE')!;
   const sec = ins.byTeam.find((t) => t.name === 'Security')!;
   assert.equal(sre.reviewed, 3, 'Lena is in SRE too: her first reviews count for both her teams');
   assert.equal(sec.reviewed, 1);
-  assert.deepEqual(ins.oldestWaiting.map((o) => o.id), ['req_d', 'req_c']);
+  assert.deepEqual(
+    ins.oldestWaiting.map((o) => o.id),
+    ['req_d', 'req_c'],
+  );
   assert.equal(ins.oldestWaiting[0]!.ageMs, now.getTime() - Date.parse('2026-11-18T09:00:00.000Z'));
 });
 

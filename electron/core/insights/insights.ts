@@ -66,13 +66,24 @@ export function computeInsights(
     .filter((r) => r.status === 'pending')
     .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))
     .slice(0, 10)
-    .map((r) => ({ id: r.id, action: r.action, summary: r.payload.summary ?? r.justification, requesterId: r.requesterId, createdAt: r.createdAt, ageMs: now.getTime() - Date.parse(r.createdAt) }));
+    .map((r) => ({
+      id: r.id,
+      action: r.action,
+      summary: r.payload.summary ?? r.justification,
+      requesterId: r.requesterId,
+      createdAt: r.createdAt,
+      ageMs: now.getTime() - Date.parse(r.createdAt),
+    }));
 
   return {
     days,
     overall: overall.stats(),
     byDay: [...new Set(dayKeys)].map((day) => ({ day, ...(byDay.get(day) ?? new Samples()).stats() })),
-    byEnvironment: [...byEnv].map(([id, s]) => ({ environmentId: id || null, name: id ? (directory.environments.get(id)?.name ?? id) : 'no environment', ...s.stats() })),
+    byEnvironment: [...byEnv].map(([id, s]) => ({
+      environmentId: id || null,
+      name: id ? (directory.environments.get(id)?.name ?? id) : 'no environment',
+      ...s.stats(),
+    })),
     byTeam: [...byTeam].map(([id, s]) => ({ teamId: id, name: directory.teams.get(id)?.name ?? id, ...s.stats() })),
     oldestWaiting,
   };

@@ -231,7 +231,10 @@ describe('(b) my own requests decided', () => {
     const other = request('req_o', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })] });
     const mine = request('req_m', { requesterId: 'alice' });
     h.sync([up('request', other), up('request', mine)], true);
-    h.sync([up('request', { ...other, status: 'approved' }), up('request', { ...mine, status: 'approved', decisions: [{ userId: 'bob', kind: 'approve', at: T0 }] })]);
+    h.sync([
+      up('request', { ...other, status: 'approved' }),
+      up('request', { ...mine, status: 'approved', decisions: [{ userId: 'bob', kind: 'approve', at: T0 }] }),
+    ]);
     assert.deepEqual(h.sink.log, []);
     h.setSettings({ myRequests: true });
     const mine2 = request('req_m2', { requesterId: 'alice' });
@@ -257,7 +260,12 @@ describe('(c) freezes', () => {
     assert.equal(n.body, 'Bob froze production: incident INC-7\nUntil 18:00');
     assert.deepEqual(h.notifier.target(n.id), { kind: 'environment', id: 'env_prod' });
 
-    const unfreezeReq = request('req_u', { action: 'environment.unfreeze', requesterId: 'rick', justification: 'resolved', resource: { environmentId: 'env_prod', projectId: 'proj_api' } });
+    const unfreezeReq = request('req_u', {
+      action: 'environment.unfreeze',
+      requesterId: 'rick',
+      justification: 'resolved',
+      resource: { environmentId: 'env_prod', projectId: 'proj_api' },
+    });
     h.sync([up('request', unfreezeReq)], false);
     h.sync([up('request', { ...unfreezeReq, status: 'approved' }), up('environment', prod)]);
     assert.ok(h.sink.log.includes(`close ${n.id}`));
@@ -388,7 +396,10 @@ describe('(f) quiet hours', () => {
     for (const t of ['22:00', '23:59', '00:00', '03:30', '06:59']) assert.equal(inQuietHours(night, m(t)), true, t);
     for (const t of ['07:00', '12:00', '21:59']) assert.equal(inQuietHours(night, m(t)), false, t);
     const lunch = { start: '12:00', end: '13:00' };
-    assert.deepEqual(['11:59', '12:00', '12:59', '13:00'].map((t) => inQuietHours(lunch, m(t))), [false, true, true, false]);
+    assert.deepEqual(
+      ['11:59', '12:00', '12:59', '13:00'].map((t) => inQuietHours(lunch, m(t))),
+      [false, true, true, false],
+    );
     assert.equal(inQuietHours({ start: '08:00', end: '08:00' }, m('08:00')), false);
     assert.equal(inQuietHours(undefined, 0), false);
   });
@@ -542,11 +553,28 @@ describe('nudges', () => {
 
   test('no notification for nudges naming others, my own nudges, or requests I cannot approve', () => {
     const h = setup();
-    h.sync([up('request', request('req_2')), up('request', request('req_3', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })] }))]);
+    h.sync([
+      up('request', request('req_2')),
+      up('request', request('req_3', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })] })),
+    ]);
     const before = h.sink.shown.length;
     h.sync([
-      up('request', request('req_2', { nudges: [{ by: 'rick', at: T0, userIds: ['bob'] }, { by: 'alice', at: T0, userIds: ['alice'] }] })),
-      up('request', request('req_3', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })], nudges: [{ by: 'rick', at: T0, userIds: ['alice'] }] })),
+      up(
+        'request',
+        request('req_2', {
+          nudges: [
+            { by: 'rick', at: T0, userIds: ['bob'] },
+            { by: 'alice', at: T0, userIds: ['alice'] },
+          ],
+        }),
+      ),
+      up(
+        'request',
+        request('req_3', {
+          gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })],
+          nudges: [{ by: 'rick', at: T0, userIds: ['alice'] }],
+        }),
+      ),
     ]);
     assert.equal(h.sink.shown.length, before);
   });

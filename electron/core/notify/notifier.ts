@@ -16,14 +16,7 @@
 // - Quiet hours and disabled categories drop notifications (they are not replayed later); the
 //   tray badge (approvableCount) still counts what is waiting.
 import { canApprove } from '../../../shared/policy/index.ts';
-import {
-  ApprovalRequest,
-  BreakGlassSession,
-  Cluster,
-  Environment,
-  Project,
-  User,
-} from '../../../shared/schemas/index.ts';
+import { ApprovalRequest, BreakGlassSession, Cluster, Environment, Project, User } from '../../../shared/schemas/index.ts';
 import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
 import type { NoticeTarget } from '../../../shared/ipc.ts';
@@ -302,10 +295,7 @@ export class Notifier {
       const r = mine[0]!;
       const note: RequestNote = { id: `request:${r.id}`, requestIds: new Set([r.id]) };
       this.#openNote(note, [r]);
-      this.#show(
-        { id: note.id, title: 'New request awaiting your approval', body: requestLine(r, names, true) },
-        { kind: 'request', id: r.id },
-      );
+      this.#show({ id: note.id, title: 'New request awaiting your approval', body: requestLine(r, names, true) }, { kind: 'request', id: r.id });
       this.#burst = { note, timer: this.#burstTimer(window) };
       return;
     }
@@ -490,10 +480,13 @@ export class Notifier {
     if (this.#expiryTimer !== undefined) this.#clock.clearTimeout(this.#expiryTimer);
     this.#expiryTimer = undefined;
     if (Number.isFinite(nextExpiry)) {
-      this.#expiryTimer = this.#clock.setTimeout(() => {
-        this.#expiryTimer = undefined;
-        this.refresh();
-      }, Math.min(MAX_DELAY, Math.max(0, nextExpiry - now)));
+      this.#expiryTimer = this.#clock.setTimeout(
+        () => {
+          this.#expiryTimer = undefined;
+          this.refresh();
+        },
+        Math.min(MAX_DELAY, Math.max(0, nextExpiry - now)),
+      );
     }
   }
 

@@ -237,7 +237,13 @@ export class Outbox {
   async enqueue(op: OutboxOp): Promise<OutboxEntry> {
     const parsed = OutboxOp.parse(op);
     if (this.#closed) throw new Error('outbox is closed');
-    const entry: OutboxEntry = { id: randomUUID(), idempotencyKey: `gh-outbox-${randomUUID()}`, op: parsed, queuedAt: this.#now().toISOString(), state: 'queued' };
+    const entry: OutboxEntry = {
+      id: randomUUID(),
+      idempotencyKey: `gh-outbox-${randomUUID()}`,
+      op: parsed,
+      queuedAt: this.#now().toISOString(),
+      state: 'queued',
+    };
     await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt });
     this.#entries.set(entry.id, entry);
     this.#emit();
@@ -247,7 +253,7 @@ export class Outbox {
   /** Forgets a conflict entry (the user saw it). Queued entries cannot be dismissed. */
   async dismiss(id: string): Promise<boolean> {
     const e = this.#entries.get(id);
-    if (!e || e.state !== 'conflict') return false;
+    if (e?.state !== 'conflict') return false;
     await this.#append({ t: 'dismiss', id });
     this.#entries.delete(id);
     this.#emit();
@@ -447,4 +453,3 @@ function strip<T extends Record<string, unknown>>(o: T): T {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
 }
-

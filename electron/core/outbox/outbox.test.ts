@@ -44,10 +44,13 @@ test('enqueue is durable, validated, and replayed on open', async () => {
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2);
   await box.close();
   const again = await Outbox.open(file);
-  assert.deepEqual(again.list().map((e) => [e.id, e.idempotencyKey, e.op.type, e.state]), [
-    [a.id, a.idempotencyKey, 'approve', 'queued'],
-    [b.id, b.idempotencyKey, 'freeze', 'queued'],
-  ]);
+  assert.deepEqual(
+    again.list().map((e) => [e.id, e.idempotencyKey, e.op.type, e.state]),
+    [
+      [a.id, a.idempotencyKey, 'approve', 'queued'],
+      [b.id, b.idempotencyKey, 'freeze', 'queued'],
+    ],
+  );
   await again.close();
 });
 
@@ -59,11 +62,17 @@ test('a torn last line is cut off; the rest survives and appends stay readable',
   appendFileSync(file, '{"t":"enqueue","id":"x","key":"k","op":{"type":"can');
   const b1 = await Outbox.open(file);
   assert.equal(b1.recovery.tornTail, true);
-  assert.deepEqual(b1.list().map((e) => e.id), [a.id]);
+  assert.deepEqual(
+    b1.list().map((e) => e.id),
+    [a.id],
+  );
   const b = await b1.enqueue({ type: 'reject', requestId: 'req_2' });
   await b1.close();
   const b2 = await Outbox.open(file);
-  assert.deepEqual(b2.list().map((e) => e.id), [a.id, b.id]);
+  assert.deepEqual(
+    b2.list().map((e) => e.id),
+    [a.id, b.id],
+  );
   assert.equal(b2.recovery.tornTail, false);
   await b2.close();
 });
@@ -77,33 +86,48 @@ test('drain sends in order with the keys; 2xx removes, conflicts stay visible un
   const e2 = await box.enqueue({ type: 'approve', requestId: 'r2', comment: 'x' });
   const e3 = await box.enqueue({ type: 'reject', requestId: 'r3' });
   const e4 = await box.enqueue({ type: 'breakglass.revoke', sessionId: 's1' });
-  const { c, calls } = fakeClient({ r2: [new ApiError(409, 'already_reviewed', 'already reviewed')], r3: [new ApiError(412, 'stale_review', 'the diff changed')] });
+  const { c, calls } = fakeClient({
+    r2: [new ApiError(409, 'already_reviewed', 'already reviewed')],
+    r3: [new ApiError(412, 'stale_review', 'the diff changed')],
+  });
   const applied: string[] = [];
   const r = await box.drain(c, { onApplied: (e) => applied.push(e.id) });
   assert.deepEqual(r, { sent: 2, conflicts: 2, remaining: 0 });
-  assert.deepEqual(calls.map((x) => [x.id, x.key]), [
-    ['r1', e1.idempotencyKey],
-    ['r2', e2.idempotencyKey],
-    ['r3', e3.idempotencyKey],
-    ['s1', e4.idempotencyKey],
-  ]);
+  assert.deepEqual(
+    calls.map((x) => [x.id, x.key]),
+    [
+      ['r1', e1.idempotencyKey],
+      ['r2', e2.idempotencyKey],
+      ['r3', e3.idempotencyKey],
+      ['s1', e4.idempotencyKey],
+    ],
+  );
   assert.deepEqual(applied, [e1.id, e4.id]);
-  assert.deepEqual(box.list().map((e) => [e.id, e.state, e.error]), [
-    [e2.id, 'conflict', { status: 409, code: 'already_reviewed', message: 'already reviewed' }],
-    [e3.id, 'conflict', { status: 412, code: 'stale_review', message: 'the diff changed' }],
-  ]);
+  assert.deepEqual(
+    box.list().map((e) => [e.id, e.state, e.error]),
+    [
+      [e2.id, 'conflict', { status: 409, code: 'already_reviewed', message: 'already reviewed' }],
+      [e3.id, 'conflict', { status: 412, code: 'stale_review', message: 'the diff changed' }],
+    ],
+  );
   assert.ok(changes.length > 4);
   await box.close();
   const re = await Outbox.open(file);
-  assert.deepEqual(re.list().map((e) => [e.id, e.state, e.error?.code]), [
-    [e2.id, 'conflict', 'already_reviewed'],
-    [e3.id, 'conflict', 'stale_review'],
-  ]);
+  assert.deepEqual(
+    re.list().map((e) => [e.id, e.state, e.error?.code]),
+    [
+      [e2.id, 'conflict', 'already_reviewed'],
+      [e3.id, 'conflict', 'stale_review'],
+    ],
+  );
   assert.equal(await re.dismiss(e2.id), true);
   assert.equal(await re.dismiss('nope'), false);
   await re.close();
   const re2 = await Outbox.open(file);
-  assert.deepEqual(re2.list().map((e) => e.id), [e3.id]);
+  assert.deepEqual(
+    re2.list().map((e) => e.id),
+    [e3.id],
+  );
   await re2.close();
 });
 
@@ -116,11 +140,17 @@ test('a network error stops the drain and keeps order; the next drain resumes wi
   assert.equal(r.sent, 0);
   assert.equal(r.remaining, 2);
   assert.equal(r.stoppedBy, 'connection refused');
-  assert.deepEqual(calls.map((x) => x.id), ['r1']);
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['r1'],
+  );
   assert.equal(box.get(e1.id)?.lastError, 'connection refused');
   const r2 = await box.drain(c);
   assert.deepEqual(r2, { sent: 2, conflicts: 0, remaining: 0 });
-  assert.deepEqual(calls.map((x) => x.key), [e1.idempotencyKey, e1.idempotencyKey, e2.idempotencyKey]);
+  assert.deepEqual(
+    calls.map((x) => x.key),
+    [e1.idempotencyKey, e1.idempotencyKey, e2.idempotencyKey],
+  );
   // 5xx and 401 also keep it queued
   const e3 = await box.enqueue({ type: 'cancel', requestId: 'r3' });
   const f = fakeClient({ r3: [new ApiError(503, 'unavailable', 'down'), new ApiError(401, 'unauthorized', 'who?')] });
@@ -141,7 +171,10 @@ test('concurrent drains join one run; entries queued during a drain are sent by 
   await later;
   const [a, b] = await Promise.all([p1, p2]);
   assert.equal(a, b);
-  assert.deepEqual(calls.map((x) => x.id), ['r1', 'r2']);
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['r1', 'r2'],
+  );
   assert.equal(box.list().length, 0);
   await box.close();
 });
@@ -152,7 +185,10 @@ test('concurrent enqueues share fsyncs and all land in order', async () => {
   const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => box.enqueue({ type: 'approve', requestId: `r${i}` })));
   await box.close();
   const re = await Outbox.open(file);
-  assert.deepEqual(re.list().map((e) => e.id), entries.map((e) => e.id));
+  assert.deepEqual(
+    re.list().map((e) => e.id),
+    entries.map((e) => e.id),
+  );
   await re.close();
 });
 
@@ -169,10 +205,13 @@ test('the journal is compacted when it grows, keeping live entries and conflicts
   assert.ok(box.journalLines <= 20, `compacted: ${box.journalLines} lines`);
   await box.close();
   const re = await Outbox.open(file);
-  assert.deepEqual(re.list().map((e) => [e.id, e.state]), [
-    [conflict.id, 'conflict'],
-    [k2.id, 'queued'],
-  ]);
+  assert.deepEqual(
+    re.list().map((e) => [e.id, e.state]),
+    [
+      [conflict.id, 'conflict'],
+      [k2.id, 'queued'],
+    ],
+  );
   void keep;
   await re.close();
 });
@@ -185,7 +224,10 @@ test('garbage in the middle of a journal is skipped, not fatal', async () => {
   appendFileSync(file, 'not json\n');
   const re = await Outbox.open(file);
   assert.equal(re.recovery.skippedLines, 1);
-  assert.deepEqual(re.list().map((e) => e.id), [a.id]);
+  assert.deepEqual(
+    re.list().map((e) => e.id),
+    [a.id],
+  );
   await re.close();
   writeFileSync(file, '');
   const empty = await Outbox.open(file);

@@ -56,7 +56,12 @@ describe('previewRequest', () => {
     assert.deepEqual(p.progress, expected);
     assert.equal(p.canApprove, true);
     assert.equal(p.progress.status, 'pending');
-    assert.deepEqual(p.missing, ['Two teams: 1 more approval', 'Two teams: 2 distinct teams (have 1)', 'Two teams: approval from team SRE', 'Release manager: 1 more approval']);
+    assert.deepEqual(p.missing, [
+      'Two teams: 1 more approval',
+      'Two teams: 2 distinct teams (have 1)',
+      'Two teams: approval from team SRE',
+      'Release manager: 1 more approval',
+    ]);
     // rick is the requester; alice decided already; carol is eligible for both gates (listed once).
     assert.deepEqual(p.whoCanStillApprove, [
       { id: 'bob', name: 'Bob' },
@@ -135,7 +140,10 @@ describe('previewAction', () => {
     });
     assert.deepEqual(ev, expected);
     assert.equal(ev.outcome, 'pending');
-    assert.deepEqual(ev.gates.map((g) => g.kind), ['restricted', 'policy', 'policy']);
+    assert.deepEqual(
+      ev.gates.map((g) => g.kind),
+      ['restricted', 'policy', 'policy'],
+    );
   });
 
   test('a missing reason is a 422 with the violations', () => {
@@ -166,9 +174,17 @@ describe('previewAction', () => {
   });
 
   test('an admin bypasses the Restricted gate but not plain policies', () => {
-    const ev = previewAction({ action: 'release.deploy', resource: { environmentId: 'prod' }, justification: 'x' }, admin, { ...directory, environments: new Map([['prod', prod]]) }, MONDAY_10_UTC);
+    const ev = previewAction(
+      { action: 'release.deploy', resource: { environmentId: 'prod' }, justification: 'x' },
+      admin,
+      { ...directory, environments: new Map([['prod', prod]]) },
+      MONDAY_10_UTC,
+    );
     assert.equal(ev.outcome, 'pending');
-    assert.deepEqual(ev.bypassed.map((b) => b.gate.kind), ['restricted']);
+    assert.deepEqual(
+      ev.bypassed.map((b) => b.gate.kind),
+      ['restricted'],
+    );
   });
 
   test('no gates: allowed', () => {
@@ -186,7 +202,13 @@ describe('previewAction', () => {
       /belongs to project "proj_api"/,
     );
     assert.throws(
-      () => previewAction({ action: 'release.deploy', resource: { projectId: 'ghost' } }, rick, { ...directory, projects: [{ id: 'proj_api', name: 'api' }] }, MONDAY_10_UTC),
+      () =>
+        previewAction(
+          { action: 'release.deploy', resource: { projectId: 'ghost' } },
+          rick,
+          { ...directory, projects: [{ id: 'proj_api', name: 'api' }] },
+          MONDAY_10_UTC,
+        ),
       /unknown project "ghost"/,
     );
   });

@@ -156,7 +156,10 @@ describe('SettingsStore.update', () => {
       store.update({ theme: 'neon' as never }),
       store.update({ diffPrefetch: { budgetMiB: 64 } }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal(store.current.theme, 'dark');
     assert.equal(store.current.diffPrefetch.budgetMiB, 64);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), store.current);

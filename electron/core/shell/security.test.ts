@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP_ORIGIN, externalUrlAllowed, hardenContents, isAppUrl, isTrustedSender, parseDeepLink, windowOptions, type ContentsLike, type PreventableEvent } from './security.ts';
+import {
+  APP_ORIGIN,
+  externalUrlAllowed,
+  hardenContents,
+  isAppUrl,
+  isTrustedSender,
+  parseDeepLink,
+  windowOptions,
+  type ContentsLike,
+  type PreventableEvent,
+} from './security.ts';
 import { rendererCsp } from './csp.ts';
 
 test('the window follows the checklist: isolation, sandbox, no node, no webview, web security on', () => {
@@ -39,7 +49,8 @@ class FakeContents implements ContentsLike {
     this.openHandler = h;
   }
   session = {
-    setPermissionRequestHandler: (h: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | null) => void (this.permissionRequest = h ?? undefined),
+    setPermissionRequestHandler: (h: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | null) =>
+      void (this.permissionRequest = h ?? undefined),
     setPermissionCheckHandler: (h: ((wc: unknown, permission: string) => boolean) | null) => void (this.permissionCheck = h ?? undefined),
   };
   fire(event: string, url?: string): boolean {
@@ -74,7 +85,14 @@ test('new windows are always denied; only allow-listed https links go to the bro
   const c = new FakeContents();
   const opened: string[] = [];
   hardenContents(c, (u) => opened.push(u), ['docs.gatehouse.dev']);
-  for (const url of ['https://docs.gatehouse.dev/policies', 'http://docs.gatehouse.dev/', 'https://docs.gatehouse.dev.evil.com/', 'https://user:pw@docs.gatehouse.dev/', 'file:///tmp/x', 'gatehouse-app://ui/x']) {
+  for (const url of [
+    'https://docs.gatehouse.dev/policies',
+    'http://docs.gatehouse.dev/',
+    'https://docs.gatehouse.dev.evil.com/',
+    'https://user:pw@docs.gatehouse.dev/',
+    'file:///tmp/x',
+    'gatehouse-app://ui/x',
+  ]) {
     assert.deepEqual(c.openHandler!({ url }), { action: 'deny' });
   }
   assert.deepEqual(opened, ['https://docs.gatehouse.dev/policies']);

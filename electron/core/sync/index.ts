@@ -11,10 +11,10 @@ import type { SyncChange } from '../../../shared/schemas/index.ts';
 import type { ConnectionStatus, SyncStore } from '../contracts.ts';
 import { backoffDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
 import { describeError } from '../client/errors.ts';
-import { SseParser } from './sse.ts';
+import { sseReader } from './sse.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
 
-export { SseParser, type SseEvent } from './sse.ts';
+export { sseReader, type SseEvent } from './sse.ts';
 export { MemorySyncStore } from './memory-store.ts';
 
 export interface ChangesInfo {
@@ -171,7 +171,7 @@ export class SyncEngine {
   async #connectOnce(ctrl: AbortController, markOnline: () => void): Promise<void> {
     this.stats.connects++;
     const token = this.#o.token();
-    const url = new URL('api/events', this.#o.baseUrl.replace(/\/+$/, '') + '/');
+    const url = new URL('api/events', `${this.#o.baseUrl.replace(/\/+$/, '')}/`);
     let res: Response;
     try {
       res = await this.#fetch(url, {
@@ -184,7 +184,7 @@ export class SyncEngine {
     if (!res.ok) throw await toApiError(res);
     if (!res.body) throw new Error('event stream has no body');
     this.#armWatchdog(ctrl);
-    const parser = new SseParser();
+    const readEvents = sseReader();
     const decoder = new TextDecoder();
     let first = true;
     const reader = res.body.getReader();
@@ -202,7 +202,7 @@ export class SyncEngine {
         if (ctrl.signal.aborted) throw ctrl.signal.reason;
         if (chunk.done) return;
         this.#armWatchdog(ctrl);
-        for (const ev of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+        for (const ev of readEvents(decoder.decode(chunk.value, { stream: true }))) {
           if (ev.event !== 'change') continue;
           let cursor: number;
           try {

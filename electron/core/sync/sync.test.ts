@@ -2,21 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnectionStatus } from '../contracts.ts';
 import type { SyncResponse } from '../../../shared/schemas/index.ts';
-import { MemorySyncStore, SseParser, SyncEngine } from './index.ts';
+import { MemorySyncStore, SyncEngine, sseReader } from './index.ts';
 
-test('SSE parser: events split anywhere, CRLF, comments, multi-line data, retry', () => {
+test('SSE frames: events split anywhere, CRLF, comments, multi-line data', () => {
   const comments: string[] = [];
-  const p = new SseParser((c) => comments.push(c));
+  const read = sseReader((c) => comments.push(c));
   const text = 'retry: 2000\r\nevent: change\r\ndata: {"cursor":1}\r\n\r\n: heartbeat\n\nevent: change\ndata: {"cursor":\ndata: 2}\n\ndata: plain\n\n';
   const events = [];
-  for (let i = 0; i < text.length; i += 3) events.push(...p.push(text.slice(i, i + 3)));
+  for (let i = 0; i < text.length; i += 3) events.push(...read(text.slice(i, i + 3)));
   assert.deepEqual(events, [
     { event: 'change', data: '{"cursor":1}' },
     { event: 'change', data: '{"cursor":\n2}' },
     { event: 'message', data: 'plain' },
   ]);
   assert.deepEqual(comments, ['heartbeat']);
-  assert.equal(p.retryMs, 2000);
 });
 
 /** A fake backend: an event stream we push frames into, and /api/sync over a list of changes. */
@@ -90,10 +89,21 @@ test('engine: bootstrap in pages with progress, coalesced delta pulls, reconnect
   const fb = fakeBackend(2500);
   const store = new MemorySyncStore();
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 20, maxMs: 40 } });
+  const engine = new SyncEngine({
+    client: fb.client,
+    store,
+    baseUrl: 'http://x',
+    token: () => 't',
+    fetch: fb.fetchImpl,
+    onStatus: (s) => statuses.push(s),
+    reconnect: { baseMs: 20, maxMs: 40 },
+  });
   await engine.start();
   assert.equal(store.cursor(), 2500);
-  assert.deepEqual(statuses.filter((s) => s.state === 'syncing').map((s) => s.progress?.done), [0, 1000, 2000, 2500]);
+  assert.deepEqual(
+    statuses.filter((s) => s.state === 'syncing').map((s) => s.progress?.done),
+    [0, 1000, 2000, 2500],
+  );
   assert.equal(statuses.at(-1)?.state, 'online');
   // 20 commits in a burst while pulls are slow: far fewer than 20 pulls, and all applied
   const before = fb.syncCalls.length;
@@ -124,7 +134,15 @@ test('engine: offline with backoff while refused; stop() during a backoff ends p
   const fb = fakeBackend(3);
   fb.setRefuse(true);
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 10, maxMs: 60_000 } });
+  const engine = new SyncEngine({
+    client: fb.client,
+    store: new MemorySyncStore(),
+    baseUrl: 'http://x',
+    token: () => 't',
+    fetch: fb.fetchImpl,
+    onStatus: (s) => statuses.push(s),
+    reconnect: { baseMs: 10, maxMs: 60_000 },
+  });
   await engine.start();
   assert.equal(engine.status.state, 'offline');
   assert.equal(engine.status.error, 'connection refused');
@@ -141,7 +159,16 @@ test('engine: offline with backoff while refused; stop() during a backoff ends p
 test('engine: a silent stream (no heartbeat) is treated as dead', async () => {
   const fb = fakeBackend(1);
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), heartbeatTimeoutMs: 60, reconnect: { baseMs: 1000, maxMs: 1000 } });
+  const engine = new SyncEngine({
+    client: fb.client,
+    store: new MemorySyncStore(),
+    baseUrl: 'http://x',
+    token: () => 't',
+    fetch: fb.fetchImpl,
+    onStatus: (s) => statuses.push(s),
+    heartbeatTimeoutMs: 60,
+    reconnect: { baseMs: 1000, maxMs: 1000 },
+  });
   await engine.start();
   fb.heartbeat();
   await wait(40);

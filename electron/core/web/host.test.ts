@@ -46,7 +46,12 @@ function connect(opts: { secret?: string | null; origin?: string | null; host?: 
   });
 }
 
-function call(ws: WebSocket, id: number, channel: unknown, input: unknown): Promise<{ id: unknown; result: { ok: boolean; data?: unknown; error?: { code: string; message: string } } }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  channel: unknown,
+  input: unknown,
+): Promise<{ id: unknown; result: { ok: boolean; data?: unknown; error?: { code: string; message: string } } }> {
   return new Promise((resolve) => {
     const onMessage = (raw: WebSocket.RawData) => {
       const msg = JSON.parse(String(raw));

@@ -60,7 +60,13 @@ export function refusal(req: Pick<IncomingMessage, 'headers'>, port: number, sec
   const host = req.headers.host;
   if (!host || !allowedHosts(port).includes(host.toLowerCase())) return 'foreign Host';
   const origin = req.headers.origin;
-  if (!origin || !allowedHosts(port).map((h) => `http://${h}`).includes(origin.toLowerCase())) return 'wrong Origin';
+  if (
+    !origin ||
+    !allowedHosts(port)
+      .map((h) => `http://${h}`)
+      .includes(origin.toLowerCase())
+  )
+    return 'wrong Origin';
   const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim());
@@ -101,7 +107,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
     serveStatic(options.staticDir, req, res, port);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 4 * 1024 * 1024, handleProtocols: (protocols) => (protocols.has('gatehouse') ? 'gatehouse' : false) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? 4 * 1024 * 1024,
+    handleProtocols: (protocols) => (protocols.has('gatehouse') ? 'gatehouse' : false),
+  });
   server.on('upgrade', (req, socket, head) => {
     const why = (req.url ?? '').split('?')[0] !== IPC_PATH ? 'not found' : refusal(req, port, secret);
     if (why) {

@@ -115,7 +115,10 @@ class SocketTransport implements GatehouseApi {
 
   invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<IpcResult<Output<K>>> {
     if (!this.#secret) {
-      return Promise.resolve({ ok: false, error: { code: 'no_secret', message: 'open Gatehouse with the address web mode printed (it carries the access secret)' } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'no_secret', message: 'open Gatehouse with the address web mode printed (it carries the access secret)' },
+      });
     }
     const id = this.#nextId++;
     const msg = JSON.stringify({ id, channel, input });

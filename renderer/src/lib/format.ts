@@ -56,7 +56,8 @@ export function ago(iso: string, now: number): string {
   const s = Math.round((now - Date.parse(iso)) / 1000);
   const future = s < 0;
   const a = Math.abs(s);
-  const unit = a < 60 ? ['second', a] : a < 3600 ? ['minute', Math.floor(a / 60)] : a < 172800 ? ['hour', Math.floor(a / 3600)] : ['day', Math.floor(a / 86400)];
+  const unit =
+    a < 60 ? ['second', a] : a < 3600 ? ['minute', Math.floor(a / 60)] : a < 172800 ? ['hour', Math.floor(a / 3600)] : ['day', Math.floor(a / 86400)];
   const [name, n] = unit as [string, number];
   if (name === 'second' && !future) return 'just now';
   const text = `${n} ${name}${n === 1 ? '' : 's'}`;

@@ -59,7 +59,7 @@ export class Router {
     ];
     return () => {
       window.removeEventListener('hashchange', onHash);
-      offs.forEach((off) => off());
+      for (const off of offs) off();
     };
   });
 

@@ -48,11 +48,25 @@ describe('tokenize', () => {
     assert.deepEqual(cls(tokenize('const s = "a\\"b"; // done', 'js')), ['k:const', 's:"a\\"b"', 'c:// done']);
     assert.deepEqual(cls(tokenize('func main() { return nil }', 'go')), ['k:func', 'k:return', 'b:nil']);
     assert.deepEqual(cls(tokenize('def f(x): return None  # why', 'python')), ['k:def', 'k:return', 'b:None', 'c:# why']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell source, not a template
     assert.deepEqual(cls(tokenize('echo "$HOME" ${#arr[@]}', 'shell')), ['s:"$HOME"']);
   });
 
   it('always gives back the whole line, whatever the input', () => {
-    const samples = ['', ' ', '"unterminated', "'", '/* open', 'a: "b', '{"k": [1, 2, {"x": "\\u0041"}]}', '\t- - - x: y', '\u0000\ud800 key: \uffff', '-- ', 'x'.repeat(5000), 'a '.repeat(500)];
+    const samples = [
+      '',
+      ' ',
+      '"unterminated',
+      "'",
+      '/* open',
+      'a: "b',
+      '{"k": [1, 2, {"x": "\\u0041"}]}',
+      '\t- - - x: y',
+      '\u0000\ud800 key: \uffff',
+      '-- ',
+      'x'.repeat(5000),
+      'a '.repeat(500),
+    ];
     const langs: Language[] = ['yaml', 'json', 'hcl', 'js', 'go', 'python', 'shell', 'plain'];
     for (const s of samples) for (const l of langs) assert.equal(join(tokenize(s, l)), s, `${l}: ${JSON.stringify(s.slice(0, 40))}`);
   });

@@ -68,11 +68,25 @@ export function languageOf(path: string): Language {
 
 const KEYWORDS: Record<'js' | 'go' | 'python' | 'shell' | 'hcl', Set<string>> = {
   js: new Set(
-    'abstract async await break case catch class const continue debugger default delete do else enum export extends finally for fn from function if impl implements import in instanceof interface let match mod mut new of package private protected pub public readonly return static struct super switch this throw try type typeof use var void while with yield'.split(' '),
+    'abstract async await break case catch class const continue debugger default delete do else enum export extends finally for fn from function if impl implements import in instanceof interface let match mod mut new of package private protected pub public readonly return static struct super switch this throw try type typeof use var void while with yield'.split(
+      ' ',
+    ),
   ),
-  go: new Set('break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var'.split(' ')),
-  python: new Set('and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' ')),
-  shell: new Set('if then else elif fi for while until do done case esac in function return export local readonly set unset FROM RUN CMD ENTRYPOINT COPY ADD ENV ARG WORKDIR USER EXPOSE LABEL VOLUME'.split(' ')),
+  go: new Set(
+    'break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var'.split(
+      ' ',
+    ),
+  ),
+  python: new Set(
+    'and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+      ' ',
+    ),
+  ),
+  shell: new Set(
+    'if then else elif fi for while until do done case esac in function return export local readonly set unset FROM RUN CMD ENTRYPOINT COPY ADD ENV ARG WORKDIR USER EXPOSE LABEL VOLUME'.split(
+      ' ',
+    ),
+  ),
   hcl: new Set('resource data variable output module provider locals terraform for in if each count dynamic content'.split(' ')),
 };
 const LITERALS = new Set(['true', 'false', 'null', 'nil', 'None', 'True', 'False', 'undefined', 'yes', 'no', 'on', 'off', '~']);
@@ -133,7 +147,10 @@ function tokenizeGeneric(line: string, lang: 'js' | 'go' | 'python' | 'shell' | 
   while (i < line.length) {
     if (out.full) break;
     const c = line.charCodeAt(i);
-    if ((hash && c === 35 /* # */ && (i === 0 || line.charCodeAt(i - 1) === 32 || line.charCodeAt(i - 1) === 9)) || (slash && c === 47 && line.charCodeAt(i + 1) === 47)) {
+    if (
+      (hash && c === 35 /* # */ && (i === 0 || line.charCodeAt(i - 1) === 32 || line.charCodeAt(i - 1) === 9)) ||
+      (slash && c === 47 && line.charCodeAt(i + 1) === 47)
+    ) {
       flush(i);
       out.push(i, line.length, 'c');
       plainFrom = i = line.length;

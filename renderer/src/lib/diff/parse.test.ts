@@ -103,8 +103,14 @@ describe('parseDiff', () => {
 
   it('starts numbering at 1 for a side that is empty', () => {
     const lines = r.files[4]!.hunks[0]!.lines;
-    assert.deepEqual(lines.map((l) => l.newNo), [1, 2]);
-    assert.deepEqual(r.files[3]!.hunks[0]!.lines.map((l) => l.oldNo), [1, 2]);
+    assert.deepEqual(
+      lines.map((l) => l.newNo),
+      [1, 2],
+    );
+    assert.deepEqual(
+      r.files[3]!.hunks[0]!.lines.map((l) => l.oldNo),
+      [1, 2],
+    );
   });
 
   it('reads a plain unified diff (no git header) and CRLF line ends', () => {
@@ -113,21 +119,27 @@ describe('parseDiff', () => {
     assert.equal(p.files.length, 1);
     assert.equal(p.files[0]!.oldPath, 'a.txt');
     assert.equal(p.files[0]!.newPath, 'b.txt');
-    assert.deepEqual(p.files[0]!.hunks[0]!.lines.map((l) => [l.kind, l.text]), [
-      ['del', 'one'],
-      ['add', 'uno'],
-      ['ctx', 'two'],
-    ]);
+    assert.deepEqual(
+      p.files[0]!.hunks[0]!.lines.map((l) => [l.kind, l.text]),
+      [
+        ['del', 'one'],
+        ['add', 'uno'],
+        ['ctx', 'two'],
+      ],
+    );
   });
 
   it('keeps "--- " content lines inside a hunk as removals (counts decide, not prefixes)', () => {
     const text = 'diff --git a/x.md b/x.md\n--- a/x.md\n+++ b/x.md\n@@ -1,2 +1,1 @@\n--- not a header\n keep\n';
     const p = parseDiff(text);
     assert.equal(p.files.length, 1);
-    assert.deepEqual(p.files[0]!.hunks[0]!.lines.map((l) => [l.kind, l.text]), [
-      ['del', '-- not a header'],
-      ['ctx', 'keep'],
-    ]);
+    assert.deepEqual(
+      p.files[0]!.hunks[0]!.lines.map((l) => [l.kind, l.text]),
+      [
+        ['del', '-- not a header'],
+        ['ctx', 'keep'],
+      ],
+    );
   });
 
   it('unquotes git-quoted paths', () => {
@@ -136,7 +148,9 @@ describe('parseDiff', () => {
   });
 
   it('skips GIT binary patch payloads', () => {
-    const p = parseDiff('diff --git a/b.bin b/b.bin\nindex 1..2 100644\nGIT binary patch\nliteral 5\nMcmZ?d\n\nliteral 0\nHcmV?d00001\n\ndiff --git a/c.txt b/c.txt\n--- a/c.txt\n+++ b/c.txt\n@@ -1 +1 @@\n-x\n+y\n');
+    const p = parseDiff(
+      'diff --git a/b.bin b/b.bin\nindex 1..2 100644\nGIT binary patch\nliteral 5\nMcmZ?d\n\nliteral 0\nHcmV?d00001\n\ndiff --git a/c.txt b/c.txt\n--- a/c.txt\n+++ b/c.txt\n@@ -1 +1 @@\n-x\n+y\n',
+    );
     assert.equal(p.files.length, 2);
     assert.equal(p.files[0]!.binary, true);
     assert.equal(p.files[1]!.added, 1);
@@ -164,7 +178,9 @@ describe('parseDiff', () => {
   });
 
   it('shows text that is not a diff as plain lines (a pasted plan, say)', () => {
-    const p = parseDiff('Terraform will perform the following actions:\n  # aws_s3_bucket.logs will be destroyed\nPlan: 0 to add, 0 to change, 1 to destroy.\n');
+    const p = parseDiff(
+      'Terraform will perform the following actions:\n  # aws_s3_bucket.logs will be destroyed\nPlan: 0 to add, 0 to change, 1 to destroy.\n',
+    );
     assert.equal(p.files.length, 1);
     assert.equal(p.files[0]!.plain, true);
     assert.equal(p.files[0]!.hunks[0]!.lines.length, 3);
@@ -215,7 +231,8 @@ describe('parseHunkHeader', () => {
   it('reads both forms and refuses the rest', () => {
     assert.deepEqual(parseHunkHeader('@@ -1,5 +2,6 @@ x'), { oldStart: 1, oldLines: 5, newStart: 2, newLines: 6 });
     assert.deepEqual(parseHunkHeader('@@ -3 +4 @@'), { oldStart: 3, oldLines: 1, newStart: 4, newLines: 1 });
-    for (const bad of ['@@ -a +1 @@', '@@ -1 +1', '@@ -1, +1 @@', '@@@ -1 +1 @@@', `@@ -${'9'.repeat(50)} +1 @@`]) assert.equal(parseHunkHeader(bad), null, bad);
+    for (const bad of ['@@ -a +1 @@', '@@ -1 +1', '@@ -1, +1 @@', '@@@ -1 +1 @@@', `@@ -${'9'.repeat(50)} +1 @@`])
+      assert.equal(parseHunkHeader(bad), null, bad);
   });
 });
 

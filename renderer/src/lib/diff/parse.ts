@@ -98,8 +98,10 @@ export function assessSize(text: string, limits = LIMITS): SizeVerdict {
   }
   // approximate: UTF-16 code units, i.e. bytes for ASCII text
   if (n > limits.maxBytes) return { tooLarge: true, reason: `The diff is ${formatBytes(n)}; the limit is ${formatBytes(limits.maxBytes)}.`, stats };
-  if (stats.lines > limits.maxLines) return { tooLarge: true, reason: `The diff has ${commas(stats.lines)} lines; the limit is ${commas(limits.maxLines)}.`, stats };
-  if (stats.longestLine > limits.maxLineChars) return { tooLarge: true, reason: `One line is ${formatBytes(stats.longestLine)} long; the limit is ${formatBytes(limits.maxLineChars)} per line.`, stats };
+  if (stats.lines > limits.maxLines)
+    return { tooLarge: true, reason: `The diff has ${commas(stats.lines)} lines; the limit is ${commas(limits.maxLines)}.`, stats };
+  if (stats.longestLine > limits.maxLineChars)
+    return { tooLarge: true, reason: `One line is ${formatBytes(stats.longestLine)} long; the limit is ${formatBytes(limits.maxLineChars)} per line.`, stats };
   return { tooLarge: false, stats };
 }
 
@@ -485,9 +487,7 @@ export interface ComputeOptions {
   context?: number;
 }
 
-export type ComputeResult =
-  | { tooLarge: false; text: string; added: number; removed: number; ms: number }
-  | { tooLarge: true; reason: string; ms: number };
+export type ComputeResult = { tooLarge: false; text: string; added: number; removed: number; ms: number } | { tooLarge: true; reason: string; ms: number };
 
 function countLines(s: string): number {
   if (s.length === 0) return 0;
@@ -505,9 +505,11 @@ export function computeDiff(oldText: string, newText: string, options: ComputeOp
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   const total = oldText.length + newText.length;
-  if (total > LIMITS.maxBytes) return { tooLarge: true, reason: `The texts are ${formatBytes(total)} together; the limit is ${formatBytes(LIMITS.maxBytes)}.`, ms: ms() };
+  if (total > LIMITS.maxBytes)
+    return { tooLarge: true, reason: `The texts are ${formatBytes(total)} together; the limit is ${formatBytes(LIMITS.maxBytes)}.`, ms: ms() };
   const lines = countLines(oldText) + countLines(newText);
-  if (lines > LIMITS.maxLines) return { tooLarge: true, reason: `The texts have ${commas(lines)} lines together; the limit is ${commas(LIMITS.maxLines)}.`, ms: ms() };
+  if (lines > LIMITS.maxLines)
+    return { tooLarge: true, reason: `The texts have ${commas(lines)} lines together; the limit is ${commas(LIMITS.maxLines)}.`, ms: ms() };
   const timeout = options.timeout ?? 400;
   const maxEditLength = options.maxEditLength ?? 5000;
   let text: string | undefined;

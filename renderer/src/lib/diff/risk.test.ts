@@ -125,7 +125,10 @@ describe('summarizeRisk on Kubernetes manifests', () => {
 
   it('finds replica changes, worse when scaling down', () => {
     const r = count(s, 'replicas');
-    assert.deepEqual(r.map((i) => i.text), ['replicas 6 → 2', 'replicas 3 removed']);
+    assert.deepEqual(
+      r.map((i) => i.text),
+      ['replicas 6 → 2', 'replicas 3 removed'],
+    );
     assert.equal(r[0]!.text, 'replicas 6 → 2');
     assert.equal(r[0]!.severity, 'high');
     assert.equal(r[0]!.line, 8);
@@ -154,9 +157,15 @@ describe('summarizeRisk on Kubernetes manifests', () => {
   });
 
   it('flags RBAC kinds and Secrets without copying secret values', () => {
-    assert.deepEqual(count(s, 'rbac').map((i) => [i.file, i.text]), [['manifests/reader-role.yaml', 'ClusterRole changed (+1 −1)']]);
+    assert.deepEqual(
+      count(s, 'rbac').map((i) => [i.file, i.text]),
+      [['manifests/reader-role.yaml', 'ClusterRole changed (+1 −1)']],
+    );
     const sec = count(s, 'secret');
-    assert.deepEqual(sec.map((i) => [i.file, i.text]), [['manifests/db-credentials.yaml', 'Secret changed (+1 −1)']]);
+    assert.deepEqual(
+      sec.map((i) => [i.file, i.text]),
+      [['manifests/db-credentials.yaml', 'Secret changed (+1 −1)']],
+    );
     assert.ok(!JSON.stringify(s).includes('c3VwZXJzZWNyZXQ='));
   });
 
@@ -173,16 +182,18 @@ describe('summarizeRisk on Kubernetes manifests', () => {
 describe('summarizeRisk on Terraform', () => {
   it('flags removed resource and module blocks in .tf files', () => {
     const s = summarizeRisk(parseDiff(TERRAFORM_TF).files);
-    assert.deepEqual(count(s, 'terraform-destroy').map((i) => i.text), ['resource "aws_s3_bucket" "logs" removed', 'module "vpc" removed']);
+    assert.deepEqual(
+      count(s, 'terraform-destroy').map((i) => i.text),
+      ['resource "aws_s3_bucket" "logs" removed', 'module "vpc" removed'],
+    );
   });
 
   it('reads plan output pasted as the whole text', () => {
     const s = summarizeRisk(parseDiff(PLAN).files);
-    assert.deepEqual(count(s, 'terraform-destroy').map((i) => i.text), [
-      'aws_instance.web[0] will be destroyed',
-      '- resource "aws_instance" "web"',
-      'Plan: 2 to destroy (1 to add, 0 to change)',
-    ]);
+    assert.deepEqual(
+      count(s, 'terraform-destroy').map((i) => i.text),
+      ['aws_instance.web[0] will be destroyed', '- resource "aws_instance" "web"', 'Plan: 2 to destroy (1 to add, 0 to change)'],
+    );
   });
 
   it('reads plan output inside a diff (a committed plan file)', () => {
@@ -206,7 +217,10 @@ describe('summarizeRisk on the kube-prometheus v0.13 → v0.14 diff', () => {
     assert.ok(images.some((i) => i.text === 'quay.io/prometheus-operator/prometheus-config-reloader:v0.67.1 → :v0.76.2'));
     assert.ok(images.length >= 15);
     assert.ok(count(s, 'rbac').some((i) => i.file === 'manifests/blackboxExporter-clusterRoleBinding.yaml'));
-    assert.deepEqual(count(s, 'secret').map((i) => i.file), ['manifests/alertmanager-secret.yaml']);
+    assert.deepEqual(
+      count(s, 'secret').map((i) => i.file),
+      ['manifests/alertmanager-secret.yaml'],
+    );
     assert.equal(count(s, 'terraform-destroy').length, 0);
   });
 });

@@ -46,7 +46,10 @@ const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBi
 /** `kind: X` at the top level of a YAML document (indent 0): the resource's own kind. */
 function topKind(text: string): string | null {
   if (!text.startsWith('kind:')) return null;
-  const v = text.slice(5).trim().replace(/^["']|["']$/g, '');
+  const v = text
+    .slice(5)
+    .trim()
+    .replace(/^["']|["']$/g, '');
   return /^[A-Za-z][\w.]*$/.test(v) ? v : null;
 }
 
@@ -113,9 +116,11 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
           const d = TF_DESTROY_RE.exec(text);
           if (d && /will be destroyed/.test(text)) add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `${d[1]} will be destroyed` });
           const p = TF_PLAN_RE.exec(text);
-          if (p && Number(p[3]) > 0) add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `Plan: ${p[3]} to destroy (${p[1]} to add, ${p[2]} to change)` });
+          if (p && Number(p[3]) > 0)
+            add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `Plan: ${p[3]} to destroy (${p[1]} to add, ${p[2]} to change)` });
           const m = TF_MINUS_RESOURCE_RE.exec(text);
-          if (m && (f.plain || l.kind === 'add' || l.kind === 'ctx') && !isTf) add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `- ${m[1]} "${m[2]}"${m[3] ? ` "${m[3]}"` : ''}` });
+          if (m && (f.plain || l.kind === 'add' || l.kind === 'ctx') && !isTf)
+            add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `- ${m[1]} "${m[2]}"${m[3] ? ` "${m[3]}"` : ''}` });
         }
         if (l.kind === 'ctx') return;
 
@@ -143,7 +148,7 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
         // hunk (else the oldest unpaired removal)
         const im = IMAGE_RE.exec(text) ?? null;
         const imageValue = im ? im[2]! : (IMAGE_ARG_RE.exec(text)?.[1] ?? null);
-        if (imageValue !== null && (!im || im[1] !== 'tag' || !/^\d+$/.test(imageValue))) {
+        if (imageValue !== null && (im?.[1] !== 'tag' || !/^\d+$/.test(imageValue))) {
           if (l.kind === 'del') removedImages.push(imageValue);
           else {
             let k = removedImages.findIndex((r) => repoOf(r) === repoOf(imageValue));
@@ -168,8 +173,19 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
       });
       // a removed image or replicas line without a replacement in its hunk (a deleted file says enough)
       if (f.status === 'deleted') return;
-      for (const r of removedImages) add({ file: path, line: null, fileIndex: fi, hunkIndex: hi, lineIndex: -1, kind: 'image', severity: 'medium', text: `${r} removed` });
-      if (lastRemovedReplicas !== null) add({ file: path, line: null, fileIndex: fi, hunkIndex: hi, lineIndex: -1, kind: 'replicas', severity: 'medium', text: `replicas ${lastRemovedReplicas} removed` });
+      for (const r of removedImages)
+        add({ file: path, line: null, fileIndex: fi, hunkIndex: hi, lineIndex: -1, kind: 'image', severity: 'medium', text: `${r} removed` });
+      if (lastRemovedReplicas !== null)
+        add({
+          file: path,
+          line: null,
+          fileIndex: fi,
+          hunkIndex: hi,
+          lineIndex: -1,
+          kind: 'replicas',
+          severity: 'medium',
+          text: `replicas ${lastRemovedReplicas} removed`,
+        });
     });
 
     const counts = `+${f.added} −${f.removed}`;
@@ -180,15 +196,42 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
       for (const [kind, removed] of removedKinds) {
         const readded = addedKinds.get(kind) ?? 0;
         for (const r of removed.slice(readded)) {
-          add({ file: path, line: r.line.oldNo, fileIndex: fi, hunkIndex: r.hi, lineIndex: r.li, kind: 'deleted-resource', severity: 'high', text: `${kind} removed` });
+          add({
+            file: path,
+            line: r.line.oldNo,
+            fileIndex: fi,
+            hunkIndex: r.hi,
+            lineIndex: r.li,
+            kind: 'deleted-resource',
+            severity: 'high',
+            text: `${kind} removed`,
+          });
         }
       }
     }
     if (changed && (rbacKind || (pathRbac && !isTf))) {
-      add({ file: path, line: null, fileIndex: fi, hunkIndex: -1, lineIndex: -1, kind: 'rbac', severity: 'high', text: `${rbacKind ?? 'RBAC'} ${f.status === 'modified' ? 'changed' : f.status} (${counts})` });
+      add({
+        file: path,
+        line: null,
+        fileIndex: fi,
+        hunkIndex: -1,
+        lineIndex: -1,
+        kind: 'rbac',
+        severity: 'high',
+        text: `${rbacKind ?? 'RBAC'} ${f.status === 'modified' ? 'changed' : f.status} (${counts})`,
+      });
     }
     if (changed && (secretSeen || pathSecret)) {
-      add({ file: path, line: null, fileIndex: fi, hunkIndex: -1, lineIndex: -1, kind: 'secret', severity: 'high', text: `Secret ${f.status === 'modified' ? 'changed' : f.status} (${counts})` });
+      add({
+        file: path,
+        line: null,
+        fileIndex: fi,
+        hunkIndex: -1,
+        lineIndex: -1,
+        kind: 'secret',
+        severity: 'high',
+        text: `Secret ${f.status === 'modified' ? 'changed' : f.status} (${counts})`,
+      });
     }
   });
 

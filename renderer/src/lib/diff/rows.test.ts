@@ -10,7 +10,10 @@ function diff(ctxBefore: number, ctxAfter: number): string {
   for (let i = 0; i < ctxAfter; i++) lines.push(` after ${i}`);
   const old = ctxBefore + 2 + ctxAfter;
   const neu = ctxBefore + 1 + ctxAfter;
-  return `diff --git a/a.yaml b/a.yaml\n--- a/a.yaml\n+++ b/a.yaml\n@@ -1,${old} +1,${neu} @@\n${lines.join('\n')}\n` + 'diff --git a/b.png b/b.png\nBinary files a/b.png and b/b.png differ\n';
+  return (
+    `diff --git a/a.yaml b/a.yaml\n--- a/a.yaml\n+++ b/a.yaml\n@@ -1,${old} +1,${neu} @@\n${lines.join('\n')}\n` +
+    'diff --git a/b.png b/b.png\nBinary files a/b.png and b/b.png differ\n'
+  );
 }
 
 const kinds = (rows: Row[]) => rows.map((r) => r.t);
@@ -28,10 +31,13 @@ describe('buildRows', () => {
     const files = parseDiff(diff(30, 40)).files;
     const { rows } = buildRows(files, 'unified', new Set());
     const folds = rows.filter((r): r is Extract<Row, { t: 'fold' }> => r.t === 'fold');
-    assert.deepEqual(folds.map((f) => [f.from, f.to, f.count]), [
-      [0, 27, 27],
-      [36, 73, 37],
-    ]);
+    assert.deepEqual(
+      folds.map((f) => [f.from, f.to, f.count]),
+      [
+        [0, 27, 27],
+        [36, 73, 37],
+      ],
+    );
     assert.equal(rows.filter((r) => r.t === 'line').length, 3 + 3 + 3);
     const expanded = buildRows(files, 'unified', new Set([folds[0]!.id]));
     assert.equal(expanded.rows.filter((r) => r.t === 'fold').length, 1);

@@ -114,8 +114,8 @@ function pairLines(h: Hunk, from: number, to: number, fi: number, hi: number, ro
     if (l.kind === 'meta') {
       // "\ No newline at end of file": on the side of the line it follows
       const prev = lines[i - 1];
-      const left = !prev || prev.kind !== 'add' ? i : -1;
-      const right = !prev || prev.kind !== 'del' ? i : -1;
+      const left = prev?.kind !== 'add' ? i : -1;
+      const right = prev?.kind !== 'del' ? i : -1;
       rows.push({ t: 'pair', file: fi, hunk: hi, left, right });
       i++;
       continue;

@@ -40,7 +40,8 @@ export class AuditState {
         (f.type === '' || e.type === f.type) &&
         (f.actor === '' || e.actorId === f.actor) &&
         (!f.breakGlassOnly || e.breakGlass) &&
-        (text === '' || `${e.type} ${e.subject} ${directory.name(e.actorId)} ${directory.name(e.subject)} ${JSON.stringify(e.details)}`.toLowerCase().includes(text)),
+        (text === '' ||
+          `${e.type} ${e.subject} ${directory.name(e.actorId)} ${directory.name(e.subject)} ${JSON.stringify(e.details)}`.toLowerCase().includes(text)),
     );
   });
 

@@ -25,7 +25,9 @@ export class ConnectionState {
       }),
     ];
     void this.refresh();
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   });
 
   async refresh(): Promise<void> {

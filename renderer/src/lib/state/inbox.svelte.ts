@@ -48,7 +48,9 @@ export class InboxState {
         if (s.state === 'online') this.#scheduleRefresh();
       }),
     ];
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   });
 
   get filters(): InboxFilters {

@@ -30,7 +30,9 @@ export class RequestDetailState {
         if (s.state === 'online' && this.#diff.state === 'unavailable') void this.#loadDiff();
       }),
     ];
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   });
 
   constructor(id: string) {
