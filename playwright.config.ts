@@ -1,12 +1,10 @@
 // End-to-end tests: web mode (the real desktop core + the embedded demo backend) driven in
 // Debian's Chromium. Each test starts its own web mode in a temp data dir (test/e2e/fixtures.ts);
 // the global setup builds the renderer first, so the tests never run against a stale build.
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 // Anchors GATEHOUSE_CLOCK (when set) before any worker or web mode starts, so all of them agree.
 import './test/clock.ts';
-
-const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+import { chromiumLaunchOptions } from './test/chromium.ts';
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -28,18 +26,7 @@ export default defineConfig({
     locale: 'en-US',
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      ...(executablePath ? { executablePath } : {}),
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions(),
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
 });

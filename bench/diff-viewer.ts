@@ -17,19 +17,11 @@ import { chromium, type Browser } from 'playwright';
 import { computeDiff } from '../renderer/src/lib/diff/parse.ts';
 import { REPO, percentile, round, type Benchmark, type Figure } from './helpers.ts';
 import { seededRandom } from '../shared/random.ts';
+import { chromiumLaunchOptions } from '../test/chromium.ts';
 
 const ORIGIN = 'http://diff-bench.local';
 const VIEWPORT = { width: 1280, height: 800 };
 const RUNS = { ours10k: 5, ours100k: 3, d2h10k: 3, d2h100k: 1 };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 // ---- synthetic diffs ---------------------------------------------------------------------------
 
@@ -293,10 +285,8 @@ const bench: Benchmark = {
     let t = performance.now();
     const outDir = await buildHarness(dir);
     log(`harness built with vite in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-
-    const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
     t = performance.now();
-    const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS });
+    const browser = await chromium.launch(chromiumLaunchOptions());
     log(`chromium ${browser.version()} launched in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     try {
       await measure(browser, outDir, '__ours', diff10k); // warm-up (disk cache, code cache)

@@ -12,25 +12,17 @@
 // - inbox.dom_nodes_10k: the page's element count at that first paint and again once the rows in
 //   view have loaded (no skeleton rows left); the larger of the two, the largest over the runs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser } from 'playwright';
 import { Api, REPO, guarded, initData, percentile, round, startServer, withTimeout, type Benchmark, type Figure } from './helpers.ts';
 import { createOrg, createPendingRequest, inParallel } from './org.ts';
+import { chromiumLaunchOptions } from '../test/chromium.ts';
 
 const REQUESTS = 10_000;
 const RUNS = 5;
 const VIEWPORT = { width: 1280, height: 800 };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const LIST = '[role="list"][aria-label="Approvals inbox"]';
 const FIRST_ROW = `${LIST} [role="listitem"][data-request-id]`;
 
@@ -260,10 +252,8 @@ const bench: Benchmark = {
           t = performance.now();
           web = await startWebMode(webDir, server.base, org.approvers[0]!.token);
           log(`web mode started in ${((performance.now() - t) / 1000).toFixed(1)} s, signed in as an approver`);
-
-          const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
           t = performance.now();
-          browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: CHROMIUM_ARGS });
+          browser = await chromium.launch(chromiumLaunchOptions());
           log(`chromium ${browser.version()} launched in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
           t = performance.now();
