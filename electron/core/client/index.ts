@@ -105,7 +105,7 @@ export interface BackendClient {
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
   /** Oldest first from `after`; or, with `before`, newest first below it. */
   audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<{ events: AuditEvent[]; next: number | null }>;
-  auditVerify(opts?: CallOptions): Promise<{ ok: true; count: number } | { ok: false; brokenAt: number }>;
+  auditVerify(opts?: CallOptions): Promise<AuditVerifyResponse>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
