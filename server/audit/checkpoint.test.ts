@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditCheckpoint, AuditEvent } from '../../shared/schemas/index.ts';
@@ -145,6 +145,7 @@ test('the key file: made with mode 0600, read back, never overwritten; a bad fil
     const file = join(dir, 'audit-signing.key');
     const made = openAuditKey(file);
     assert.equal(made.created, true);
+    assert.deepEqual(readdirSync(dir), ['audit-signing.key'], 'no temporary file left behind');
     if (process.platform !== 'win32') assert.equal(statSync(file).mode & 0o777, 0o600);
     const again = openAuditKey(file);
     assert.equal(again.created, false);

@@ -3,7 +3,7 @@
 // someone who can write the database can still edit, rewrite or cut the chain, but cannot make it
 // match the checkpoints again. verifyAudit walks events and checkpoints together.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditCheckpoint, AuditEvent } from '../../shared/schemas/index.ts';
 import { GENESIS, GENESIS_HASH, hashEvent, verifyChain, type ChainPoint } from './chain.ts';
@@ -91,14 +91,21 @@ export function readAuditKey(file: string): AuditKey {
 export function openAuditKey(file: string): { key: AuditKey; created: boolean } {
   if (existsSync(file)) return { key: readAuditKey(file), created: false };
   const { privateKey } = generateKeyPairSync('ed25519');
-  // 'wx': never overwrite a key that appeared meanwhile. On disk (file and directory entry) before
-  // anything is signed with it, so a crash cannot leave checkpoints whose key is gone.
-  const fd = openSync(file, 'wx', 0o600);
+  // Written whole to a temporary file and fsync'd, then linked into place (link never overwrites
+  // a key that appeared meanwhile), then the directory fsync'd: a crash leaves either no key or the
+  // whole key, and the key is on disk before anything is signed with it.
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+  } finally {
+    unlinkSync(tmp);
   }
   const dirFd = openSync(dirname(file), 'r');
   try {
