@@ -9,3 +9,6 @@ export const DB_FILE = 'gatehouse.db';
 
 /** The demo's release manager: the user `npm start` and `npm run web` sign in as. */
 export const DEMO_RELEASE_MANAGER_EMAIL = 'rhea.manning@example.com';
+
+/** The audit signing key (Ed25519, PEM) a data dir holds unless `serve --audit-key` names another file. */
+export const AUDIT_KEY_FILE = 'audit-signing.key';

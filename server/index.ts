@@ -1,7 +1,8 @@
 // The server's public entry: everything outside server/ that starts or embeds a backend (web
 // mode, the desktop's embedded demo backend) imports from here and nowhere else in server/.
 // constants.ts is the light second entry for code that must not load the server (see there).
-export { DB_FILE, DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+export { AUDIT_KEY_FILE, DB_FILE, DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
+export { openAuditKey, type AuditKey } from './audit/checkpoint.ts';
 export { buildApp, type AppOptions } from './http/app.ts';
 export { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 export { buildDemo, type DemoUser } from './demo/org.ts';

@@ -21,7 +21,7 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
@@ -165,8 +165,8 @@ export const channels = {
   },
   'audit.verify': {
     input: Empty,
-    output: z.union([z.object({ ok: z.literal(true), count: z.number().int() }), z.object({ ok: z.literal(false), brokenAt: z.number().int() })]),
-    description: 'verify the hash chain on the server',
+    output: AuditVerifyResponse,
+    description: 'verify the hash chain and its signed checkpoints on the server',
   },
   'audit.export': {
     input: z.strictObject({ format: z.enum(['csv', 'jsonl']), from: IsoTime.optional(), to: IsoTime.optional() }),

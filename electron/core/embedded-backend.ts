@@ -4,7 +4,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../shared/clock.ts';
-import { DB_FILE, DEFAULT_REQUEST_TTL_MS, DEMO_RELEASE_MANAGER_EMAIL, buildApp, buildDemo, openSqliteStore } from '../../server/index.ts';
+import {
+  AUDIT_KEY_FILE,
+  DB_FILE,
+  DEFAULT_REQUEST_TTL_MS,
+  DEMO_RELEASE_MANAGER_EMAIL,
+  buildApp,
+  buildDemo,
+  openAuditKey,
+  openSqliteStore,
+} from '../../server/index.ts';
 import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
 export type { EmbeddedBackend };
@@ -17,7 +26,8 @@ export async function startEmbeddedBackend(
   const dir = join(dataDir, 'backend');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, TOKEN_FILE);
-  const store = openSqliteStore(join(dir, DB_FILE));
+  const { key: auditKey } = openAuditKey(join(dir, AUDIT_KEY_FILE));
+  const store = openSqliteStore(join(dir, DB_FILE), { auditKey });
   if (!(await store.isInitialized())) {
     log(`creating the demo organisation in ${dir}`);
     const users = await buildDemo({ store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS });
@@ -29,7 +39,7 @@ export async function startEmbeddedBackend(
     throw new Error(`${tokenFile} is missing: remove ${dir} to recreate the demo backend`);
   }
   const token = readFileSync(tokenFile, 'utf8').trim();
-  const app = await buildApp({ store, now: clock, logLevel: false });
+  const app = await buildApp({ store, auditKey, now: clock, logLevel: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   log(`embedded backend listening on ${url}`);

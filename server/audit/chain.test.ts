@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent } from '../../shared/schemas/index.ts';
-import { GENESIS_HASH, canonicalJson, hashEvent, verifyChain } from './chain.ts';
+import { GENESIS, GENESIS_HASH, canonicalJson, hashEvent, verifyChain } from './chain.ts';
 
 function chain(n: number): AuditEvent[] {
   const out: AuditEvent[] = [];
@@ -29,8 +29,12 @@ test('canonicalJson sorts keys at every depth and drops undefined', () => {
 });
 
 test('an intact chain verifies with its count', async () => {
-  assert.deepEqual(await verifyChain(chain(5)), { ok: true, count: 5 });
-  assert.deepEqual(await verifyChain([]), { ok: true, count: 0 });
+  const five = chain(5);
+  assert.deepEqual(await verifyChain(five), { ok: true, count: 5, head: { seq: 5, hash: five[4]!.hash } });
+  assert.deepEqual(await verifyChain([]), { ok: true, count: 0, head: GENESIS });
+  // from a trusted point (a checkpoint) onwards
+  assert.deepEqual(await verifyChain(five.slice(2), { seq: 2, hash: five[1]!.hash }), { ok: true, count: 3, head: { seq: 5, hash: five[4]!.hash } });
+  assert.deepEqual(await verifyChain(five.slice(2), { seq: 2, hash: GENESIS_HASH }), { ok: false, brokenAt: 3 });
 });
 
 test('editing, deleting or reordering an event is caught at that seq', async () => {

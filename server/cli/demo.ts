@@ -1,5 +1,6 @@
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { buildDemo } from '../demo/org.ts';
+import { checkpointHead } from '../domain/checkpoints.ts';
 import { CLOCK_USAGE, clockOption, parseFlags, required } from './args.ts';
 import { createStore } from './data-dir.ts';
 
@@ -9,7 +10,8 @@ Fills a fresh DIR with a demo organisation (owners, admins, SREs, security, deve
 release manager, a break-glass holder; three projects with dev/staging/production; policies
 gating production, off-hours changes, cluster operations and credential issue; a dozen pending
 requests with realistic diffs) and prints one line per demo user: <email> <orgRole> <token>.
-The demo's history ends at the clock's now.
+The demo's history ends at the clock's now. DIR/audit-signing.key (mode 0600) signs the audit
+log's checkpoints.
 
 ${CLOCK_USAGE}`;
 
@@ -18,9 +20,11 @@ export async function demo(argv: string[]): Promise<number> {
   if (flags.help) return (void console.log(DEMO_USAGE), 0);
   const dir = required(flags, 'data', DEMO_USAGE);
   const { clock } = clockOption(flags.clock);
-  const store = await createStore(dir);
+  const { store, auditKey } = await createStore(dir);
   try {
-    const users = await buildDemo({ store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS });
+    const ctx = { store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS };
+    const users = await buildDemo(ctx);
+    await checkpointHead(ctx, auditKey);
     for (const u of users) console.log(`${u.email} ${u.orgRole} ${u.token}`);
     return 0;
   } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkpointHead } from '../domain/checkpoints.ts';
 import { createUser } from '../domain/directory.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { appliedValue } from '../domain/result.ts';
@@ -9,7 +10,8 @@ export const INIT_USAGE = `usage: gatehouse init --data DIR --owner-email EMAIL 
                       [--clock INSTANT]
 
 Creates a Gatehouse database in DIR with one owner, and prints the owner's API token as the
-last line. Refuses a DIR that already holds a database.
+last line. Refuses a DIR that already holds a database. Also creates DIR/audit-signing.key (mode
+0600), the key that signs the audit log's checkpoints: back it up apart from the database.
 
 ${CLOCK_USAGE}`;
 
@@ -25,11 +27,12 @@ export async function init(argv: string[]): Promise<number> {
   if (!z.email().safeParse(email).success) throw new UsageError(`--owner-email "${email}" is not an email address`);
   const name = flags['owner-name'] ?? email.split('@')[0]!;
   const { clock } = clockOption(flags.clock);
-  const store = await createStore(dir);
+  const { store, auditKey } = await createStore(dir);
   try {
     const ctx = { store, now: clock, requestTtlMs: DEFAULT_REQUEST_TTL_MS };
     // A fresh database has nobody to hold or refuse the first owner.
     const { user, token } = appliedValue(await store.transact((tx) => createUser(ctx, tx, 'system', { name, email, orgRole: 'owner' })))!;
+    await checkpointHead(ctx, auditKey);
     console.log(`created Gatehouse database in ${dir} with owner ${user.name} <${user.email}> (${user.id})`);
     console.log('owner API token (shown once; keep it secret):');
     console.log(token);

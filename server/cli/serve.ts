@@ -1,15 +1,20 @@
 import { buildApp } from '../http/app.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
-import { openStore } from './data-dir.ts';
+import { defaultAuditKeyPath, openStore } from './data-dir.ts';
+import { resolve } from 'node:path';
 
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
-                      [--clock INSTANT]
+                      [--audit-key FILE] [--checkpoint-interval 60s] [--clock INSTANT]
 
 Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. Prints
 "listening on http://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0.
 Logs are JSON lines on stderr, one per request.
+--audit-key FILE is the Ed25519 key that signs the audit log's checkpoints (default
+DIR/audit-signing.key); keep it apart from the database. Without one, serve creates it (mode
+0600) and says so, unless the database already holds checkpoints: then the key must be restored.
+--checkpoint-interval (at most 60s) is how soon new audit events get a signed checkpoint.
 
 ${CLOCK_USAGE}`;
 
@@ -25,6 +30,8 @@ export async function serve(argv: string[]): Promise<number> {
       'request-ttl': { type: 'string' },
       'log-level': { type: 'string' },
       clock: { type: 'string' },
+      'audit-key': { type: 'string' },
+      'checkpoint-interval': { type: 'string' },
     },
     SERVE_USAGE,
   );
@@ -36,11 +43,16 @@ export async function serve(argv: string[]): Promise<number> {
   const logLevel = flags['log-level'] ?? 'info';
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
 
+  const checkpointIntervalMs = flags['checkpoint-interval'] ? parseDuration(flags['checkpoint-interval'], '--checkpoint-interval') : 60_000;
+  if (checkpointIntervalMs > 60_000) throw new UsageError('--checkpoint-interval must be at most 60s (a checkpoint at least every minute)');
+  if (flags['audit-key'] !== undefined && flags['audit-key'].trim() === '') throw new UsageError('--audit-key needs a file name');
   const { clock, pin } = clockOption(flags.clock);
-  const store = await openStore(dir);
+  const keyFile = flags['audit-key'] !== undefined ? resolve(flags['audit-key']) : defaultAuditKeyPath(dir);
+  const { store, auditKey, created } = await openStore(dir, keyFile);
+  if (created) console.error(`created the audit signing key ${keyFile} (mode 0600): back it up apart from the database`);
   if (pin)
     console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
-  const app = await buildApp({ store, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
+  const app = await buildApp({ store, auditKey, checkpointIntervalMs, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
   try {
     await app.listen({ host, port });
   } catch (err) {

@@ -2,6 +2,8 @@
 // log line per request (never the token), graceful close that ends the SSE streams.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { systemClock, type Clock } from '../../shared/clock.ts';
+import type { AuditKey } from '../audit/checkpoint.ts';
+import { checkpointHead } from '../domain/checkpoints.ts';
 import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.ts';
 import { DomainError } from '../domain/errors.ts';
 import { pruneIdempotency, sweep } from '../domain/sweeper.ts';
@@ -22,6 +24,10 @@ import { registerUserRoutes } from './routes/users.ts';
 
 export interface AppOptions {
   store: Store;
+  /** Signs the audit checkpoints; the store must have been opened with the same key. */
+  auditKey: AuditKey;
+  /** How often the unsigned head gets a checkpoint when new events came (default and most: a minute). */
+  checkpointIntervalMs?: number;
   now?: Clock;
   requestTtlMs?: number;
   /** false, or a pino level ('info', 'warn', …); logs go to `logStream` (stderr by default). */
@@ -106,26 +112,51 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerBindingRoutes(app, ctx);
   registerRequestRoutes(app, ctx);
   registerBreakGlassRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
+  registerAuditRoutes(app, ctx, options.auditKey);
   registerSyncRoutes(app, ctx);
   registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000 });
 
+  // The audit head gets a signed checkpoint now (covering what a crash left unsigned), then at
+  // least once a checkpoint interval while new events come, and when the server closes.
+  const checkpointMs = Math.min(options.checkpointIntervalMs ?? 60_000, 60_000);
+  let lastRefusal = '';
+  const signHead = async () => {
+    const decision = await checkpointHead(ctx, options.auditKey);
+    if ('refused' in decision && decision.refused !== lastRefusal) app.log.error(`audit checkpoint not signed: ${decision.refused}`);
+    lastRefusal = 'refused' in decision ? decision.refused : '';
+  };
+  await signHead();
+  let lastSigned = ctx.now().getTime();
+  const checkpointDue = () => {
+    const now = ctx.now().getTime();
+    // A clock set back (a restored pin) counts as due rather than waiting for it to catch up.
+    if (now - lastSigned < checkpointMs && now >= lastSigned) return false;
+    lastSigned = now;
+    return true;
+  };
+
   // Expiries and timed unfreezes happen even when nobody calls the API.
   const sweepMs = options.sweepIntervalMs ?? 1000;
-  let sweeping = false;
-  const sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweep(ctx)
-      .catch((err: unknown) => app.log.error({ err }, 'sweep failed'))
-      .finally(() => (sweeping = false));
-  }, sweepMs);
+  let sweeping: Promise<void> | undefined;
+  const sweeper = setInterval(
+    () => {
+      if (sweeping) return;
+      sweeping = sweep(ctx)
+        .catch((err: unknown) => app.log.error({ err }, 'sweep failed'))
+        .then(() => (checkpointDue() ? signHead() : undefined))
+        .catch((err: unknown) => app.log.error({ err }, 'audit checkpoint failed'))
+        .finally(() => (sweeping = undefined));
+    },
+    Math.min(sweepMs, checkpointMs),
+  );
   const pruner = setInterval(() => void pruneIdempotency(ctx).catch((err: unknown) => app.log.error({ err }, 'prune failed')), 3600_000);
   sweeper.unref();
   pruner.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     clearInterval(pruner);
+    await sweeping;
+    await signHead().catch((err: unknown) => app.log.error({ err }, 'audit checkpoint failed'));
   });
   return app;
 }

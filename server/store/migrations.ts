@@ -1,9 +1,12 @@
-// Schema migrations, applied in order inside one transaction each; PRAGMA user_version records
-// how far a database has come, so an old data dir upgrades in place on `serve`.
+// Schema migrations, keyed by their number and applied in ascending order, one transaction each.
+// The table schema_migrations records which numbers a database has (PRAGMA user_version keeps the
+// highest), so numbers written on parallel branches merge in any order: a database that got 5
+// before 4 existed gets 4 on its next start. An old data dir upgrades in place on `serve`.
 import type Database from 'better-sqlite3';
 
-const MIGRATIONS: readonly string[] = [
-  `
+/** Number → SQL. Never edit or renumber a shipped one; migrations with different numbers must not depend on each other's order. */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   -- Rowid tables (not WITHOUT ROWID): rows of a kilobyte or two stay on their leaf page.
   -- Every synced entity, latest state only; seq is the global sync sequence of its last change,
@@ -65,22 +68,50 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_at ON audit (at);
   `,
   // A request's (or environment's) own history, for its timeline.
-  `CREATE INDEX audit_subject ON audit (subject, seq);`,
+  2: `CREATE INDEX audit_subject ON audit (subject, seq);`,
   // The database's identity, so clients can tell a replaced server from a reset cursor.
-  `INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));`,
-];
+  3: `INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));`,
+  // Signed checkpoints of the audit chain: the event at seq had this hash, signed with the server's
+  // Ed25519 key (kept outside this file), so a rewritten or truncated chain no longer matches.
+  5: `CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, at TEXT NOT NULL, signature TEXT NOT NULL);`,
+};
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+function versions(migrations: Readonly<Record<number, string>>): number[] {
+  return Object.keys(migrations)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+export const SCHEMA_VERSION = Math.max(...versions(MIGRATIONS));
 
-export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`database schema version ${current} is newer than this Gatehouse (${SCHEMA_VERSION}); upgrade Gatehouse`);
-  }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+/** The migration numbers a database has. Databases from before the table recorded 1..user_version. */
+function applied(db: Database.Database): Set<number> {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  if (!hasTable) {
+    const legacy = db.pragma('user_version', { simple: true }) as number;
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)');
+      const insert = db.prepare('INSERT INTO schema_migrations (version) VALUES (?)');
+      for (let v = 1; v <= legacy; v++) insert.run(v);
+    }).immediate();
+  }
+  return new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+}
+
+/** Applies every migration the database lacks, lowest number first (`migrations` only differs in tests). */
+export function migrate(db: Database.Database, migrations: Readonly<Record<number, string>> = MIGRATIONS): void {
+  const done = applied(db);
+  const unknown = [...done].filter((v) => !(v in migrations));
+  if (unknown.length > 0) {
+    throw new Error(
+      `database schema has migration ${Math.max(...unknown)}, which this Gatehouse (schema ${Math.max(...versions(migrations))}) does not know; upgrade Gatehouse`,
+    );
+  }
+  for (const v of versions(migrations)) {
+    if (done.has(v)) continue;
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(v);
+      db.pragma(`user_version = ${Math.max(v, db.pragma('user_version', { simple: true }) as number)}`);
     }).immediate();
   }
 }

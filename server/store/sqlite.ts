@@ -2,8 +2,18 @@
 // mutation survives a crash or power cut. All SQL of the server lives in this folder.
 import Database from 'better-sqlite3';
 import { timingSafeEqual } from 'node:crypto';
-import type { ApprovalRequest, AuditEvent, BreakGlassSession, EntityTypes, Environment, SyncEntity, User } from '../../shared/schemas/index.ts';
+import type {
+  ApprovalRequest,
+  AuditCheckpoint,
+  AuditEvent,
+  BreakGlassSession,
+  EntityTypes,
+  Environment,
+  SyncEntity,
+  User,
+} from '../../shared/schemas/index.ts';
 import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
+import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
 import { migrate } from './migrations.ts';
 import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
 
@@ -37,8 +47,14 @@ function auditFromRow(r: AuditRow): AuditEvent {
 /** Mutations per COMMIT at most, so one batch can't hold the event loop for long. */
 const MAX_BATCH = 256;
 
+export interface SqliteStoreOptions {
+  readonly?: boolean;
+  /** Signs a checkpoint in the transaction of every CHECKPOINT_EVERY-th audit event. */
+  auditKey?: AuditKey;
+}
+
 /** Opens (creating if needed) and migrates the database file. */
-export function openSqliteStore(file: string, options: { readonly?: boolean } = {}): SqliteStore {
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): SqliteStore {
   const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
@@ -46,7 +62,7 @@ export function openSqliteStore(file: string, options: { readonly?: boolean } = 
     migrate(db);
   }
   db.pragma('busy_timeout = 5000');
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.auditKey);
 }
 
 export class SqliteStore implements Store, StoreTx {
@@ -59,9 +75,11 @@ export class SqliteStore implements Store, StoreTx {
   #inTx = false;
   /** Parsed directory entities (not requests); this process is the only writer, so it stays true. */
   readonly #cache = new Map<string, unknown>();
+  readonly #auditKey: AuditKey | undefined;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, auditKey?: AuditKey) {
     this.#db = db;
+    this.#auditKey = auditKey;
     this.#seq = this.#one<{ s: number | null }>('SELECT MAX(seq) AS s FROM entities')?.s ?? 0;
   }
 
@@ -290,10 +308,42 @@ export class SqliteStore implements Store, StoreTx {
     return rows.map(auditFromRow);
   }
 
-  async *auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent> {
+  async auditHead(): Promise<{ seq: number; hash: string }> {
+    const last = this.#one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    return last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async checkpoints(after: number, limit: number): Promise<AuditCheckpoint[]> {
+    return this.#all<AuditCheckpoint>('SELECT seq, hash, at, signature FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?', after, limit).map((r) => ({
+      ...r,
+    }));
+  }
+
+  async lastCheckpoint(atOrBefore?: number): Promise<AuditCheckpoint | undefined> {
+    const row = this.#one<AuditCheckpoint>(
+      'SELECT seq, hash, at, signature FROM audit_checkpoints WHERE seq <= ? ORDER BY seq DESC LIMIT 1',
+      atOrBefore ?? Number.MAX_SAFE_INTEGER,
+    );
+    return row && { ...row };
+  }
+
+  async *allCheckpoints(untilSeq?: number): AsyncIterable<AuditCheckpoint> {
     let after = 0;
     for (;;) {
-      const rows = this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000', after);
+      const page = await this.checkpoints(after, 1000);
+      for (const cp of page) {
+        if (untilSeq !== undefined && cp.seq > untilSeq) return;
+        yield cp;
+      }
+      if (page.length < 1000) return;
+      after = page[page.length - 1]!.seq;
+    }
+  }
+
+  async *auditEvents(from?: string, to?: string, untilSeq?: number): AsyncIterable<AuditEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = this.#all<AuditRow>('SELECT * FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 1000', after, untilSeq ?? Number.MAX_SAFE_INTEGER);
       if (rows.length === 0) return;
       for (const r of rows) {
         if ((from === undefined || r.at >= from) && (to === undefined || r.at <= to)) yield auditFromRow(r);
@@ -424,7 +474,24 @@ export class SqliteStore implements Store, StoreTx {
       prevHash,
       hash,
     );
+    // Signed with the event that completes the hundred, so no crash can separate them. A chain
+    // edited behind the server's back is not signed (nextCheckpoint refuses); verify reports it.
+    if (this.#auditKey && seq % CHECKPOINT_EVERY === 0) {
+      const decision = await nextCheckpoint(this, this.#auditKey, event.at);
+      if ('checkpoint' in decision) await this.addCheckpoint(decision.checkpoint);
+    }
     return { ...full, breakGlass: event.breakGlassSessionId !== undefined, prevHash, hash };
+  }
+
+  async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?)',
+      checkpoint.seq,
+      checkpoint.hash,
+      checkpoint.at,
+      checkpoint.signature,
+    );
   }
 
   async saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void> {

@@ -3,6 +3,7 @@
 // server) both fit behind it, which is why every method is async even where SQLite is not.
 import type {
   ApprovalRequest,
+  AuditCheckpoint,
   AuditEvent,
   BreakGlassSession,
   Environment,
@@ -59,6 +60,12 @@ export interface StoreReader {
   auditPage(after: number, limit: number, subject?: string): Promise<AuditEvent[]>;
   /** Newest first: the events with seq < before. */
   auditPageBefore(before: number, limit: number, subject?: string): Promise<AuditEvent[]>;
+  /** The last event's seq and hash; seq 0 and the genesis hash for an empty log. */
+  auditHead(): Promise<{ seq: number; hash: string }>;
+  /** Signed checkpoints with seq > after, oldest first. */
+  checkpoints(after: number, limit: number): Promise<AuditCheckpoint[]>;
+  /** The checkpoint with the highest seq (at most `atOrBefore`), if any. */
+  lastCheckpoint(atOrBefore?: number): Promise<AuditCheckpoint | undefined>;
   /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
   due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;
   isInitialized(): Promise<boolean>;
@@ -70,7 +77,12 @@ export interface StoreTx extends StoreReader {
   /** Stores a new request with its diff and effect (both immutable after creation). */
   insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void>;
   addToken(userId: string, hash: Buffer, at: Date): Promise<void>;
+  /**
+   * Appends to the chain. A store given a checkpoint signer also signs a checkpoint in this same
+   * transaction whenever the new seq is a multiple of CHECKPOINT_EVERY (server/audit/checkpoint.ts).
+   */
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void>;
   pruneIdempotent(olderThan: Date): Promise<void>;
 }
@@ -81,8 +93,10 @@ export interface Store extends StoreReader {
    * other mutation interleaves, so racing decisions are decided exactly once.
    */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-  /** Walks the whole audit chain in seq order, in pages, without holding it all in memory. */
-  auditEvents(from?: string, to?: string): AsyncIterable<AuditEvent>;
+  /** Walks the whole audit chain in seq order, in pages, without holding it all in memory; optionally only up to seq `untilSeq`. */
+  auditEvents(from?: string, to?: string, untilSeq?: number): AsyncIterable<AuditEvent>;
+  /** Every checkpoint in seq order (optionally only up to seq `untilSeq`), in pages. */
+  allCheckpoints(untilSeq?: number): AsyncIterable<AuditCheckpoint>;
   /** Called after every commit that changed synced state, with the new sync cursor. */
   onCommit(listener: (cursor: number) => void): () => void;
   close(): Promise<void>;

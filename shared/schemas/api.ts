@@ -5,6 +5,7 @@ import {
   Action,
   ApprovalRequest,
   Approvers,
+  AuditCheckpoint,
   AuditEvent,
   Binding,
   BindingScope,
@@ -243,10 +244,20 @@ export const RequestDetailResponse = z.object({ request: ApprovalRequest, progre
 export const SessionResponse = z.object({ session: BreakGlassSession });
 export const SessionsResponse = z.object({ sessions: z.array(BreakGlassSession) });
 export const AuditResponse = z.object({ events: z.array(AuditEvent), next: z.number().int().nullable() });
+/** `checkpoint` is the last signed one (null only for an empty log); events after it are not signed yet. */
 export const AuditVerifyResponse = z.union([
-  z.object({ ok: z.literal(true), count: z.number().int() }),
-  z.object({ ok: z.literal(false), brokenAt: z.number().int() }),
+  z.object({ ok: z.literal(true), count: z.number().int(), checkpoint: AuditCheckpoint.nullable() }),
+  z.object({ ok: z.literal(false), brokenAt: z.number().int(), reason: z.enum(['hash', 'signature', 'truncated']) }),
 ]);
+export type AuditVerifyResponse = z.infer<typeof AuditVerifyResponse>;
+export const AuditCheckpointsQuery = z.strictObject({
+  after: IntString(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: IntString(1, 5000).default(1000),
+});
+export const AuditCheckpointsResponse = z.object({ checkpoints: z.array(AuditCheckpoint) });
+export const AuditPublicKeyResponse = z.object({ algorithm: z.literal('ed25519'), publicKey: z.string() });
+/** The last line of a JSONL export (the CSV carries the same in its last record, type "checkpoint"). */
+export const AuditExportCheckpointLine = z.strictObject({ checkpoint: AuditCheckpoint });
 
 export const SYNC_ENTITIES = ['user', 'team', 'project', 'cluster', 'environment', 'policy', 'binding', 'request', 'breakglass'] as const;
 export const SyncEntity = z.enum(SYNC_ENTITIES);

@@ -269,3 +269,12 @@ export const AuditEvent = z.object({
   hash: z.string(),
 });
 export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/** The server's signed statement that the audit event at `seq` had `hash` (Ed25519, base64, over `${seq}.${hash}`). */
+export const AuditCheckpoint = z.object({
+  seq: z.number().int().min(1),
+  hash: z.string(),
+  at: IsoTime,
+  signature: z.string(),
+});
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;

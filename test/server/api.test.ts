@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AuditExportCheckpointLine,
   AuditResponse,
   AuditVerifyResponse,
   BindingResponse,
@@ -438,11 +439,17 @@ describe('audit', () => {
     assert.deepEqual(header.slice(0, 1), ['seq']);
     for (const rec of records.slice(1)) assert.equal(rec.length, header.length, `record width: ${JSON.stringify(rec).slice(0, 200)}`);
     assert.deepEqual(
-      records.slice(1).map((rec) => Number(rec[0])),
+      records.slice(1, -1).map((rec) => Number(rec[0])),
       events.map((e) => e.seq),
     );
+    // the last record carries the checkpoint of the last event
+    const last = records[records.length - 1]!;
+    assert.equal(last[header.indexOf('type')], 'checkpoint');
+    assert.equal(Number(last[0]), events[events.length - 1]!.seq);
+    assert.equal(last[header.indexOf('hash')], events[events.length - 1]!.hash);
+    assert.match((JSON.parse(last[header.indexOf('details')]!) as { signature: string }).signature, /^[A-Za-z0-9+/]+=*$/);
     const col = (name: string) => header.indexOf(name);
-    const row = records.slice(1).find((rec) => rec[col('subject')] === r.id && rec[col('type')] === 'request.created');
+    const row = records.slice(1, -1).find((rec) => rec[col('subject')] === r.id && rec[col('type')] === 'request.created');
     assert.ok(row, 'the request.created row');
     const details = JSON.parse(row[col('details')]!) as { justification: string };
     assert.equal(details.justification, nasty, 'details JSON survives the CSV quoting');
@@ -457,9 +464,9 @@ describe('audit', () => {
     const rows = parseCsv(csv.text);
     const header = rows[0]!;
     assert.ok(header.includes('seq') && header.includes('hash') && header.includes('type'));
-    assert.equal(rows.length - 1, events.length, 'one record per event');
+    assert.equal(rows.length - 2, events.length, 'one record per event, then the checkpoint');
     assert.deepEqual(
-      rows.slice(1).map((r) => Number(r[0])),
+      rows.slice(1, -1).map((r) => Number(r[0])),
       events.map((e) => e.seq),
     );
 
@@ -467,7 +474,9 @@ describe('audit', () => {
     assert.equal(jsonl.status, 200);
     assert.ok(jsonl.text.endsWith('\n'));
     const lines = jsonl.text.split('\n').filter((l) => l !== '');
-    assert.equal(lines.length, events.length, 'one line per event');
+    assert.equal(lines.length, events.length + 1, 'one line per event, then the checkpoint');
+    const checkpoint = AuditExportCheckpointLine.parse(JSON.parse(lines.pop()!)).checkpoint;
+    assert.deepEqual([checkpoint.seq, checkpoint.hash], [events[events.length - 1]!.seq, events[events.length - 1]!.hash]);
     const parsed = lines.map((l) => AuditEvent.parse(JSON.parse(l)));
     assert.deepEqual(
       parsed.map((e) => e.hash),
@@ -481,7 +490,7 @@ describe('audit', () => {
     const window = await org.owner.api.get(`/api/audit/export?format=jsonl&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     const inWindow = window.text
       .split('\n')
-      .filter((l) => l !== '')
+      .filter((l) => l !== '' && !l.startsWith('{"checkpoint"'))
       .map((l) => AuditEvent.parse(JSON.parse(l)));
     const expected = events.filter((e) => e.at >= from && e.at <= to);
     assert.ok(inWindow.length >= 1);
@@ -494,7 +503,10 @@ describe('audit', () => {
     assert.equal(parseCsv(none.text).length, 1, 'only the header');
     const csvWindow = parseCsv((await org.owner.api.get(`/api/audit/export?format=csv&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).text);
     assert.deepEqual(
-      csvWindow.slice(1).map((r) => Number(r[0])),
+      csvWindow
+        .slice(1)
+        .filter((r) => r[3] !== 'checkpoint')
+        .map((r) => Number(r[0])),
       expected.map((e) => e.seq),
       'csv honours from/to too',
     );

@@ -1,27 +1,26 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { AuditExportQuery, AuditQuery, type AuditEvent } from '../../../shared/schemas/index.ts';
-import { verifyChain } from '../../audit/chain.ts';
+import { AUDIT_KEY_ALGORITHM, type AuditKey } from '../../audit/checkpoint.ts';
+import { CSV_HEADER, csvCheckpointRecord, csvEventRecord, jsonlCheckpointLine, jsonlEventLine } from '../../audit/export.ts';
+import { AuditCheckpointsQuery, AuditExportQuery, AuditQuery, type AuditEvent } from '../../../shared/schemas/index.ts';
+import { checkpointHead, verifyAuditLog } from '../../domain/checkpoints.ts';
 import type { ServiceContext } from '../../domain/context.ts';
 import { parse } from '../validate.ts';
 
-const CSV_COLUMNS = ['seq', 'at', 'actorId', 'type', 'subject', 'breakGlass', 'breakGlassSessionId', 'details', 'prevHash', 'hash'] as const;
-
-function csvCell(value: unknown): string {
-  const text = value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  // Quote always where needed; a leading = + - @ is defused so spreadsheets don't run it.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n']/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-async function* exportLines(events: AsyncIterable<AuditEvent>, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
-  if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
+/** The events, then the last checkpoint at or before the last of them (none for an empty export). */
+async function* exportLines(ctx: ServiceContext, events: AsyncIterable<AuditEvent>, format: 'csv' | 'jsonl'): AsyncGenerator<string> {
+  if (format === 'csv') yield CSV_HEADER;
+  let lastSeq: number | undefined;
   for await (const e of events) {
-    yield format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(e[c])).join(',')}\r\n` : `${JSON.stringify(e)}\n`;
+    lastSeq = e.seq;
+    yield format === 'csv' ? csvEventRecord(e) : jsonlEventLine(e);
   }
+  if (lastSeq === undefined) return;
+  const checkpoint = await ctx.store.lastCheckpoint(lastSeq);
+  if (checkpoint) yield format === 'csv' ? csvCheckpointRecord(checkpoint) : jsonlCheckpointLine(checkpoint);
 }
 
-export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext, auditKey: AuditKey): void {
   const { store } = ctx;
 
   app.get('/api/audit', async (req) => {
@@ -30,16 +29,27 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: ServiceContext): 
     return { events, next: events.length === q.limit ? events[events.length - 1]!.seq : null };
   });
 
-  app.get('/api/audit/verify', async () => verifyChain(store.auditEvents()));
+  app.get('/api/audit/verify', async () => verifyAuditLog(store, auditKey));
+
+  app.get('/api/audit/checkpoints', async (req) => {
+    const q = parse(AuditCheckpointsQuery, req.query, 'query');
+    return { checkpoints: await store.checkpoints(q.after, q.limit) };
+  });
+
+  app.get('/api/audit/public-key', async () => ({ algorithm: AUDIT_KEY_ALGORITHM, publicKey: auditKey.publicKeyPem }));
 
   app.get('/api/audit/export', async (req, reply) => {
     const q = parse(AuditExportQuery, req.query, 'query');
     const from = q.from && new Date(q.from).toISOString();
     const to = q.to && new Date(q.to).toISOString();
     const stamp = ctx.now().toISOString().slice(0, 10);
+    // The head is signed first, so a whole-log export ends with a checkpoint of its last event;
+    // events appended while it streams belong to the next export.
+    await checkpointHead(ctx, auditKey);
+    const { seq: untilSeq } = await store.auditHead();
     reply
       .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="gatehouse-audit-${stamp}.${q.format}"`);
-    return reply.send(Readable.from(exportLines(store.auditEvents(from, to), q.format)));
+    return reply.send(Readable.from(exportLines(ctx, store.auditEvents(from, to, untilSeq), q.format)));
   });
 }
