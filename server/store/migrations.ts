@@ -68,16 +68,31 @@ const MIGRATIONS: readonly string[] = [
   `CREATE INDEX audit_subject ON audit (subject, seq);`,
   // The database's identity, so clients can tell a replaced server from a reset cursor.
   `INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));`,
+  // 4. Named tokens (several per user, optional expiry, last use) and deactivatable users. A
+  // token made before this has the name "initial". Idempotency records that kept a new user's
+  // secret in plain text are dropped: a replay must never show a secret again.
+  `
+  ALTER TABLE tokens ADD COLUMN id TEXT;
+  ALTER TABLE tokens ADD COLUMN name TEXT NOT NULL DEFAULT 'initial';
+  ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+  UPDATE tokens SET id = 'tok_' || lower(hex(randomblob(8)));
+  CREATE UNIQUE INDEX tokens_id ON tokens (id);
+  CREATE INDEX tokens_user ON tokens (user_id, created_at);
+  UPDATE entities SET data = json_set(data, '$.active', json('true')) WHERE entity = 'user' AND deleted = 0;
+  DELETE FROM idempotency WHERE body LIKE '%"token":"ghs_%';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** Brings the database to `target` (the latest by default; tests stop earlier to build old databases). */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`database schema version ${current} is newer than this Gatehouse (${SCHEMA_VERSION}); upgrade Gatehouse`);
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
