@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CLOCK_ENV, ClockSpecError, resolveClock } from '../../shared/clock.ts';
 
@@ -47,3 +48,50 @@ export function clockOption(flag: string | undefined, env: NodeJS.ProcessEnv = p
 export const CLOCK_USAGE = `--clock INSTANT pins the clock for tests and demos: it starts at INSTANT (ISO-8601 with an
 offset, e.g. 2026-03-09T10:30:00+03:00) and runs on from there. GATEHOUSE_CLOCK does the same.
 Never set either in production.`;
+
+/** The environment variable a CLI command reads its API token from. */
+export const TOKEN_ENV = 'GATEHOUSE_TOKEN';
+
+export const TOKEN_USAGE = `The API token comes from --token-file FILE (its first line), or GATEHOUSE_TOKEN. --token T also
+works but puts the secret in the process's arguments, where other users of the machine can read it.`;
+
+/**
+ * The API token for a client command: --token-file, then GATEHOUSE_TOKEN, then --token (which
+ * warns on stderr: process arguments are visible to every user of the machine). Secrets read
+ * from a file or the environment never appear in `ps`.
+ */
+export function resolveToken(
+  flags: { token?: string | undefined; 'token-file'?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => console.error(line),
+  read: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): string {
+  if (flags.token !== undefined && flags['token-file'] !== undefined) throw new UsageError('give --token-file or --token, not both');
+  const file = flags['token-file'];
+  if (file !== undefined) {
+    if (file.trim() === '') throw new UsageError('--token-file needs a file name');
+    let text: string;
+    try {
+      text = read(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+      throw new UsageError(`cannot read --token-file ${file}: ${why}`);
+    }
+    return checkToken(text.split(/\r?\n/, 1)[0]!.trim(), `--token-file ${file}`);
+  }
+  if (flags.token !== undefined) {
+    warn("warning: --token puts the secret in this process's arguments, visible to other users of this machine; use --token-file FILE or GATEHOUSE_TOKEN");
+    return checkToken(flags.token.trim(), '--token');
+  }
+  const fromEnv = env[TOKEN_ENV];
+  if (fromEnv !== undefined) return checkToken(fromEnv.trim(), TOKEN_ENV);
+  throw new UsageError(`an API token is required: --token-file FILE or ${TOKEN_ENV} (or --token)`);
+}
+
+function checkToken(token: string, where: string): string {
+  if (token === '') throw new UsageError(`${where} is empty`);
+  if (/\s/.test(token) || token.length > 512) throw new UsageError(`${where} does not hold a token (one line, no spaces, at most 512 characters)`);
+  return token;
+}

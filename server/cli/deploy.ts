@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { EnvironmentsResponse, ErrorBody, ProjectsResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
 import type { z } from 'zod';
-import { parseDuration, parseFlags, required, UsageError } from './args.ts';
+import { parseDuration, parseFlags, required, resolveToken, TOKEN_USAGE, UsageError } from './args.ts';
 
-export const DEPLOY_USAGE = `usage: gatehouse deploy --server URL --token T --project P --env E --revision R
+export const DEPLOY_USAGE = `usage: gatehouse deploy --server URL (--token-file FILE | --token T) --project P --env E --revision R
                        [--diff-file F] [--reason TEXT] [--wait [--timeout S]]
 
 Requests a deployment (action release.deploy) of revision R to environment E of project P
 (names or ids). Prints "Deployment dep_<id> created (pending approval)" or "(approved)".
 Exit codes: 0 created (or, with --wait, approved); 1 error, or rejected/cancelled/expired;
-2 --wait timed out (default 3600 s); 3 the environment is locked.`;
+2 --wait timed out (default 3600 s); 3 the environment is locked.
+
+${TOKEN_USAGE}`;
 
 const shownId = (id: string) => id.replace(/^req_/, 'dep_');
 
@@ -51,6 +53,7 @@ export async function deploy(argv: string[]): Promise<number> {
     {
       server: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       project: { type: 'string' },
       env: { type: 'string' },
       revision: { type: 'string' },
@@ -68,7 +71,7 @@ export async function deploy(argv: string[]): Promise<number> {
   } catch {
     throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
   }
-  const api = new Api(server, required(flags, 'token', DEPLOY_USAGE));
+  const api = new Api(server, resolveToken(flags));
   const projectArg = required(flags, 'project', DEPLOY_USAGE);
   const envArg = required(flags, 'env', DEPLOY_USAGE);
   const revision = required(flags, 'revision', DEPLOY_USAGE);

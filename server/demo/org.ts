@@ -63,7 +63,7 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
   return store.transact(async (tx) => {
     // The demo's own actions are never held or refused, so every result carries its value.
     const value = <T>(r: Result<T>): T => appliedValue(r)!;
-    const owner = value(await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' }));
+    const owner = value(await createUser(ctx, tx, 'system', { name: PEOPLE[0]!.name, email: PEOPLE[0]!.email, orgRole: 'owner' }, 'demo'));
     const actor = owner.user;
 
     const teams = new Map<string, string>();
@@ -73,13 +73,19 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
     const users = new Map<string, DemoUser>([['owner', { email: owner.user.email, orgRole: 'owner', token: owner.token, user: owner.user }]]);
     for (const p of PEOPLE.slice(1)) {
       const { user, token } = value(
-        await createUser(ctx, tx, actor, {
-          name: p.name,
-          email: p.email,
-          orgRole: p.orgRole,
-          roles: p.roles ?? [],
-          teamIds: p.teams.map((t) => teams.get(t)!),
-        }),
+        await createUser(
+          ctx,
+          tx,
+          actor,
+          {
+            name: p.name,
+            email: p.email,
+            orgRole: p.orgRole,
+            roles: p.roles ?? [],
+            teamIds: p.teams.map((t) => teams.get(t)!),
+          },
+          'demo',
+        ),
       );
       users.set(p.key, { email: p.email, orgRole: p.orgRole, token, user });
     }
@@ -339,8 +345,7 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       {
         who: 'dev2',
         action: 'manifest.apply',
-        cluster: 'prod-eu-1',
-        project: 'payments',
+        env: 'payments/production',
         why: reason('Apply the NetworkPolicy that isolates the payments namespace.'),
         summary: 'NetworkPolicy payments-isolation',
       },

@@ -16,20 +16,22 @@ import { gateFromPolicy, isAdmin, isEligible } from '../../shared/policy/index.t
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
-import { hashToken, newId, newToken } from './ids.ts';
+import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
 import { changed, created, type Result } from './result.ts';
+import { issueToken } from './tokens.ts';
 
 export function assertAdmin(actor: User): void {
   if (!isAdmin(actor)) throw forbidden('only owners and admins can change the directory');
 }
 
-/** Creates a user and a token for them; the token is shown once and stored only hashed. */
+/** Creates a user and a first token for them (named `tokenName`); the secret is shown once and stored only hashed. */
 export async function createUser(
   ctx: ServiceContext,
   tx: StoreTx,
   actor: User | 'system',
   body: CreateUserBody,
+  tokenName = 'initial',
 ): Promise<Result<{ user: User; token: string }>> {
   if (actor !== 'system') {
     assertAdmin(actor);
@@ -44,10 +46,9 @@ export async function createUser(
     orgRole: body.orgRole,
     roles: [...new Set(body.roles ?? [])],
     teamIds: [...new Set(body.teamIds ?? [])],
+    active: true,
   };
-  const token = newToken();
   await tx.put('user', user);
-  await tx.addToken(user.id, hashToken(token), ctx.now());
   await audit(tx, ctx.now(), actor, 'user.created', user.id, {
     name: user.name,
     email: user.email,
@@ -55,6 +56,7 @@ export async function createUser(
     roles: user.roles,
     teamIds: user.teamIds,
   });
+  const { secret: token } = await issueToken(ctx, tx, actor, user, { name: tokenName });
   return created({ user, token });
 }
 
@@ -62,6 +64,7 @@ export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, i
   assertAdmin(actor);
   const user = await tx.get('user', id);
   if (!user) throw notFound('user');
+  if (user.orgRole === 'owner' && actor.orgRole !== 'owner') throw forbidden('only owners can change an owner');
   if ((body.orgRole === 'owner' || user.orgRole === 'owner') && body.orgRole !== undefined && body.orgRole !== user.orgRole && actor.orgRole !== 'owner') {
     throw forbidden('only owners can grant or remove the owner role');
   }

@@ -47,6 +47,7 @@ async function existingEnvironment(tx: StoreTx, id: string): Promise<Environment
 }
 
 export async function createEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreateEnvironmentBody): Promise<Result<Environment>> {
+  if (!isAdmin(actor)) throw forbidden('only owners and admins can create an environment');
   if (!(await tx.get('project', body.projectId))) throw invalid(`projectId: unknown project "${body.projectId}"`);
   await assertRefs(tx, [
     ['cluster', body.clusterId === undefined ? [] : [body.clusterId], 'clusterId'],
@@ -181,6 +182,8 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
 }
 
 export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: FreezeBody): Promise<Result<Environment>> {
+  // Authority comes before gating: policies (and break-glass) only judge those who may freeze.
+  if (!mayFreeze(actor)) throw forbidden('only owners, admins and release managers can freeze an environment');
   const env = await existingEnvironment(tx, id);
   if (env.protection === 'locked') throw conflict('already_frozen', `environment "${env.name}" is already frozen`);
   const until = body.until === undefined ? undefined : new Date(body.until);
@@ -197,11 +200,11 @@ export async function freeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: 
     });
     return held(request);
   }
-  if (e.evaluation.outcome === 'allow' && !mayFreeze(actor)) throw forbidden('only owners, admins and release managers can freeze an environment');
   return changed(await applyFreeze(ctx, tx, env, actor, body.reason, untilIso, { evaluated: e }));
 }
 
 export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: UnfreezeBody): Promise<Result<Environment>> {
+  if (!mayFreeze(actor)) throw forbidden('only owners, admins and release managers can unfreeze an environment');
   const env = await existingEnvironment(tx, id);
   if (env.protection !== 'locked') throw conflict('not_frozen', `environment "${env.name}" is not frozen`);
   const reason = body.reason ?? '';
@@ -216,7 +219,6 @@ export async function unfreeze(ctx: ServiceContext, tx: StoreTx, actor: User, id
     });
     return held(request);
   }
-  if (e.evaluation.outcome === 'allow' && !mayFreeze(actor)) throw forbidden('only owners, admins and release managers can unfreeze an environment');
   return changed(await applyUnfreeze(ctx, tx, env, actor, body.reason, { evaluated: e }));
 }
 

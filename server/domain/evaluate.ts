@@ -1,7 +1,7 @@
 // Running the policy engine for an action inside a transaction, and recording a refusal. Every
 // service that can be gated (requests, environments, break-glass) starts here.
 import type { Action, Environment, Resource, User } from '../../shared/schemas/index.ts';
-import { evaluateAction, type ActionEvaluation } from '../../shared/policy/index.ts';
+import { checkResource, evaluateAction, type ActionEvaluation } from '../../shared/policy/index.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { DomainError, invalid, type DomainErrorKind } from './errors.ts';
@@ -13,26 +13,26 @@ export interface Evaluated {
   environment?: Environment;
 }
 
-/** Fills the resource from its environment and refuses ids that don't exist or disagree. */
-export async function resolveResource(tx: StoreTx, resource: Resource): Promise<{ resource: Resource; environment?: Environment }> {
-  const out: Resource = { ...resource };
+/**
+ * Fills the resource from its environment and refuses ids that don't exist (400 invalid_request)
+ * or disagree (400 invalid_resource, see shared/policy/resources.ts).
+ */
+export async function resolveResource(tx: StoreTx, resource: Resource, action: Action): Promise<{ resource: Resource; environment?: Environment }> {
   let environment: Environment | undefined;
   if (resource.environmentId !== undefined) {
     environment = await tx.get('environment', resource.environmentId);
     if (!environment) throw invalid(`resource.environmentId: unknown environment "${resource.environmentId}"`);
-    if (out.projectId !== undefined && out.projectId !== environment.projectId) {
-      throw invalid(`resource.projectId: environment "${environment.name}" belongs to project "${environment.projectId}"`);
-    }
-    out.projectId = environment.projectId;
-    if (out.clusterId === undefined && environment.clusterId !== undefined) out.clusterId = environment.clusterId;
   }
+  const checked = checkResource(action, resource, environment);
+  if (!checked.ok) throw new DomainError('invalid_request', 'invalid_resource', checked.message);
+  const out = checked.resource;
   if (out.projectId !== undefined && !(await tx.get('project', out.projectId))) throw invalid(`resource.projectId: unknown project "${out.projectId}"`);
   if (out.clusterId !== undefined && !(await tx.get('cluster', out.clusterId))) throw invalid(`resource.clusterId: unknown cluster "${out.clusterId}"`);
   return environment ? { resource: out, environment } : { resource: out };
 }
 
 export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, resource: Resource, justification: string): Promise<Evaluated> {
-  const resolved = await resolveResource(tx, resource);
+  const resolved = await resolveResource(tx, resource, action);
   const evaluation = evaluateAction({
     action,
     resource: resolved.resource,
@@ -40,6 +40,7 @@ export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, ac
     justification,
     now: ctx.now(),
     ...(resolved.environment ? { environment: resolved.environment } : {}),
+    environments: await tx.list('environment'),
     policies: await tx.list('policy'),
     bindings: await tx.list('binding'),
     breakGlassSessions: await tx.sessionsOf(actor.id),

@@ -9,6 +9,7 @@ import { DomainError } from '../domain/errors.ts';
 import { pruneIdempotency, sweep } from '../domain/sweeper.ts';
 import type { Store } from '../store/types.ts';
 import { registerBearerAuth } from './auth.ts';
+import { registerAuthorization } from './authorization.ts';
 import { BODY_LIMIT } from './body-limits.ts';
 import { HttpError, fromDomainError } from './errors.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -20,6 +21,7 @@ import { registerNamedRoutes } from './routes/named.ts';
 import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerRequestRoutes } from './routes/requests.ts';
 import { registerSyncRoutes } from './routes/sync.ts';
+import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerUserRoutes } from './routes/users.ts';
 
 export interface AppOptions {
@@ -76,7 +78,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
   });
 
-  registerBearerAuth(app, ctx.store);
+  registerAuthorization(app);
+  registerBearerAuth(app, ctx.store, ctx.now);
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.user?.id }, 'request');
@@ -106,6 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ ok: true }));
   registerUserRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
   registerNamedRoutes(app, ctx);
   registerEnvironmentRoutes(app, ctx);
   registerPolicyRoutes(app, ctx);

@@ -23,9 +23,10 @@ export async function mutate(
   user: User,
   key: string | undefined,
   fingerprintOf: { method: string; route: string; params: unknown; body: unknown },
-  fn: (tx: StoreTx) => Promise<Reply>,
+  /** `saved`, when given, is what a replay answers (the first answer may carry a secret that is never stored). */
+  fn: (tx: StoreTx) => Promise<{ reply: Reply; saved?: Reply | undefined }>,
 ): Promise<Reply> {
-  if (key === undefined) return ctx.store.transact(fn);
+  if (key === undefined) return ctx.store.transact(async (tx) => (await fn(tx)).reply);
   const fingerprint = sha256Hex(canonicalJson(fingerprintOf));
   return ctx.store.transact(async (tx) => {
     const seen = await tx.idempotent(user.id, key);
@@ -35,8 +36,8 @@ export async function mutate(
       }
       return { status: seen.status, body: JSON.parse(seen.body) as unknown };
     }
-    const reply = await fn(tx);
-    await tx.saveIdempotent(user.id, key, { fingerprint, status: reply.status, body: JSON.stringify(reply.body), createdAt: ctx.now().toISOString() });
+    const { reply, saved = reply } = await fn(tx);
+    await tx.saveIdempotent(user.id, key, { fingerprint, status: saved.status, body: JSON.stringify(saved.body), createdAt: ctx.now().toISOString() });
     return reply;
   });
 }

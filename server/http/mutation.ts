@@ -23,12 +23,17 @@ export function mutationRoute<S extends z.ZodType | null, T, P = unknown>(
   schema: S,
   run: (tx: StoreTx, body: BodyOf<S>, req: FastifyRequest<{ Params: P }>) => Promise<Result<T>>,
   present: (value: T) => unknown,
+  /** What an Idempotency-Key replay answers instead of `present`: for answers carrying a secret, which is never stored. */
+  replay?: (value: T) => unknown,
 ) {
   return async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply): Promise<FastifyReply> => {
     const body = (schema === null ? null : parse(schema, req.body, 'body')) as BodyOf<S>;
     const key = readIdempotencyKey(req.headers['idempotency-key']);
     const fingerprintOf = { method: req.method, route: req.routeOptions.url ?? req.url, params: req.params, body };
-    const answer = await mutate(ctx, req.user, key, fingerprintOf, async (tx) => replyFor(await run(tx, body, req), present));
+    const answer = await mutate(ctx, req.user, key, fingerprintOf, async (tx) => {
+      const result = await run(tx, body, req);
+      return { reply: replyFor(result, present), saved: replay ? replyFor(result, replay) : undefined };
+    });
     return reply.status(answer.status).send(answer.body);
   };
 }

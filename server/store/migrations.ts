@@ -71,6 +71,20 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `CREATE INDEX audit_subject ON audit (subject, seq);`,
   // The database's identity, so clients can tell a replaced server from a reset cursor.
   3: `INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));`,
+  // Named tokens (several per user, optional expiry, last use) and deactivatable users. A
+  // token made before this has the name "initial". Idempotency records that kept a new user's
+  // secret in plain text are dropped: a replay must never show a secret again.
+  4: `
+  ALTER TABLE tokens ADD COLUMN id TEXT;
+  ALTER TABLE tokens ADD COLUMN name TEXT NOT NULL DEFAULT 'initial';
+  ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+  UPDATE tokens SET id = 'tok_' || lower(hex(randomblob(8)));
+  CREATE UNIQUE INDEX tokens_id ON tokens (id);
+  CREATE INDEX tokens_user ON tokens (user_id, created_at);
+  UPDATE entities SET data = json_set(data, '$.active', json('true')) WHERE entity = 'user' AND deleted = 0;
+  DELETE FROM idempotency WHERE body LIKE '%"token":"ghs_%';
+  `,
   // Signed checkpoints of the audit chain: the event at seq had this hash, signed with the server's
   // Ed25519 key (kept outside this file), so a rewritten or truncated chain no longer matches.
   5: `CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, at TEXT NOT NULL, signature TEXT NOT NULL);`,

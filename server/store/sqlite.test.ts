@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { hashToken } from '../domain/ids.ts';
+import { MIGRATIONS, migrate } from './migrations.ts';
 import { openSqliteStore } from './sqlite.ts';
 
 function withStore(fn: (store: ReturnType<typeof openSqliteStore>, file: string) => Promise<void>) {
@@ -159,3 +162,34 @@ test(
     );
   }),
 );
+
+test('migration 4: tokens made before it keep working, named "initial"; users become active; stored secrets are dropped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-store-'));
+  const file = join(dir, 'g.db');
+  try {
+    const old = new Database(file);
+    migrate(old, { 1: MIGRATIONS[1]!, 2: MIGRATIONS[2]!, 3: MIGRATIONS[3]! });
+    const user = { id: 'usr_1', name: 'Olga', email: 'olga@example.com', orgRole: 'owner', roles: [], teamIds: [] };
+    old.prepare('INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES (?, ?, ?, 1, 0, 1)').run('user', user.id, JSON.stringify(user));
+    old.prepare('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(hashToken('ghs_old'), user.id, '2026-01-01T00:00:00.000Z');
+    const insertKey = old.prepare('INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, 201, ?, ?)');
+    insertKey.run(user.id, 'k1', 'f', JSON.stringify({ user, token: 'ghs_secret' }), '2026-01-01T00:00:00.000Z');
+    insertKey.run(user.id, 'k2', 'f', JSON.stringify({ team: { id: 't', name: 'SRE' } }), '2026-01-01T00:00:00.000Z');
+    old.close();
+
+    const store = openSqliteStore(file);
+    try {
+      const found = await store.tokenByHash(hashToken('ghs_old'));
+      assert.ok(found);
+      assert.equal(found.token.name, 'initial');
+      assert.match(found.token.id, /^tok_/);
+      assert.equal(found.user.active, true);
+      assert.equal(await store.idempotent(user.id, 'k1'), undefined, 'the record holding a secret is gone');
+      assert.ok(await store.idempotent(user.id, 'k2'), 'other records stay');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { timingSafeEqual } from 'node:crypto';
 import type {
+  ApiToken,
   ApprovalRequest,
   AuditCheckpoint,
   AuditEvent,
@@ -16,6 +17,28 @@ import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
 import { migrate } from './migrations.ts';
 import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
+
+interface TokenRow {
+  id: string;
+  name: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+function tokenFromRow(r: TokenRow): ApiToken {
+  return {
+    id: r.id,
+    name: r.name,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    ...(r.last_used_at ? { lastUsedAt: r.last_used_at } : {}),
+    ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
+  };
+}
+
+const TOKEN_COLUMNS = 'id, name, user_id, created_at, last_used_at, expires_at';
 
 interface AuditRow {
   seq: number;
@@ -199,11 +222,21 @@ export class SqliteStore implements Store, StoreTx {
     this.#cache.delete(`${entity}:*`);
   }
 
-  async userByTokenHash(hash: Buffer): Promise<User | undefined> {
-    const row = this.#one<{ hash: Buffer; user_id: string }>('SELECT hash, user_id FROM tokens WHERE hash = ?', hash);
+  async tokenByHash(hash: Buffer): Promise<{ token: ApiToken; user: User } | undefined> {
+    const row = this.#one<TokenRow & { hash: Buffer }>(`SELECT hash, ${TOKEN_COLUMNS} FROM tokens WHERE hash = ?`, hash);
     // The index finds the row; the comparison that decides is constant-time.
     if (!row || row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) return undefined;
-    return this.get('user', row.user_id);
+    const user = await this.get('user', row.user_id);
+    return user && { token: tokenFromRow(row), user };
+  }
+
+  async getToken(id: string): Promise<ApiToken | undefined> {
+    const row = this.#one<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`, id);
+    return row && tokenFromRow(row);
+  }
+
+  async listTokens(userId: string): Promise<ApiToken[]> {
+    return this.#all<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = ? ORDER BY created_at, rowid`, userId).map(tokenFromRow);
   }
 
   async userByEmail(email: string): Promise<User | undefined> {
@@ -450,9 +483,27 @@ export class SqliteStore implements Store, StoreTx {
     await this.put('request', request);
   }
 
-  async addToken(userId: string, hash: Buffer, at: Date): Promise<void> {
+  async addToken(token: ApiToken, hash: Buffer): Promise<void> {
     this.#assertTx();
-    this.#run('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)', hash, userId, at.toISOString());
+    this.#run(
+      'INSERT INTO tokens (hash, id, name, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      hash,
+      token.id,
+      token.name,
+      token.userId,
+      token.createdAt,
+      token.expiresAt ?? null,
+    );
+  }
+
+  async removeToken(id: string): Promise<void> {
+    this.#assertTx();
+    this.#run('DELETE FROM tokens WHERE id = ?', id);
+  }
+
+  async touchToken(id: string, at: Date): Promise<void> {
+    this.#assertTx();
+    this.#run('UPDATE tokens SET last_used_at = ? WHERE id = ?', at.toISOString(), id);
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {

@@ -2,6 +2,7 @@
 // the SQLite implementation (embedded default) and a PostgreSQL one (for teams that outgrow one
 // server) both fit behind it, which is why every method is async even where SQLite is not.
 import type {
+  ApiToken,
   ApprovalRequest,
   AuditCheckpoint,
   AuditEvent,
@@ -45,7 +46,11 @@ export interface StoreReader {
   get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined>;
   /** Every live entity of a kind, in creation order. Not for requests (use listRequests). */
   list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]>;
-  userByTokenHash(hash: Buffer): Promise<User | undefined>;
+  /** The token with this SHA-256 and its user, whatever their state (the caller judges expiry and deactivation). */
+  tokenByHash(hash: Buffer): Promise<{ token: ApiToken; user: User } | undefined>;
+  getToken(id: string): Promise<ApiToken | undefined>;
+  /** A user's tokens, oldest first. */
+  listTokens(userId: string): Promise<ApiToken[]>;
   userByEmail(email: string): Promise<User | undefined>;
   listRequests(filter: RequestFilter): Promise<{ requests: ApprovalRequest[]; nextCursor: string | null }>;
   requestEffect(id: string): Promise<Effect | undefined>;
@@ -76,7 +81,11 @@ export interface StoreTx extends StoreReader {
   remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void>;
   /** Stores a new request with its diff and effect (both immutable after creation). */
   insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void>;
-  addToken(userId: string, hash: Buffer, at: Date): Promise<void>;
+  addToken(token: ApiToken, hash: Buffer): Promise<void>;
+  /** Deletes the token: its secret is refused from this commit on. */
+  removeToken(id: string): Promise<void>;
+  /** Records when a token was last used (not synced, not audited). */
+  touchToken(id: string, at: Date): Promise<void>;
   /**
    * Appends to the chain. A store given a checkpoint signer also signs a checkpoint in this same
    * transaction whenever the new seq is a multiple of CHECKPOINT_EVERY (server/audit/checkpoint.ts).

@@ -7,12 +7,22 @@ import type { Action, BreakGlassSession } from '../schemas/index.ts';
  * covers a request without an environment, and an empty list covers none (the narrow reading: a
  * break-glass scope must never grow by accident). Unparseable times make a session inactive.
  */
-export function sessionCovers(session: BreakGlassSession, action: Action, environmentId: string | undefined, nowMs: number): boolean {
+export function sessionCovers(
+  session: BreakGlassSession,
+  action: Action,
+  environmentId: string | undefined,
+  nowMs: number,
+  clusterEnvironmentIds?: readonly string[],
+): boolean {
   if (session.endedAt !== undefined) return false;
   if (!(Date.parse(session.startedAt) <= nowMs && nowMs < Date.parse(session.expiresAt))) return false;
   if (!session.scope.actions.includes(action)) return false;
   const envIds = session.scope.environmentIds;
-  return envIds === undefined || (environmentId !== undefined && envIds.includes(environmentId));
+  if (envIds === undefined) return true;
+  // A cluster action touches every environment on its cluster: a scope naming environments must
+  // name them all (and a cluster with no environment is covered only by an unscoped session).
+  if (clusterEnvironmentIds !== undefined) return clusterEnvironmentIds.length > 0 && clusterEnvironmentIds.every((id) => envIds.includes(id));
+  return environmentId !== undefined && envIds.includes(environmentId);
 }
 
 /** The first session (in the given order) that is active at `now` and covers the action. */
@@ -32,11 +42,12 @@ export function findBreakGlass(
   environmentId: string | undefined,
   nowMs: number,
   userId: string | undefined,
+  clusterEnvironmentIds?: readonly string[],
 ): BreakGlassSession | undefined {
   for (let i = 0; i < sessions.length; i++) {
     const s = sessions[i]!;
     if (userId !== undefined && s.userId !== userId) continue;
-    if (sessionCovers(s, action, environmentId, nowMs)) return s;
+    if (sessionCovers(s, action, environmentId, nowMs, clusterEnvironmentIds)) return s;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 // The gates a requested action must pass (docs/policies.md, "Gates").
-import type { Gate } from '../schemas/index.ts';
+import type { Environment, Gate } from '../schemas/index.ts';
 import type { ActionInput } from './action-input.ts';
 import { bindingCovers } from './bindings.ts';
 import { conditionsHold } from './conditions.ts';
@@ -11,7 +11,8 @@ import { gateFromPolicy, isDeployLike, restrictedGate } from './gates.ts';
  * actions include the action and whose conditions hold at `now`. A policy bound at several levels
  * is one gate: it is the same rule, and counting it twice would demand nothing more.
  */
-export function collectGates(input: ActionInput): Gate[] {
+export function collectGates(input: ActionInput, clusterEnvs?: readonly Environment[]): Gate[] {
+  if (clusterEnvs !== undefined) return collectClusterGates(input, clusterEnvs);
   const { action, resource, environment, policies, bindings, now } = input;
   const gates: Gate[] = [];
   if (environment !== undefined && environment.protection === 'restricted' && isDeployLike(action)) {
@@ -33,6 +34,29 @@ export function collectGates(input: ActionInput): Gate[] {
     // Forgetting the id keeps a policy listed twice from making two gates.
     bound.delete(policy.id);
     gates.push(gateFromPolicy(policy));
+  }
+  return gates;
+}
+
+/**
+ * A cluster action's gates: every policy for the action that is bound over the cluster itself or
+ * over any environment on it, with its conditions holding for that environment (the strictest
+ * reading: a policy that would gate any of them gates the action). Restricted is about deploys,
+ * so it adds no gate here.
+ */
+function collectClusterGates(input: ActionInput, clusterEnvs: readonly Environment[]): Gate[] {
+  const { action, resource, policies, bindings, now } = input;
+  const contexts: (Environment | undefined)[] = [undefined, ...clusterEnvs];
+  const gates: Gate[] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const policy = policies[i]!;
+    if (!policy.actions.includes(action)) continue;
+    const applies = contexts.some(
+      (env) =>
+        bindings.some((b) => b.policyId === policy.id && bindingCovers(b, env ? { ...resource, environmentId: env.id } : resource, env)) &&
+        conditionsHold(policy.conditions, env?.name, now),
+    );
+    if (applies && !gates.some((g) => g.id === policy.id)) gates.push(gateFromPolicy(policy));
   }
   return gates;
 }

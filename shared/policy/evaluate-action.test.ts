@@ -80,21 +80,30 @@ describe('evaluateAction: locked environments', () => {
     assert.deepEqual(result.gates, [gateFromPolicy(sre)]);
   });
 
-  it('does not refuse actions that are not deploy-like', () => {
-    for (const action of ['cluster.restart', 'environment.unfreeze', 'environment.freeze', 'token.issue'] as const) {
+  it('does not refuse actions that are neither deploy-like nor cluster actions', () => {
+    for (const action of ['environment.unfreeze', 'environment.freeze', 'project.delete'] as const) {
       assert.equal(evaluateAction(actionInput({ action, requester: rick, environment: prodLocked, ...onProd })).outcome, 'allow', action);
     }
     const gated = evaluateAction(
       actionInput({
-        action: 'cluster.restart',
+        action: 'project.delete',
         requester: rick,
         environment: prodLocked,
         ...onProd,
-        policies: [policy('p', { actions: ['cluster.restart'] })],
+        policies: [policy('p', { actions: ['project.delete'] })],
         bindings: [orgBinding('p')],
       }),
     );
     assert.equal(gated.outcome, 'pending');
+  });
+
+  it('refuses a cluster action while an environment on its cluster is locked, naming that environment', () => {
+    for (const action of ['cluster.restart', 'token.issue', 'command.execute'] as const) {
+      const result = evaluateAction(actionInput({ action, requester: rick, environment: prodLocked, ...onProd }));
+      assert.equal(result.outcome, 'deny', action);
+      assert.equal(result.deny?.status, 423);
+      assert.equal(result.deny?.message, `Environment "${prodLocked.name}" is locked. Only Admins and Owners can deploy.`);
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 // Evaluating a requested action, steps 1–6 in that order (docs/policies.md, "Evaluating a requested action").
 import type { BreakGlassSession, Environment, Gate } from '../schemas/index.ts';
-import type { ActionInput } from './action-input.ts';
+import { clusterEnvironments, type ActionInput } from './action-input.ts';
 import { findBreakGlass } from './breakglass.ts';
 import { collectGates } from './collect-gates.ts';
-import { isDeployLike } from './gates.ts';
+import { isClusterAction, isDeployLike } from './gates.ts';
 import { strictest } from './outcome.ts';
 import type { Outcome } from './outcome.ts';
 import { isAdmin } from './roles.ts';
@@ -60,19 +60,34 @@ function breakGlassWarning(session: BreakGlassSession, gates: readonly Gate[], l
 export function evaluateAction(input: ActionInput): ActionEvaluation {
   const { action, resource, requester, environment } = input;
   const admin = isAdmin(requester);
-  const lockRefuses = environment !== undefined && environment.protection === 'locked' && isDeployLike(action) && !admin;
+  // A cluster action is judged against every environment on its cluster: any locked one refuses it.
+  const clusterEnvs = clusterEnvironments(input, isClusterAction(action));
+  const lockedEnv =
+    clusterEnvs !== undefined
+      ? clusterEnvs.find((e) => e.protection === 'locked')
+      : environment !== undefined && environment.protection === 'locked' && isDeployLike(action)
+        ? environment
+        : undefined;
+  const lockRefuses = lockedEnv !== undefined && !admin;
 
   // 1. Break-glass goes past locks, reasons and every gate, and always leaves a warning: the use
   //    of a session is what the audit trail must show prominently, even when nothing was gated.
-  const session = findBreakGlass(input.breakGlassSessions, action, resource.environmentId ?? environment?.id, input.now.getTime(), requester.id);
+  const session = findBreakGlass(
+    input.breakGlassSessions,
+    action,
+    resource.environmentId ?? environment?.id,
+    input.now.getTime(),
+    requester.id,
+    clusterEnvs?.map((e) => e.id),
+  );
   if (session !== undefined) {
-    const gates = collectGates(input);
+    const gates = collectGates(input, clusterEnvs);
     const bypassed = gates.map((gate) => ({ gate, by: 'breakglass' as const }));
     return {
       outcome: 'warn',
       gates: [],
       bypassed,
-      warnings: [breakGlassWarning(session, gates, lockRefuses ? environment : undefined)],
+      warnings: [breakGlassWarning(session, gates, lockRefuses ? lockedEnv : undefined)],
       breakGlassSessionId: session.id,
     };
   }
@@ -81,7 +96,7 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
   if (lockRefuses) {
     return {
       outcome: 'deny',
-      deny: { status: 423, code: 'environment_locked', message: lockedMessage(environment) },
+      deny: { status: 423, code: 'environment_locked', message: lockedMessage(lockedEnv) },
       gates: [],
       bypassed: [],
       warnings: [],
@@ -89,7 +104,7 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
   }
 
   // 3. Gates.
-  const gates = collectGates(input);
+  const gates = collectGates(input, clusterEnvs);
 
   // 4. Reason, checked before bypass: the DESIGN order, so an admin still has to say why they act
   //    off-hours even when the policy would then let them through.

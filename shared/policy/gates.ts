@@ -1,5 +1,5 @@
 // Gates: what a request must get past, snapshotted at request time (docs/architecture.md, glossary: gate).
-import { DEPLOY_LIKE_ACTIONS } from '../schemas/index.ts';
+import { CLUSTER_ACTIONS, DEPLOY_LIKE_ACTIONS } from '../schemas/index.ts';
 import type { Action, Environment, Gate, Policy } from '../schemas/index.ts';
 
 /**
@@ -44,4 +44,8 @@ export function restrictedGate(env: Environment): Gate {
 
 export function isDeployLike(action: Action): boolean {
   return DEPLOY_LIKE_ACTIONS.includes(action);
+}
+
+export function isClusterAction(action: Action): boolean {
+  return CLUSTER_ACTIONS.includes(action);
 }

@@ -4,15 +4,14 @@ import { z } from 'zod';
 import {
   Action,
   ApprovalRequest,
-  Approvers,
+  ApiToken,
   AuditCheckpoint,
   AuditEvent,
   Binding,
   BindingScope,
-  BreakGlassScope,
   BreakGlassSession,
   Cluster,
-  Conditions,
+  CustomRoleName,
   Environment,
   Id,
   IsoTime,
@@ -20,11 +19,13 @@ import {
   Policy,
   Project,
   Protection,
-  Quorum,
   RequestStatus,
   Resource,
-  Reviewers,
-  RoleName,
+  StrictApprovers,
+  StrictBreakGlassScope,
+  StrictConditions,
+  StrictQuorum,
+  StrictReviewers,
   Team,
   User,
 } from './domain.ts';
@@ -39,7 +40,7 @@ export const CreateUserBody = z.strictObject({
   name: Name,
   email: z.email().max(320),
   orgRole: OrgRole,
-  roles: z.array(RoleName).max(100).optional(),
+  roles: z.array(CustomRoleName).max(100).optional(),
   teamIds: IdList.optional(),
 });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
@@ -48,7 +49,7 @@ export const PatchUserBody = z.strictObject({
   name: Name.optional(),
   email: z.email().max(320).optional(),
   orgRole: OrgRole.optional(),
-  roles: z.array(RoleName).max(100).optional(),
+  roles: z.array(CustomRoleName).max(100).optional(),
   teamIds: IdList.optional(),
 });
 export type PatchUserBody = z.infer<typeof PatchUserBody>;
@@ -61,13 +62,13 @@ export const CreateEnvironmentBody = z.strictObject({
   name: Name,
   clusterId: Id.optional(),
   protection: Protection.optional(),
-  reviewers: Reviewers.optional(),
+  reviewers: StrictReviewers.optional(),
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
 
 export const PatchEnvironmentBody = z.strictObject({
   protection: Protection.optional(),
-  reviewers: Reviewers.optional(),
+  reviewers: StrictReviewers.optional(),
 });
 export type PatchEnvironmentBody = z.infer<typeof PatchEnvironmentBody>;
 
@@ -75,9 +76,9 @@ export const CreatePolicyBody = z.strictObject({
   name: Name,
   description: z.string().max(2000).optional(),
   actions: z.array(Action).min(1).max(100),
-  approvers: Approvers,
-  quorum: Quorum,
-  conditions: Conditions.optional(),
+  approvers: StrictApprovers,
+  quorum: StrictQuorum,
+  conditions: StrictConditions.optional(),
   requesterCanApprove: z.boolean().optional(),
   adminBypass: z.boolean().optional(),
 });
@@ -87,9 +88,9 @@ export const PatchPolicyBody = z.strictObject({
   name: Name.optional(),
   description: z.string().max(2000).optional(),
   actions: z.array(Action).min(1).max(100).optional(),
-  approvers: Approvers.optional(),
-  quorum: Quorum.optional(),
-  conditions: Conditions.optional(),
+  approvers: StrictApprovers.optional(),
+  quorum: StrictQuorum.optional(),
+  conditions: StrictConditions.optional(),
   requesterCanApprove: z.boolean().optional(),
   adminBypass: z.boolean().optional(),
 });
@@ -147,10 +148,17 @@ export const BREAKGLASS_MIN_MINUTES = 30;
 export const BREAKGLASS_MAX_MINUTES = 240;
 export const StartBreakGlassBody = z.strictObject({
   reason: z.string().trim().min(10, 'reason must be at least 10 characters').max(2000),
-  scope: BreakGlassScope.strict(),
+  scope: StrictBreakGlassScope,
   durationMinutes: z.number().int().min(BREAKGLASS_MIN_MINUTES).max(BREAKGLASS_MAX_MINUTES),
 });
 export type StartBreakGlassBody = z.infer<typeof StartBreakGlassBody>;
+
+export const CreateTokenBody = z.strictObject({
+  name: Name,
+  /** Whole days from now; without it the token never expires. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 
 // ---- query strings ------------------------------------------------------------------------------
 
@@ -191,6 +199,8 @@ export const AuditExportQuery = z.strictObject({
 });
 export type AuditExportQuery = z.infer<typeof AuditExportQuery>;
 
+export const TokensQuery = z.strictObject({ userId: Id.optional() });
+
 export const BreakGlassListQuery = z.strictObject({
   active: z.enum(['true', 'false']).optional(),
 });
@@ -224,7 +234,12 @@ export const ErrorBody = z.object({
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const UserResponse = z.object({ user: User });
+/** `token` is the new user's secret, in the first answer only (an idempotent replay answers `{user}`). */
 export const CreatedUserResponse = z.object({ user: User, token: z.string() });
+export const TokenResponse = z.object({ token: ApiToken });
+/** `secret` is shown in the first answer only (an idempotent replay answers `{token}`). */
+export const CreatedTokenResponse = z.object({ token: ApiToken, secret: z.string() });
+export const TokensResponse = z.object({ tokens: z.array(ApiToken) });
 export const UsersResponse = z.object({ users: z.array(User) });
 export const TeamResponse = z.object({ team: Team });
 export const TeamsResponse = z.object({ teams: z.array(Team) });

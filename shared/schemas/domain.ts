@@ -14,6 +14,11 @@ export type OrgRole = z.infer<typeof OrgRole>;
 /** A role name as written in policies: an org role or a custom one (`release-manager`, …). */
 export const RoleName = z.string().trim().min(1).max(100);
 
+/** A custom role given to a user: never an org role's name, so nobody is made an owner by a label. */
+export const CustomRoleName = RoleName.refine((r) => !(ORG_ROLES as readonly string[]).includes(r.toLowerCase()), {
+  message: 'roles may not be named owner, admin or member (those are org roles: use orgRole)',
+});
+
 export const User = z.object({
   id: Id,
   name: Name,
@@ -21,8 +26,21 @@ export const User = z.object({
   orgRole: OrgRole,
   roles: z.array(RoleName).default([]),
   teamIds: z.array(Id).default([]),
+  /** false: deactivated, every token refused, past decisions kept. The server always sends it; absent reads as true. */
+  active: z.boolean().optional(),
 });
 export type User = z.infer<typeof User>;
+
+/** A named API token as listed: never its secret, which is shown once when it is made. */
+export const ApiToken = z.object({
+  id: Id,
+  name: z.string(),
+  userId: Id,
+  createdAt: IsoTime,
+  lastUsedAt: IsoTime.optional(),
+  expiresAt: IsoTime.optional(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
 
 export const Team = z.object({ id: Id, name: Name });
 export type Team = z.infer<typeof Team>;
@@ -35,10 +53,13 @@ export const PROTECTIONS = ['none', 'restricted', 'locked'] as const;
 export const Protection = z.enum(PROTECTIONS);
 export type Protection = z.infer<typeof Protection>;
 
-export const Reviewers = z.object({
+const REVIEWERS_SHAPE = {
   userIds: z.array(Id).default([]),
   teamIds: z.array(Id).default([]),
-});
+};
+export const Reviewers = z.object(REVIEWERS_SHAPE);
+/** As written in a body: unknown keys are refused, never dropped. */
+export const StrictReviewers = z.strictObject(REVIEWERS_SHAPE);
 export type Reviewers = z.infer<typeof Reviewers>;
 
 export const Freeze = z.object({
@@ -86,6 +107,17 @@ export type Action = z.infer<typeof Action>;
 /** Actions a locked environment refuses to everyone but owners and admins (docs/policies.md, "Protection levels"). */
 export const DEPLOY_LIKE_ACTIONS: readonly Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
 
+/** Actions on a whole cluster: judged against every environment on it (docs/policies.md, "Cluster actions"). */
+export const CLUSTER_ACTIONS: readonly Action[] = [
+  'cluster.sync',
+  'cluster.rollback',
+  'cluster.restart',
+  'cluster.scale',
+  'command.execute',
+  'resource.delete',
+  'token.issue',
+];
+
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export const Weekday = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof Weekday>;
@@ -109,35 +141,39 @@ export const TimeZone = z
     { message: 'unknown IANA time zone' },
   );
 
-export const Approvers = z.object({
+const APPROVERS_SHAPE = {
   userIds: z.array(Id).default([]),
   teamIds: z.array(Id).default([]),
   orgRoles: z.array(RoleName).default([]),
-});
+};
+export const Approvers = z.object(APPROVERS_SHAPE);
+export const StrictApprovers = z.strictObject(APPROVERS_SHAPE);
 export type Approvers = z.infer<typeof Approvers>;
 
-export const Quorum = z.object({
+const QUORUM_SHAPE = {
   minApprovals: z.number().int().min(0).max(1000).default(1),
   minDistinctTeams: z.number().int().min(0).max(1000).default(0),
   requiredUserIds: z.array(Id).default([]),
   requiredTeamIds: z.array(Id).default([]),
   requiredOrgRoles: z.array(RoleName).default([]),
-});
+};
+export const Quorum = z.object(QUORUM_SHAPE);
+export const StrictQuorum = z.strictObject(QUORUM_SHAPE);
 export type Quorum = z.infer<typeof Quorum>;
 
-export const Conditions = z
-  .object({
-    environments: z.array(Name).optional(),
-    weekdays: z.array(Weekday).optional(),
-    startHour: Hour.optional(),
-    endHour: Hour.optional(),
-    timezone: TimeZone.optional(),
-    requireReason: z.boolean().optional(),
-  })
-  .refine((c) => (c.startHour === undefined) === (c.endHour === undefined), {
-    message: 'startHour and endHour must be given together',
-    path: ['endHour'],
-  });
+const CONDITIONS_SHAPE = {
+  environments: z.array(Name).optional(),
+  weekdays: z.array(Weekday).optional(),
+  startHour: Hour.optional(),
+  endHour: Hour.optional(),
+  timezone: TimeZone.optional(),
+  requireReason: z.boolean().optional(),
+};
+const hoursTogether = (c: { startHour?: number | undefined; endHour?: number | undefined }) => (c.startHour === undefined) === (c.endHour === undefined);
+const hoursTogetherError = { message: 'startHour and endHour must be given together', path: ['endHour'] };
+export const Conditions = z.object(CONDITIONS_SHAPE).refine(hoursTogether, hoursTogetherError);
+/** As written in a body: unknown keys are refused, never dropped. */
+export const StrictConditions = z.strictObject(CONDITIONS_SHAPE).refine(hoursTogether, hoursTogetherError);
 export type Conditions = z.infer<typeof Conditions>;
 
 export const Policy = z.object({
@@ -242,6 +278,7 @@ export const BreakGlassScope = z.object({
   actions: z.array(Action).min(1),
   environmentIds: z.array(Id).optional(),
 });
+export const StrictBreakGlassScope = BreakGlassScope.strict();
 export type BreakGlassScope = z.infer<typeof BreakGlassScope>;
 
 export const BreakGlassSession = z.object({

@@ -1,6 +1,8 @@
 // The `gatehouse` CLI as users run it: init, serve flags, --help, and deploy (with --wait) against a
 // real demo server.
 import { after, before, describe, test } from 'node:test';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { EnvironmentResponse, EnvironmentsResponse, ProjectsResponse, RequestDetailResponse } from '../../shared/schemas/index.ts';
 import { apiFor, cleanupTempDirs, demoDir, expectOk, initDir, killAll, runCli, startServer, tempDir, type ServerProcess } from './harness.ts';
@@ -159,12 +161,19 @@ describe('deploy against a demo server', () => {
   const DEV = 'dev.patel@example.com'; // member, Developers
   const SRE = 'sam.ortiz@example.com'; // member, SRE (staging and production reviewer)
 
+  /** The token in a file of its own (mode 0600), so it never shows in the process's arguments. */
+  const tokenFile = (who: string) => {
+    const file = join(tempDir(), 'token');
+    writeFileSync(file, `${token(who)}\n`, { mode: 0o600 });
+    return file;
+  };
+
   const deployArgs = (env: string, extra: string[] = [], who = DEV) => [
     'deploy',
     '--server',
     server.url,
-    '--token',
-    token(who),
+    '--token-file',
+    tokenFile(who),
     '--project',
     'checkout',
     '--env',
@@ -266,6 +275,48 @@ describe('deploy against a demo server', () => {
       assert.equal(d.request.status, word);
     });
   }
+
+  const baseArgs = () => ['deploy', '--server', server.url, '--project', 'checkout', '--env', 'dev', '--revision', 'abc', '--reason', 'CLI token test'];
+
+  test('the token from --token-file or GATEHOUSE_TOKEN: no warning; --token works but warns that others can see it', async () => {
+    const fromFile = await runCli([...baseArgs(), '--token-file', tokenFile(DEV)]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.doesNotMatch(fromFile.stderr, /warning/);
+    const fromEnv = await runCli(baseArgs(), { env: { GATEHOUSE_TOKEN: token(DEV) } });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.doesNotMatch(fromEnv.stderr, /warning/);
+    const inArgs = await runCli([...baseArgs(), '--token', token(DEV)]);
+    assert.equal(inArgs.code, 0, inArgs.stderr);
+    assert.match(inArgs.stderr, /warning: --token .*visible to other users/);
+  });
+
+  test('a missing, unreadable, empty or directory token file, or no token at all: exit 1 with a clear error', async () => {
+    const dir = tempDir();
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '\n');
+    const locked = join(dir, 'locked');
+    writeFileSync(locked, token(DEV));
+    chmodSync(locked, 0o000);
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    const unset = { GATEHOUSE_TOKEN: undefined };
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['--token-file', join(dir, 'nope')], unset, /cannot read --token-file .*nope: no such file/],
+      [['--token-file', empty], unset, /--token-file .*empty is empty/],
+      [['--token-file', sub], unset, /cannot read --token-file .*sub: it is a directory/],
+      [[], unset, /an API token is required: --token-file FILE or GATEHOUSE_TOKEN/],
+      [[], { GATEHOUSE_TOKEN: ' ' }, /GATEHOUSE_TOKEN is empty/],
+      [['--token-file', empty, '--token', 'x'], unset, /not both/],
+    ];
+    // root reads any file whatever its mode
+    if (process.getuid?.() !== 0) cases.push([['--token-file', locked], unset, /cannot read --token-file .*locked: permission denied/]);
+    for (const [extra, env, message] of cases) {
+      const r = await runCli([...baseArgs(), ...extra], { env });
+      assert.equal(r.code, 1, `${extra.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
 
   test('deploy with a bad token → exit 1 with the error', async () => {
     const r = await runCli(['deploy', '--server', server.url, '--token', 'ghs_bogus', '--project', 'checkout', '--env', 'production', '--revision', 'abc']);

@@ -88,9 +88,9 @@ describe('POST /api/requests outcomes', () => {
     expectError(await org.deploy(org.m1, env.id), 423, 'environment_locked', LOCKED_MESSAGE(env.name));
     // other deploy-like actions are refused too
     expectError(await org.deploy(org.m1, env.id, { action: 'rollback.execute' }), 423, 'environment_locked', LOCKED_MESSAGE(env.name));
-    // only deploy-like actions are refused by a lock
-    const cmd = await org.m1.api.post('/api/requests', { action: 'command.execute', resource: { environmentId: env.id }, justification: 'kubectl get pods' });
-    assert.equal(cmd.status, 201, `command.execute on a locked env: ${cmd.text}`);
+    // a lock refuses deploy-like actions (and cluster actions on its cluster), not the others
+    const cmd = await org.m1.api.post('/api/requests', { action: 'project.delete', resource: { environmentId: env.id }, justification: 'tidy up' });
+    assert.equal(cmd.status, 201, `project.delete on a locked env: ${cmd.text}`);
     const byOwner = await org.deploy(org.owner, env.id);
     assert.equal(byOwner.status, 201, `owner deploy to a frozen env: ${byOwner.text}`);
     const byAdmin = await org.deploy(org.admin, env.id);
@@ -467,7 +467,12 @@ describe('binding levels and conditions over HTTP', () => {
       [orgPolicy],
     );
     assert.equal((await create('promotion.execute', { environmentId: other.id })).status, 'approved', 'environments condition: other names are not gated');
-    assert.equal((await create('promotion.execute', { projectId: p2 })).status, 'approved', 'no environment: outside an environments condition');
+    // A deploy-like action must name its environment, so no environments condition can be walked around by leaving it out.
+    expectError(
+      await org.owner.api.post('/api/requests', { action: 'promotion.execute', resource: { projectId: p2 }, justification: 'x' }),
+      400,
+      'invalid_resource',
+    );
   });
 
   test('hour windows and weekdays are honoured (UTC and another zone)', async () => {

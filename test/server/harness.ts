@@ -37,9 +37,16 @@ export interface CliResult {
 }
 
 /** Runs `gatehouse <args>` to completion (bounded by timeoutMs). */
-export function runCli(args: string[], opts: { timeoutMs?: number; onStdout?: (chunk: string, child: ChildProcess) => void } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { timeoutMs?: number; onStdout?: (chunk: string, child: ChildProcess) => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     children.add(child);
     let stdout = '';
     let stderr = '';

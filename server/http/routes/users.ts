@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { CreateUserBody, PatchUserBody } from '../../../shared/schemas/index.ts';
 import type { ServiceContext } from '../../domain/context.ts';
 import { createUser, patchUser } from '../../domain/directory.ts';
+import { setActive } from '../../domain/tokens.ts';
 import { notFound } from '../../domain/errors.ts';
 import { mutationRoute, type IdParams } from '../mutation.ts';
 
@@ -10,7 +11,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
 
   app.get('/api/me', async (req) => ({ user: req.user }));
 
-  // The body carries the new user's token: shown this once, stored only hashed.
+  // The body carries the new user's token: shown this once, stored only hashed; a replay answers {user}.
   app.post(
     '/api/users',
     mutationRoute(
@@ -18,6 +19,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
       CreateUserBody,
       (tx, body, req) => createUser(ctx, tx, req.user, body),
       (created) => created,
+      ({ user }) => ({ user }),
     ),
   );
   app.get('/api/users', async () => ({ users: await store.list('user') }));
@@ -35,4 +37,18 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): v
       (user) => ({ user }),
     ),
   );
+  for (const [verb, active] of [
+    ['deactivate', false],
+    ['reactivate', true],
+  ] as const) {
+    app.post<IdParams>(
+      `/api/users/:id/${verb}`,
+      mutationRoute(
+        ctx,
+        null,
+        (tx, _body, req) => setActive(ctx, tx, req.user, req.params.id, active),
+        (user) => ({ user }),
+      ),
+    );
+  }
 }

@@ -1,0 +1,146 @@
+// Who may call which route: one table, enforced for every route before its handler runs. A route
+// missing from the table cannot even be registered (deny by default), so a new route has to say
+// who it is for. Checks that depend on the resource (only owners edit owners, a requester can't
+// approve their own request, only the holder revokes their session) stay in server/domain.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { User } from '../../shared/schemas/index.ts';
+import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
+import { HttpError } from './errors.ts';
+
+/**
+ * - `public`: no token needed (only the health check).
+ * - `signed-in`: any active user with a valid token.
+ * - `admin`: owners and admins.
+ * - `freezer`: owners, admins and holders of `release-manager` (freeze authority).
+ * - `breakglass`: owners, admins and holders of `breakglass` (break-glass authority).
+ */
+export type Audience = 'public' | 'signed-in' | 'admin' | 'freezer' | 'breakglass';
+
+/** Every route: `METHOD /fastify/path` → who may call it. */
+export const AUTHORIZATION = {
+  'GET /healthz': 'public',
+
+  'GET /api/me': 'signed-in',
+  'GET /api/users': 'signed-in',
+  'GET /api/users/:id': 'signed-in',
+  'POST /api/users': 'admin',
+  'PATCH /api/users/:id': 'admin',
+  'POST /api/users/:id/deactivate': 'admin',
+  'POST /api/users/:id/reactivate': 'admin',
+  'POST /api/users/:id/tokens': 'admin',
+
+  'GET /api/tokens': 'signed-in',
+  'POST /api/tokens': 'signed-in',
+  'DELETE /api/tokens/:id': 'signed-in',
+
+  'GET /api/teams': 'signed-in',
+  'POST /api/teams': 'admin',
+  'GET /api/projects': 'signed-in',
+  'POST /api/projects': 'admin',
+  'GET /api/clusters': 'signed-in',
+  'POST /api/clusters': 'admin',
+
+  'GET /api/environments': 'signed-in',
+  'GET /api/environments/:id': 'signed-in',
+  'POST /api/environments': 'admin',
+  'PATCH /api/environments/:id': 'admin',
+  'POST /api/environments/:id/freeze': 'freezer',
+  'POST /api/environments/:id/unfreeze': 'freezer',
+
+  'GET /api/policies': 'signed-in',
+  'GET /api/policies/:id': 'signed-in',
+  'POST /api/policies': 'admin',
+  'PATCH /api/policies/:id': 'admin',
+  'DELETE /api/policies/:id': 'admin',
+  'GET /api/bindings': 'signed-in',
+  'POST /api/bindings': 'admin',
+  'DELETE /api/bindings/:id': 'admin',
+
+  'GET /api/requests': 'signed-in',
+  'POST /api/requests': 'signed-in',
+  'GET /api/requests/:id': 'signed-in',
+  'GET /api/requests/:id/diff': 'signed-in',
+  'POST /api/requests/:id/approve': 'signed-in',
+  'POST /api/requests/:id/reject': 'signed-in',
+  'POST /api/requests/:id/nudge': 'signed-in',
+  'POST /api/requests/:id/cancel': 'signed-in',
+
+  'GET /api/breakglass': 'signed-in',
+  'POST /api/breakglass': 'breakglass',
+  'POST /api/breakglass/:id/revoke': 'signed-in',
+
+  'GET /api/audit': 'signed-in',
+  'GET /api/audit/verify': 'signed-in',
+  'GET /api/audit/export': 'signed-in',
+  'GET /api/audit/checkpoints': 'signed-in',
+  'GET /api/audit/public-key': 'signed-in',
+  'GET /api/sync': 'signed-in',
+  'GET /api/events': 'signed-in',
+} as const satisfies Record<string, Audience>;
+
+export type RouteKey = keyof typeof AUTHORIZATION;
+
+const REFUSAL: Record<Exclude<Audience, 'public' | 'signed-in'>, string> = {
+  admin: 'only owners and admins can do this',
+  freezer: 'only owners, admins and release managers can freeze or unfreeze an environment',
+  breakglass: 'only owners, admins and holders of the breakglass role can start a break-glass session',
+};
+
+/** Does this (signed-in) user belong to the audience? */
+export function admits(audience: Audience, user: User): boolean {
+  switch (audience) {
+    case 'public':
+    case 'signed-in':
+      return true;
+    case 'admin':
+      return isAdmin(user);
+    case 'freezer':
+      return isAdmin(user) || holdsOrgRole(user, 'release-manager');
+    case 'breakglass':
+      return isAdmin(user) || holdsOrgRole(user, 'breakglass');
+    default:
+      audience satisfies never;
+      return false;
+  }
+}
+
+/** HEAD routes Fastify adds for GETs are judged as their GET. */
+function routeKey(method: string, url: string): string {
+  return `${method === 'HEAD' ? 'GET' : method} ${url}`;
+}
+
+export function audienceOf(method: string, url: string): Audience | undefined {
+  return (AUTHORIZATION as Record<string, Audience>)[routeKey(method, url)];
+}
+
+/**
+ * Registers the table: a route not in it fails at startup, and every call is checked against it
+ * before its handler (and before its body is parsed). Must be registered before any route.
+ */
+export function registerAuthorization(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (audienceOf(method, route.url) === undefined) {
+        throw new Error(`route ${method} ${route.url} is not in the authorization table (server/http/authorization.ts)`);
+      }
+    }
+  });
+}
+
+/** The onRequest check, run after bearer auth has set `req.user` (or left a public route alone). */
+export function authorize(req: FastifyRequest): void {
+  const url = req.routeOptions.url;
+  if (url === undefined) return; // no such route: the 404 handler answers
+  const audience = audienceOf(req.method, url);
+  if (audience === undefined) throw new HttpError(403, 'forbidden', 'this route is not open to anyone');
+  if (audience === 'public' || audience === 'signed-in') return;
+  if (!admits(audience, req.user)) {
+    throw new HttpError(403, 'forbidden', REFUSAL[audience], { requires: audience });
+  }
+}
+
+export function isPublicRoute(req: FastifyRequest): boolean {
+  const url = req.routeOptions.url;
+  return url !== undefined && audienceOf(req.method, url) === 'public';
+}
