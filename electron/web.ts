@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     subscribe: core.subscribe,
     staticDir: resolve(here, '../out/renderer'),
     port,
+    onError: (err) => console.error(`[gatehouse] web host: ${(err as Error)?.stack ?? String(err)}`),
   });
   console.log(`data in ${dataDir}`);
   if (!flags['no-open']) {
