@@ -44,14 +44,14 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
       });
       await connection.disconnect();
       await d.secrets.set(token);
-      await d.settings.update({ serverUrl: url });
+      await d.settings.setServerUrl(url);
       await connection.connect(url, token);
       return session();
     },
     'session.signOut': async () => {
       await connection.disconnect();
       await d.secrets.set(undefined);
-      await d.settings.update({ serverUrl: null });
+      await d.settings.setServerUrl(null);
       d.cache.reset();
       connection.forgetUser();
       d.publishCount();
