@@ -22,6 +22,8 @@ export interface WebHostOptions {
   port?: number;
   secret?: string;
   maxMessageBytes?: number;
+  /** Called for every socket that presented the secret and connected. */
+  onConnection?: () => void;
   /** Told about a failure the host caught (a bug to log, never a reason to stop serving). */
   onError?: (err: unknown) => void;
 }
@@ -204,6 +206,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
   });
   wss.on('connection', (ws: WebSocket) => {
+    options.onConnection?.();
     let inFlight = 0;
     const send = (text: string) => {
       if (ws.readyState !== ws.OPEN) return;
