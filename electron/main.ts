@@ -14,6 +14,7 @@ import type { NotificationSink, SecretStore } from './core/contracts.ts';
 import { rendererCsp } from './core/shell/csp.ts';
 import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
 import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME, hardenContents, isTrustedSender, parseDeepLink, windowOptions } from './core/shell/security.ts';
+import { applicationMenu, devToolsAllowed, lockDevTools } from './core/shell/devtools.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = resolve(here, '../renderer');
@@ -21,6 +22,8 @@ const preloadPath = join(here, '../preload/preload.cjs');
 const iconsDir = app.isPackaged ? join(process.resourcesPath, 'icons') : resolve(here, '../../build');
 /** Links the app may hand to the user's browser. */
 const EXTERNAL_HOSTS = ['github.com', 'docs.gatehouse.dev'];
+/** DevTools in development only (window preference, shortcuts, menu: core/shell/devtools.ts). */
+const devTools = { allowed: devToolsAllowed(app.isPackaged), platform: process.platform };
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
@@ -76,9 +79,14 @@ async function main(): Promise<void> {
     openDeepLink([url]);
   });
   if (!app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS));
+  app.on('web-contents-created', (_e, contents) => {
+    hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS);
+    lockDevTools(contents, devTools);
+  });
 
   await app.whenReady();
+  const menu = applicationMenu(devTools);
+  if (menu) Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
 
   protocol.handle(APP_SCHEME, async (request) => {
     const { host, pathname } = new URL(request.url);
@@ -165,7 +173,7 @@ async function main(): Promise<void> {
   function showWindow(): void {
     if (!app.isReady()) return;
     if (!window || window.isDestroyed()) {
-      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors), icon: join(iconsDir, 'icon.png') });
+      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors, devTools.allowed), icon: join(iconsDir, 'icon.png') });
       window.once('ready-to-show', () => window?.show());
       window.webContents.once('did-finish-load', () => {
         for (const route of pendingRoutes.splice(0)) ready.emit('navigate', { route });
