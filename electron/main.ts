@@ -11,6 +11,7 @@ import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import { writeFileAtomic } from './core/atomic-write.ts';
 import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
 import type { NotificationSink, SecretStore } from './core/contracts.ts';
+import { chooseSecretStore } from './core/settings/index.ts';
 import { rendererCsp } from './core/shell/csp.ts';
 import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
 import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME, hardenContents, isTrustedSender, parseDeepLink, windowOptions } from './core/shell/security.ts';
@@ -51,6 +52,17 @@ function safeStorageSecrets(file: string): SecretStore {
       await writeFileAtomic(file, safeStorage.encryptString(token), { mode: 0o600 });
     },
   };
+}
+
+/** safeStorage when it really encrypts; in memory only on Linux's basic_text (core/settings/secret-store.ts decides). */
+async function safeStorageChoice(): Promise<{ secrets: SecretStore; tokenNotice?: string }> {
+  const status = {
+    platform: process.platform,
+    encryptionAvailable: safeStorage.isEncryptionAvailable(),
+    backend: process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : undefined,
+  };
+  const { secrets, notice } = await chooseSecretStore(status, safeStorageSecrets(join(app.getPath('userData'), 'token.bin')));
+  return { secrets, ...(notice ? { tokenNotice: notice } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -127,7 +139,7 @@ async function main(): Promise<void> {
     mode: 'desktop',
     clock,
     dataDir: app.getPath('userData'),
-    secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
+    ...(await safeStorageChoice()),
     notifications: sink,
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
     ...(app.isPackaged

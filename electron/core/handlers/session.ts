@@ -17,6 +17,8 @@ export interface SessionDeps {
   /** Tells listeners the approvable count, which sign-out sets to 0. */
   publishCount: () => void;
   clock: Clock;
+  /** Why the token is not persisted on this system, if it is not. */
+  tokenNotice?: string | undefined;
 }
 
 export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 'session.signIn' | 'session.signOut' | 'status.get'> {
@@ -30,6 +32,7 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
       signedIn: url !== undefined,
       ...(url !== undefined ? { serverUrl: url } : {}),
       ...(me ? { user: me } : {}),
+      ...(d.tokenNotice ? { tokenNotice: d.tokenNotice } : {}),
     };
   };
   return {
