@@ -123,6 +123,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       secrets: deps.secrets,
       settings,
       cache,
+      outbox,
       publishCount: () => count.publish(),
       clock,
       tokenNotice: deps.tokenNotice,

@@ -6,6 +6,7 @@ import { ApiError, createBackendClient } from '../client/index.ts';
 import type { Connection } from '../connection/index.ts';
 import type { SecretStore } from '../contracts.ts';
 import { CoreError } from '../ipc/dispatch.ts';
+import type { Outbox } from '../outbox/index.ts';
 import type { SettingsStore } from '../settings/index.ts';
 
 export interface SessionDeps {
@@ -14,6 +15,7 @@ export interface SessionDeps {
   secrets: SecretStore;
   settings: SettingsStore;
   cache: Cache;
+  outbox: Pick<Outbox, 'setAside'>;
   /** Tells listeners the approvable count, which sign-out sets to 0. */
   publishCount: () => void;
   clock: Clock;
@@ -53,6 +55,8 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
     },
     'session.signOut': async () => {
       await connection.disconnect();
+      // What was queued and not sent stays visible as conflicts, never sent by a later session.
+      await d.outbox.setAside();
       await d.secrets.set(undefined);
       await d.settings.setServerUrl(null);
       d.cache.reset();
