@@ -78,7 +78,10 @@ async function enqueueFigures(ctx: Parameters<Benchmark['run']>[0], cacheMod: Ca
     for (let s = 0; s < SAMPLES + 5; s++) {
       const target = fakeRequest((s * 7919) % n);
       const t0 = performance.now();
-      await box.enqueue({ type: 'approve', requestId: target.id, comment: 'lgtm', reviewedDigest: target.digest });
+      await box.enqueue(
+        { type: 'approve', requestId: target.id, comment: 'lgtm', reviewedDigest: target.digest },
+        { userId: 'usr_me', serverUrl: 'http://127.0.0.1:8787' },
+      );
       if (cache) {
         // the optimistic update: the request shows my approval before the server confirms it
         const current = cache.get('request', target.id) ?? target;

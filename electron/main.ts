@@ -11,9 +11,11 @@ import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import { writeFileAtomic } from './core/atomic-write.ts';
 import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
 import type { NotificationSink, SecretStore } from './core/contracts.ts';
+import { chooseSecretStore } from './core/settings/index.ts';
 import { rendererCsp } from './core/shell/csp.ts';
 import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
 import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME, hardenContents, isTrustedSender, parseDeepLink, windowOptions } from './core/shell/security.ts';
+import { applicationMenu, devToolsAllowed, lockDevTools } from './core/shell/devtools.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = resolve(here, '../renderer');
@@ -21,6 +23,8 @@ const preloadPath = join(here, '../preload/preload.cjs');
 const iconsDir = app.isPackaged ? join(process.resourcesPath, 'icons') : resolve(here, '../../build');
 /** Links the app may hand to the user's browser. */
 const EXTERNAL_HOSTS = ['github.com', 'docs.gatehouse.dev'];
+/** DevTools in development only (window preference, shortcuts, menu: core/shell/devtools.ts). */
+const devTools = { allowed: devToolsAllowed(app.isPackaged), platform: process.platform };
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
@@ -50,6 +54,17 @@ function safeStorageSecrets(file: string): SecretStore {
   };
 }
 
+/** safeStorage when it really encrypts; in memory only on Linux's basic_text (core/settings/secret-store.ts decides). */
+async function safeStorageChoice(): Promise<{ secrets: SecretStore; tokenNotice?: string }> {
+  const status = {
+    platform: process.platform,
+    encryptionAvailable: safeStorage.isEncryptionAvailable(),
+    backend: process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : undefined,
+  };
+  const { secrets, notice } = await chooseSecretStore(status, safeStorageSecrets(join(app.getPath('userData'), 'token.bin')));
+  return { secrets, ...(notice ? { tokenNotice: notice } : {}) };
+}
+
 async function main(): Promise<void> {
   let window: BrowserWindow | undefined;
   let core: DesktopCore | undefined;
@@ -76,9 +91,14 @@ async function main(): Promise<void> {
     openDeepLink([url]);
   });
   if (!app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS));
+  app.on('web-contents-created', (_e, contents) => {
+    hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS);
+    lockDevTools(contents, devTools);
+  });
 
   await app.whenReady();
+  const menu = applicationMenu(devTools);
+  if (menu) Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
 
   protocol.handle(APP_SCHEME, async (request) => {
     const { host, pathname } = new URL(request.url);
@@ -119,7 +139,7 @@ async function main(): Promise<void> {
     mode: 'desktop',
     clock,
     dataDir: app.getPath('userData'),
-    secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
+    ...(await safeStorageChoice()),
     notifications: sink,
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
     ...(app.isPackaged
@@ -165,7 +185,7 @@ async function main(): Promise<void> {
   function showWindow(): void {
     if (!app.isReady()) return;
     if (!window || window.isDestroyed()) {
-      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors), icon: join(iconsDir, 'icon.png') });
+      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors, devTools.allowed), icon: join(iconsDir, 'icon.png') });
       window.once('ready-to-show', () => window?.show());
       window.webContents.once('did-finish-load', () => {
         for (const route of pendingRoutes.splice(0)) ready.emit('navigate', { route });

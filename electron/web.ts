@@ -1,7 +1,6 @@
 // Web mode: the same desktop core in plain Node, serving the built renderer on 127.0.0.1 and
 // carrying the IPC contract over a WebSocket. `npm run -s web -- [--server URL --token T]
 // [--port N] [--data DIR] [--no-open]`. The last line printed is the address to open.
-import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
 import { FileSecretStore } from './core/settings/index.ts';
 import { startWebHost } from './core/web/host.ts';
+import { openInBrowser, type OpenedBrowser } from './core/web/open-browser.ts';
 import { startEmbeddedBackend } from './core/embedded-backend.ts';
 
 const USAGE = `usage: npm run -s web -- [--server URL --token T] [--port N] [--data DIR] [--no-open]
@@ -78,25 +78,26 @@ async function main(argv: string[]): Promise<number> {
     log: (line) => console.error(`[gatehouse] ${line}`),
   });
 
+  let opened: OpenedBrowser | undefined;
   const host = await startWebHost({
     dispatch: core.dispatch,
     subscribe: core.subscribe,
     staticDir: resolve(here, '../out/renderer'),
     port,
+    // The browser has the secret now: the redirect page that carried it goes.
+    onConnection: () => void opened?.discard(),
+    onError: (err) => console.error(`[gatehouse] web host: ${(err as Error)?.stack ?? String(err)}`),
   });
   console.log(`data in ${dataDir}`);
-  if (!flags['no-open']) {
-    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-    spawn(opener, [host.openUrl], { stdio: 'ignore', detached: true })
-      .on('error', () => undefined)
-      .unref();
-  }
+  // The opener gets a 0600 redirect page's path, never the secret (process arguments are public).
+  if (!flags['no-open']) opened = await openInBrowser({ dataDir, openUrl: host.openUrl });
   console.log(`open ${host.openUrl}`);
 
   return new Promise<number>((done) => {
     const stop = () => {
       void host
         .close()
+        .then(() => opened?.discard())
         .then(() => core.close())
         .then(
           () => done(0),

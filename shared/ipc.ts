@@ -39,6 +39,8 @@ export const Session = z.object({
   signedIn: z.boolean(),
   serverUrl: z.string().optional(),
   user: User.optional(),
+  /** Set when the token cannot be stored safely on this system (kept in memory only): why. */
+  tokenNotice: z.string().optional(),
 });
 
 export const InboxQuery = z.strictObject({

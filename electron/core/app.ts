@@ -29,6 +29,8 @@ export interface DesktopCoreDeps {
   mode: 'desktop' | 'web';
   dataDir: string;
   secrets: SecretStore;
+  /** Why the token is kept in memory only (settings/secret-store.ts chooseSecretStore), shown in the console. */
+  tokenNotice?: string | undefined;
   notifications: NotificationSink;
   /** A server given on the command line; otherwise the signed-in one, else the embedded demo. */
   server?: { url: string; token: string };
@@ -102,6 +104,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     log,
   });
 
+  if (deps.tokenNotice) log(deps.tokenNotice);
   await connectAtLaunch(connection, {
     server: deps.server,
     savedServerUrl: settings.current.serverUrl,
@@ -114,7 +117,17 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
 
   // One handler per contract channel, or this doesn't compile.
   const handlers: Handlers = {
-    ...sessionHandlers({ mode: deps.mode, connection, secrets: deps.secrets, settings, cache, publishCount: () => count.publish(), clock }),
+    ...sessionHandlers({
+      mode: deps.mode,
+      connection,
+      secrets: deps.secrets,
+      settings,
+      cache,
+      outbox,
+      publishCount: () => count.publish(),
+      clock,
+      tokenNotice: deps.tokenNotice,
+    }),
     ...directoryHandlers(cache),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),

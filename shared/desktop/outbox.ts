@@ -26,6 +26,22 @@ export type OutboxConflict = z.infer<typeof OutboxConflict>;
 export const OutboxState = z.enum(['queued', 'sending', 'conflict']);
 export type OutboxState = z.infer<typeof OutboxState>;
 
+/**
+ * Who queued an entry, for which server: it is sent only while that same user is signed in to that
+ * same server (and, when both are known, the same database: `serverId`), never under another token.
+ */
+export const OutboxOwner = z.object({
+  userId: z.string(),
+  /** For the conflict's words ("queued by …"). */
+  userEmail: z.string().optional(),
+  serverUrl: z.string(),
+  serverId: z.string().optional(),
+});
+export type OutboxOwner = z.infer<typeof OutboxOwner>;
+
+/** The identity of the connection a drain sends with. */
+export type OutboxIdentity = Pick<OutboxOwner, 'userId' | 'serverUrl' | 'serverId'>;
+
 export const OutboxEntry = z.object({
   id: z.string(),
   /** Sent as Idempotency-Key: a resend after a crash is answered, not applied twice. */
@@ -33,7 +49,13 @@ export const OutboxEntry = z.object({
   op: OutboxOp,
   queuedAt: IsoTime,
   state: OutboxState,
-  /** Set when state is 'conflict': the server's answer, shown until dismissed. */
+  /** Who queued it and for which server; absent only on entries journaled before this was recorded (they are never sent). */
+  owner: OutboxOwner.optional(),
+  /**
+   * Set when state is 'conflict': the server's answer, shown until dismissed; or, with status 0,
+   * why it was never sent (`other_identity`: queued by another user or for another server;
+   * `signed_out`: its user signed out before it was sent).
+   */
   error: OutboxConflict.optional(),
   /** The last transient failure (network, 5xx, 401) while it stays queued. */
   lastError: z.string().optional(),

@@ -76,10 +76,11 @@ export type AppSettingsInput = z.input<typeof AppSettings>;
 
 /**
  * A change to the settings, deep-merged into the current ones. Unknown fields are refused (a typo
- * must not be silently dropped); `null` removes an optional field (serverUrl, quietHours).
+ * must not be silently dropped); `null` removes an optional field (quietHours). The server URL is
+ * not here: the stored token is sent to it at the next launch, so it changes only by signing in
+ * (which checks the token against that server) or out, never by a settings update from the page.
  */
 export const SettingsPatch = z.strictObject({
-  serverUrl: ServerUrl.nullable().optional(),
   notifications: z
     .strictObject({
       enabled: z.boolean().optional(),
@@ -126,8 +127,6 @@ export function mergePatch(current: AppSettings, patch: z.output<typeof Settings
     notifications: { ...current.notifications },
     diffPrefetch: { ...current.diffPrefetch },
   };
-  if (patch.serverUrl === null) delete next.serverUrl;
-  else if (patch.serverUrl !== undefined) next.serverUrl = patch.serverUrl;
   if (patch.theme !== undefined) next.theme = patch.theme;
   if (patch.notifications) {
     const { quietHours, ...rest } = patch.notifications;

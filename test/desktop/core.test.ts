@@ -146,3 +146,26 @@ test('a new request I can approve raises a notification, withdrawn once it is de
     await core.close();
   }
 });
+
+test('a token the system cannot store safely: the console is told why it must sign in at each launch', async () => {
+  const { chooseSecretStore } = await import('../../electron/core/settings/index.ts');
+  const { secrets, notice } = await chooseSecretStore({ platform: 'linux', encryptionAvailable: true, backend: 'basic_text' }, new MemorySecrets());
+  const core = await createDesktopCore({
+    mode: 'desktop',
+    dataDir: tempDir('gh-core-'),
+    clock: testClock,
+    secrets,
+    tokenNotice: notice,
+    notifications: new RecordingSink(),
+  });
+  try {
+    const session = await call(core, 'session.get');
+    assert.equal(session.signedIn, false);
+    assert.match(session.tokenNotice, /basic_text/);
+    await call(core, 'session.signIn', { serverUrl: b.url(), token: b.token(RHEA) });
+    assert.equal(await secrets.get(), b.token(RHEA), 'kept for this run');
+    assert.match((await call(core, 'session.get')).tokenNotice, /sign in at each launch/);
+  } finally {
+    await core.close();
+  }
+});

@@ -11,11 +11,16 @@ import { join } from 'node:path';
 import { cleanupTempDirs, killAll, ROOT } from '../server/harness.ts';
 import { Outbox, type OutboxOp } from '../../electron/core/outbox/index.ts';
 import { MemorySyncStore, SyncEngine } from '../../electron/core/sync/index.ts';
-import { assertDecidedOnce, clientFor, demoBackend, pendingForRhea, restartSamePort, RHEA, SAM, StatusLog, until, type Backend } from './helpers.ts';
+import { assertDecidedOnce, clientFor, demoBackend, OLIVIA, pendingForRhea, restartSamePort, RHEA, SAM, StatusLog, until, type Backend } from './helpers.ts';
+import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
+import type { SecretStore } from '../../electron/core/contracts.ts';
+import { testClock } from '../clock.ts';
 import { randomUUID } from 'node:crypto';
 
 let b: Backend;
 let rheaId: string;
+/** Rhea on this backend: who queues and who drains here. */
+const rhea = () => ({ userId: rheaId, userEmail: RHEA, serverUrl: b.url() });
 const tmp = mkdtempSync(join(tmpdir(), 'gh-desk-outbox-'));
 let n = 0;
 const journal = () => join(tmp, `outbox-${++n}.jsonl`);
@@ -48,7 +53,7 @@ test('backend down → offline → decisions queued → backend back on the same
     reconnect: { baseMs: 100, maxMs: 500 },
     onStatus: (s) => {
       log.push(s);
-      if (s.state === 'online') drains.push(box.drain(client)); // what the app does on reconnect
+      if (s.state === 'online') drains.push(box.drain(client, { identity: rhea() })); // what the app does on reconnect
     },
   });
   try {
@@ -58,11 +63,11 @@ test('backend down → offline → decisions queued → backend back on the same
     await log.waitFor('offline', 5000);
 
     const entries = [];
-    for (const r of reqs) entries.push(await box.enqueue({ type: 'approve', requestId: r.id, comment: 'offline approval', reviewedDigest: r.digest }));
-    entries.push(await box.enqueue({ type: 'freeze', environmentId: prodEnv, reason: 'incident while offline' }));
+    for (const r of reqs) entries.push(await box.enqueue({ type: 'approve', requestId: r.id, comment: 'offline approval', reviewedDigest: r.digest }, rhea()));
+    entries.push(await box.enqueue({ type: 'freeze', environmentId: prodEnv, reason: 'incident while offline' }, rhea()));
     assert.equal(box.pendingCount, 6);
     // a drain while the backend is down changes nothing
-    const r0 = await box.drain(client);
+    const r0 = await box.drain(client, { identity: rhea() });
     assert.equal(r0.sent, 0);
     assert.equal(r0.remaining, 6);
     assert.match(r0.stoppedBy ?? '', /refused|reset/);
@@ -136,7 +141,7 @@ test('core SIGKILLed while enqueuing: every acknowledged decision survives, and 
   const file = journal();
   const ops: OutboxOp[] = reqs.map((r) => ({ type: 'approve', requestId: r.id, comment: 'crash test' }));
   let seen = 0;
-  const run = await runWorker({ file, baseUrl: b.url(), token: b.token(RHEA), ops, mode: 'enqueue' }, (line, kill) => {
+  const run = await runWorker({ file, baseUrl: b.url(), token: b.token(RHEA), owner: rhea(), ops, mode: 'enqueue' }, (line, kill) => {
     if (line.startsWith('queued ') && ++seen === 20) kill();
   });
   assert.equal(run.signal, 'SIGKILL', run.stderr);
@@ -148,7 +153,7 @@ test('core SIGKILLed while enqueuing: every acknowledged decision survives, and 
   for (const id of acknowledged) assert.ok(ids.has(id), `acknowledged ${id} survived the crash`);
   const queuedRequests = box.list().map((e) => (e.op as { requestId: string }).requestId);
   assert.equal(new Set(queuedRequests).size, queuedRequests.length, 'no duplicate entries');
-  const r = await box.drain(clientFor(b, RHEA));
+  const r = await box.drain(clientFor(b, RHEA), { identity: rhea() });
   assert.equal(r.conflicts, 0);
   assert.equal(r.remaining, 0);
   await box.close();
@@ -159,7 +164,7 @@ test('core SIGKILLed after the server answered but before the outbox recorded it
   const reqs = await pendingForRhea(b, 8);
   const file = journal();
   const ops: OutboxOp[] = reqs.map((r) => ({ type: 'approve', requestId: r.id, comment: 'mid-drain crash' }));
-  const run = await runWorker({ file, baseUrl: b.url(), token: b.token(RHEA), ops, mode: 'drain-crash', crashAfter: 3 }, () => undefined);
+  const run = await runWorker({ file, baseUrl: b.url(), token: b.token(RHEA), owner: rhea(), ops, mode: 'drain-crash', crashAfter: 3 }, () => undefined);
   assert.equal(run.signal, 'SIGKILL', run.stderr);
   assert.ok(run.lines.includes('crashing after 3'), run.lines.join('\n'));
 
@@ -169,7 +174,7 @@ test('core SIGKILLed after the server answered but before the outbox recorded it
     box.list().map((e) => (e.op as { requestId: string }).requestId),
     reqs.slice(2).map((r) => r.id),
   );
-  const r = await box.drain(clientFor(b, RHEA));
+  const r = await box.drain(clientFor(b, RHEA), { identity: rhea() });
   assert.deepEqual(r, { sent: 6, conflicts: 0, remaining: 0 });
   await box.close();
   await assertDecidedOnce(
@@ -189,13 +194,13 @@ test('conflicts (403, 404, 409 already_reviewed / not_pending, 412) become visib
   assert.equal((await b.api(SAM).post(`/api/requests/${c!.id}/cancel`, {})).status, 200);
 
   const box = await Outbox.open(journal());
-  const ok = await box.enqueue({ type: 'approve', requestId: a!.id });
-  const twice = await box.enqueue({ type: 'approve', requestId: a!.id, comment: 'again' });
-  const forbidden = await box.enqueue({ type: 'approve', requestId: own.body.request.id });
-  const missing = await box.enqueue({ type: 'reject', requestId: 'req_doesnotexist' });
-  const notPending = await box.enqueue({ type: 'approve', requestId: c!.id });
-  const stale = await box.enqueue({ type: 'approve', requestId: d!.id, reviewedDigest: '0'.repeat(64) });
-  const r = await box.drain(clientFor(b, RHEA));
+  const ok = await box.enqueue({ type: 'approve', requestId: a!.id }, rhea());
+  const twice = await box.enqueue({ type: 'approve', requestId: a!.id, comment: 'again' }, rhea());
+  const forbidden = await box.enqueue({ type: 'approve', requestId: own.body.request.id }, rhea());
+  const missing = await box.enqueue({ type: 'reject', requestId: 'req_doesnotexist' }, rhea());
+  const notPending = await box.enqueue({ type: 'approve', requestId: c!.id }, rhea());
+  const stale = await box.enqueue({ type: 'approve', requestId: d!.id, reviewedDigest: '0'.repeat(64) }, rhea());
+  const r = await box.drain(clientFor(b, RHEA), { identity: rhea() });
   assert.deepEqual(r, { sent: 1, conflicts: 5, remaining: 0 });
   const byId = new Map(box.list().map((e) => [e.id, e]));
   assert.equal(byId.has(ok.id), false);
@@ -223,4 +228,109 @@ test('conflicts (403, 404, 409 already_reviewed / not_pending, 412) become visib
   assert.equal(re.list().length, 4);
   await re.close();
   await assertDecidedOnce(b, [a!.id], rheaId);
+});
+
+// ---- the outbox belongs to the user and server that queued it (through the composed core) -----
+
+class MemorySecrets implements SecretStore {
+  token: string | undefined;
+  async get() {
+    return this.token;
+  }
+  async set(t: string | undefined) {
+    this.token = t;
+  }
+}
+
+async function coreAt(dataDir: string, server?: { url: string; token: string }): Promise<DesktopCore> {
+  return createDesktopCore({
+    mode: 'web',
+    dataDir,
+    clock: testClock,
+    secrets: new MemorySecrets(),
+    notifications: { show: () => undefined, close: () => undefined },
+    ...(server ? { server } : {}),
+  });
+}
+
+async function ok(core: DesktopCore, channel: string, input: unknown = {}): Promise<any> {
+  const r = await core.dispatch(channel, input);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+  return r.data;
+}
+
+async function decisionsOn(id: string): Promise<{ userId: string }[]> {
+  const r = await b.api(OLIVIA).get(`/api/requests/${id}`);
+  assert.equal(r.status, 200);
+  return r.body.request.decisions;
+}
+
+test('the attack: a decision Rhea queued is not sent when Sam signs in; it shows as a conflict naming Rhea and her server', async () => {
+  const [target] = await pendingForRhea(b, 1);
+  const dataDir = mkdtempSync(join(tmp, 'core-'));
+  let core = await coreAt(dataDir, { url: b.url(), token: b.token(RHEA) });
+  try {
+    await until(async () => (await ok(core, 'session.get')).user?.email === RHEA, 10_000, 'signed in as Rhea');
+    await b.server.stop();
+    const entry = await ok(core, 'outbox.enqueue', { type: 'approve', requestId: target!.id, comment: 'queued by Rhea' });
+    assert.equal(entry.owner.userId, rheaId);
+    assert.equal(entry.owner.serverUrl, b.url());
+    await until(async () => (await ok(core, 'outbox.list')).queued === 1, 5000, 'queued while the backend is down');
+    await core.close();
+    await restartSamePort(b);
+
+    // Next launch: nobody signed in (the token was not kept); Sam signs in on this machine.
+    core = await coreAt(dataDir);
+    assert.equal((await ok(core, 'session.get')).signedIn, false);
+    await ok(core, 'session.signIn', { serverUrl: b.url(), token: b.token(SAM) });
+    const list = await until(
+      async () => {
+        const l = await ok(core, 'outbox.list');
+        return l.conflicts === 1 && l;
+      },
+      10_000,
+      'the entry became a conflict',
+    );
+    assert.equal(list.queued, 0);
+    const conflict = list.entries[0];
+    assert.equal(conflict.id, entry.id);
+    assert.deepEqual(conflict.error, {
+      status: 0,
+      code: 'other_identity',
+      message: `queued by ${RHEA} for server ${b.url()}; not sent under another identity`,
+    });
+    assert.deepEqual(await decisionsOn(target!.id), [], 'nothing was applied, as Rhea or as Sam');
+    // the user can dismiss it
+    assert.equal((await ok(core, 'outbox.dismiss', { id: entry.id })).entries.length, 0);
+  } finally {
+    await core.close();
+  }
+});
+
+test('sign-out sets queued decisions aside as conflicts: signing in again (as anyone) sends nothing', async () => {
+  const [target] = await pendingForRhea(b, 1);
+  const dataDir = mkdtempSync(join(tmp, 'core-'));
+  const core = await coreAt(dataDir);
+  try {
+    await ok(core, 'session.signIn', { serverUrl: b.url(), token: b.token(RHEA) });
+    await b.server.stop();
+    const entry = await ok(core, 'outbox.enqueue', { type: 'approve', requestId: target!.id });
+    await ok(core, 'session.signOut');
+    const list = await ok(core, 'outbox.list');
+    assert.equal(list.queued, 0);
+    assert.equal(list.entries[0].error.code, 'signed_out');
+    assert.match(list.entries[0].error.message, new RegExp(`queued by ${RHEA.replace(/\./g, '\\.')} for server .*; signed out before it was sent`));
+    // nothing can be queued while signed out
+    const refused = await core.dispatch('outbox.enqueue', { type: 'approve', requestId: target!.id });
+    assert.equal(refused.ok, false);
+    assert.equal(!refused.ok && refused.error.code, 'signed_out');
+    await restartSamePort(b);
+    await ok(core, 'session.signIn', { serverUrl: b.url(), token: b.token(SAM) });
+    await ok(core, 'session.signIn', { serverUrl: b.url(), token: b.token(RHEA) });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await decisionsOn(target!.id), []);
+    assert.equal((await ok(core, 'outbox.list')).entries[0].id, entry.id);
+  } finally {
+    await core.close();
+  }
 });

@@ -159,3 +159,19 @@ test('the embedded backend is synced: the demo inbox arrives and a request previ
     ws.close();
   }
 });
+
+test('the attack: the page cannot point the stored token at another server through settings.update', async () => {
+  const ws = await connect();
+  try {
+    const before = await call(ws, 'session.get', {});
+    const r = await call(ws, 'settings.update', { serverUrl: 'https://attacker.example' });
+    assert.equal(r.ok, false);
+    assert.equal(r.error!.code, 'invalid_input');
+    assert.match(r.error!.message, /serverUrl/);
+    const after = await call(ws, 'session.get', {});
+    assert.equal(after.data.serverUrl, before.data.serverUrl);
+    assert.notEqual((await call(ws, 'settings.get', {})).data.serverUrl, 'https://attacker.example');
+  } finally {
+    ws.close();
+  }
+});

@@ -11,7 +11,7 @@ import type { ConnectionStatus, SyncStore } from '../contracts.ts';
 import type { EmbeddedBackend } from '../embedded-backend-child.ts';
 import { CoreError } from '../ipc/dispatch.ts';
 import type { Notifier } from '../notify/index.ts';
-import type { Outbox } from '../outbox/index.ts';
+import type { Outbox, OutboxIdentity, OutboxOwner } from '../outbox/index.ts';
 import { SyncEngine } from '../sync/index.ts';
 import { DiffPrefetcher } from './diff-prefetch.ts';
 import { OutboxDrainer } from './outbox-drain.ts';
@@ -47,12 +47,22 @@ export class Connection {
   #current: Connected | undefined;
   #status: ConnectionStatus = { state: 'offline' };
   #me: User | undefined;
+  /** The user id the server confirmed for the current connection's token (GET /api/me), if it has yet. */
+  #verified: string | undefined;
   /** The sync in progress is a first load (or a rebuild): it must not raise a notification per request. */
   #initialLoad = false;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
-    this.#drainer = new OutboxDrainer(options.outbox, () => this.reachable(), options.log);
+    this.#drainer = new OutboxDrainer(
+      options.outbox,
+      () => {
+        const client = this.reachable();
+        const identity = this.identity();
+        return client && identity ? { client, identity } : undefined;
+      },
+      options.log,
+    );
     this.#prefetcher = new DiffPrefetcher({
       cache: options.cache,
       enabled: options.prefetchDiffs,
@@ -88,6 +98,25 @@ export class Connection {
     return this.#current && this.#status.state !== 'offline' ? this.#current.client : undefined;
   }
 
+  /**
+   * Who the current token is, as the server confirmed it, and which server: what the outbox sends
+   * as. Undefined until the server has answered GET /api/me for this connection (the user known
+   * from the cache is a guess that may belong to another token).
+   */
+  identity(): OutboxIdentity | undefined {
+    if (!this.#current || this.#verified === undefined) return undefined;
+    const serverId = this.#o.cache.serverId();
+    return { userId: this.#verified, serverUrl: this.#current.url, ...(serverId ? { serverId } : {}) };
+  }
+
+  /** Whom a decision queued now belongs to: the signed-in user (known offline from the cache) and this server. */
+  owner(): OutboxOwner {
+    if (!this.#current) throw new CoreError('signed_out', 'sign in to a Gatehouse server first');
+    if (!this.#me) throw new CoreError('signed_out', 'not signed in (or the server has not said who you are yet): nothing can be queued');
+    const serverId = this.#o.cache.serverId();
+    return { userId: this.#me.id, userEmail: this.#me.email, serverUrl: this.#current.url, ...(serverId ? { serverId } : {}) };
+  }
+
   whoAmI(): User {
     if (!this.#me) throw new CoreError('signed_out', 'not signed in (or the server has not said who you are yet)');
     return this.#me;
@@ -106,6 +135,7 @@ export class Connection {
     if (previous && previous.serverUrl !== url) cache.reset();
     if (previous?.serverUrl === url) this.#me = cache.get('user', previous.userId) ?? this.#me;
     this.#initialLoad = cache.cursor() === 0;
+    this.#verified = undefined;
     const sync = new SyncEngine({
       client,
       store: this.#store,
@@ -117,9 +147,10 @@ export class Connection {
         if (s.state === 'online') this.#initialLoad = false;
         this.#o.emit('connection.status', s);
         if (s.state === 'online') {
-          this.#drainer.run();
           this.#prefetcher.schedule();
-          if (!this.#me || this.#me.id !== readSessionFile(sessionFile)?.userId) void this.#identify(client, url);
+          // The outbox sends only as the user the server confirmed for this token.
+          if (this.#verified === undefined) void this.#identify(client, url).then(() => this.#drainer.run());
+          else this.#drainer.run();
         }
       },
     });
@@ -132,6 +163,7 @@ export class Connection {
   async disconnect(): Promise<void> {
     const c = this.#current;
     this.#current = undefined;
+    this.#verified = undefined;
     this.#status = { state: 'offline' };
     if (!c) return;
     await c.sync.stop();
@@ -151,7 +183,10 @@ export class Connection {
 
   async #identify(client: BackendClient, url: string): Promise<void> {
     try {
-      this.#me = await client.me();
+      const me = await client.me();
+      if (this.#current?.client !== client) return; // signed in elsewhere meanwhile
+      this.#me = me;
+      this.#verified = me.id;
       await writeSessionFile(this.#o.sessionFile, { serverUrl: url, userId: this.#me.id });
       this.#o.onCountMayChange();
     } catch (err) {

@@ -22,7 +22,8 @@ export interface OutboxDeps {
 export function outboxHandlers({ outbox, connection, notifier }: OutboxDeps): Pick<Handlers, 'outbox.enqueue' | 'outbox.list' | 'outbox.dismiss'> {
   return {
     'outbox.enqueue': async (op) => {
-      const entry = await outbox.enqueue(op);
+      // Queued for the signed-in user and this server only: sent under no other identity.
+      const entry = await outbox.enqueue(op, connection.owner());
       if (op.type === 'freeze' || op.type === 'unfreeze') notifier.noteOwnAction({ kind: 'environment', id: op.environmentId });
       connection.drainOutbox();
       return entry;

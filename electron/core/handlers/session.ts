@@ -6,6 +6,7 @@ import { ApiError, createBackendClient } from '../client/index.ts';
 import type { Connection } from '../connection/index.ts';
 import type { SecretStore } from '../contracts.ts';
 import { CoreError } from '../ipc/dispatch.ts';
+import type { Outbox } from '../outbox/index.ts';
 import type { SettingsStore } from '../settings/index.ts';
 
 export interface SessionDeps {
@@ -14,9 +15,12 @@ export interface SessionDeps {
   secrets: SecretStore;
   settings: SettingsStore;
   cache: Cache;
+  outbox: Pick<Outbox, 'setAside'>;
   /** Tells listeners the approvable count, which sign-out sets to 0. */
   publishCount: () => void;
   clock: Clock;
+  /** Why the token is not persisted on this system, if it is not. */
+  tokenNotice?: string | undefined;
 }
 
 export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 'session.signIn' | 'session.signOut' | 'status.get'> {
@@ -30,6 +34,7 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
       signedIn: url !== undefined,
       ...(url !== undefined ? { serverUrl: url } : {}),
       ...(me ? { user: me } : {}),
+      ...(d.tokenNotice ? { tokenNotice: d.tokenNotice } : {}),
     };
   };
   return {
@@ -44,14 +49,16 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
       });
       await connection.disconnect();
       await d.secrets.set(token);
-      await d.settings.update({ serverUrl: url });
+      await d.settings.setServerUrl(url);
       await connection.connect(url, token);
       return session();
     },
     'session.signOut': async () => {
       await connection.disconnect();
+      // What was queued and not sent stays visible as conflicts, never sent by a later session.
+      await d.outbox.setAside();
       await d.secrets.set(undefined);
-      await d.settings.update({ serverUrl: null });
+      await d.settings.setServerUrl(null);
       d.cache.reset();
       connection.forgetUser();
       d.publishCount();

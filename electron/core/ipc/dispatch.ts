@@ -26,7 +26,9 @@ function toIpcError(err: unknown): IpcError {
 export function createDispatcher<C extends ChannelTable>(channels: C, handlers: HandlersOf<C>, onUnexpected?: (channel: string, err: unknown) => void) {
   return async function dispatch(channel: unknown, input: unknown): Promise<IpcResult<unknown>> {
     if (typeof channel !== 'string' || !Object.hasOwn(channels, channel)) {
-      return { ok: false, error: { code: 'unknown_channel', message: `unknown IPC channel ${JSON.stringify(String(channel)).slice(0, 100)}` } };
+      // Never String() what the caller sent: an object's own toString may be anything.
+      const named = typeof channel === 'string' ? JSON.stringify(channel).slice(0, 100) : `of type ${channel === null ? 'null' : typeof channel}`;
+      return { ok: false, error: { code: 'unknown_channel', message: `unknown IPC channel ${named}` } };
     }
     const spec = channels[channel]!;
     const parsed = spec.input.safeParse(input ?? {});

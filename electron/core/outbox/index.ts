@@ -1,6 +1,7 @@
 // The durable outbox: decisions made offline (or while a call is in flight) wait here, on disk,
 // until the server has answered them. An append-only JSONL journal:
-//   {"t":"enqueue","id","key","op","queuedAt"}   a decision (its Idempotency-Key is fixed here)
+//   {"t":"enqueue","id","key","op","queuedAt","owner"}  a decision (its Idempotency-Key is fixed
+//                                                   here) and who queued it for which server
 //   {"t":"done","id","status"}                      the server answered 2xx: gone from the queue
 //   {"t":"conflict","id","error":{status,code,message}}  the server refused it: shown until dismissed
 //   {"t":"dismiss","id"}                            the user dismissed a conflict
@@ -8,6 +9,10 @@
 // appends share one write + fsync (group commit). Replay tolerates a torn last line (a crash mid
 // write): it is cut off. The journal is replaced atomically (../atomic-write.ts) when most of its
 // lines are dead.
+// An entry is sent only under the identity that queued it (owner: user, server URL, server id):
+// under any other, or with no owner (journaled before owners were recorded: whose it was is not
+// known), it becomes a conflict with status 0 and is never sent. Sign-out sets queued entries aside
+// the same way (setAside), so nothing queued by one session is sent by a later one.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
@@ -15,11 +20,19 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { BackendClient } from '../client/index.ts';
 import { ApiError, describeError } from '../client/errors.ts';
-import { OutboxOp, type OutboxEntry } from '../../../shared/desktop/outbox.ts';
+import { OutboxOp, OutboxOwner, type OutboxEntry, type OutboxIdentity } from '../../../shared/desktop/outbox.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
 import { fsyncDir, writeFileAtomic } from '../atomic-write.ts';
 
-export { OutboxOp, type OutboxOpType, type OutboxConflict, type OutboxEntry, type OutboxState } from '../../../shared/desktop/outbox.ts';
+export {
+  OutboxOp,
+  OutboxOwner,
+  type OutboxOpType,
+  type OutboxConflict,
+  type OutboxEntry,
+  type OutboxIdentity,
+  type OutboxState,
+} from '../../../shared/desktop/outbox.ts';
 
 /** The calls the outbox makes (a BackendClient has them all). */
 export type OutboxClient = Pick<BackendClient, 'approve' | 'reject' | 'cancel' | 'freeze' | 'unfreeze' | 'startBreakGlass' | 'revokeBreakGlass'>;
@@ -36,6 +49,8 @@ export interface DrainResult {
 }
 
 export interface DrainOptions {
+  /** Who the client sends as: only entries this identity queued are sent. */
+  identity: OutboxIdentity;
   /** Called after each entry the server accepted, with the server's answer (for optimistic updates). */
   onApplied?: (entry: OutboxEntry, result: unknown) => void;
   signal?: AbortSignal;
@@ -52,7 +67,7 @@ export interface OutboxOptions {
 export const CONFLICT_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 409, 410, 412, 413, 422, 423]);
 
 const Record_ = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('enqueue'), id: z.string(), key: z.string(), op: z.unknown(), queuedAt: z.string() }),
+  z.object({ t: z.literal('enqueue'), id: z.string(), key: z.string(), op: z.unknown(), queuedAt: z.string(), owner: OutboxOwner.optional() }),
   z.object({ t: z.literal('done'), id: z.string(), status: z.number().optional() }),
   z.object({ t: z.literal('conflict'), id: z.string(), error: z.object({ status: z.number(), code: z.string(), message: z.string() }) }),
   z.object({ t: z.literal('dismiss'), id: z.string() }),
@@ -155,7 +170,14 @@ export class Outbox {
       case 'enqueue': {
         const op = OutboxOp.safeParse(r.op);
         if (!op.success) return;
-        this.#entries.set(r.id, { id: r.id, idempotencyKey: r.key, op: op.data, queuedAt: r.queuedAt, state: 'queued' });
+        this.#entries.set(r.id, {
+          id: r.id,
+          idempotencyKey: r.key,
+          op: op.data,
+          queuedAt: r.queuedAt,
+          state: 'queued',
+          ...(r.owner ? { owner: r.owner } : {}),
+        });
         return;
       }
       case 'done':
@@ -232,10 +254,12 @@ export class Outbox {
 
   /**
    * Validates `op`, gives it an id and an Idempotency-Key, appends it and fsyncs; resolves with the
-   * entry once it is on disk. Throws a ZodError for an invalid op.
+   * entry once it is on disk. `owner`: the signed-in user and server it is for. Throws a ZodError
+   * for an invalid op or owner.
    */
-  async enqueue(op: OutboxOp): Promise<OutboxEntry> {
+  async enqueue(op: OutboxOp, owner: OutboxOwner): Promise<OutboxEntry> {
     const parsed = OutboxOp.parse(op);
+    const by = OutboxOwner.parse(owner);
     if (this.#closed) throw new Error('outbox is closed');
     const entry: OutboxEntry = {
       id: randomUUID(),
@@ -243,8 +267,9 @@ export class Outbox {
       op: parsed,
       queuedAt: this.#now().toISOString(),
       state: 'queued',
+      owner: by,
     };
-    await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt });
+    await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt, owner: by });
     this.#entries.set(entry.id, entry);
     this.#emit();
     return structuredClone(entry);
@@ -261,12 +286,37 @@ export class Outbox {
   }
 
   /**
+   * Sign-out: every entry still queued becomes a conflict (status 0, `signed_out`), shown until
+   * dismissed and never sent, not even if the same user signs in again later. Waits for a running
+   * drain first. Returns how many were set aside.
+   */
+  async setAside(): Promise<number> {
+    await this.#draining?.catch(() => undefined);
+    let n = 0;
+    for (const e of [...this.#entries.values()]) {
+      if (e.state === 'conflict') continue;
+      await this.#markConflict(e, { status: 0, code: 'signed_out', message: `${describeOwner(e)}; signed out before it was sent, so it was not sent` });
+      n++;
+    }
+    if (n) this.#emit();
+    return n;
+  }
+
+  async #markConflict(entry: OutboxEntry, error: { status: number; code: string; message: string }): Promise<void> {
+    await this.#append({ t: 'conflict', id: entry.id, error });
+    entry.state = 'conflict';
+    entry.error = error;
+    delete entry.lastError;
+  }
+
+  /**
    * Sends queued entries strictly in order with their Idempotency-Keys. 2xx: removed. A refusal no
    * retry can fix (403/404/409/412/422/423/400…): kept as a conflict. A network error, 5xx, 401 or
    * 429: the entry stays queued and the drain stops (order is kept). One drain at a time: a call
-   * during a drain joins it (and makes it look again for entries queued meanwhile).
+   * during a drain joins it (and makes it look again for entries queued meanwhile). An entry that
+   * `options.identity` did not queue becomes a conflict without being sent.
    */
-  drain(client: OutboxClient, options: DrainOptions = {}): Promise<DrainResult> {
+  drain(client: OutboxClient, options: DrainOptions): Promise<DrainResult> {
     if (this.#draining) {
       this.#drainAgain = true;
       return this.#draining;
@@ -289,6 +339,12 @@ export class Outbox {
         }
         const entry = [...this.#entries.values()].find((e) => e.state === 'queued');
         if (!entry) break;
+        if (!sameIdentity(entry, options.identity)) {
+          await this.#markConflict(entry, { status: 0, code: 'other_identity', message: `${describeOwner(entry)}; not sent under another identity` });
+          result.conflicts++;
+          this.#emit();
+          continue;
+        }
         entry.state = 'sending';
         this.#emit();
         let answer: unknown;
@@ -299,11 +355,7 @@ export class Outbox {
             // applied, but the body did not parse: it is done all the same
             answer = undefined;
           } else if (err instanceof ApiError && CONFLICT_STATUSES.has(err.status)) {
-            const error = { status: err.status, code: err.code, message: err.message };
-            await this.#append({ t: 'conflict', id: entry.id, error });
-            entry.state = 'conflict';
-            entry.error = error;
-            delete entry.lastError;
+            await this.#markConflict(entry, { status: err.status, code: err.code, message: err.message });
             result.conflicts++;
             this.#emit();
             continue;
@@ -423,6 +475,21 @@ export class Outbox {
     await this.#draining?.catch(() => undefined);
     await this.#fh.close();
   }
+}
+
+/** Whether `identity` is the one that queued the entry. An entry without an owner matches nobody. */
+export function sameIdentity(entry: Pick<OutboxEntry, 'owner'>, identity: OutboxIdentity): boolean {
+  const o = entry.owner;
+  if (!o) return false;
+  if (o.userId !== identity.userId || o.serverUrl !== identity.serverUrl) return false;
+  return o.serverId === undefined || identity.serverId === undefined || o.serverId === identity.serverId;
+}
+
+/** "queued by rhea@… for server https://…", or why nobody is known. */
+function describeOwner(entry: Pick<OutboxEntry, 'owner'>): string {
+  const o = entry.owner;
+  if (!o) return 'queued by an earlier version that did not record who queued it or for which server';
+  return `queued by ${o.userEmail ?? o.userId} for server ${o.serverUrl}`;
 }
 
 /** Sends one entry's op with its Idempotency-Key. */

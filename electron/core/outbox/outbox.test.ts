@@ -7,6 +7,8 @@ import { ApiError, NetworkError } from '../client/errors.ts';
 import { Outbox, type OutboxClient } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-outbox-'));
+/** Who queues and who drains in these tests (the identity checks have tests of their own). */
+const ME = { userId: 'usr_me', userEmail: 'me@example.com', serverUrl: 'https://gh.example' };
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(dir, `j${++n}`, 'outbox.jsonl');
@@ -35,11 +37,11 @@ function fakeClient(answers: Record<string, Answer[]> = {}) {
 test('enqueue is durable, validated, and replayed on open', async () => {
   const file = fresh();
   const box = await Outbox.open(file);
-  const a = await box.enqueue({ type: 'approve', requestId: 'req_1', comment: 'lgtm', reviewedDigest: 'd1' });
-  const b = await box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: 'incident' });
-  await assert.rejects(box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: '' }));
-  await assert.rejects(box.enqueue({ type: 'breakglass.start', reason: 'short', scope: { actions: ['release.deploy'] }, durationMinutes: 60 }));
-  await assert.rejects(box.enqueue({ type: 'nope' } as never));
+  const a = await box.enqueue({ type: 'approve', requestId: 'req_1', comment: 'lgtm', reviewedDigest: 'd1' }, ME);
+  const b = await box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: 'incident' }, ME);
+  await assert.rejects(box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: '' }, ME));
+  await assert.rejects(box.enqueue({ type: 'breakglass.start', reason: 'short', scope: { actions: ['release.deploy'] }, durationMinutes: 60 }, ME));
+  await assert.rejects(box.enqueue({ type: 'nope' } as never, ME));
   assert.notEqual(a.idempotencyKey, b.idempotencyKey);
   assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 2);
   await box.close();
@@ -57,7 +59,7 @@ test('enqueue is durable, validated, and replayed on open', async () => {
 test('a torn last line is cut off; the rest survives and appends stay readable', async () => {
   const file = fresh();
   const box = await Outbox.open(file);
-  const a = await box.enqueue({ type: 'cancel', requestId: 'req_1' });
+  const a = await box.enqueue({ type: 'cancel', requestId: 'req_1' }, ME);
   await box.close();
   appendFileSync(file, '{"t":"enqueue","id":"x","key":"k","op":{"type":"can');
   const b1 = await Outbox.open(file);
@@ -66,7 +68,7 @@ test('a torn last line is cut off; the rest survives and appends stay readable',
     b1.list().map((e) => e.id),
     [a.id],
   );
-  const b = await b1.enqueue({ type: 'reject', requestId: 'req_2' });
+  const b = await b1.enqueue({ type: 'reject', requestId: 'req_2' }, ME);
   await b1.close();
   const b2 = await Outbox.open(file);
   assert.deepEqual(
@@ -82,16 +84,16 @@ test('drain sends in order with the keys; 2xx removes, conflicts stay visible un
   const box = await Outbox.open(file);
   const changes: number[] = [];
   box.onChange((l) => changes.push(l.length));
-  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' });
-  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2', comment: 'x' });
-  const e3 = await box.enqueue({ type: 'reject', requestId: 'r3' });
-  const e4 = await box.enqueue({ type: 'breakglass.revoke', sessionId: 's1' });
+  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' }, ME);
+  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2', comment: 'x' }, ME);
+  const e3 = await box.enqueue({ type: 'reject', requestId: 'r3' }, ME);
+  const e4 = await box.enqueue({ type: 'breakglass.revoke', sessionId: 's1' }, ME);
   const { c, calls } = fakeClient({
     r2: [new ApiError(409, 'already_reviewed', 'already reviewed')],
     r3: [new ApiError(412, 'stale_review', 'the diff changed')],
   });
   const applied: string[] = [];
-  const r = await box.drain(c, { onApplied: (e) => applied.push(e.id) });
+  const r = await box.drain(c, { identity: ME, onApplied: (e) => applied.push(e.id) });
   assert.deepEqual(r, { sent: 2, conflicts: 2, remaining: 0 });
   assert.deepEqual(
     calls.map((x) => [x.id, x.key]),
@@ -133,10 +135,10 @@ test('drain sends in order with the keys; 2xx removes, conflicts stay visible un
 
 test('a network error stops the drain and keeps order; the next drain resumes with the same key', async () => {
   const box = await Outbox.open(fresh());
-  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' });
-  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2' });
+  const e1 = await box.enqueue({ type: 'approve', requestId: 'r1' }, ME);
+  const e2 = await box.enqueue({ type: 'approve', requestId: 'r2' }, ME);
   const { c, calls } = fakeClient({ r1: [new NetworkError('offline', 'connection refused')] });
-  const r = await box.drain(c);
+  const r = await box.drain(c, { identity: ME });
   assert.equal(r.sent, 0);
   assert.equal(r.remaining, 2);
   assert.equal(r.stoppedBy, 'connection refused');
@@ -145,29 +147,29 @@ test('a network error stops the drain and keeps order; the next drain resumes wi
     ['r1'],
   );
   assert.equal(box.get(e1.id)?.lastError, 'connection refused');
-  const r2 = await box.drain(c);
+  const r2 = await box.drain(c, { identity: ME });
   assert.deepEqual(r2, { sent: 2, conflicts: 0, remaining: 0 });
   assert.deepEqual(
     calls.map((x) => x.key),
     [e1.idempotencyKey, e1.idempotencyKey, e2.idempotencyKey],
   );
   // 5xx and 401 also keep it queued
-  const e3 = await box.enqueue({ type: 'cancel', requestId: 'r3' });
+  const e3 = await box.enqueue({ type: 'cancel', requestId: 'r3' }, ME);
   const f = fakeClient({ r3: [new ApiError(503, 'unavailable', 'down'), new ApiError(401, 'unauthorized', 'who?')] });
-  assert.equal((await box.drain(f.c)).remaining, 1);
-  assert.equal((await box.drain(f.c)).remaining, 1);
+  assert.equal((await box.drain(f.c, { identity: ME })).remaining, 1);
+  assert.equal((await box.drain(f.c, { identity: ME })).remaining, 1);
   assert.equal(box.get(e3.id)?.state, 'queued');
-  assert.equal((await box.drain(f.c)).sent, 1);
+  assert.equal((await box.drain(f.c, { identity: ME })).sent, 1);
   await box.close();
 });
 
 test('concurrent drains join one run; entries queued during a drain are sent by it', async () => {
   const box = await Outbox.open(fresh());
-  await box.enqueue({ type: 'approve', requestId: 'r1' });
+  await box.enqueue({ type: 'approve', requestId: 'r1' }, ME);
   const { c, calls } = fakeClient();
-  const p1 = box.drain(c);
-  const later = box.enqueue({ type: 'approve', requestId: 'r2' });
-  const p2 = box.drain(c);
+  const p1 = box.drain(c, { identity: ME });
+  const later = box.enqueue({ type: 'approve', requestId: 'r2' }, ME);
+  const p2 = box.drain(c, { identity: ME });
   await later;
   const [a, b] = await Promise.all([p1, p2]);
   assert.equal(a, b);
@@ -182,7 +184,7 @@ test('concurrent drains join one run; entries queued during a drain are sent by 
 test('concurrent enqueues share fsyncs and all land in order', async () => {
   const file = fresh();
   const box = await Outbox.open(file);
-  const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => box.enqueue({ type: 'approve', requestId: `r${i}` })));
+  const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => box.enqueue({ type: 'approve', requestId: `r${i}` }, ME)));
   await box.close();
   const re = await Outbox.open(file);
   assert.deepEqual(
@@ -195,13 +197,13 @@ test('concurrent enqueues share fsyncs and all land in order', async () => {
 test('the journal is compacted when it grows, keeping live entries and conflicts', async () => {
   const file = fresh();
   const box = await Outbox.open(file, { compactAfter: 20 });
-  const keep = await box.enqueue({ type: 'approve', requestId: 'keep' });
-  const conflict = await box.enqueue({ type: 'approve', requestId: 'bad' });
+  const keep = await box.enqueue({ type: 'approve', requestId: 'keep' }, ME);
+  const conflict = await box.enqueue({ type: 'approve', requestId: 'bad' }, ME);
   const { c } = fakeClient({ keep: [new NetworkError('offline', 'x')], bad: [new ApiError(404, 'not_found', 'request not found')] });
-  for (let i = 0; i < 60; i++) await box.enqueue({ type: 'approve', requestId: `r${i}` });
-  await box.drain(c); // keep: network error, stops
-  await box.drain(c); // keep ok now; bad → conflict; r* sent
-  const k2 = await box.enqueue({ type: 'unfreeze', environmentId: 'env_1' });
+  for (let i = 0; i < 60; i++) await box.enqueue({ type: 'approve', requestId: `r${i}` }, ME);
+  await box.drain(c, { identity: ME }); // keep: network error, stops
+  await box.drain(c, { identity: ME }); // keep ok now; bad → conflict; r* sent
+  const k2 = await box.enqueue({ type: 'unfreeze', environmentId: 'env_1' }, ME);
   assert.ok(box.journalLines <= 20, `compacted: ${box.journalLines} lines`);
   await box.close();
   const re = await Outbox.open(file);
@@ -219,7 +221,7 @@ test('the journal is compacted when it grows, keeping live entries and conflicts
 test('garbage in the middle of a journal is skipped, not fatal', async () => {
   const file = fresh();
   const box = await Outbox.open(file);
-  const a = await box.enqueue({ type: 'approve', requestId: 'r1' });
+  const a = await box.enqueue({ type: 'approve', requestId: 'r1' }, ME);
   await box.close();
   appendFileSync(file, 'not json\n');
   const re = await Outbox.open(file);
@@ -233,4 +235,93 @@ test('garbage in the middle of a journal is skipped, not fatal', async () => {
   const empty = await Outbox.open(file);
   assert.equal(empty.list().length, 0);
   await empty.close();
+});
+
+test("the attack: an entry queued by one user is never sent under another user's or another server's identity", async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const entries = [
+    await box.enqueue({ type: 'approve', requestId: 'req_other_user' }, ME),
+    await box.enqueue({ type: 'approve', requestId: 'req_other_server' }, ME),
+    await box.enqueue({ type: 'approve', requestId: 'req_other_db' }, { ...ME, serverId: 'srv_1' }),
+  ];
+  const { c, calls } = fakeClient();
+  const asSam = await box.drain(c, { identity: { userId: 'usr_sam', serverUrl: ME.serverUrl } });
+  assert.deepEqual(asSam, { sent: 0, conflicts: 3, remaining: 0 });
+  assert.deepEqual(calls, [], "nothing was sent with Sam's token");
+  for (const e of box.list()) {
+    assert.equal(e.state, 'conflict');
+    assert.deepEqual(e.error, {
+      status: 0,
+      code: 'other_identity',
+      message: 'queued by me@example.com for server https://gh.example; not sent under another identity',
+    });
+  }
+  assert.equal(await box.dismiss(entries[0]!.id), true);
+  await box.close();
+  // kept as conflicts across a restart, never sent later even as their own user
+  const again = await Outbox.open(file);
+  assert.deepEqual((await again.drain(c, { identity: ME })).sent, 0);
+  assert.equal(again.list().length, 2);
+  await again.close();
+});
+
+test('identity: user, server URL and (when both are known) the server id must all match', async () => {
+  const box = await Outbox.open(fresh());
+  const { c, calls } = fakeClient();
+  await box.enqueue({ type: 'cancel', requestId: 'req_a' }, ME);
+  await box.enqueue({ type: 'cancel', requestId: 'req_b' }, { ...ME, serverId: 'srv_1' });
+  await box.enqueue({ type: 'cancel', requestId: 'req_c' }, { ...ME, serverId: 'srv_1' });
+  await box.enqueue({ type: 'cancel', requestId: 'req_d' }, ME);
+  const r1 = await box.drain(c, { identity: { userId: ME.userId, serverUrl: 'https://other.example' } });
+  assert.equal(r1.conflicts, 4);
+  const box2 = await Outbox.open(fresh());
+  await box2.enqueue({ type: 'cancel', requestId: 'req_e' }, { ...ME, serverId: 'srv_1' });
+  await box2.enqueue({ type: 'cancel', requestId: 'req_f' }, { ...ME, serverId: 'srv_2' });
+  await box2.enqueue({ type: 'cancel', requestId: 'req_g' }, ME);
+  const r2 = await box2.drain(c, { identity: { ...ME, serverId: 'srv_1' } });
+  assert.deepEqual(r2, { sent: 2, conflicts: 1, remaining: 0 });
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['req_e', 'req_g'],
+  );
+  await box.close();
+  await box2.close();
+});
+
+test('journal lines from before owners were recorded still load, as conflicts that are never sent', async () => {
+  const file = fresh();
+  (await Outbox.open(file)).close();
+  appendFileSync(
+    file,
+    `${JSON.stringify({ t: 'enqueue', id: 'old-1', key: 'gh-outbox-old', op: { type: 'approve', requestId: 'req_old' }, queuedAt: '2026-01-01T00:00:00.000Z' })}\n`,
+  );
+  const box = await Outbox.open(file);
+  assert.equal(box.list()[0]?.state, 'queued');
+  assert.equal(box.list()[0]?.owner, undefined);
+  const { c, calls } = fakeClient();
+  assert.deepEqual(await box.drain(c, { identity: ME }), { sent: 0, conflicts: 1, remaining: 0 });
+  assert.deepEqual(calls, []);
+  assert.match(box.list()[0]!.error!.message, /earlier version that did not record who queued it/);
+  await box.close();
+});
+
+test('sign-out sets queued entries aside as conflicts: not sent later, not even to the same user', async () => {
+  const file = fresh();
+  const box = await Outbox.open(file);
+  const { c, calls } = fakeClient({ req_x: [new ApiError(409, 'already_reviewed', 'already reviewed')] });
+  await box.enqueue({ type: 'approve', requestId: 'req_x' }, ME);
+  await box.drain(c, { identity: ME });
+  await box.enqueue({ type: 'approve', requestId: 'req_y' }, ME);
+  await box.enqueue({ type: 'freeze', environmentId: 'env_1', reason: 'incident' }, ME);
+  assert.equal(await box.setAside(), 2);
+  assert.equal(box.pendingCount, 0);
+  const codes = box.list().map((e) => e.error?.code);
+  assert.deepEqual(codes, ['already_reviewed', 'signed_out', 'signed_out']);
+  assert.match(box.list()[1]!.error!.message, /queued by me@example\.com for server https:\/\/gh\.example; signed out before it was sent/);
+  await box.close();
+  const again = await Outbox.open(file);
+  assert.equal((await again.drain(c, { identity: ME })).sent, 0);
+  assert.equal(calls.length, 1, 'only the first, before sign-out');
+  await again.close();
 });

@@ -14,4 +14,5 @@ export {
 export type { AppSettingsInput } from '../../../shared/desktop/settings.ts';
 export { SettingsError, SettingsStore } from './store.ts';
 export type { SettingsProblem, SettingsStoreOptions } from './store.ts';
-export { FileSecretStore } from './secret-store.ts';
+export { FileSecretStore, MemorySecretStore, chooseSecretStore, tokenPersistence } from './secret-store.ts';
+export type { SafeStorageStatus } from './secret-store.ts';

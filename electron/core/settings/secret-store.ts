@@ -41,3 +41,57 @@ export class FileSecretStore implements SecretStore {
     await writeFileAtomic(this.file, `${token}\n`, { mode: 0o600, dirMode: 0o700 });
   }
 }
+
+/** What Electron's safeStorage says about itself (read in main, decided here). */
+export interface SafeStorageStatus {
+  platform: NodeJS.Platform;
+  /** safeStorage.isEncryptionAvailable() */
+  encryptionAvailable: boolean;
+  /** safeStorage.getSelectedStorageBackend(), Linux only. */
+  backend?: string | undefined;
+}
+
+/** Linux backends that keep the key in a real keyring. `basic_text` encrypts with a constant key. */
+const LINUX_KEYRINGS: ReadonlySet<string> = new Set(['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']);
+
+/**
+ * Whether the token may be written to disk. Not when encryption is unavailable, and not on Linux
+ * unless a real keyring backs safeStorage: with `basic_text` (no keyring running) or `unknown` the
+ * "encrypted" file is as good as plain text to anyone who can read it.
+ */
+export function tokenPersistence(s: SafeStorageStatus): { persist: true } | { persist: false; reason: string } {
+  if (!s.encryptionAvailable) return { persist: false, reason: 'this system offers no encrypted storage (safeStorage is unavailable)' };
+  if (s.platform === 'linux' && !LINUX_KEYRINGS.has(s.backend ?? 'unknown')) {
+    return {
+      persist: false,
+      reason: `no system keyring is available (safeStorage backend "${s.backend ?? 'unknown'}" would store it effectively in plain text)`,
+    };
+  }
+  return { persist: true };
+}
+
+/** The token for this run only: never written anywhere. */
+export class MemorySecretStore implements SecretStore {
+  #token: string | undefined;
+  async get(): Promise<string | undefined> {
+    return this.#token;
+  }
+  async set(token: string | undefined): Promise<void> {
+    this.#token = token;
+  }
+}
+
+/**
+ * The secret store to use: `persistent` when the system can keep the token safely, else one in
+ * memory, with any token an earlier run left on disk removed, and the notice the console shows
+ * (the user signs in at each launch and should know why).
+ */
+export async function chooseSecretStore(status: SafeStorageStatus, persistent: SecretStore): Promise<{ secrets: SecretStore; notice?: string }> {
+  const decision = tokenPersistence(status);
+  if (decision.persist) return { secrets: persistent };
+  await persistent.set(undefined);
+  return {
+    secrets: new MemorySecretStore(),
+    notice: `Your API token is kept in memory only and you will need to sign in at each launch: ${decision.reason}. Start a keyring (GNOME Keyring, KWallet) to have it remembered.`,
+  };
+}

@@ -114,17 +114,39 @@ describe('SettingsStore.update', () => {
     assert.deepEqual(reopened.current, next);
   });
 
-  test('null removes optional fields', async () => {
+  test('null removes optional fields; setServerUrl(null) removes the server', async () => {
     const store = await SettingsStore.open(file);
-    await store.update({ serverUrl: 'https://gh.example', notifications: { quietHours: { start: '22:00', end: '06:00' } } });
-    const next = await store.update({ serverUrl: null, notifications: { quietHours: null } });
-    assert.equal(next.serverUrl, undefined);
+    await store.setServerUrl('https://gh.example');
+    await store.update({ notifications: { quietHours: { start: '22:00', end: '06:00' } } });
+    assert.equal(store.current.serverUrl, 'https://gh.example');
+    const next = await store.update({ notifications: { quietHours: null } });
     assert.equal(next.notifications.quietHours, undefined);
+    assert.equal(next.serverUrl, 'https://gh.example');
+    assert.equal((await store.setServerUrl(null)).serverUrl, undefined);
     assert.equal('serverUrl' in JSON.parse(await readFile(file, 'utf8')), false);
   });
 
+  test('the attack: an update from the page cannot point the stored token at another server', async () => {
+    const store = await SettingsStore.open(file);
+    await store.setServerUrl('https://gh.example');
+    const before = await readFile(file, 'utf8');
+    for (const serverUrl of ['https://attacker.example', null]) {
+      await assert.rejects(store.update({ serverUrl } as never), (err: unknown) => {
+        assert.ok(err instanceof SettingsError);
+        assert.equal(err.field, 'serverUrl');
+        assert.match(err.message, /unknown setting "serverUrl"/);
+        return true;
+      });
+    }
+    assert.equal(store.current.serverUrl, 'https://gh.example');
+    assert.equal(await readFile(file, 'utf8'), before);
+    await assert.rejects(
+      store.setServerUrl('file:///etc/passwd'),
+      (err: unknown) => err instanceof SettingsError && err.field === 'serverUrl' && /http/.test(err.message),
+    );
+  });
+
   const bad: [string, unknown, string, RegExp][] = [
-    ['bad URL', { serverUrl: 'file:///etc/passwd' }, 'serverUrl', /http/],
     ['bad time', { notifications: { quietHours: { start: '25:00', end: '06:00' } } }, 'notifications.quietHours.start', /HH:MM/],
     ['breakGlass off', { notifications: { breakGlass: false } }, 'notifications.breakGlass', /cannot be turned off/],
     ['unknown key', { theem: 'dark' }, 'theem', /unknown setting "theem"/],

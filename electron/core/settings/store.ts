@@ -3,7 +3,7 @@ import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic, fsyncDir } from '../atomic-write.ts';
-import { AppSettings, SettingsPatch, defaultSettings, describeIssues, mergePatch } from '../../../shared/desktop/settings.ts';
+import { AppSettings, type AppSettingsInput, SettingsPatch, ServerUrl, defaultSettings, describeIssues, mergePatch } from '../../../shared/desktop/settings.ts';
 import { systemClock } from '../../../shared/clock.ts';
 
 /** A bad settings value: `field` is the dotted path ("notifications.quietHours.start"). */
@@ -118,6 +118,24 @@ export class SettingsStore {
     return run;
   }
 
+  /**
+   * The server the stored token belongs to: set by signing in (after the server accepted the
+   * token), cleared by signing out. Not reachable through `update` (the page's settings.update).
+   */
+  setServerUrl(url: string | null): Promise<AppSettings> {
+    const run = this.#queue.then(() => {
+      if (url === null) {
+        const { serverUrl: _dropped, ...rest } = this.#current;
+        return this.#save(rest);
+      }
+      const parsed = ServerUrl.safeParse(url);
+      if (!parsed.success) throw new SettingsError(describeIssues(parsed.error).map((i) => ({ ...i, field: 'serverUrl' })));
+      return this.#save({ ...this.#current, serverUrl: parsed.data });
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
   /** Called after every successful update; returns an unsubscribe function. */
   onChange(listener: Listener): () => void {
     this.#listeners.add(listener);
@@ -127,7 +145,11 @@ export class SettingsStore {
   async #apply(patch: unknown): Promise<AppSettings> {
     const p = SettingsPatch.safeParse(patch);
     if (!p.success) throw new SettingsError(describeIssues(p.error));
-    const merged = AppSettings.safeParse(mergePatch(this.#current, p.data));
+    return this.#save(mergePatch(this.#current, p.data));
+  }
+
+  async #save(input: AppSettingsInput): Promise<AppSettings> {
+    const merged = AppSettings.safeParse(input);
     if (!merged.success) throw new SettingsError(describeIssues(merged.error as z.ZodError));
     const next = deepFreeze(merged.data);
     await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });

@@ -31,6 +31,7 @@ test('the window follows the checklist: isolation, sandbox, no node, no webview,
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      devTools: false,
     },
   );
   assert.equal(o.show, false);

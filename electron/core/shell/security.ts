@@ -25,9 +25,11 @@ export interface WebPreferencesLike {
   navigateOnDragDrop: boolean;
   spellcheck: boolean;
   safeDialogs: boolean;
+  devTools: boolean;
 }
 
-export function windowOptions(preload: string, dark: boolean) {
+/** `devTools`: only in development (devtools.ts's devToolsAllowed); off unless asked for. */
+export function windowOptions(preload: string, dark: boolean, devTools = false) {
   return {
     width: 1280,
     height: 800,
@@ -50,6 +52,7 @@ export function windowOptions(preload: string, dark: boolean) {
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      devTools,
     } satisfies WebPreferencesLike,
   };
 }

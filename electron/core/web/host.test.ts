@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import WebSocket from 'ws';
 import { createDispatcher, CoreError } from '../ipc/dispatch.ts';
-import { IPC_PATH, SECRET_PROTOCOL_PREFIX, refusal, startWebHost, type WebHost } from './host.ts';
+import { IPC_PATH, SECRET_PROTOCOL_PREFIX, refusal, requestPath, startWebHost, type WebHost } from './host.ts';
 
 const channels = {
   'echo.upper': { input: z.strictObject({ text: z.string().min(1) }), output: z.object({ text: z.string() }), description: 'test' },
@@ -26,6 +26,8 @@ const senders = new Set<(e: string, p: unknown) => void>();
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gh-web-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Gatehouse</title>');
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'assets', 'app.js'), 'export {};');
   host = await startWebHost({ dispatch, subscribe: (s) => (senders.add(s), () => senders.delete(s)), staticDir: dir });
 });
 after(async () => {
@@ -127,4 +129,44 @@ test('static files: index with a CSP, path traversal refused, foreign Host refus
     request({ host: '127.0.0.1', port: host.port, path: '/', headers: { host: 'evil.example.com' } }, (r) => resolve(r.statusCode!)).end();
   });
   assert.equal(status, 421);
+});
+
+test('requestPath: decoded, or undefined for what no page of ours asks (never throws)', () => {
+  assert.equal(requestPath('/assets/app.js?v=1#x'), '/assets/app.js');
+  assert.equal(requestPath('/a%20b'), '/a b');
+  for (const bad of ['/%E0%A4%A', '/%', '/%zz', '/a%00.js', '/..%5c..%5cwin.ini', 'assets/app.js', `/${'a'.repeat(3000)}`])
+    assert.equal(requestPath(bad), undefined, bad);
+});
+
+test('malformed paths are 400 and the host keeps serving; a directory or a missing file falls back to the index', async () => {
+  for (const path of ['/%E0%A4%A', '/%', '/x%00y']) assert.equal((await fetch(`${host.url}${path}`)).status, 400, path);
+  const js = await fetch(`${host.url}/assets/app.js`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type') ?? '', /javascript/);
+  for (const path of ['/assets', '/assets/', '/inbox']) assert.match(await (await fetch(`${host.url}${path}`)).text(), /Gatehouse/, path);
+  assert.equal((await fetch(`${host.url}/`, { method: 'POST', body: 'x' })).status, 405);
+});
+
+test('socket messages of the wrong kind are answered with errors: binary, not JSON, not an object, a prototype-poisoned channel', async () => {
+  const ws = await connect({});
+  try {
+    const next = () => new Promise<any>((resolve) => ws.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+    const cases: [string | Buffer, string][] = [
+      [Buffer.from([1, 2, 3]), 'invalid_message'],
+      ['{nope', 'invalid_message'],
+      ['[1,2]', 'invalid_message'],
+      ['42', 'invalid_message'],
+      ['{"id":7,"channel":{"toString":1}}', 'unknown_channel'],
+      [`{"id":"${'x'.repeat(500)}","channel":"nope"}`, 'unknown_channel'],
+    ];
+    for (const [data, code] of cases) {
+      const got = next();
+      ws.send(data, { binary: Buffer.isBuffer(data) });
+      const msg = await got;
+      assert.equal(msg.result.error.code, code, String(data));
+      if (String(data).includes('xxxx')) assert.equal(msg.id, null, 'an overlong id is not echoed');
+    }
+  } finally {
+    ws.close();
+  }
 });

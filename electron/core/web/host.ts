@@ -3,7 +3,7 @@
 // Origin must name this very listener (no DNS rebinding, no other site's page).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +22,10 @@ export interface WebHostOptions {
   port?: number;
   secret?: string;
   maxMessageBytes?: number;
+  /** Called for every socket that presented the secret and connected. */
+  onConnection?: () => void;
+  /** Told about a failure the host caught (a bug to log, never a reason to stop serving). */
+  onError?: (err: unknown) => void;
 }
 
 export interface WebHost {
@@ -75,12 +79,9 @@ export function refusal(req: Pick<IncomingMessage, 'headers'>, port: number, sec
   return undefined;
 }
 
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, port: number): void {
-  const path = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('#')[0]!);
-  const rel = normalize(path === '/' ? '/index.html' : path).replace(/^([/\\])+/, '');
-  const file = resolve(root, rel);
-  if (!file.startsWith(resolve(root) + sep)) return void res.writeHead(403).end('forbidden');
-  const headers = {
+/** Security headers on every answer the host gives to a browser. */
+function pageHeaders(port: number): Record<string, string> {
+  return {
     'content-security-policy': rendererCsp({ connectSrc: allowedHosts(port).map((h) => `ws://${h}`) }),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
@@ -88,24 +89,101 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, po
     'x-frame-options': 'DENY',
     'cache-control': 'no-cache',
   };
-  if (!existsSync(join(root, 'index.html'))) {
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', connection: 'close' });
+  res.end(`${text}\n`);
+}
+
+/**
+ * The request's path, decoded, or undefined when it is not one a browser would send for a file of
+ * ours: a broken percent-encoding (`%E0%A4%A`), a NUL, a backslash, or absurd length. Never throws.
+ */
+export function requestPath(rawUrl: string | undefined): string | undefined {
+  const raw = (rawUrl ?? '/').split('?')[0]!.split('#')[0]!;
+  if (!raw.startsWith('/') || raw.length > 2048) return undefined;
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+  if (/[\0\\]/.test(path)) return undefined;
+  return path;
+}
+
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, port: number): void {
+  const path = requestPath(req.url);
+  if (path === undefined) return void plain(res, 400, 'bad request: malformed path');
+  const rel = normalize(path === '/' ? '/index.html' : path).replace(/^([/\\])+/, '');
+  const file = resolve(root, rel);
+  if (file !== resolve(root) && !file.startsWith(resolve(root) + sep)) return void plain(res, 403, 'forbidden');
+  const headers = pageHeaders(port);
+  const index = join(root, 'index.html');
+  if (!isFile(index)) {
     res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
     return void res.end(`The renderer is not built (${root} has no index.html). Run "npm run build" and start again.\n`);
   }
-  const target = existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html');
-  res.writeHead(200, { ...headers, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
-  createReadStream(target).pipe(res);
+  const target = isFile(file) ? file : index;
+  const stream = createReadStream(target);
+  // The file may vanish or fail to read after the check: answer (or cut) this response, nothing more.
+  stream.once('error', () => (res.headersSent ? res.destroy() : plain(res, 500, 'could not read the file')));
+  stream.once('open', () => {
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
+    stream.pipe(res);
+  });
+  res.once('close', () => stream.destroy());
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Per socket: calls answered at once, and how much unread output a client may leave before it is cut off. */
+const MAX_IN_FLIGHT = 64;
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const MAX_ID_LENGTH = 128;
+
+function errorReply(id: unknown, code: string, message: string): string {
+  return JSON.stringify({ id, result: { ok: false, error: { code, message } } });
+}
+
+/** The id to echo: a finite number or a short string; anything else is answered with id null. */
+function replyId(id: unknown): number | string | null {
+  if (typeof id === 'number' && Number.isFinite(id)) return id;
+  if (typeof id === 'string' && id.length <= MAX_ID_LENGTH) return id;
+  return null;
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const secret = options.secret ?? randomBytes(24).toString('base64url');
   let port = 0;
   const server = createServer((req, res) => {
-    if (!allowedHosts(port).includes(String(req.headers.host ?? '').toLowerCase())) {
-      return void res.writeHead(421, { 'content-type': 'text/plain' }).end('misdirected request: wrong Host');
+    // Nothing a request carries may throw out of here: that would end web mode.
+    try {
+      if (!allowedHosts(port).includes(String(req.headers.host ?? '').toLowerCase())) return plain(res, 421, 'misdirected request: wrong Host');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return plain(res, 405, 'method not allowed');
+      }
+      serveStatic(options.staticDir, req, res, port);
+    } catch (err) {
+      options.onError?.(err);
+      plain(res, 500, 'internal error');
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405).end();
-    serveStatic(options.staticDir, req, res, port);
+  });
+  // A request Node's parser refuses (bad request line, header, encoding, size): 400 (431 for
+  // oversized headers), then the connection is closed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n`);
   });
   const wss = new WebSocketServer({
     noServer: true,
@@ -113,31 +191,59 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     handleProtocols: (protocols) => (protocols.has('gatehouse') ? 'gatehouse' : false),
   });
   server.on('upgrade', (req, socket, head) => {
-    const why = (req.url ?? '').split('?')[0] !== IPC_PATH ? 'not found' : refusal(req, port, secret);
-    if (why) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
-      return;
+    // Node hands the raw socket over without an error listener: a reset would otherwise crash us.
+    socket.on('error', () => socket.destroy());
+    try {
+      const why = (req.url ?? '').split('?')[0] !== IPC_PATH ? 'not found' : refusal(req, port, secret);
+      if (why) {
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      options.onError?.(err);
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   wss.on('connection', (ws: WebSocket) => {
-    const unsubscribe = options.subscribe((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
-    });
-    ws.on('message', (raw) => {
-      let msg: { id?: unknown; channel?: unknown; input?: unknown };
+    options.onConnection?.();
+    let inFlight = 0;
+    const send = (text: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      // A client that never reads what it asked for is cut off before its answers pile up here.
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void ws.close(1008, 'too much unread output');
+      ws.send(text);
+    };
+    const unsubscribe = options.subscribe((event, payload) => send(JSON.stringify({ event, payload })));
+    ws.on('message', (raw, isBinary) => {
+      if (isBinary) return send(errorReply(null, 'invalid_message', 'binary messages are not accepted: send JSON text'));
+      let msg: unknown;
       try {
-        msg = JSON.parse(String(raw)) as typeof msg;
+        msg = JSON.parse(String(raw));
       } catch {
-        return void ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid_message', message: 'message is not JSON' } } }));
+        return send(errorReply(null, 'invalid_message', 'message is not JSON'));
       }
-      const id = typeof msg?.id === 'number' || typeof msg?.id === 'string' ? msg.id : null;
-      void options.dispatch(msg?.channel, msg?.input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-      });
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+        return send(errorReply(null, 'invalid_message', 'a message is {"id", "channel", "input"}'));
+      const { id: rawId, channel, input } = msg as { id?: unknown; channel?: unknown; input?: unknown };
+      const id = replyId(rawId);
+      if (inFlight >= MAX_IN_FLIGHT) return send(errorReply(id, 'busy', `too many calls at once (at most ${MAX_IN_FLIGHT}): wait for answers`));
+      inFlight++;
+      options
+        .dispatch(channel, input)
+        .catch((err: unknown): IpcResult<unknown> => {
+          options.onError?.(err);
+          return { ok: false, error: { code: 'internal', message: 'the call failed' } };
+        })
+        .then((result) => send(JSON.stringify({ id, result })))
+        .catch((err: unknown) => options.onError?.(err))
+        .finally(() => void inFlight--);
     });
     ws.on('close', unsubscribe);
-    ws.on('error', unsubscribe);
+    ws.on('error', () => {
+      unsubscribe();
+      ws.terminate();
+    });
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

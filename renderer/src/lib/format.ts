@@ -84,6 +84,10 @@ export function conflictWords(error: OutboxConflict | undefined): string {
       return 'This request no longer exists on the server.';
     case 'cancelled':
       return 'The request was cancelled before your decision arrived.';
+    case 'other_identity':
+    case 'signed_out':
+      // never sent: the core says by whom and for which server it was queued
+      return `Not sent: ${error.message}.`;
     default:
       return `The server refused this decision: ${error.message}`;
   }
