@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DB_FILE } from '../constants.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
@@ -8,17 +8,55 @@ export function dbPath(dir: string): string {
   return join(resolve(dir), DB_FILE);
 }
 
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/**
+ * The data directory holds every user's name and email, the audit log and the server's keys: it
+ * is 0700 and every file directly in it 0600 (the database, its -wal and -shm, keys). Creates the
+ * directory so; on an existing one, tightens whatever is looser and says so through `warn`.
+ * SQLite creates -wal and -shm with the database file's mode, so a 0600 database keeps them 0600.
+ * No-op on Windows (no POSIX modes).
+ */
+export function secureDataDir(dir: string, warn: (message: string) => void = (m) => console.error(`warning: ${m}`)): void {
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true, mode: DIR_MODE });
+  if (process.platform === 'win32') return;
+  const dirMode = statSync(abs).mode & 0o777;
+  if ((dirMode & ~DIR_MODE) !== 0) {
+    chmodSync(abs, DIR_MODE);
+    warn(`data directory ${abs} was mode ${octal(dirMode)}; set to ${octal(DIR_MODE)}`);
+  }
+  for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(abs, entry.name);
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & ~FILE_MODE) === 0) continue;
+    chmodSync(file, FILE_MODE);
+    warn(`${file} was mode ${octal(mode)}; set to ${octal(FILE_MODE)}`);
+  }
+}
+
+/** Creates an empty file with mode 0600 (whatever the umask) unless it exists, so SQLite opens it. */
+export function createPrivateFile(file: string): void {
+  if (existsSync(file)) return;
+  closeSync(openSync(file, 'a', FILE_MODE));
+  if (process.platform !== 'win32') chmodSync(file, FILE_MODE);
+}
+
 /** For init/demo: the dir may exist, but must not hold a database yet. */
 export async function createStore(dir: string): Promise<SqliteStore> {
   const abs = resolve(dir);
   if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`--data ${dir} is not a directory`);
-  mkdirSync(abs, { recursive: true });
+  secureDataDir(abs);
   if (existsSync(dbPath(abs))) {
     const store = openSqliteStore(dbPath(abs));
     const initialized = await store.isInitialized();
     await store.close();
     if (initialized) throw new UsageError(`${abs} already holds a Gatehouse database; choose an empty directory`);
   }
+  createPrivateFile(dbPath(abs));
   return openSqliteStore(dbPath(abs));
 }
 
@@ -28,6 +66,7 @@ export async function openStore(dir: string): Promise<SqliteStore> {
     throw new UsageError(
       `no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`,
     );
+  secureDataDir(dir);
   const store = openSqliteStore(dbPath(dir));
   if (!(await store.isInitialized())) {
     await store.close();

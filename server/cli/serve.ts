@@ -1,19 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { buildApp } from '../http/app.ts';
+import { DEFAULT_RATE_LIMITS } from '../http/rate-limits.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
 import { openStore } from './data-dir.ts';
 
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
+                      [--tls-cert FILE --tls-key FILE]
+                      [--max-writes-per-minute ${DEFAULT_RATE_LIMITS.writesPerMinute}] [--max-streams-per-user ${DEFAULT_RATE_LIMITS.streamsPerUser}]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
                       [--clock INSTANT]
 
-Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. Prints
-"listening on http://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0.
-Logs are JSON lines on stderr, one per request.
+Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. With --tls-cert
+and --tls-key (PEM files, both or neither) it speaks HTTPS. Prints "listening on
+http(s)://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0. Each user may
+make --max-writes-per-minute writes (POST, PATCH, DELETE) a minute and hold
+--max-streams-per-user event streams open; past that: 429. Logs are JSON lines on stderr, one
+per request.
 
 ${CLOCK_USAGE}`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d{1,9}$/.test(text) || n < 1) throw new UsageError(`${flag} must be a whole number from 1, got "${text}"`);
+  return n;
+}
+
+/** Both files or neither; each must be readable PEM, and the key must match the certificate. */
+function tlsOption(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both (PEM files) or neither');
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`cannot read ${flag} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const cert = read(certFile, '--tls-cert');
+  const key = read(keyFile, '--tls-key');
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new UsageError(`--tls-cert ${certFile} / --tls-key ${keyFile} are not a usable PEM certificate and matching private key: ${(err as Error).message}`);
+  }
+  return { cert, key };
+}
 
 export async function serve(argv: string[]): Promise<number> {
   const flags = parseFlags(
@@ -25,6 +61,10 @@ export async function serve(argv: string[]): Promise<number> {
       'request-ttl': { type: 'string' },
       'log-level': { type: 'string' },
       clock: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'max-writes-per-minute': { type: 'string' },
+      'max-streams-per-user': { type: 'string' },
     },
     SERVE_USAGE,
   );
@@ -36,11 +76,22 @@ export async function serve(argv: string[]): Promise<number> {
   const logLevel = flags['log-level'] ?? 'info';
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
 
+  const writesPerMinute = positiveInt(flags['max-writes-per-minute'], '--max-writes-per-minute', DEFAULT_RATE_LIMITS.writesPerMinute);
+  const streamsPerUser = positiveInt(flags['max-streams-per-user'], '--max-streams-per-user', DEFAULT_RATE_LIMITS.streamsPerUser);
+  const https = tlsOption(flags['tls-cert'], flags['tls-key']);
+
   const { clock, pin } = clockOption(flags.clock);
   const store = await openStore(dir);
   if (pin)
     console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
-  const app = await buildApp({ store, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
+  const app = await buildApp({
+    store,
+    now: clock,
+    requestTtlMs,
+    logLevel: logLevel === 'silent' ? false : logLevel,
+    rateLimits: { writesPerMinute, streamsPerUser },
+    ...(https ? { https } : {}),
+  });
   try {
     await app.listen({ host, port });
   } catch (err) {
@@ -50,7 +101,7 @@ export async function serve(argv: string[]): Promise<number> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  console.log(`listening on http://${shownHost}:${actualPort}`);
+  console.log(`listening on ${https ? 'https' : 'http'}://${shownHost}:${actualPort}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
