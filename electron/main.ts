@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     secrets: safeStorageSecrets(join(app.getPath('userData'), 'token.bin')),
     notifications: sink,
+    // `gatehouse --allow-insecure-http`: sign in over plain http to a host other than this machine.
+    allowInsecureHttp: app.commandLine.hasSwitch('allow-insecure-http'),
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
     ...(app.isPackaged ? {} : { startEmbedded: (dir: string, log: (line: string) => void) => spawnEmbeddedBackend(dir, { node: process.env.npm_node_execpath ?? 'node', root: resolve(here, '../..'), log }) }),
     log: (line: string) => console.log(`[gatehouse] ${line}`),

@@ -3,7 +3,8 @@
 // build one of these and inject what only they have (notifications, secret store, data dir).
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../shared/clock.ts';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { serverUrlProblem } from '../../shared/transport.ts';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canApprove, evaluateProgress } from '../../shared/policy/index.ts';
 import { channels, type EventName, type Handlers, type Payload } from '../../shared/ipc.ts';
@@ -30,6 +31,8 @@ export interface DesktopCoreDeps {
   notifications: NotificationSink;
   /** A server given on the command line; otherwise the signed-in one, else the embedded demo. */
   server?: { url: string; token: string };
+  /** --allow-insecure-http: plain http to a host that is not this machine (refused otherwise). */
+  allowInsecureHttp?: boolean;
   /** Starts the embedded demo backend when nobody is signed in; without it, sign-in is required. */
   startEmbedded?: (dataDir: string, log: (line: string) => void, clock: Clock) => Promise<EmbeddedBackend>;
   log?: (line: string) => void;
@@ -76,6 +79,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const log = deps.log ?? (() => undefined);
   const clock = deps.clock ?? systemClock;
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') chmodSync(deps.dataDir, 0o700); // an older, looser one too
   const sessionFile = join(deps.dataDir, 'session.json');
 
   const settings = await SettingsStore.open(join(deps.dataDir, 'settings.json'), { now: clock });
@@ -208,7 +212,8 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   // ---- connection ------------------------------------------------------------------------------
 
   const connect = async (url: string, token: string, embedded?: EmbeddedBackend): Promise<void> => {
-    const client = createBackendClient({ baseUrl: url, token: () => token });
+    const allowInsecureHttp = deps.allowInsecureHttp === true;
+    const client = createBackendClient({ baseUrl: url, token: () => token, allowInsecureHttp });
     const previous = readSession();
     if (previous && previous.serverUrl !== url) cache.reset();
     if (previous?.serverUrl === url) me = cache.get('user', previous.userId) ?? me;
@@ -218,6 +223,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       store: syncStore,
       baseUrl: url,
       token: () => token,
+      allowInsecureHttp,
       now: clock,
       onStatus: (s) => {
         status = s;
@@ -286,7 +292,9 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'session.get': async () => session(),
     'session.signIn': async ({ serverUrl, token }) => {
       const url = serverUrl.replace(/\/+$/, '');
-      const probe = createBackendClient({ baseUrl: url, token: () => token });
+      const insecure = serverUrlProblem(url, { allowInsecureHttp: deps.allowInsecureHttp === true });
+      if (insecure) throw new CoreError('invalid_input', insecure, 400);
+      const probe = createBackendClient({ baseUrl: url, token: () => token, allowInsecureHttp: deps.allowInsecureHttp === true });
       await probe.me().catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) throw new CoreError('unauthorized', 'the server refused this token', 401);
         throw err;

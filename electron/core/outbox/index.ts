@@ -104,7 +104,7 @@ export class Outbox {
 
   /** Opens (or creates) the journal at `file` and replays it. */
   static async open(file: string, options: OutboxOptions = {}): Promise<Outbox> {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     let buf: Buffer;
     try {
       buf = await readFile(file);
@@ -147,7 +147,9 @@ export class Outbox {
         await truncate(file, lastNl + 1);
       }
     }
-    const fh = await open(file, 'a');
+    const fh = await open(file, 'a', 0o600);
+    // Queued decisions are the user's: only they may read the journal (an older one is tightened).
+    if (process.platform !== 'win32') await fh.chmod(0o600);
     if (repairTail) {
       await fh.write('\n');
       await fh.datasync();
@@ -410,7 +412,7 @@ export class Outbox {
       if (d.conflict) lines.push(JSON.stringify(d.conflict));
     }
     const tmp = `${this.#file}.compact-${process.pid}.tmp`;
-    const th = await open(tmp, 'w');
+    const th = await open(tmp, 'w', 0o600);
     try {
       await th.write(lines.length ? `${lines.join('\n')}\n` : '');
       await th.sync();
@@ -420,7 +422,7 @@ export class Outbox {
     await rename(tmp, this.#file);
     fsyncDir(dirname(this.#file));
     const old = this.#fh;
-    this.#fh = await open(this.#file, 'a');
+    this.#fh = await open(this.#file, 'a', 0o600);
     this.#lines = lines.length;
     await old.close().catch(() => undefined);
   }

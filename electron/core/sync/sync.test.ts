@@ -90,7 +90,7 @@ test('engine: bootstrap in pages with progress, coalesced delta pulls, reconnect
   const fb = fakeBackend(2500);
   const store = new MemorySyncStore();
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 20, maxMs: 40 } });
+  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'https://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 20, maxMs: 40 } });
   await engine.start();
   assert.equal(store.cursor(), 2500);
   assert.deepEqual(statuses.filter((s) => s.state === 'syncing').map((s) => s.progress?.done), [0, 1000, 2000, 2500]);
@@ -124,7 +124,7 @@ test('engine: offline with backoff while refused; stop() during a backoff ends p
   const fb = fakeBackend(3);
   fb.setRefuse(true);
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 10, maxMs: 60_000 } });
+  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'https://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), reconnect: { baseMs: 10, maxMs: 60_000 } });
   await engine.start();
   assert.equal(engine.status.state, 'offline');
   assert.equal(engine.status.error, 'connection refused');
@@ -141,7 +141,7 @@ test('engine: offline with backoff while refused; stop() during a backoff ends p
 test('engine: a silent stream (no heartbeat) is treated as dead', async () => {
   const fb = fakeBackend(1);
   const statuses: ConnectionStatus[] = [];
-  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), heartbeatTimeoutMs: 60, reconnect: { baseMs: 1000, maxMs: 1000 } });
+  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'https://x', token: () => 't', fetch: fb.fetchImpl, onStatus: (s) => statuses.push(s), heartbeatTimeoutMs: 60, reconnect: { baseMs: 1000, maxMs: 1000 } });
   await engine.start();
   fb.heartbeat();
   await wait(40);
@@ -158,7 +158,7 @@ test('engine: another server behind the same address (a new serverId) resets the
   const fb = fakeBackend(50);
   fb.setServerId('db-one');
   const store = new MemorySyncStore();
-  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, reconnect: { baseMs: 20, maxMs: 40 } });
+  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'https://x', token: () => 't', fetch: fb.fetchImpl, reconnect: { baseMs: 20, maxMs: 40 } });
   await engine.start();
   assert.equal(store.cursor(), 50);
   assert.equal(store.serverId(), 'db-one');
@@ -172,5 +172,17 @@ test('engine: another server behind the same address (a new serverId) resets the
   assert.equal(store.serverId(), 'db-two');
   assert.equal(store.cursor(), 80);
   assert.equal(store.count('request'), 80, 'everything came again from the new server, from its beginning');
+  await engine.stop();
+});
+
+test('attack: the event stream over plain http to another host (the token in clear) → offline with the refusal, nothing fetched', async () => {
+  const fb = fakeBackend(3);
+  let fetched = 0;
+  const fetchImpl = ((...args: Parameters<typeof fetch>) => (fetched++, fb.fetchImpl(...args))) as typeof fetch;
+  const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://gatehouse.example.com', token: () => 't', fetch: fetchImpl, reconnect: { baseMs: 1000, maxMs: 1000 } });
+  await engine.start();
+  assert.equal(engine.status.state, 'offline');
+  assert.match(engine.status.error ?? '', /refusing plain http to gatehouse\.example\.com/);
+  assert.equal(fetched, 0);
   await engine.stop();
 });
