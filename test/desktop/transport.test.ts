@@ -104,7 +104,10 @@ test('attack: web mode --server http://remote → exit 1 suggesting https or --a
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  // Accepting the URL, web mode would run on: give it 30 s to refuse, then stop it.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearTimeout(timer);
   assert.equal(code, 1, stderr);
   assert.match(stderr, /--server: refusing plain http to gatehouse\.example\.com.*https:\/\/gatehouse\.example\.com.*--allow-insecure-http/);
 });

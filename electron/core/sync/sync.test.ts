@@ -180,9 +180,12 @@ test('attack: the event stream over plain http to another host (the token in cle
   let fetched = 0;
   const fetchImpl = ((...args: Parameters<typeof fetch>) => (fetched++, fb.fetchImpl(...args))) as typeof fetch;
   const engine = new SyncEngine({ client: fb.client, store: new MemorySyncStore(), baseUrl: 'http://gatehouse.example.com', token: () => 't', fetch: fetchImpl, reconnect: { baseMs: 1000, maxMs: 1000 } });
-  await engine.start();
-  assert.equal(engine.status.state, 'offline');
-  assert.match(engine.status.error ?? '', /refusing plain http to gatehouse\.example\.com/);
-  assert.equal(fetched, 0);
-  await engine.stop();
+  try {
+    await engine.start();
+    assert.equal(engine.status.state, 'offline');
+    assert.match(engine.status.error ?? '', /refusing plain http to gatehouse\.example\.com/);
+    assert.equal(fetched, 0);
+  } finally {
+    await engine.stop();
+  }
 });
