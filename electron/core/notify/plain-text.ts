@@ -12,9 +12,9 @@ const BODY_MAX_LINES = 8;
 
 // Tags, complete or cut off at the end ("<img src=x onerror=…" with no ">").
 const TAG = /<\/?[A-Za-z!?/][^>]*(>|$)/g;
-// C0 and C1 controls and DEL (newline and tab are handled apart), bidi embeddings, overrides and
-// isolates, the BOM and the interlinear annotation marks.
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+// C0 and C1 controls and DEL but the newline (tabs are spaces by then), bidi marks, embeddings,
+// overrides and isolates, the BOM and the interlinear annotation marks.
+const CONTROLS = /(?!\n)\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]/gu;
 
 /** `text` as plain text for a notification: one line for a title, a few for a body. */
 export function notificationText(text: string, kind: 'title' | 'body'): string {
