@@ -12,24 +12,35 @@ const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
+/** Gatehouse's own files in a data directory: the database, its -wal/-shm/-journal, and keys. */
+const isOwnFile = (name: string) => name.startsWith(DB_FILE) || /key/i.test(name) || name.endsWith('.pem');
+
 /**
  * The data directory holds every user's name and email, the audit log and the server's keys: it
- * is 0700 and every file directly in it 0600 (the database, its -wal and -shm, keys). Creates the
+ * is 0700 and Gatehouse's files in it 0600 (the database, its -wal and -shm, keys). Creates the
  * directory so; on an existing one, tightens whatever is looser and says so through `warn`.
  * SQLite creates -wal and -shm with the database file's mode, so a 0600 database keeps them 0600.
- * No-op on Windows (no POSIX modes).
+ * An existing directory is chmod'ed only when it is empty or already holds a database (never, say,
+ * a home directory or /tmp handed to `init --data`): otherwise the warning says what to run.
+ * Other people's files in it are left alone. No-op on Windows (no POSIX modes).
  */
 export function secureDataDir(dir: string, warn: (message: string) => void = (m) => console.error(`warning: ${m}`)): void {
   const abs = resolve(dir);
   mkdirSync(abs, { recursive: true, mode: DIR_MODE });
   if (process.platform === 'win32') return;
-  const dirMode = statSync(abs).mode & 0o777;
+  const entries = readdirSync(abs, { withFileTypes: true });
+  const stat = statSync(abs);
+  const dirMode = stat.mode & 0o777;
   if ((dirMode & ~DIR_MODE) !== 0) {
-    chmodSync(abs, DIR_MODE);
-    warn(`data directory ${abs} was mode ${octal(dirMode)}; set to ${octal(DIR_MODE)}`);
+    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE);
+    const sticky = (stat.mode & 0o1000) !== 0;
+    if (ours && !sticky) {
+      chmodSync(abs, DIR_MODE);
+      warn(`data directory ${abs} was mode ${octal(dirMode)}; set to ${octal(DIR_MODE)}`);
+    } else warn(`data directory ${abs} is mode ${octal(dirMode)}: other users can list it; use a directory of its own, mode 0700`);
   }
-  for (const entry of readdirSync(abs, { withFileTypes: true })) {
-    if (!entry.isFile()) continue;
+  for (const entry of entries) {
+    if (!entry.isFile() || !isOwnFile(entry.name)) continue;
     const file = join(abs, entry.name);
     const mode = statSync(file).mode & 0o777;
     if ((mode & ~FILE_MODE) === 0) continue;

@@ -137,6 +137,20 @@ describe('file modes', () => {
       await server.stop();
     }
   });
+
+  test('init --data pointed at a shared, non-empty directory leaves it and the other files in it alone, with a warning', async () => {
+    const shared = tempDir();
+    chmodSync(shared, 0o755);
+    const theirs = join(shared, 'notes.txt');
+    writeFileSync(theirs, 'not ours\n');
+    chmodSync(theirs, 0o644);
+    const r = await runCli(['init', '--data', shared, '--owner-email', 'shared@example.com']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(mode(shared), 0o755, 'not chmodded');
+    assert.equal(mode(theirs), 0o644, 'not ours: untouched');
+    assert.equal(mode(join(shared, 'gatehouse.db')), 0o600, 'ours: private');
+    assert.match(r.stderr, /warning: data directory .* is mode 0755: other users can list it; use a directory of its own, mode 0700/);
+  });
 });
 
 describe('rate limits', () => {
