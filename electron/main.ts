@@ -141,6 +141,8 @@ async function main(): Promise<void> {
     dataDir: app.getPath('userData'),
     ...(await safeStorageChoice()),
     notifications: sink,
+    // `gatehouse --allow-insecure-http`: sign in over plain http to a host other than this machine.
+    allowInsecureHttp: app.commandLine.hasSwitch('allow-insecure-http'),
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
     ...(app.isPackaged
       ? {}

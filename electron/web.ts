@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOCK_ENV, formatClockPin } from '../shared/clock.ts';
+import { serverUrlProblem } from '../shared/transport.ts';
 import { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from '../server/index.ts';
 import { createDesktopCore, type DesktopCore } from './core/app.ts';
 import type { NotificationSink } from './core/contracts.ts';
@@ -14,7 +15,7 @@ import { openInBrowser, type OpenedBrowser } from './core/web/open-browser.ts';
 import { startEmbeddedBackend } from './core/embedded-backend.ts';
 
 const USAGE = `usage: npm run -s web -- [--server URL --token T] [--port N] [--data DIR] [--no-open]
-                          [--clock INSTANT]
+                          [--allow-insecure-http] [--clock INSTANT]
 
 Runs Gatehouse in your browser. Without --server it starts its own demo backend in the data
 dir (first run: "gatehouse demo"), signed in as the demo release manager. The last line printed
@@ -25,6 +26,9 @@ is the address to open; it carries a per-launch secret, so keep it to yourself.
   --port N       the local port to serve on (default: a free one)
   --data DIR     where the cache, outbox and settings live (default ~/.local/share/gatehouse/web)
   --no-open      don't open a browser
+  --allow-insecure-http  allow a plain http:// --server (or sign-in) to a host other than this
+                 machine: the token then crosses the network in clear. Without it, only
+                 https:// or http:// to 127.0.0.0/8, ::1 and localhost
 
 ${CLOCK_USAGE}`;
 
@@ -39,19 +43,16 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       data: { type: 'string' },
       'no-open': { type: 'boolean' },
+      'allow-insecure-http': { type: 'boolean' },
       clock: { type: 'string' },
     },
     USAGE,
   );
+  const allowInsecureHttp = flags['allow-insecure-http'] === true;
   if (flags.help) return (void console.log(USAGE), 0);
   if ((flags.server === undefined) !== (flags.token === undefined)) throw new UsageError(`--server and --token go together\n\n${USAGE}`);
-  if (flags.server !== undefined) {
-    try {
-      if (!/^https?:$/.test(new URL(flags.server).protocol)) throw new Error();
-    } catch {
-      throw new UsageError(`--server must be an http(s) URL, got "${flags.server}"`);
-    }
-  }
+  const insecure = flags.server === undefined ? undefined : serverUrlProblem(flags.server, { allowInsecureHttp });
+  if (insecure) throw new UsageError(`--server: ${insecure}`);
   const port = flags.port === undefined ? 0 : parsePort(flags.port);
   const { clock, pin } = clockOption(flags.clock);
   // Anything this process starts runs on the same clock, to the millisecond.
@@ -73,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     clock,
     secrets: new FileSecretStore(join(dataDir, 'token')),
     notifications,
+    allowInsecureHttp,
     ...(flags.server && flags.token ? { server: { url: flags.server.replace(/\/+$/, ''), token: flags.token } } : {}),
     startEmbedded: startEmbeddedBackend,
     log: (line) => console.error(`[gatehouse] ${line}`),

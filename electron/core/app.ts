@@ -2,7 +2,7 @@
 // together and exposed as the IPC contract's handlers (one module per domain in handlers/).
 // Electron's main and web mode both build one of these and inject what only they have
 // (notifications, secret store, data dir).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../shared/clock.ts';
 import { channels, type EventName, type Handlers, type NoticeTarget, type Payload } from '../../shared/ipc.ts';
@@ -34,6 +34,8 @@ export interface DesktopCoreDeps {
   notifications: NotificationSink;
   /** A server given on the command line; otherwise the signed-in one, else the embedded demo. */
   server?: { url: string; token: string };
+  /** --allow-insecure-http: plain http to a host that is not this machine (refused otherwise). */
+  allowInsecureHttp?: boolean;
   /** Starts the embedded demo backend when nobody is signed in; without it, sign-in is required. */
   startEmbedded?: (dataDir: string, log: (line: string) => void, clock: Clock) => Promise<EmbeddedBackend>;
   log?: (line: string) => void;
@@ -55,6 +57,8 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const log = deps.log ?? (() => undefined);
   const clock = deps.clock ?? systemClock;
   mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') chmodSync(deps.dataDir, 0o700); // an older, looser one too
+  const allowInsecureHttp = deps.allowInsecureHttp === true;
 
   const settings = await SettingsStore.open(join(deps.dataDir, 'settings.json'), { now: clock });
   if (settings.problem) log(`settings: ${settings.problem.message} (the old file was moved to ${settings.problem.movedTo})`);
@@ -100,6 +104,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     prefetchDiffs: () => settings.current.diffPrefetch.enabled,
     emit,
     onCountMayChange: () => count.publish(),
+    allowInsecureHttp,
     clock,
     log,
   });
@@ -127,6 +132,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
       publishCount: () => count.publish(),
       clock,
       tokenNotice: deps.tokenNotice,
+      allowInsecureHttp,
     }),
     ...directoryHandlers(cache),
     ...requestHandlers({ cache, outbox, connection, clock }),

@@ -1,6 +1,6 @@
 // Without --server, the app runs its own backend in-process: a demo organisation created on first
 // run in the data dir, served on a free loopback port, signed in as the demo release manager.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../shared/clock.ts';
@@ -11,8 +11,10 @@ import {
   DEMO_RELEASE_MANAGER_EMAIL,
   buildApp,
   buildDemo,
+  createPrivateFile,
   openAuditKey,
   openSqliteStore,
+  secureDataDir,
 } from '../../server/index.ts';
 import { TOKEN_FILE, type EmbeddedBackend } from './embedded-backend-child.ts';
 
@@ -24,8 +26,10 @@ export async function startEmbeddedBackend(
   clock: Clock = systemClock,
 ): Promise<EmbeddedBackend> {
   const dir = join(dataDir, 'backend');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // 0700 and its files 0600, like a server's data directory (the database holds demo tokens' hashes).
+  secureDataDir(dir, (m) => log(`warning: ${m}`));
   const tokenFile = join(dir, TOKEN_FILE);
+  createPrivateFile(join(dir, DB_FILE));
   const { key: auditKey } = openAuditKey(join(dir, AUDIT_KEY_FILE));
   const store = openSqliteStore(join(dir, DB_FILE), { auditKey });
   if (!(await store.isInitialized())) {

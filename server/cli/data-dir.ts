@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AuditKeyError, openAuditKey, type AuditKey } from '../audit/checkpoint.ts';
 import { AUDIT_KEY_FILE, DB_FILE } from '../constants.ts';
@@ -7,6 +7,54 @@ import { UsageError } from './args.ts';
 
 export function dbPath(dir: string): string {
   return join(resolve(dir), DB_FILE);
+}
+
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** Gatehouse's own files in a data directory: the database, its -wal/-shm/-journal, and keys. */
+const isOwnFile = (name: string) => name.startsWith(DB_FILE) || /key/i.test(name) || name.endsWith('.pem');
+
+/**
+ * The data directory holds every user's name and email, the audit log and the server's keys: it
+ * is 0700 and Gatehouse's files in it 0600 (the database, its -wal and -shm, keys). Creates the
+ * directory so; on an existing one, tightens whatever is looser and says so through `warn`.
+ * SQLite creates -wal and -shm with the database file's mode, so a 0600 database keeps them 0600.
+ * An existing directory is chmod'ed only when it is empty or already holds a database (never, say,
+ * a home directory or /tmp handed to `init --data`): otherwise the warning says what to run.
+ * Other people's files in it are left alone. No-op on Windows (no POSIX modes).
+ */
+export function secureDataDir(dir: string, warn: (message: string) => void = (m) => console.error(`warning: ${m}`)): void {
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true, mode: DIR_MODE });
+  if (process.platform === 'win32') return;
+  const entries = readdirSync(abs, { withFileTypes: true });
+  const stat = statSync(abs);
+  const dirMode = stat.mode & 0o777;
+  if ((dirMode & ~DIR_MODE) !== 0) {
+    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE);
+    const sticky = (stat.mode & 0o1000) !== 0;
+    if (ours && !sticky) {
+      chmodSync(abs, DIR_MODE);
+      warn(`data directory ${abs} was mode ${octal(dirMode)}; set to ${octal(DIR_MODE)}`);
+    } else warn(`data directory ${abs} is mode ${octal(dirMode)}: other users can list it; use a directory of its own, mode 0700`);
+  }
+  for (const entry of entries) {
+    if (!entry.isFile() || !isOwnFile(entry.name)) continue;
+    const file = join(abs, entry.name);
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & ~FILE_MODE) === 0) continue;
+    chmodSync(file, FILE_MODE);
+    warn(`${file} was mode ${octal(mode)}; set to ${octal(FILE_MODE)}`);
+  }
+}
+
+/** Creates an empty file with mode 0600 (whatever the umask) unless it exists, so SQLite opens it. */
+export function createPrivateFile(file: string): void {
+  if (existsSync(file)) return;
+  closeSync(openSync(file, 'a', FILE_MODE));
+  if (process.platform !== 'win32') chmodSync(file, FILE_MODE);
 }
 
 export function defaultAuditKeyPath(dir: string): string {
@@ -26,7 +74,7 @@ function keyOrUsageError<T>(fn: () => T): T {
 export async function createStore(dir: string): Promise<{ store: SqliteStore; auditKey: AuditKey }> {
   const abs = resolve(dir);
   if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`--data ${dir} is not a directory`);
-  mkdirSync(abs, { recursive: true });
+  secureDataDir(abs);
   if (existsSync(dbPath(abs))) {
     const store = openSqliteStore(dbPath(abs));
     const initialized = await store.isInitialized();
@@ -34,6 +82,7 @@ export async function createStore(dir: string): Promise<{ store: SqliteStore; au
     if (initialized) throw new UsageError(`${abs} already holds a Gatehouse database; choose an empty directory`);
   }
   const { key: auditKey } = keyOrUsageError(() => openAuditKey(defaultAuditKeyPath(abs)));
+  createPrivateFile(dbPath(abs));
   return { store: openSqliteStore(dbPath(abs), { auditKey }), auditKey };
 }
 
@@ -47,6 +96,7 @@ export async function openStore(dir: string, keyFile = defaultAuditKeyPath(dir))
     throw new UsageError(
       `no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`,
     );
+  secureDataDir(dir);
   const probe = openSqliteStore(dbPath(dir));
   const initialized = await probe.isInitialized();
   const signed = await probe.lastCheckpoint();

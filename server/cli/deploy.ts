@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { EnvironmentsResponse, ErrorBody, ProjectsResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
 import type { z } from 'zod';
+import { serverUrlProblem } from '../../shared/transport.ts';
 import { parseDuration, parseFlags, required, resolveToken, TOKEN_USAGE, UsageError } from './args.ts';
 
 export const DEPLOY_USAGE = `usage: gatehouse deploy --server URL (--token-file FILE | --token T) --project P --env E --revision R
                        [--diff-file F] [--reason TEXT] [--wait [--timeout S]]
+                       [--allow-insecure-http]
 
 Requests a deployment (action release.deploy) of revision R to environment E of project P
 (names or ids). Prints "Deployment dep_<id> created (pending approval)" or "(approved)".
 Exit codes: 0 created (or, with --wait, approved); 1 error, or rejected/cancelled/expired;
-2 --wait timed out (default 3600 s); 3 the environment is locked.
+2 --wait timed out (default 3600 s); 3 the environment is locked. URL is https://, or http:// to
+this machine (127.0.0.0/8, ::1, localhost); plain http to another host needs
+--allow-insecure-http (the token would cross the network in clear).
 
 ${TOKEN_USAGE}`;
 
@@ -61,16 +65,14 @@ export async function deploy(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
+      'allow-insecure-http': { type: 'boolean' },
     },
     DEPLOY_USAGE,
   );
   if (flags.help) return (void console.log(DEPLOY_USAGE), 0);
   const server = required(flags, 'server', DEPLOY_USAGE);
-  try {
-    if (!/^https?:$/.test(new URL(server).protocol)) throw new Error();
-  } catch {
-    throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
-  }
+  const problem = serverUrlProblem(server, { allowInsecureHttp: flags['allow-insecure-http'] === true });
+  if (problem) throw new UsageError(`--server: ${problem}`);
   const api = new Api(server, resolveToken(flags));
   const projectArg = required(flags, 'project', DEPLOY_USAGE);
   const envArg = required(flags, 'env', DEPLOY_USAGE);

@@ -1,16 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { buildApp } from '../http/app.ts';
+import { DEFAULT_RATE_LIMITS } from '../http/rate-limits.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
 import { defaultAuditKeyPath, openStore } from './data-dir.ts';
 import { resolve } from 'node:path';
 
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
+                      [--tls-cert FILE --tls-key FILE]
+                      [--max-writes-per-minute ${DEFAULT_RATE_LIMITS.writesPerMinute}] [--max-streams-per-user ${DEFAULT_RATE_LIMITS.streamsPerUser}]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
                       [--audit-key FILE] [--checkpoint-interval 60s] [--clock INSTANT]
 
-Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. Prints
-"listening on http://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0.
-Logs are JSON lines on stderr, one per request.
+Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. With --tls-cert
+and --tls-key (PEM files, both or neither) it speaks HTTPS. Prints "listening on
+http(s)://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0. Each user may
+make --max-writes-per-minute writes (POST, PATCH, DELETE) a minute and hold
+--max-streams-per-user event streams open; past that: 429. Logs are JSON lines on stderr, one
+per request.
 --audit-key FILE is the Ed25519 key that signs the audit log's checkpoints (default
 DIR/audit-signing.key); keep it apart from the database. Without one, serve creates it (mode
 0600) and says so, unless the database already holds checkpoints: then the key must be restored.
@@ -19,6 +27,34 @@ DIR/audit-signing.key); keep it apart from the database. Without one, serve crea
 ${CLOCK_USAGE}`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function positiveInt(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d{1,9}$/.test(text) || n < 1) throw new UsageError(`${flag} must be a whole number from 1, got "${text}"`);
+  return n;
+}
+
+/** Both files or neither; each must be readable PEM, and the key must match the certificate. */
+function tlsOption(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both (PEM files) or neither');
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`cannot read ${flag} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const cert = read(certFile, '--tls-cert');
+  const key = read(keyFile, '--tls-key');
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new UsageError(`--tls-cert ${certFile} / --tls-key ${keyFile} are not a usable PEM certificate and matching private key: ${(err as Error).message}`);
+  }
+  return { cert, key };
+}
 
 export async function serve(argv: string[]): Promise<number> {
   const flags = parseFlags(
@@ -32,6 +68,10 @@ export async function serve(argv: string[]): Promise<number> {
       clock: { type: 'string' },
       'audit-key': { type: 'string' },
       'checkpoint-interval': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'max-writes-per-minute': { type: 'string' },
+      'max-streams-per-user': { type: 'string' },
     },
     SERVE_USAGE,
   );
@@ -46,13 +86,26 @@ export async function serve(argv: string[]): Promise<number> {
   const checkpointIntervalMs = flags['checkpoint-interval'] ? parseDuration(flags['checkpoint-interval'], '--checkpoint-interval') : 60_000;
   if (checkpointIntervalMs > 60_000) throw new UsageError('--checkpoint-interval must be at most 60s (a checkpoint at least every minute)');
   if (flags['audit-key'] !== undefined && flags['audit-key'].trim() === '') throw new UsageError('--audit-key needs a file name');
+  const writesPerMinute = positiveInt(flags['max-writes-per-minute'], '--max-writes-per-minute', DEFAULT_RATE_LIMITS.writesPerMinute);
+  const streamsPerUser = positiveInt(flags['max-streams-per-user'], '--max-streams-per-user', DEFAULT_RATE_LIMITS.streamsPerUser);
+  const https = tlsOption(flags['tls-cert'], flags['tls-key']);
+
   const { clock, pin } = clockOption(flags.clock);
   const keyFile = flags['audit-key'] !== undefined ? resolve(flags['audit-key']) : defaultAuditKeyPath(dir);
   const { store, auditKey, created } = await openStore(dir, keyFile);
   if (created) console.error(`created the audit signing key ${keyFile} (mode 0600): back it up apart from the database`);
   if (pin)
     console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);
-  const app = await buildApp({ store, auditKey, checkpointIntervalMs, now: clock, requestTtlMs, logLevel: logLevel === 'silent' ? false : logLevel });
+  const app = await buildApp({
+    store,
+    auditKey,
+    checkpointIntervalMs,
+    now: clock,
+    requestTtlMs,
+    logLevel: logLevel === 'silent' ? false : logLevel,
+    rateLimits: { writesPerMinute, streamsPerUser },
+    ...(https ? { https } : {}),
+  });
   try {
     await app.listen({ host, port });
   } catch (err) {
@@ -62,7 +115,7 @@ export async function serve(argv: string[]): Promise<number> {
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  console.log(`listening on http://${shownHost}:${actualPort}`);
+  console.log(`listening on ${https ? 'https' : 'http'}://${shownHost}:${actualPort}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

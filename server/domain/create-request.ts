@@ -1,5 +1,4 @@
 import type { Action, ApprovalRequest, CreateRequestBody, User } from '../../shared/schemas/index.ts';
-import { canonicalJson } from '../audit/chain.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { bypassDetails, type Evaluated } from './evaluate.ts';
@@ -41,7 +40,9 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
       diffBytes: diff ? Buffer.byteLength(diff, 'utf8') : 0,
       diffLines: countLines(diff),
     },
-    digest: sha256Hex(canonicalJson({ revision, diff, summary })),
+    // The SHA-256 of exactly the bytes GET /api/requests/:id/diff serves (the UTF-8 diff, empty
+    // without one), so a reviewer can check what they read is what they approve.
+    digest: sha256Hex(diff ?? ''),
     gates: ev.gates,
     decisions: [],
     status,

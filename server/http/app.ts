@@ -1,6 +1,7 @@
 // The HTTP API (docs/api.md) on Fastify: body limits, JSON errors in one shape, bearer auth, one
 // log line per request (never the token), graceful close that ends the SSE streams.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import { isUtf8 } from 'node:buffer';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../../shared/clock.ts';
 import type { AuditKey } from '../audit/checkpoint.ts';
 import { checkpointHead } from '../domain/checkpoints.ts';
@@ -12,6 +13,7 @@ import { registerBearerAuth } from './auth.ts';
 import { registerAuthorization } from './authorization.ts';
 import { BODY_LIMIT } from './body-limits.ts';
 import { HttpError, fromDomainError } from './errors.ts';
+import { DEFAULT_RATE_LIMITS, registerWriteRateLimit, type RateLimits } from './rate-limits.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerBindingRoutes } from './routes/bindings.ts';
 import { registerBreakGlassRoutes } from './routes/breakglass.ts';
@@ -37,6 +39,10 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   heartbeatMs?: number;
   sweepIntervalMs?: number;
+  /** Per-user limits on writes and event streams (default DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimits>;
+  /** PEM certificate and key: the server speaks HTTPS (checked by the caller). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -45,7 +51,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     now: options.now ?? systemClock,
     requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
   };
-  const app = Fastify({
+  // An HTTPS Fastify is typed apart; every route and hook here is the same for both.
+  const app = (Fastify as unknown as (o: object) => FastifyInstance)({
+    ...(options.https ? { https: options.https } : {}),
     logger: options.logLevel ? { level: options.logLevel, stream: options.logStream ?? process.stderr } : false,
     bodyLimit: BODY_LIMIT,
     // Our own onResponse hook writes the one line per request.
@@ -54,7 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     routerOptions: { maxParamLength: 256 },
     // URL-level failures (bad percent-encoding, over-long ids) come before routing: same error shape.
-    frameworkErrors: (err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    frameworkErrors: (err: Error & { statusCode?: number; code?: string }, _req: FastifyRequest, reply: FastifyReply) => {
       const status = err.statusCode ?? 400;
       const message = err.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'bad request';
       void (reply as unknown as FastifyReply).status(status).send({ error: { code: status === 414 ? 'uri_too_long' : 'invalid_request', message } });
@@ -78,8 +86,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
   });
 
+  // JSON bodies must be UTF-8: the default parser would turn invalid bytes into U+FFFD silently,
+  // so a diff could be stored (and hashed) as something else than what was sent.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    if (!isUtf8(body as Buffer)) return done(new HttpError(400, 'invalid_request', 'the request body is not valid UTF-8'), undefined);
+    parseJson(req, (body as Buffer).toString('utf8'), done);
+  });
+
   registerAuthorization(app);
   registerBearerAuth(app, ctx.store, ctx.now);
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  await registerWriteRateLimit(app, limits);
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: req.user?.id }, 'request');
@@ -118,7 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerBreakGlassRoutes(app, ctx);
   registerAuditRoutes(app, ctx, options.auditKey);
   registerSyncRoutes(app, ctx);
-  registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+  registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000, streamsPerUser: limits.streamsPerUser });
 
   // The audit head gets a signed checkpoint now (covering what a crash left unsigned), then at
   // least once a checkpoint interval while new events come, and when the server closes.

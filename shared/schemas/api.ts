@@ -112,7 +112,11 @@ export const CreateRequestBody = z.strictObject({
   payload: z
     .strictObject({
       revision: z.string().max(500).optional(),
-      diff: z.string().optional(),
+      // Served back as UTF-8 and hashed into the digest: a lone surrogate has no UTF-8 form.
+      diff: z
+        .string()
+        .refine((d) => !/\p{Cs}/u.test(d), { message: 'the diff must be valid UTF-8 text (it contains a lone UTF-16 surrogate)' })
+        .optional(),
       summary: z.string().max(10_000).optional(),
     })
     .optional(),

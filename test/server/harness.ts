@@ -103,6 +103,15 @@ export async function demoDir(): Promise<{ dir: string; users: DemoUser[]; token
   return { dir, users, token };
 }
 
+/**
+ * The suites burst writes (the fuzz sends 3000 bodies as four users, durability and decisions
+ * hundreds) and open many event streams, far past what one person does: every server they start
+ * gets these raised per-user limits first. The product defaults (120 writes a minute, 10 streams)
+ * are tested by test/server/transport.test.ts, with `raisedRateLimits` false or its own flags (a
+ * later flag wins).
+ */
+export const TEST_RATE_LIMIT_ARGS = ['--max-writes-per-minute', '1000000', '--max-streams-per-user', '10000'];
+
 export class ServerProcess {
   url = '';
   proc!: ChildProcess;
@@ -112,14 +121,20 @@ export class ServerProcess {
   constructor(
     readonly dir: string,
     readonly extraArgs: string[] = [],
+    /** false: the product's default rate limits instead of TEST_RATE_LIMIT_ARGS. */
+    readonly raisedRateLimits = true,
   ) {}
 
   async start(): Promise<this> {
     this.stderr = '';
-    const child = spawn(process.execPath, [...CLI, 'serve', '--data', this.dir, '--port', '0', '--log-level', 'warn', ...this.extraArgs], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...CLI, 'serve', '--data', this.dir, '--port', '0', '--log-level', 'warn', ...(this.raisedRateLimits ? TEST_RATE_LIMIT_ARGS : []), ...this.extraArgs],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.proc = child;
     children.add(child);
     this.exit = new Promise((res) =>
@@ -134,7 +149,7 @@ export class ServerProcess {
       const timer = setTimeout(() => rej(new Error(`server did not start in 20 s; stderr: ${this.stderr}`)), 20_000);
       child.stdout!.setEncoding('utf8').on('data', (c: string) => {
         out += c;
-        const m = /listening on (http:\/\/\S+)/.exec(out);
+        const m = /listening on (https?:\/\/\S+)/.exec(out);
         if (m) {
           clearTimeout(timer);
           res(m[1]!);

@@ -28,7 +28,7 @@ export class DiffFiles {
 
   /** Writes the text; returns its size in bytes. */
   write(name: string, text: string): number {
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const buf = Buffer.from(text, 'utf8');
     const path = join(this.dir, name);
     const tmp = `${path}.tmp`;

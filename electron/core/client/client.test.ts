@@ -21,13 +21,13 @@ const refused = () => {
   throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
 };
 const client = (f: typeof fetch, extra = {}) =>
-  createBackendClient({ baseUrl: 'http://gh.test/', token: () => 'tok', fetch: f, sleep: async () => undefined, ...extra });
+  createBackendClient({ baseUrl: 'https://gh.test/', token: () => 'tok', fetch: f, sleep: async () => undefined, ...extra });
 
 test('GET parses with the schema and sends the bearer token', async () => {
   const { f, calls } = fakeFetch([() => json(200, { user })]);
   const me = await client(f).me();
   assert.equal(me.email, 'a@example.com');
-  assert.equal(calls[0]!.url, 'http://gh.test/api/me');
+  assert.equal(calls[0]!.url, 'https://gh.test/api/me');
   assert.equal(calls[0]!.headers.get('authorization'), 'Bearer tok');
 });
 
@@ -107,7 +107,7 @@ test('diff returns the text and the ETag without quotes; freeze maps 200 and 202
   assert.deepEqual(await c.diff('req_1'), { text: '--- a\n+++ b\n', etag: 'abc' });
   const r = await c.freeze('env_1', { reason: 'incident' }, 'k');
   assert.equal(r.status, 200);
-  assert.equal(calls[1]!.url, 'http://gh.test/api/environments/env_1/freeze');
+  assert.equal(calls[1]!.url, 'https://gh.test/api/environments/env_1/freeze');
 });
 
 test('backoff grows exponentially, is capped, and jitters within [ceiling/2, ceiling]', () => {
@@ -127,4 +127,26 @@ test('backoff grows exponentially, is capped, and jitters within [ceiling/2, cei
     backoffDelay(10, 100, 1000, () => 0),
     500,
   );
+});
+
+test('attack: a server URL of plain http to another host (the token in clear) → every call refused before any byte is sent', async () => {
+  const { f, calls } = fakeFetch([() => json(200, { user })]);
+  const insecure = createBackendClient({ baseUrl: 'http://gatehouse.example.com:8787', token: () => 'tok', fetch: f, sleep: async () => undefined });
+  await assert.rejects(insecure.me(), (e: unknown) => {
+    assert.ok(e instanceof NetworkError);
+    assert.match(e.message, /refusing plain http to gatehouse\.example\.com:8787.*https:\/\/gatehouse\.example\.com:8787.*--allow-insecure-http/);
+    return true;
+  });
+  await assert.rejects(insecure.approve('req_1', {}, 'k1'), NetworkError);
+  assert.equal(calls.length, 0, 'nothing was sent');
+  const allowed = createBackendClient({ baseUrl: 'http://gatehouse.example.com:8787', token: () => 'tok', fetch: f, allowInsecureHttp: true });
+  assert.equal((await allowed.me()).id, 'usr_1', 'allowed when the user said so');
+});
+
+test('plain http to this machine (127.0.0.0/8, ::1, localhost) is allowed without the flag', async () => {
+  for (const baseUrl of ['http://127.0.0.1:8787', 'http://127.3.4.5', 'http://[::1]:8787', 'http://localhost:1', 'https://remote.example']) {
+    const { f, calls } = fakeFetch([() => json(200, { user })]);
+    await createBackendClient({ baseUrl, token: () => 'tok', fetch: f }).me();
+    assert.equal(calls.length, 1, baseUrl);
+  }
 });

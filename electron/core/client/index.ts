@@ -36,6 +36,7 @@ import {
   type Team,
   type User,
 } from '../../../shared/schemas/index.ts';
+import { serverUrlProblem } from '../../../shared/transport.ts';
 import { ApiError, NetworkError } from './errors.ts';
 
 export { ApiError, NetworkError, describeError, isApiError, isNetworkError, type NetworkErrorKind } from './errors.ts';
@@ -54,6 +55,8 @@ export interface BackendClientOptions {
   baseUrl: string;
   /** Read on every attempt, so a new token applies at once. */
   token: () => string | undefined;
+  /** Plain http to a host that is not this machine (the token in clear): refused unless true. */
+  allowInsecureHttp?: boolean;
   /** Per attempt (default 15000). */
   timeoutMs?: number;
   /** For tests; defaults to the global fetch. */
@@ -164,6 +167,8 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
   const prefixUrl = `${options.baseUrl.replace(/\/+$/, '')}/`;
+  // Every call is refused, before any byte leaves, when the URL would carry the token in clear.
+  const insecure = serverUrlProblem(options.baseUrl, { allowInsecureHttp: options.allowInsecureHttp === true });
 
   const http: KyInstance = ky.create({
     prefixUrl,
@@ -183,6 +188,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
 
   /** One call with its retries; returns the successful Response (body unread). */
   async function send(c: Omit<Call<z.ZodType>, 'schema'>): Promise<Response> {
+    if (insecure) throw new NetworkError('offline', insecure);
     const idempotent = c.method === 'GET' || c.idempotencyKey !== undefined;
     for (let attempt = 0; ; attempt++) {
       let res: Response;

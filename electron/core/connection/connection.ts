@@ -28,6 +28,8 @@ export interface ConnectionOptions {
   emit: <K extends EventName>(event: K, payload: Payload<K>) => void;
   /** The signed-in user or the pending requests changed: the approvable count may have. */
   onCountMayChange: () => void;
+  /** --allow-insecure-http: plain http to a host that is not this machine. */
+  allowInsecureHttp: boolean;
   clock: Clock;
   log: (line: string) => void;
 }
@@ -130,7 +132,8 @@ export class Connection {
   /** Connects to `url` and starts syncing; resolves once the server has said who the user is (or failed to). */
   async connect(url: string, token: string, embedded?: EmbeddedBackend): Promise<void> {
     const { cache, clock, sessionFile } = this.#o;
-    const client = createBackendClient({ baseUrl: url, token: () => token });
+    const { allowInsecureHttp } = this.#o;
+    const client = createBackendClient({ baseUrl: url, token: () => token, allowInsecureHttp });
     const previous = readSessionFile(sessionFile);
     if (previous && previous.serverUrl !== url) cache.reset();
     if (previous?.serverUrl === url) this.#me = cache.get('user', previous.userId) ?? this.#me;
@@ -141,6 +144,7 @@ export class Connection {
       store: this.#store,
       baseUrl: url,
       token: () => token,
+      allowInsecureHttp,
       now: clock,
       onStatus: (s) => {
         this.#status = s;

@@ -1,6 +1,7 @@
 // session.* and status.*: signing in and out, and what the console shows about the connection.
 import type { Clock } from '../../../shared/clock.ts';
 import type { Handlers } from '../../../shared/ipc.ts';
+import { serverUrlProblem } from '../../../shared/transport.ts';
 import type { Cache } from '../cache/index.ts';
 import { ApiError, createBackendClient } from '../client/index.ts';
 import type { Connection } from '../connection/index.ts';
@@ -21,6 +22,8 @@ export interface SessionDeps {
   clock: Clock;
   /** Why the token is not persisted on this system, if it is not. */
   tokenNotice?: string | undefined;
+  /** --allow-insecure-http: plain http to a host that is not this machine. */
+  allowInsecureHttp: boolean;
 }
 
 export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 'session.signIn' | 'session.signOut' | 'status.get'> {
@@ -42,7 +45,9 @@ export function sessionHandlers(d: SessionDeps): Pick<Handlers, 'session.get' | 
     'session.signIn': async ({ serverUrl, token }) => {
       const url = serverUrl.replace(/\/+$/, '');
       // Checked before anything is dropped: a wrong token leaves the current session as it was.
-      const probe = createBackendClient({ baseUrl: url, token: () => token });
+      const insecure = serverUrlProblem(url, { allowInsecureHttp: d.allowInsecureHttp });
+      if (insecure) throw new CoreError('invalid_input', insecure, 400);
+      const probe = createBackendClient({ baseUrl: url, token: () => token, allowInsecureHttp: d.allowInsecureHttp });
       await probe.me().catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) throw new CoreError('unauthorized', 'the server refused this token', 401);
         throw err;

@@ -165,6 +165,15 @@ describe('(a) new requests I can approve', () => {
     assert.deepEqual(target(h.notifier.target(n.id)), { kind: 'request', id: 'req_1' });
   });
 
+  test('attack: a justification with markup and controls → the OS gets plain, capped text', () => {
+    const h = setup();
+    h.sync([up('request', request('req_x', { justification: `<a href="https://evil.example">urgent</a>\u202e <img src=x>${'y'.repeat(5000)}` }))]);
+    const n = h.sink.shown[0]!;
+    assert.doesNotMatch(n.body, /[<>\u202e]|href|img/);
+    assert.ok(n.body.startsWith('Rick: release.deploy on api/production\n“urgent'), n.body);
+    assert.ok([...n.body].length <= 500);
+  });
+
   test('nothing while bootstrapping', () => {
     const h = setup();
     h.sync([up('request', request('req_1')), up('request', request('req_2')), up('breakglass', bgSession('bg_1'))], true);

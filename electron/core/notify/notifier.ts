@@ -16,6 +16,7 @@
 // - Quiet hours and disabled categories drop notifications (they are not replayed later); the
 //   tray badge (approvableCount) still counts what is waiting.
 import { canApprove } from '../../../shared/policy/index.ts';
+import { notificationText } from './plain-text.ts';
 import { ApprovalRequest, BreakGlassSession, Cluster, Environment, Project, User } from '../../../shared/schemas/index.ts';
 import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
 import type { NotificationSink } from '../contracts.ts';
@@ -265,7 +266,8 @@ export class Notifier {
       const oldest = this.#targets.keys().next().value;
       if (oldest !== undefined) this.#targets.delete(oldest);
     }
-    this.#sink.show(n);
+    // Built from other people's text: plain, short, no markup for the OS to interpret.
+    this.#sink.show({ ...n, title: notificationText(n.title, 'title'), body: notificationText(n.body, 'body') });
   }
 
   // (d) Break-glass: always, urgent.

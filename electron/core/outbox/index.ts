@@ -107,7 +107,7 @@ export class Outbox {
 
   /** Opens (or creates) the journal at `file` and replays it. */
   static async open(file: string, options: OutboxOptions = {}): Promise<Outbox> {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     let buf: Buffer;
     try {
       buf = await readFile(file);
@@ -150,7 +150,9 @@ export class Outbox {
         await truncate(file, lastNl + 1);
       }
     }
-    const fh = await open(file, 'a');
+    const fh = await open(file, 'a', 0o600);
+    // Queued decisions are the user's: only they may read the journal (an older one is tightened).
+    if (process.platform !== 'win32') await fh.chmod(0o600);
     if (repairTail) {
       await fh.write('\n');
       await fh.datasync();
@@ -457,7 +459,7 @@ export class Outbox {
     }
     await writeFileAtomic(this.#file, lines.length ? `${lines.join('\n')}\n` : '');
     const old = this.#fh;
-    this.#fh = await open(this.#file, 'a');
+    this.#fh = await open(this.#file, 'a', 0o600);
     this.#lines = lines.length;
     await old.close().catch(() => undefined);
   }

@@ -10,7 +10,8 @@
 import type { SyncChange } from '../../../shared/schemas/index.ts';
 import type { ConnectionStatus, SyncStore } from '../contracts.ts';
 import { backoffDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
-import { describeError } from '../client/errors.ts';
+import { NetworkError, describeError } from '../client/errors.ts';
+import { serverUrlProblem } from '../../../shared/transport.ts';
 import { sseReader } from './sse.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
 
@@ -29,6 +30,8 @@ export interface SyncEngineOptions {
   store: SyncStore;
   baseUrl: string;
   token: () => string | undefined;
+  /** Plain http to a host that is not this machine: the stream is refused unless true. */
+  allowInsecureHttp?: boolean;
   onStatus?: (status: ConnectionStatus) => void;
   /** After each applied /api/sync page that had changes. */
   onChanges?: (changes: readonly SyncChange[], info: ChangesInfo) => void;
@@ -172,6 +175,8 @@ export class SyncEngine {
     this.stats.connects++;
     const token = this.#o.token();
     const url = new URL('api/events', `${this.#o.baseUrl.replace(/\/+$/, '')}/`);
+    const insecure = serverUrlProblem(this.#o.baseUrl, { allowInsecureHttp: this.#o.allowInsecureHttp === true });
+    if (insecure) throw new NetworkError('offline', insecure);
     let res: Response;
     try {
       res = await this.#fetch(url, {

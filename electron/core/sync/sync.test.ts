@@ -92,7 +92,7 @@ test('engine: bootstrap in pages with progress, coalesced delta pulls, reconnect
   const engine = new SyncEngine({
     client: fb.client,
     store,
-    baseUrl: 'http://x',
+    baseUrl: 'https://x',
     token: () => 't',
     fetch: fb.fetchImpl,
     onStatus: (s) => statuses.push(s),
@@ -137,7 +137,7 @@ test('engine: offline with backoff while refused; stop() during a backoff ends p
   const engine = new SyncEngine({
     client: fb.client,
     store: new MemorySyncStore(),
-    baseUrl: 'http://x',
+    baseUrl: 'https://x',
     token: () => 't',
     fetch: fb.fetchImpl,
     onStatus: (s) => statuses.push(s),
@@ -162,7 +162,7 @@ test('engine: a silent stream (no heartbeat) is treated as dead', async () => {
   const engine = new SyncEngine({
     client: fb.client,
     store: new MemorySyncStore(),
-    baseUrl: 'http://x',
+    baseUrl: 'https://x',
     token: () => 't',
     fetch: fb.fetchImpl,
     onStatus: (s) => statuses.push(s),
@@ -185,7 +185,14 @@ test('engine: another server behind the same address (a new serverId) resets the
   const fb = fakeBackend(50);
   fb.setServerId('db-one');
   const store = new MemorySyncStore();
-  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'http://x', token: () => 't', fetch: fb.fetchImpl, reconnect: { baseMs: 20, maxMs: 40 } });
+  const engine = new SyncEngine({
+    client: fb.client,
+    store,
+    baseUrl: 'https://x',
+    token: () => 't',
+    fetch: fb.fetchImpl,
+    reconnect: { baseMs: 20, maxMs: 40 },
+  });
   await engine.start();
   assert.equal(store.cursor(), 50);
   assert.equal(store.serverId(), 'db-one');
@@ -200,4 +207,26 @@ test('engine: another server behind the same address (a new serverId) resets the
   assert.equal(store.cursor(), 80);
   assert.equal(store.count('request'), 80, 'everything came again from the new server, from its beginning');
   await engine.stop();
+});
+
+test('attack: the event stream over plain http to another host (the token in clear) → offline with the refusal, nothing fetched', async () => {
+  const fb = fakeBackend(3);
+  let fetched = 0;
+  const fetchImpl = ((...args: Parameters<typeof fetch>) => (fetched++, fb.fetchImpl(...args))) as typeof fetch;
+  const engine = new SyncEngine({
+    client: fb.client,
+    store: new MemorySyncStore(),
+    baseUrl: 'http://gatehouse.example.com',
+    token: () => 't',
+    fetch: fetchImpl,
+    reconnect: { baseMs: 1000, maxMs: 1000 },
+  });
+  try {
+    await engine.start();
+    assert.equal(engine.status.state, 'offline');
+    assert.match(engine.status.error ?? '', /refusing plain http to gatehouse\.example\.com/);
+    assert.equal(fetched, 0);
+  } finally {
+    await engine.stop();
+  }
 });

@@ -3,9 +3,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../domain/context.ts';
+import { StreamLimiter } from '../rate-limits.ts';
 
-export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, options: { heartbeatMs: number }): void {
+export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, options: { heartbeatMs: number; streamsPerUser: number }): void {
   const streams = new Set<ServerResponse>();
+  const limiter = new StreamLimiter(options.streamsPerUser);
   let latest = 0;
   let scheduled = false;
 
@@ -27,6 +29,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, o
   heartbeat.unref();
 
   app.get('/api/events', async (req, reply) => {
+    const release = limiter.open(req.user.id, reply);
+    req.raw.on('close', release);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
