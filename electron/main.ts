@@ -169,7 +169,11 @@ function createWindow(events: WindowEvents): ShellWindow {
   w.once('ready-to-show', () => w.show());
   w.webContents.on('did-start-loading', () => events.loading());
   w.webContents.on('did-finish-load', () => events.loaded());
-  w.webContents.on('render-process-gone', () => events.loading());
+  // A crashed renderer hears nothing until its page is loaded again: queued routes wait for that.
+  w.webContents.on('render-process-gone', (_e, details) => {
+    events.loading();
+    if (details.reason !== 'clean-exit' && !w.isDestroyed()) w.webContents.reload();
+  });
   w.on('closed', () => events.closed());
   void w.loadURL(`${APP_ORIGIN}/index.html`);
   const overlayBase = nativeImage.createFromBitmap(Buffer.alloc(16 * 16 * 4), { width: 16, height: 16 });
