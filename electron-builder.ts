@@ -1,15 +1,35 @@
-// Packaging for Linux (AppImage, deb), macOS (dmg) and Windows (nsis). Packaging downloads
-// Electron, so it runs on release machines, not in CI; `npm run typecheck` keeps this file honest.
+// Packaging for Linux (AppImage, deb), macOS (dmg) and Windows (nsis): `npm run package` (it builds
+// first). Packaging downloads Electron, so it runs on release machines, not in CI;
+// `npm run typecheck` keeps this file honest and electron/core/shell/packaging.test.ts checks what
+// it ships against electron-builder's own file matcher and defaults.
 import type { Configuration } from 'electron-builder';
+
+/**
+ * The npm packages Electron's main process loads at run time (out/main/main.js keeps npm packages
+ * external). Everything else in `dependencies` is the backend's (better-sqlite3, fastify, ws and
+ * theirs, used by `gatehouse serve` and the development-only embedded backend) or bundled into the
+ * renderer by Vite (diff), so it is left out of the app. The test rebuilds main and compares.
+ */
+export const APP_RUNTIME_PACKAGES = ['eventsource-parser', 'ky', 'sql.js', 'zod'] as const;
+
+/**
+ * electron-builder 26's default deb dependencies (FpmTarget.getDefaultDepends): setting `depends`
+ * replaces them, so they are repeated here, then extended.
+ */
+export const DEB_DEFAULT_DEPENDS = ['libgtk-3-0', 'libnotify4', 'libnss3', 'libxss1', 'libxtst6', 'xdg-utils', 'libatspi2.0-0', 'libuuid1', 'libsecret-1-0'];
+/** Ours: notifications (libnotify4) and the keyring safeStorage encrypts the token with (libsecret-1-0). */
+const DEB_APP_DEPENDS = ['libnotify4', 'libsecret-1-0'];
 
 const config: Configuration = {
   appId: 'dev.gatehouse.console',
   productName: 'Gatehouse',
   copyright: 'Copyright © 2026 Gatehouse',
   directories: { output: 'dist', buildResources: 'build' },
-  files: ['out/**/*', 'package.json', '!**/*.map'],
-  // Native modules can't load from inside an asar archive.
-  asarUnpack: ['**/*.node'],
+  // For node_modules electron-builder applies only the exclusions: every package but the app's goes.
+  files: ['out/**/*', 'package.json', '!**/*.map', `!node_modules/!(${APP_RUNTIME_PACKAGES.join('|')}){,/**/*}`],
+  // Nothing native ships (sql.js is WebAssembly), so nothing is rebuilt for Electron: rebuilding
+  // would also swap the project's better-sqlite3 for an Electron build the backend can't load.
+  npmRebuild: false,
   extraResources: [{ from: 'build', to: 'icons', filter: ['tray*.png', 'icon.png'] }],
   protocols: [{ name: 'Gatehouse', schemes: ['gatehouse'] }],
   electronFuses: {
@@ -20,6 +40,9 @@ const config: Configuration = {
     onlyLoadAppFromAsar: true,
     enableCookieEncryption: true,
     grantFileProtocolExtraPrivileges: false,
+    // Flipping fuses invalidates Electron's ad-hoc signature, and an unsigned arm64 binary is killed
+    // at launch: re-sign ad hoc right after (a configured identity still signs afterwards).
+    resetAdHocDarwinSignature: true,
   },
   linux: {
     target: ['AppImage', 'deb'],
@@ -28,7 +51,7 @@ const config: Configuration = {
     mimeTypes: ['x-scheme-handler/gatehouse'],
     synopsis: 'Approvals console for release managers',
   },
-  deb: { depends: ['libnotify4', 'libsecret-1-0'] },
+  deb: { depends: [...new Set([...DEB_DEFAULT_DEPENDS, ...DEB_APP_DEPENDS])] },
   mac: {
     target: ['dmg'],
     category: 'public.app-category.developer-tools',

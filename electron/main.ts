@@ -1,7 +1,24 @@
 // The composition root of the desktop app, kept thin: it builds the plain-Node core and injects
 // Electron's Notification, Tray, safeStorage, paths and windows into it. Every rule lives in
-// electron/core, where it is tested without the Electron binary.
-import { app, BrowserWindow, Menu, Notification, Tray, ipcMain, nativeImage, nativeTheme, net, protocol, safeStorage, shell } from 'electron';
+// electron/core, where it is tested without the Electron binary: the lifecycle (single instance,
+// early events, the route queue, window re-creation, badge and tray, startup failure) in
+// core/shell/lifecycle.ts, which this file hands small adapters over Electron's objects.
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  Menu,
+  Notification,
+  Tray,
+  ipcMain,
+  nativeImage,
+  nativeTheme,
+  net,
+  protocol,
+  safeStorage,
+  shell,
+  type NativeImage,
+} from 'electron';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,9 +30,12 @@ import { spawnEmbeddedBackend } from './core/embedded-backend-child.ts';
 import type { NotificationSink, SecretStore } from './core/contracts.ts';
 import { chooseSecretStore } from './core/settings/index.ts';
 import { rendererCsp } from './core/shell/csp.ts';
-import { EVENT_PREFIX, INVOKE_PREFIX } from './core/shell/ipc-names.ts';
-import { APP_ORIGIN, APP_SCHEME, DEEP_LINK_SCHEME, hardenContents, isTrustedSender, parseDeepLink, windowOptions } from './core/shell/security.ts';
+import { INVOKE_PREFIX } from './core/shell/ipc-names.ts';
+import { APP_ORIGIN, APP_SCHEME, hardenContents, isTrustedSender, windowOptions } from './core/shell/security.ts';
 import { applicationMenu, devToolsAllowed, lockDevTools } from './core/shell/devtools.ts';
+import { drawCount } from './core/shell/badge.ts';
+import { runShell, type ShellTray, type ShellWindow, type WindowEvents } from './core/shell/lifecycle.ts';
+import { noSandboxWarning } from './core/shell/sandbox.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = resolve(here, '../renderer');
@@ -28,11 +48,40 @@ const devTools = { allowed: devToolsAllowed(app.isPackaged), platform: process.p
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
+const log = (line: string) => console.log(`[gatehouse] ${line}`);
+const sandboxOff = noSandboxWarning({ noSandboxSwitch: app.commandLine.hasSwitch('no-sandbox'), isPackaged: app.isPackaged });
+if (sandboxOff) console.warn(`[gatehouse] ${sandboxOff}`);
 
-if (!app.requestSingleInstanceLock()) {
-  app.quit();
-} else {
-  void main();
+app.on('web-contents-created', (_e, contents) => {
+  hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS);
+  lockDevTools(contents, devTools);
+});
+
+runShell({
+  app,
+  platform: process.platform,
+  isPackaged: app.isPackaged,
+  defaultApp: process.defaultApp === true,
+  execPath: process.execPath,
+  argv: process.argv,
+  log,
+  start: ({ notifications }) => startCore(notifications),
+  createWindow,
+  createTray,
+  notifications: {
+    isSupported: () => Notification.isSupported(),
+    create: ({ title, body, urgent }) => {
+      const n = new Notification({ title, body, urgency: urgent ? 'critical' : 'normal', silent: false });
+      return { on: (event, listener) => n.on(event as 'click', listener), show: () => n.show(), close: () => n.close() };
+    },
+  },
+  showStartupError: (message) => dialog.showErrorBox('Gatehouse', message),
+});
+
+/** `image` with the count drawn on it (core/shell/badge.ts draws on its pixels). */
+function withCount(image: NativeImage, count: number): NativeImage {
+  const { width, height } = image.getSize();
+  return nativeImage.createFromBitmap(drawCount(image.toBitmap(), width, height, count), { width, height });
 }
 
 /** The token is encrypted with the OS keychain (safeStorage) and written atomically. */
@@ -65,38 +114,11 @@ async function safeStorageChoice(): Promise<{ secrets: SecretStore; tokenNotice?
   return { secrets, ...(notice ? { tokenNotice: notice } : {}) };
 }
 
-async function main(): Promise<void> {
-  let window: BrowserWindow | undefined;
-  let core: DesktopCore | undefined;
-  const pendingRoutes: string[] = [];
-
-  const navigate = (route: string) => {
-    showWindow();
-    if (core) core.emit('navigate', { route });
-    else pendingRoutes.push(route);
-  };
-  const openDeepLink = (argv: readonly string[]) => {
-    for (const arg of argv) {
-      const link = parseDeepLink(arg);
-      if (link) navigate(`/request/${link.id}`);
-    }
-  };
-
-  app.on('second-instance', (_e, argv) => {
-    showWindow();
-    openDeepLink(argv);
-  });
-  app.on('open-url', (event, url) => {
-    event.preventDefault();
-    openDeepLink([url]);
-  });
-  if (!app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
-  app.on('web-contents-created', (_e, contents) => {
-    hardenContents(contents, (url) => shell.openExternal(url), EXTERNAL_HOSTS);
-    lockDevTools(contents, devTools);
-  });
-
-  await app.whenReady();
+/**
+ * After `ready` and before any window loads: the menu, the app protocol, the core and one IPC
+ * handler per contract channel (core/shell/lifecycle.ts opens windows only once this resolved).
+ */
+async function startCore(notifications: NotificationSink): Promise<DesktopCore> {
   const menu = applicationMenu(devTools);
   if (menu) Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
 
@@ -112,35 +134,16 @@ async function main(): Promise<void> {
     return new Response(res.body, { status: res.status, headers });
   });
 
-  const notifications = new Map<string, Notification>();
-  const sink: NotificationSink = {
-    show({ id, title, body, urgent }) {
-      notifications.get(id)?.close();
-      const n = new Notification({ title, body, urgency: urgent ? 'critical' : 'normal', silent: false });
-      n.on('click', () => {
-        showWindow();
-        const target = core?.notificationTarget(id);
-        if (target) core?.emit('notification.clicked', { target });
-      });
-      notifications.set(id, n);
-      n.show();
-    },
-    close(id) {
-      notifications.get(id)?.close();
-      notifications.delete(id);
-    },
-  };
-
   // GATEHOUSE_CLOCK pins time for demos during development; a packaged app always runs on real time.
   const { clock, pin } = app.isPackaged ? { clock: systemClock, pin: undefined } : resolveClock(undefined, process.env[CLOCK_ENV]);
   if (pin) process.env[CLOCK_ENV] = formatClockPin(pin);
 
-  core = await createDesktopCore({
+  const core = await createDesktopCore({
     mode: 'desktop',
     clock,
     dataDir: app.getPath('userData'),
     ...(await safeStorageChoice()),
-    notifications: sink,
+    notifications,
     // `gatehouse --allow-insecure-http`: sign in over plain http to a host other than this machine.
     allowInsecureHttp: app.commandLine.hasSwitch('allow-insecure-http'),
     // During development (`npm start`) a demo backend runs beside the app; packaged, you sign in.
@@ -150,67 +153,56 @@ async function main(): Promise<void> {
           startEmbedded: (dir: string, log: (line: string) => void) =>
             spawnEmbeddedBackend(dir, { node: process.env.npm_node_execpath ?? 'node', root: resolve(here, '../..'), log }),
         }),
-    log: (line: string) => console.log(`[gatehouse] ${line}`),
+    log,
   });
-  const ready = core;
-
   // Register one handler per contract channel: a channel without a handler can't exist, and each
   // call checks the sender frame before the core parses the input.
   for (const channel of Object.keys(channels)) {
     ipcMain.handle(`${INVOKE_PREFIX}${channel}`, (event, input: unknown) => {
       if (!isTrustedSender(event.senderFrame)) return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } };
-      return ready.dispatch(channel, input);
+      return core.dispatch(channel, input);
     });
   }
-  ready.subscribe((event, payload) => {
-    if (window && !window.isDestroyed()) window.webContents.send(`${EVENT_PREFIX}${event}`, payload);
-  });
+  return core;
+}
 
-  const trayImage = nativeImage.createFromPath(join(iconsDir, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'));
-  const tray = new Tray(trayImage);
-  const updateTray = (count: number) => {
-    tray.setToolTip(count === 0 ? 'Gatehouse — nothing awaits your approval' : `Gatehouse — ${count} awaiting your approval`);
-    app.setBadgeCount(count);
-    tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: count ? `Open Gatehouse (${count} awaiting)` : 'Open Gatehouse', click: () => showWindow() },
-        { label: 'Freeze environment…', click: () => navigate('/environments') },
-        { type: 'separator' },
-        { label: 'Quit Gatehouse', role: 'quit' },
-      ]),
-    );
+function createWindow(events: WindowEvents): ShellWindow {
+  const w = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors, devTools.allowed), icon: join(iconsDir, 'icon.png') });
+  w.once('ready-to-show', () => w.show());
+  w.webContents.on('did-start-loading', () => events.loading());
+  w.webContents.on('did-finish-load', () => events.loaded());
+  // A crashed renderer hears nothing until its page is loaded again: queued routes wait for that.
+  w.webContents.on('render-process-gone', (_e, details) => {
+    events.loading();
+    if (details.reason !== 'clean-exit' && !w.isDestroyed()) w.webContents.reload();
+  });
+  w.on('closed', () => events.closed());
+  void w.loadURL(`${APP_ORIGIN}/index.html`);
+  const overlayBase = nativeImage.createFromBitmap(Buffer.alloc(16 * 16 * 4), { width: 16, height: 16 });
+  return {
+    show: () => {
+      if (w.isDestroyed()) return;
+      if (w.isMinimized()) w.restore();
+      w.show();
+      w.focus();
+    },
+    send: (channel, payload) => {
+      if (!w.isDestroyed()) w.webContents.send(channel, payload);
+    },
+    // Windows' taskbar overlay (the lifecycle calls it on Windows only, and again for every new window).
+    setOverlayCount: (count) => {
+      if (!w.isDestroyed()) w.setOverlayIcon(count ? withCount(overlayBase, count) : null, count ? `${count} awaiting your approval` : '');
+    },
   };
-  updateTray(ready.approvableCount());
-  ready.onApprovableCount(updateTray);
-  tray.on('click', () => showWindow());
+}
 
-  function showWindow(): void {
-    if (!app.isReady()) return;
-    if (!window || window.isDestroyed()) {
-      window = new BrowserWindow({ ...windowOptions(preloadPath, nativeTheme.shouldUseDarkColors, devTools.allowed), icon: join(iconsDir, 'icon.png') });
-      window.once('ready-to-show', () => window?.show());
-      window.webContents.once('did-finish-load', () => {
-        for (const route of pendingRoutes.splice(0)) ready.emit('navigate', { route });
-      });
-      void window.loadURL(`${APP_ORIGIN}/index.html`);
-    } else {
-      if (window.isMinimized()) window.restore();
-      window.show();
-      window.focus();
-    }
-  }
-
-  showWindow();
-  openDeepLink(process.argv);
-
-  let quitting = false;
-  app.on('before-quit', (event) => {
-    if (quitting) return;
-    event.preventDefault();
-    quitting = true;
-    // Flush the cache and outbox, but never hang the quit on them.
-    void Promise.race([ready.close(), new Promise((r) => setTimeout(r, 5000))]).finally(() => app.quit());
-  });
-  // The tray keeps the app alive with every window closed (it's open all day).
-  app.on('window-all-closed', () => undefined);
+function createTray(): ShellTray {
+  const base = nativeImage.createFromPath(join(iconsDir, process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'));
+  const tray = new Tray(base);
+  return {
+    setToolTip: (text) => tray.setToolTip(text),
+    setMenu: (items) => tray.setContextMenu(Menu.buildFromTemplate(items)),
+    setIconCount: (count) => tray.setImage(count ? withCount(base, count) : base),
+    onClick: (listener) => void tray.on('click', listener),
+  };
 }
