@@ -28,6 +28,7 @@ import { ConnectionStatus } from './desktop/status.ts';
 import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';
 import { Insights } from './desktop/insights.ts';
+import { WitnessState } from './desktop/witness.ts';
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
@@ -99,6 +100,7 @@ export const NoticeTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('environment'), id: Id }),
   z.object({ kind: z.literal('breakglass'), id: Id }),
   z.object({ kind: z.literal('inbox') }),
+  z.object({ kind: z.literal('audit') }),
 ]);
 export type NoticeTarget = z.infer<typeof NoticeTarget>;
 export const Notice = z.object({ target: NoticeTarget });
@@ -175,6 +177,11 @@ export const channels = {
     output: z.object({ filename: z.string(), mime: z.string(), text: z.string() }),
     description: 'the audit log as a file for auditors (online only)',
   },
+  'witness.get': {
+    input: Empty,
+    output: WitnessState,
+    description: "the desktop as a witness of the server's audit chain: the checkpoint it last verified, or the alert when the chain no longer extends it",
+  },
   'insights.get': {
     input: z.strictObject({ days: z.number().int().min(1).max(365).default(30) }),
     output: Insights,
@@ -188,6 +195,8 @@ export const events = {
   'cache.changed': z.object({ entities: z.array(SyncEntity), cursor: z.number().int() }),
   'connection.status': ConnectionStatus,
   'outbox.changed': OutboxSummary,
+  /** The witness verified a newer checkpoint, or raised an alert. */
+  'witness.changed': WitnessState,
   'notification.clicked': Notice,
   navigate: z.object({ route: z.string() }),
   /** Web mode shows these with the browser's Notification API; the desktop uses the OS's. */

@@ -24,6 +24,7 @@ import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
 import { SettingsStore } from './settings/index.ts';
+import { AuditWitness, type WitnessTimers } from './witness/index.ts';
 
 export interface DesktopCoreDeps {
   mode: 'desktop' | 'web';
@@ -39,6 +40,8 @@ export interface DesktopCoreDeps {
   log?: (line: string) => void;
   /** The machine's, unless pinned for a test or a demo. */
   clock?: Clock;
+  /** The audit witness's timers and period (tests); the machine's and 5 minutes otherwise. */
+  witness?: { timers?: WitnessTimers; intervalMs?: number };
 }
 
 export interface DesktopCore {
@@ -71,6 +74,8 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   const emit = <K extends EventName>(event: K, payload: Payload<K>) => {
     for (const l of listeners) l(event, payload);
+    // The witness checks the audit chain whenever the server comes (back) online.
+    if (event === 'connection.status' && (payload as Payload<'connection.status'>).state === 'online') void witness.check();
   };
   outbox.onChange(() => emit('outbox.changed', outboxSummary(outbox)));
 
@@ -104,6 +109,21 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     log,
   });
 
+  // The desktop as a witness of the server's audit chain (witness/witness.ts).
+  const witness: AuditWitness = new AuditWitness({
+    file: join(deps.dataDir, 'witness.json'),
+    client: () => connection.reachable(),
+    serverId: () => cache.serverId(),
+    clock,
+    ...(deps.witness?.timers ? { timers: deps.witness.timers } : {}),
+    ...(deps.witness?.intervalMs ? { intervalMs: deps.witness.intervalMs } : {}),
+    onChange: (state) => emit('witness.changed', state),
+    onAlert: (alert, serverId) =>
+      notifier.securityAlert({ id: `witness:${serverId}`, title: 'Audit log rewritten?', body: `${alert.message}\n${alert.detail}` }, { kind: 'audit' }),
+    log,
+  });
+  witness.start();
+
   if (deps.tokenNotice) log(deps.tokenNotice);
   await connectAtLaunch(connection, {
     server: deps.server,
@@ -132,7 +152,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
-    ...auditHandlers(connection, clock),
+    ...auditHandlers(connection, clock, witness),
     ...insightsHandlers(cache, clock),
     ...settingsHandlers(settings),
   };
@@ -149,6 +169,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     approvableCount: () => count.current(),
     onApprovableCount: (l) => count.subscribe(l),
     close: async () => {
+      await witness.close();
       await connection.close();
       notifier.dispose();
       await outbox.close();

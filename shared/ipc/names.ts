@@ -20,6 +20,7 @@ export const CHANNEL_NAMES = [
   'request.history',
   'audit.verify',
   'audit.export',
+  'witness.get',
   'insights.get',
 
   'settings.get',
@@ -29,6 +30,7 @@ export const EVENT_NAMES = [
   'cache.changed',
   'connection.status',
   'outbox.changed',
+  'witness.changed',
   'notification.clicked',
   'navigate',
   'notification.show',

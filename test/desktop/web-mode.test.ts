@@ -101,6 +101,7 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'request.history': [{ id: '' }, /id/],
   'audit.verify': [{ deep: true }, /deep/],
   'audit.export': [{ format: 'xlsx' }, /format/],
+  'witness.get': [{ reset: true }, /reset/],
   'insights.get': [{ days: 0 }, /days/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
