@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { HandlersOf, InputOf, OutputOf, EventPayload } from './ipc/define.ts';
 import {
   Action,
+  ApiToken,
   ApprovalRequest,
   AuditEvent,
   Binding,
@@ -186,6 +187,16 @@ export const channels = {
     input: z.strictObject({ days: z.number().int().min(1).max(365).default(30) }),
     output: Insights,
     description: 'approval latency and the oldest waiting requests, from the cache',
+  },
+  'tokens.list': {
+    input: Empty,
+    output: z.object({ tokens: z.array(ApiToken.extend({ current: z.boolean() })) }),
+    description: "the signed-in user's API tokens (GET /api/tokens; never their secrets), `current` for the one this app uses (online only)",
+  },
+  'tokens.revoke': {
+    input: ById,
+    output: z.object({ token: ApiToken, signedOut: z.boolean() }),
+    description: 'revoke one of your tokens (DELETE /api/tokens/:id); revoking the one this app uses signs the app out (online only)',
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },

@@ -20,6 +20,7 @@ import { previewHandlers } from './handlers/preview.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
 import { settingsHandlers } from './handlers/settings.ts';
+import { tokenHandlers } from './handlers/tokens.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -136,18 +137,20 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   });
 
   // One handler per contract channel, or this doesn't compile.
+  const session = sessionHandlers({
+    mode: deps.mode,
+    connection,
+    secrets: deps.secrets,
+    settings,
+    cache,
+    outbox,
+    publishCount: () => count.publish(),
+    clock,
+    tokenNotice: deps.tokenNotice,
+  });
   const handlers: Handlers = {
-    ...sessionHandlers({
-      mode: deps.mode,
-      connection,
-      secrets: deps.secrets,
-      settings,
-      cache,
-      outbox,
-      publishCount: () => count.publish(),
-      clock,
-      tokenNotice: deps.tokenNotice,
-    }),
+    ...session,
+    ...tokenHandlers({ connection, signOut: () => session['session.signOut']({}) }),
     ...directoryHandlers(cache),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),

@@ -22,6 +22,8 @@ export const CHANNEL_NAMES = [
   'audit.export',
   'witness.get',
   'insights.get',
+  'tokens.list',
+  'tokens.revoke',
 
   'settings.get',
   'settings.update',

@@ -102,6 +102,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'audit.verify': [{ deep: true }, /deep/],
   'audit.export': [{ format: 'xlsx' }, /format/],
   'witness.get': [{ reset: true }, /reset/],
+  'tokens.list': [{ userId: 'usr_1' }, /userId/],
+  'tokens.revoke': [{ id: 7 }, /id/],
   'insights.get': [{ days: 0 }, /days/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],

@@ -15,6 +15,7 @@ import {
   EnvironmentResponse,
   EnvironmentsResponse,
   ErrorBody,
+  MeResponse,
   type FreezeBody,
   type NudgeBody,
   ProjectsResponse,
@@ -80,6 +81,8 @@ export interface BackendClient {
   readonly baseUrl: string;
   health(opts?: CallOptions): Promise<boolean>;
   me(opts?: CallOptions): Promise<User>;
+  /** The caller and the token this client calls with (never its secret). */
+  whoAmI(opts?: CallOptions): Promise<z.infer<typeof MeResponse>>;
   users(opts?: CallOptions): Promise<User[]>;
   teams(opts?: CallOptions): Promise<Team[]>;
   projects(opts?: CallOptions): Promise<Project[]>;
@@ -270,6 +273,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
       return true;
     },
     me: async (opts) => (await get('api/me', UserResponse, opts)).user,
+    whoAmI: (opts) => get('api/me', MeResponse, opts),
     users: async (opts) => (await get('api/users', UsersResponse, opts)).users,
     teams: async (opts) => (await get('api/teams', TeamsResponse, opts)).teams,
     projects: async (opts) => (await get('api/projects', ProjectsResponse, opts)).projects,
