@@ -5,13 +5,11 @@
 // (witness.get, the witness.changed event, an urgent OS notification).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { hashEvent } from '../../server/audit/chain.ts';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
 import type { NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
 import type { WitnessState } from '../../shared/desktop/witness.ts';
 import { testClock } from '../clock.ts';
+import { rewriteWholeLogAndDropCheckpoints } from '../tamper.ts';
 import { cleanupTempDirs, killAll, tempDir } from '../server/harness.ts';
 import { OLIVIA, RHEA, demoBackend, until, type Backend } from './helpers.ts';
 
@@ -62,43 +60,6 @@ async function witness(core: DesktopCore): Promise<WitnessState> {
   const r = await core.dispatch('witness.get', {});
   assert.ok(r.ok, JSON.stringify(r));
   return r.data as WitnessState;
-}
-
-interface Row {
-  seq: number;
-  at: string;
-  actor_id: string;
-  type: string;
-  subject: string;
-  details: string;
-  breakglass_session_id: string | null;
-}
-
-/** The attacker, with the database file open while the server is down (as test/server/audit-tamper.test.ts). */
-function rewriteWholeLogAndDropCheckpoints(dir: string): void {
-  const db = new Database(join(dir, 'gatehouse.db'));
-  try {
-    const rows = db.prepare('SELECT * FROM audit ORDER BY seq').all() as Row[];
-    const update = db.prepare('UPDATE audit SET actor_id = ?, prev_hash = ?, hash = ? WHERE seq = ?');
-    let prev = '0'.repeat(64);
-    for (const row of rows) {
-      if (row.seq === 1) row.actor_id = 'usr_mallory';
-      const hash = hashEvent(prev, {
-        seq: row.seq,
-        at: row.at,
-        actorId: row.actor_id,
-        type: row.type,
-        subject: row.subject,
-        details: JSON.parse(row.details) as Record<string, unknown>,
-        ...(row.breakglass_session_id ? { breakGlassSessionId: row.breakglass_session_id } : {}),
-      });
-      update.run(row.actor_id, prev, hash, row.seq);
-      prev = hash;
-    }
-    db.prepare('DELETE FROM audit_checkpoints').run();
-  } finally {
-    db.close();
-  }
 }
 
 test('the attack: the whole audit log rewritten and its checkpoints deleted → the server verifies it, the desktop alerts (banner state, event, urgent notification)', async () => {
