@@ -75,8 +75,12 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   const emit = <K extends EventName>(event: K, payload: Payload<K>) => {
     for (const l of listeners) l(event, payload);
-    // The witness checks the audit chain whenever the server comes (back) online.
-    if (event === 'connection.status' && (payload as Payload<'connection.status'>).state === 'online') void witness.check();
+    // The witness checks the audit chain whenever the server comes (back) online, and says so
+    // when the server it speaks for changes (another server, or signed out).
+    if (event === 'connection.status') {
+      witness.publish();
+      if ((payload as Payload<'connection.status'>).state === 'online') void witness.check();
+    }
   };
   outbox.onChange(() => emit('outbox.changed', outboxSummary(outbox)));
 
@@ -148,9 +152,21 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     clock,
     tokenNotice: deps.tokenNotice,
   });
+  // Signing in or out changes which server the witness speaks for: the console hears at once.
+  const andPublish =
+    <I, O>(run: (input: I) => Promise<O>) =>
+    async (input: I): Promise<O> => {
+      const out = await run(input);
+      witness.publish();
+      return out;
+    };
+  const signIn = andPublish(session['session.signIn']);
+  const signOut = andPublish(session['session.signOut']);
   const handlers: Handlers = {
     ...session,
-    ...tokenHandlers({ connection, signOut: () => session['session.signOut']({}) }),
+    'session.signIn': signIn,
+    'session.signOut': signOut,
+    ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),

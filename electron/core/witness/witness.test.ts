@@ -87,7 +87,10 @@ class FakeServer {
   }
 }
 
-function setup(server: FakeServer, opts: { dir?: string; serverId?: string; reachable?: () => boolean; timers?: WitnessTimers } = {}) {
+function setup(
+  server: FakeServer,
+  opts: { dir?: string; serverId?: string | (() => string | undefined); reachable?: () => boolean; timers?: WitnessTimers } = {},
+) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gh-witness-'));
   if (!opts.dir) dirs.push(dir);
   let now = T0 + 3_600_000;
@@ -97,7 +100,7 @@ function setup(server: FakeServer, opts: { dir?: string; serverId?: string; reac
   const witness = new AuditWitness({
     file: join(dir, 'witness.json'),
     client: () => (opts.reachable?.() === false ? undefined : server.client()),
-    serverId: () => opts.serverId ?? 'srv_1',
+    serverId: typeof opts.serverId === 'function' ? opts.serverId : () => (opts.serverId as string | undefined) ?? 'srv_1',
     clock: () => new Date(now),
     ...(opts.timers ? { timers: opts.timers } : {}),
     onChange: (s) => void changes.push(s),
@@ -291,6 +294,27 @@ describe('AuditWitness', () => {
     assert.equal(a.witness.state().verified?.checkpoint.seq, 10);
     await a.witness.close();
     assert.equal(cleared, 1);
+  });
+
+  test('publish tells the console when the server it speaks for changes (signed out: the banner goes), once', async () => {
+    const server = new FakeServer().append(10);
+    let id: string | undefined = 'srv_1';
+    const a = setup(server, { serverId: () => id });
+    await a.witness.check();
+    server.checkpoints = [];
+    await a.witness.check();
+    assert.equal(a.changes.at(-1)?.state, 'alert');
+    const told = a.changes.length;
+    a.witness.publish();
+    assert.equal(a.changes.length, told, 'nothing new, nothing told');
+    id = undefined;
+    a.witness.publish();
+    assert.equal(a.changes.length, told + 1);
+    assert.equal(a.changes.at(-1)?.state, 'idle');
+    assert.equal(a.changes.at(-1)?.alert, undefined);
+    id = 'srv_1';
+    a.witness.publish();
+    assert.equal(a.changes.at(-1)?.state, 'alert', 'signed in again: the alert is still there');
   });
 
   test('an unreadable witness.json is said in the log, and the witness starts over', () => {

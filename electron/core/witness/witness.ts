@@ -119,6 +119,8 @@ export class AuditWitness {
   #lastCheckAt: string | undefined;
   #lastError: string | undefined;
   #unsupported = false;
+  /** What the console was last told (undefined: nothing yet). */
+  #published: string | undefined;
 
   constructor(options: AuditWitnessOptions) {
     this.#o = options;
@@ -170,6 +172,17 @@ export class AuditWitness {
     };
   }
 
+  /**
+   * Tells the console the state if it changed since it was last told: after each check, and when
+   * the connection changes (another server, or none, has another state: its banner must go).
+   */
+  publish(): void {
+    const now = this.#fingerprint();
+    if (now === this.#published) return;
+    this.#published = now;
+    this.#o.onChange(this.state());
+  }
+
   /** The state without the time of the last check: what the console needs to hear about. */
   #fingerprint(): string {
     const { lastCheckAt: _, ...rest } = this.state();
@@ -198,7 +211,6 @@ export class AuditWitness {
     const client = this.#o.client();
     const serverId = this.#o.serverId();
     if (!client || !serverId) return;
-    const before = this.#fingerprint();
     try {
       await this.#verify(client, serverId);
       this.#lastError = undefined;
@@ -212,7 +224,7 @@ export class AuditWitness {
       }
     }
     this.#lastCheckAt = this.#o.clock().toISOString();
-    if (this.#fingerprint() !== before) this.#o.onChange(this.state());
+    this.publish();
   }
 
   async #verify(client: NonNullable<ReturnType<AuditWitnessOptions['client']>>, serverId: string): Promise<void> {
