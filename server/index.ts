@@ -7,5 +7,5 @@ export { buildApp, type AppOptions } from './http/app.ts';
 export { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 export { buildDemo, type DemoUser } from './demo/org.ts';
 export { DEFAULT_REQUEST_TTL_MS } from './domain/context.ts';
-export { CLOCK_USAGE, clockOption, parseFlags, parsePort, UsageError } from './cli/args.ts';
+export { CLOCK_USAGE, clockOption, parseFlags, parsePort, resolveToken, TOKEN_ENV, TOKEN_USAGE, UsageError } from './cli/args.ts';
 export { createPrivateFile, secureDataDir } from './cli/data-dir.ts';

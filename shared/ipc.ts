@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { HandlersOf, InputOf, OutputOf, EventPayload } from './ipc/define.ts';
 import {
   Action,
+  ApiToken,
   ApprovalRequest,
   AuditEvent,
   Binding,
@@ -28,6 +29,7 @@ import { ConnectionStatus } from './desktop/status.ts';
 import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';
 import { Insights } from './desktop/insights.ts';
+import { WitnessState } from './desktop/witness.ts';
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
@@ -99,6 +101,7 @@ export const NoticeTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('environment'), id: Id }),
   z.object({ kind: z.literal('breakglass'), id: Id }),
   z.object({ kind: z.literal('inbox') }),
+  z.object({ kind: z.literal('audit') }),
 ]);
 export type NoticeTarget = z.infer<typeof NoticeTarget>;
 export const Notice = z.object({ target: NoticeTarget });
@@ -175,10 +178,25 @@ export const channels = {
     output: z.object({ filename: z.string(), mime: z.string(), text: z.string() }),
     description: 'the audit log as a file for auditors (online only)',
   },
+  'witness.get': {
+    input: Empty,
+    output: WitnessState,
+    description: "the desktop as a witness of the server's audit chain: the checkpoint it last verified, or the alert when the chain no longer extends it",
+  },
   'insights.get': {
     input: z.strictObject({ days: z.number().int().min(1).max(365).default(30) }),
     output: Insights,
     description: 'approval latency and the oldest waiting requests, from the cache',
+  },
+  'tokens.list': {
+    input: Empty,
+    output: z.object({ tokens: z.array(ApiToken.extend({ current: z.boolean() })) }),
+    description: "the signed-in user's API tokens (GET /api/tokens; never their secrets), `current` for the one this app uses (online only)",
+  },
+  'tokens.revoke': {
+    input: ById,
+    output: z.object({ token: ApiToken, signedOut: z.boolean() }),
+    description: 'revoke one of your tokens (DELETE /api/tokens/:id); revoking the one this app uses signs the app out (online only)',
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
@@ -188,6 +206,8 @@ export const events = {
   'cache.changed': z.object({ entities: z.array(SyncEntity), cursor: z.number().int() }),
   'connection.status': ConnectionStatus,
   'outbox.changed': OutboxSummary,
+  /** The witness verified a newer checkpoint, or raised an alert. */
+  'witness.changed': WitnessState,
   'notification.clicked': Notice,
   navigate: z.object({ route: z.string() }),
   /** Web mode shows these with the browser's Notification API; the desktop uses the OS's. */

@@ -20,10 +20,12 @@ import { previewHandlers } from './handlers/preview.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
 import { settingsHandlers } from './handlers/settings.ts';
+import { tokenHandlers } from './handlers/tokens.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
 import { SettingsStore } from './settings/index.ts';
+import { AuditWitness, type WitnessTimers } from './witness/index.ts';
 
 export interface DesktopCoreDeps {
   mode: 'desktop' | 'web';
@@ -41,6 +43,8 @@ export interface DesktopCoreDeps {
   log?: (line: string) => void;
   /** The machine's, unless pinned for a test or a demo. */
   clock?: Clock;
+  /** The audit witness's timers and period (tests); the machine's and 5 minutes otherwise. */
+  witness?: { timers?: WitnessTimers; intervalMs?: number };
 }
 
 export interface DesktopCore {
@@ -75,6 +79,12 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   const listeners = new Set<(event: EventName, payload: unknown) => void>();
   const emit = <K extends EventName>(event: K, payload: Payload<K>) => {
     for (const l of listeners) l(event, payload);
+    // The witness checks the audit chain whenever the server comes (back) online, and says so
+    // when the server it speaks for changes (another server, or signed out).
+    if (event === 'connection.status') {
+      witness.publish();
+      if ((payload as Payload<'connection.status'>).state === 'online') void witness.check();
+    }
   };
   outbox.onChange(() => emit('outbox.changed', outboxSummary(outbox)));
 
@@ -109,6 +119,21 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     log,
   });
 
+  // The desktop as a witness of the server's audit chain (witness/witness.ts).
+  const witness: AuditWitness = new AuditWitness({
+    file: join(deps.dataDir, 'witness.json'),
+    client: () => connection.reachable(),
+    serverId: () => cache.serverId(),
+    clock,
+    ...(deps.witness?.timers ? { timers: deps.witness.timers } : {}),
+    ...(deps.witness?.intervalMs ? { intervalMs: deps.witness.intervalMs } : {}),
+    onChange: (state) => emit('witness.changed', state),
+    onAlert: (alert, serverId) =>
+      notifier.securityAlert({ id: `witness:${serverId}`, title: 'Audit log rewritten?', body: `${alert.message}\n${alert.detail}` }, { kind: 'audit' }),
+    log,
+  });
+  witness.start();
+
   if (deps.tokenNotice) log(deps.tokenNotice);
   await connectAtLaunch(connection, {
     server: deps.server,
@@ -121,24 +146,38 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
   });
 
   // One handler per contract channel, or this doesn't compile.
+  const session = sessionHandlers({
+    mode: deps.mode,
+    connection,
+    secrets: deps.secrets,
+    settings,
+    cache,
+    outbox,
+    publishCount: () => count.publish(),
+    clock,
+    tokenNotice: deps.tokenNotice,
+    allowInsecureHttp,
+  });
+  // Signing in or out changes which server the witness speaks for: the console hears at once.
+  const andPublish =
+    <I, O>(run: (input: I) => Promise<O>) =>
+    async (input: I): Promise<O> => {
+      const out = await run(input);
+      witness.publish();
+      return out;
+    };
+  const signIn = andPublish(session['session.signIn']);
+  const signOut = andPublish(session['session.signOut']);
   const handlers: Handlers = {
-    ...sessionHandlers({
-      mode: deps.mode,
-      connection,
-      secrets: deps.secrets,
-      settings,
-      cache,
-      outbox,
-      publishCount: () => count.publish(),
-      clock,
-      tokenNotice: deps.tokenNotice,
-      allowInsecureHttp,
-    }),
+    ...session,
+    'session.signIn': signIn,
+    'session.signOut': signOut,
+    ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
-    ...auditHandlers(connection, clock),
+    ...auditHandlers(connection, clock, witness),
     ...insightsHandlers(cache, clock),
     ...settingsHandlers(settings),
   };
@@ -155,6 +194,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     approvableCount: () => count.current(),
     onApprovableCount: (l) => count.subscribe(l),
     close: async () => {
+      await witness.close();
       await connection.close();
       notifier.dispose();
       await outbox.close();

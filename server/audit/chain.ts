@@ -1,26 +1,13 @@
 // The audit log is a hash chain: each event's hash covers the previous hash and the event's
 // canonical JSON, so editing, deleting or reordering any event breaks every hash after it.
 import { createHash } from 'node:crypto';
+import { auditHashInput, canonicalJson, GENESIS_HASH, type HashedAuditFields } from '../../shared/audit-chain.ts';
 import type { AuditEvent } from '../../shared/schemas/index.ts';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { canonicalJson, GENESIS_HASH };
 
-/** JSON with object keys sorted at every depth, so the same event always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value)
-    .sort()
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
-}
-
-type Hashed = Pick<AuditEvent, 'seq' | 'at' | 'actorId' | 'type' | 'subject' | 'details' | 'breakGlassSessionId'>;
-
-export function hashEvent(prevHash: string, event: Hashed): string {
-  const { seq, at, actorId, type, subject, details, breakGlassSessionId } = event;
-  return createHash('sha256').update(prevHash).update(canonicalJson({ seq, at, actorId, type, subject, details, breakGlassSessionId })).digest('hex');
+export function hashEvent(prevHash: string, event: HashedAuditFields): string {
+  return createHash('sha256').update(prevHash).update(auditHashInput(event)).digest('hex');
 }
 
 /** Where a walk starts: before the first event, or at an event already trusted (a checkpoint). */

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkpointText } from '../../shared/audit-chain.ts';
 import type { AuditCheckpoint, AuditEvent } from '../../shared/schemas/index.ts';
 import { GENESIS, GENESIS_HASH, hashEvent, verifyChain, type ChainPoint } from './chain.ts';
 
@@ -15,7 +16,7 @@ export const AUDIT_KEY_ALGORITHM = 'ed25519';
 
 /** The bytes a checkpoint's signature covers. */
 export function checkpointMessage(seq: number, hash: string): Buffer {
-  return Buffer.from(`${seq}.${hash}`, 'utf8');
+  return Buffer.from(checkpointText(seq, hash), 'utf8');
 }
 
 /** Checks signatures: all an offline verifier needs. */

@@ -3,7 +3,7 @@
 // docs/policies.md), so policies can gate it: a gated change is held as a pending request.
 import type { Environment, Protection, Reviewers, User } from '../../shared/schemas/index.ts';
 import type { CreateEnvironmentBody, FreezeBody, PatchEnvironmentBody, UnfreezeBody } from '../../shared/schemas/index.ts';
-import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
+import { isAdmin, mayFreeze } from '../../shared/policy/index.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -34,10 +34,6 @@ function assertReviewable(protection: Protection, reviewers: Reviewers | undefin
       { path: ['reviewers'], message: 'at least one reviewer is required when protection is restricted' },
     ]);
   }
-}
-
-export function mayFreeze(user: User): boolean {
-  return isAdmin(user) || holdsOrgRole(user, 'release-manager');
 }
 
 async function existingEnvironment(tx: StoreTx, id: string): Promise<Environment> {

@@ -4,7 +4,7 @@
 // approve their own request, only the holder revokes their session) stay in server/domain.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
-import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
+import { FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayFreeze } from '../../shared/policy/index.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -82,7 +82,7 @@ export type RouteKey = keyof typeof AUTHORIZATION;
 
 const REFUSAL: Record<Exclude<Audience, 'public' | 'signed-in'>, string> = {
   admin: 'only owners and admins can do this',
-  freezer: 'only owners, admins and release managers can freeze or unfreeze an environment',
+  freezer: FREEZE_AUTHORITY_REFUSAL,
   breakglass: 'only owners, admins and holders of the breakglass role can start a break-glass session',
 };
 
@@ -95,7 +95,7 @@ export function admits(audience: Audience, user: User): boolean {
     case 'admin':
       return isAdmin(user);
     case 'freezer':
-      return isAdmin(user) || holdsOrgRole(user, 'release-manager');
+      return mayFreeze(user);
     case 'breakglass':
       return isAdmin(user) || holdsOrgRole(user, 'breakglass');
     default:

@@ -20,7 +20,10 @@ export const CHANNEL_NAMES = [
   'request.history',
   'audit.verify',
   'audit.export',
+  'witness.get',
   'insights.get',
+  'tokens.list',
+  'tokens.revoke',
 
   'settings.get',
   'settings.update',
@@ -29,6 +32,7 @@ export const EVENT_NAMES = [
   'cache.changed',
   'connection.status',
   'outbox.changed',
+  'witness.changed',
   'notification.clicked',
   'navigate',
   'notification.show',

@@ -8,3 +8,11 @@ export function holdsOrgRole(user: User, role: string): boolean {
 export function isAdmin(user: User): boolean {
   return user.orgRole === 'owner' || user.orgRole === 'admin';
 }
+
+/** Freeze authority: owners, admins and holders of `release-manager`. Authority comes before gating. */
+export function mayFreeze(user: User): boolean {
+  return isAdmin(user) || holdsOrgRole(user, 'release-manager');
+}
+
+/** What the server answers (403) to a freeze or unfreeze by someone without freeze authority. */
+export const FREEZE_AUTHORITY_REFUSAL = 'only owners, admins and release managers can freeze or unfreeze an environment';

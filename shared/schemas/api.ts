@@ -238,6 +238,8 @@ export const ErrorBody = z.object({
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const UserResponse = z.object({ user: User });
+/** GET /api/me: the caller, and the token the call was made with (so a client can tell which of its tokens it uses). */
+export const MeResponse = z.object({ user: User, token: ApiToken.optional() });
 /** `token` is the new user's secret, in the first answer only (an idempotent replay answers `{user}`). */
 export const CreatedUserResponse = z.object({ user: User, token: z.string() });
 export const TokenResponse = z.object({ token: ApiToken });

@@ -5,6 +5,8 @@ test('open the audit log and see the chain verified', async ({ page, app }) => {
   void app;
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByText(/Chain verified \(\d+ events\)/)).toBeVisible({ timeout: 20_000 });
+  // and checked by the desktop itself, the audit witness, up to the newest signed checkpoint
+  await expect(page.getByTestId('witnessed')).toContainText(/Checked by this desktop through #\d+/, { timeout: 20_000 });
   const table = page.getByRole('table', { name: 'Audit events' });
   await expect(table.getByRole('row').nth(1)).toBeVisible();
   await expect(table).toContainText('request.created');

@@ -1,6 +1,6 @@
 // For the specs that need the backend apart from web mode (stop it, start it again; sign in as a
 // user other than the release manager): `gatehouse demo` into a temp dir, `gatehouse serve` on it,
-// and web mode started with `--server URL --token T` against it. The fixtures.ts `app` fixture
+// and web mode started with `--server URL` against it, its token in GATEHOUSE_TOKEN. The fixtures.ts `app` fixture
 // keeps the embedded backend in-process, which a test cannot stop on its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,13 +16,13 @@ interface Proc {
   exited: Promise<void>;
 }
 
-function run(args: string[]): Proc {
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   // detached: its own process group, so whatever it starts is stopped with it.
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...env },
   });
   let out = '';
   let err = '';
@@ -70,8 +70,14 @@ export interface RemoteSetup {
   tokens: Map<string, string>;
   /** Web mode's address to open (`http://127.0.0.1:PORT/#<secret>`). */
   openUrl: string;
+  /** The backend's data directory (its database). */
+  serverDir: string;
+  /** Web mode's data directory. */
+  webDir: string;
   /** Stops the backend (SIGKILL: as if it crashed or the network dropped). */
   killServer(): Promise<void>;
+  /** Stops the backend gracefully (SIGTERM). */
+  stopServer(): Promise<void>;
   /** Starts the backend again on the same port and data. */
   restartServer(): Promise<void>;
   log(): string;
@@ -109,14 +115,18 @@ export async function startRemote(email: string): Promise<RemoteSetup> {
     const serverUrl = await startServer('0');
     const port = new URL(serverUrl).port;
 
-    web = run(['electron/web.ts', '--no-open', '--data', webDir, '--server', serverUrl, '--token', token]);
+    // The token through the environment, never the process's arguments.
+    web = run(['electron/web.ts', '--no-open', '--data', webDir, '--server', serverUrl], { GATEHOUSE_TOKEN: token });
     const openUrl = (await waitFor(web, /^open (http:\/\/\S+)$/m, 'web mode'))[1]!;
 
     return {
       serverUrl,
       tokens,
       openUrl,
+      serverDir,
+      webDir,
       killServer: () => stop(server, 'SIGKILL'),
+      stopServer: () => stop(server, 'SIGTERM'),
       restartServer: async () => void (await startServer(port)),
       log: () => `--- web mode\n${web?.stderr() ?? ''}\n--- server\n${server?.stderr() ?? ''}`,
       close,

@@ -7,12 +7,15 @@ import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import {
   type ApproveBody,
+  AuditCheckpointsResponse,
+  AuditPublicKeyResponse,
   AuditResponse,
   AuditVerifyResponse,
   type CreateRequestBody,
   EnvironmentResponse,
   EnvironmentsResponse,
   ErrorBody,
+  MeResponse,
   type FreezeBody,
   type NudgeBody,
   ProjectsResponse,
@@ -25,10 +28,14 @@ import {
   type StartBreakGlassBody,
   SyncResponse,
   TeamsResponse,
+  TokenResponse,
+  TokensResponse,
   type UnfreezeBody,
   UserResponse,
   UsersResponse,
+  type ApiToken,
   type ApprovalRequest,
+  type AuditCheckpoint,
   type BreakGlassSession,
   type Environment,
   type ListRequestsQuery,
@@ -77,6 +84,8 @@ export interface BackendClient {
   readonly baseUrl: string;
   health(opts?: CallOptions): Promise<boolean>;
   me(opts?: CallOptions): Promise<User>;
+  /** The caller and the token this client calls with (never its secret). */
+  whoAmI(opts?: CallOptions): Promise<z.infer<typeof MeResponse>>;
   users(opts?: CallOptions): Promise<User[]>;
   teams(opts?: CallOptions): Promise<Team[]>;
   projects(opts?: CallOptions): Promise<Project[]>;
@@ -101,11 +110,19 @@ export interface BackendClient {
   /** Oldest first from `after`; or, with `before`, newest first below it. */
   audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<z.infer<typeof AuditResponse>>;
   auditVerify(opts?: CallOptions): Promise<z.infer<typeof AuditVerifyResponse>>;
+  /** Signed checkpoints with seq > after, oldest first (at most `limit`). */
+  auditCheckpoints(after: number, limit?: number, opts?: CallOptions): Promise<AuditCheckpoint[]>;
+  /** The Ed25519 public key (SPKI PEM) that checks every checkpoint. */
+  auditPublicKey(opts?: CallOptions): Promise<string>;
+  /** The signed-in user's tokens (never their secrets), oldest first. */
+  tokens(opts?: CallOptions): Promise<ApiToken[]>;
+  /** Revokes a token; with a key, so a retry is safe. */
+  revokeToken(id: string, idempotencyKey: string, opts?: CallOptions): Promise<ApiToken>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'DELETE';
 
 interface Call<S extends z.ZodType> {
   method: Method;
@@ -262,6 +279,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
       return true;
     },
     me: async (opts) => (await get('api/me', UserResponse, opts)).user,
+    whoAmI: (opts) => get('api/me', MeResponse, opts),
     users: async (opts) => (await get('api/users', UsersResponse, opts)).users,
     teams: async (opts) => (await get('api/teams', TeamsResponse, opts)).teams,
     projects: async (opts) => (await get('api/projects', ProjectsResponse, opts)).projects,
@@ -303,6 +321,11 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
         ...(opts?.subject ? { subject: opts.subject } : {}),
       }),
     auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
+    auditCheckpoints: async (after, limit = 1000, opts) => (await get('api/audit/checkpoints', AuditCheckpointsResponse, opts, { after, limit })).checkpoints,
+    auditPublicKey: async (opts) => (await get('api/audit/public-key', AuditPublicKeyResponse, opts)).publicKey,
+    tokens: async (opts) => (await get('api/tokens', TokensResponse, opts)).tokens,
+    revokeToken: async (id, key, opts) =>
+      (await call({ method: 'DELETE', path: `api/tokens/${enc(id)}`, schema: TokenResponse, idempotencyKey: key, signal: opts?.signal })).token,
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });

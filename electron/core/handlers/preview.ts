@@ -17,7 +17,8 @@ export function previewHandlers(cache: Cache, connection: Connection, clock: Clo
         clusters: cache.list('cluster'),
       };
       const ev = previewAction(draft, connection.whoAmI(), directory, clock());
-      return { outcome: ev.outcome, ...(ev.deny ? { message: ev.deny.message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
+      const message = ev.refusal?.message ?? ev.deny?.message;
+      return { outcome: ev.outcome, ...(message !== undefined ? { message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
     },
   };
 }

@@ -270,6 +270,15 @@ export class Notifier {
     this.#sink.show({ ...n, title: notificationText(n.title, 'title'), body: notificationText(n.body, 'body') });
   }
 
+  /**
+   * A security alert (the audit witness): always, urgent, whatever the settings and quiet hours,
+   * like break-glass: it is how the user learns that history may have been rewritten.
+   */
+  securityAlert(n: { id: string; title: string; body: string }, target: NoticeTarget): void {
+    if (this.#disposed) return;
+    this.#show({ ...n, urgent: true }, target);
+  }
+
   // (d) Break-glass: always, urgent.
   #breakGlass(s: BreakGlassSession, me: User | undefined, names: Names): void {
     const who = me !== undefined && s.userId === me.id ? 'You' : names.user(s.userId);

@@ -1,2 +1,2 @@
 export { PreviewInputError, previewAction, previewRequest } from './preview.ts';
-export type { ActionDraft, PreviewDirectory, PreviewRequestOptions, RequestPreview } from './preview.ts';
+export type { ActionDraft, ActionPreview, PreviewRefusal, PreviewDirectory, PreviewRequestOptions, RequestPreview } from './preview.ts';

@@ -188,7 +188,7 @@ describe('previewAction', () => {
   });
 
   test('no gates: allowed', () => {
-    const ev = previewAction({ action: 'cluster.scale', resource: {} }, rick, { ...directory, bindings: [] }, MONDAY_10_UTC);
+    const ev = previewAction({ action: 'cluster.scale', resource: { clusterId: 'cl_us' } }, rick, { ...directory, bindings: [] }, MONDAY_10_UTC);
     assert.deepEqual(ev, { outcome: 'allow', gates: [], bypassed: [], warnings: [] });
   });
 
@@ -202,14 +202,91 @@ describe('previewAction', () => {
       /belongs to project "proj_api"/,
     );
     assert.throws(
+      () => previewAction({ action: 'release.deploy', resource: { projectId: 'proj_api' } }, rick, directory, MONDAY_10_UTC),
+      /resource.environmentId: release.deploy needs an environment/,
+    );
+    assert.throws(
+      () => previewAction({ action: 'release.deploy', resource: { environmentId: 'prod', clusterId: 'cl_us' } }, rick, directory, MONDAY_10_UTC),
+      /resource.clusterId: environment "production" is on cluster "cl_eu"/,
+    );
+    assert.throws(() => previewAction({ action: 'cluster.restart', resource: {} }, rick, directory, MONDAY_10_UTC), /cluster.restart needs a cluster/);
+    assert.throws(
       () =>
         previewAction(
-          { action: 'release.deploy', resource: { projectId: 'ghost' } },
+          { action: 'cluster.restart', resource: { clusterId: 'ghost' } },
           rick,
-          { ...directory, projects: [{ id: 'proj_api', name: 'api' }] },
+          { ...directory, clusters: [{ id: 'cl_eu', name: 'eu' }] },
           MONDAY_10_UTC,
         ),
-      /unknown project "ghost"/,
+      /unknown cluster "ghost"/,
+    );
+  });
+
+  // The attack the server already refuses: a cluster action named by a harmless environment on
+  // the cluster, or by the cluster alone, is judged against every environment on that cluster.
+  test('a cluster action is judged against every environment on its cluster, as the server judges it', () => {
+    const dev = environment('dev', { name: 'dev' });
+    const dir = { ...directory, environments: [dev, prod, frozen] };
+    for (const resource of [{ clusterId: 'cl_eu' }, { environmentId: 'dev' }]) {
+      const ev = previewAction({ action: 'cluster.restart', resource, justification: 'x' }, rick, dir, MONDAY_10_UTC);
+      assert.equal(ev.outcome, 'deny', JSON.stringify(resource));
+      assert.equal(ev.deny?.status, 423);
+      assert.equal(ev.deny?.message, 'Environment "frozen-env" is locked. Only Admins and Owners can deploy.');
+      assert.deepEqual(
+        ev,
+        evaluateAction({
+          action: 'cluster.restart',
+          resource: { ...resource, clusterId: 'cl_eu', ...(resource.environmentId ? { projectId: 'proj_api' } : {}) },
+          requester: rick,
+          justification: 'x',
+          now: MONDAY_10_UTC,
+          ...(resource.environmentId ? { environment: dev } : {}),
+          environments: dir.environments,
+          policies: dir.policies,
+          bindings: dir.bindings,
+          breakGlassSessions: dir.breakGlassSessions,
+        }),
+      );
+    }
+    // unlocked, the same action goes on to the gates
+    const unlocked = previewAction(
+      { action: 'cluster.restart', resource: { environmentId: 'dev' }, justification: 'x' },
+      rick,
+      { ...dir, environments: [dev, prod] },
+      MONDAY_10_UTC,
+    );
+    assert.notEqual(unlocked.outcome, 'deny');
+    // another cluster's lock does not count
+    const elsewhere = previewAction({ action: 'cluster.restart', resource: { clusterId: 'cl_us' }, justification: 'x' }, rick, dir, MONDAY_10_UTC);
+    assert.notEqual(elsewhere.outcome, 'deny');
+  });
+
+  test('freeze and unfreeze by someone without freeze authority preview as the 403 the server answers', () => {
+    for (const action of ['environment.freeze', 'environment.unfreeze'] as const) {
+      const target = action === 'environment.freeze' ? 'prod' : 'frozen';
+      const ev = previewAction({ action, resource: { environmentId: target }, justification: 'x' }, rick, directory, MONDAY_10_UTC);
+      assert.equal(ev.outcome, 'deny');
+      assert.deepEqual(ev.refusal, {
+        status: 403,
+        code: 'forbidden',
+        message: 'only owners, admins and release managers can freeze or unfreeze an environment',
+      });
+      // even with an active break-glass session: it never grants authority
+      const asBob = previewAction({ action, resource: { environmentId: target }, justification: 'x' }, bob, directory, MONDAY_10_UTC);
+      assert.equal(asBob.refusal?.status, 403);
+      // a release manager and an admin get the engine's answer
+      for (const who of [carol, admin]) {
+        const ok = previewAction({ action, resource: { environmentId: target }, justification: 'x' }, who, directory, MONDAY_10_UTC);
+        assert.equal(ok.refusal, undefined, `${who.name} ${action}`);
+      }
+    }
+    assert.equal(
+      previewAction({ action: 'environment.freeze', resource: { environmentId: 'frozen' }, justification: 'x' }, carol, directory, MONDAY_10_UTC).refusal?.code,
+      'already_frozen',
+    );
+    assert.equal(
+      previewAction({ action: 'environment.unfreeze', resource: { environmentId: 'prod' } }, carol, directory, MONDAY_10_UTC).refusal?.code,
+      'not_frozen',
     );
   });
 });

@@ -2,7 +2,7 @@
 // "can I approve?", "what is missing?" and "what would happen if I asked for this?" without the
 // network — the same answers the server gives (GET /api/requests/:id and POST /api/requests run
 // these very functions, with the same inputs resolved the same way).
-import { canApprove, evaluateAction, evaluateProgress } from '../../../shared/policy/index.ts';
+import { FREEZE_AUTHORITY_REFUSAL, canApprove, checkResource, evaluateAction, evaluateProgress, mayFreeze } from '../../../shared/policy/index.ts';
 import type { ActionEvaluation } from '../../../shared/policy/index.ts';
 import type {
   Action,
@@ -99,24 +99,50 @@ function find<T extends { id: string }>(from: ReadonlyMap<string, T> | readonly 
   return (from as readonly T[]).find((x) => x.id === id);
 }
 
+/** A refusal the server makes before the engine runs: no freeze authority (403), already frozen / not frozen (409). */
+export interface PreviewRefusal {
+  status: 403 | 409;
+  code: 'forbidden' | 'already_frozen' | 'not_frozen';
+  message: string;
+}
+
+/** The engine's evaluation, or a refusal the server would answer before evaluating. */
+export type ActionPreview = ActionEvaluation & { refusal?: PreviewRefusal };
+
+function refusal(r: PreviewRefusal): ActionPreview {
+  return { outcome: 'deny', refusal: r, gates: [], bypassed: [], warnings: [] };
+}
+
 /**
  * What the server would decide if `me` asked for this action now: allow / warn / pending (with the
- * gates to satisfy) / deny (422 or 423 with the server's message). The resource is resolved as the
- * server resolves it (the environment fills in its project and cluster); an unknown environment or
- * a mismatched project throws PreviewInputError with the server's 400 message.
+ * gates to satisfy) / deny (422 or 423 with the server's message, or the 403 / 409 the server
+ * answers before evaluating a freeze or unfreeze). The resource is resolved as the server resolves
+ * it (checkResource: the environment fills in its project and cluster; deploy-like actions need an
+ * environment, cluster actions a cluster), and the engine gets every cached environment, so a
+ * cluster action is judged against every environment on its cluster, as on the server. An unknown
+ * or inconsistent resource throws PreviewInputError with the server's 400 message.
  */
-export function previewAction(draft: ActionDraft, me: User, directory: PreviewDirectory, now: Date): ActionEvaluation {
-  const resource: Resource = { ...draft.resource };
+export function previewAction(draft: ActionDraft, me: User, directory: PreviewDirectory, now: Date): ActionPreview {
+  const environments = directory.environments instanceof Map ? [...directory.environments.values()] : (directory.environments as readonly Environment[]);
+  // Freezing and unfreezing: authority before anything else (the HTTP layer's 403), as the server does.
+  const freezing = draft.action === 'environment.freeze' || draft.action === 'environment.unfreeze';
+  if (freezing && !mayFreeze(me)) return refusal({ status: 403, code: 'forbidden', message: FREEZE_AUTHORITY_REFUSAL });
   let environment: Environment | undefined;
-  if (resource.environmentId !== undefined) {
-    environment = find(directory.environments, resource.environmentId);
-    if (!environment) throw new PreviewInputError(`resource.environmentId: unknown environment "${resource.environmentId}"`);
-    if (resource.projectId !== undefined && resource.projectId !== environment.projectId) {
-      throw new PreviewInputError(`resource.projectId: environment "${environment.name}" belongs to project "${environment.projectId}"`);
-    }
-    resource.projectId = environment.projectId;
-    if (resource.clusterId === undefined && environment.clusterId !== undefined) resource.clusterId = environment.clusterId;
+  if (draft.resource.environmentId !== undefined) {
+    environment = find(directory.environments, draft.resource.environmentId);
+    if (!environment) throw new PreviewInputError(`resource.environmentId: unknown environment "${draft.resource.environmentId}"`);
   }
+  if (freezing && environment) {
+    if (draft.action === 'environment.freeze' && environment.protection === 'locked') {
+      return refusal({ status: 409, code: 'already_frozen', message: `environment "${environment.name}" is already frozen` });
+    }
+    if (draft.action === 'environment.unfreeze' && environment.protection !== 'locked') {
+      return refusal({ status: 409, code: 'not_frozen', message: `environment "${environment.name}" is not frozen` });
+    }
+  }
+  const checked = checkResource(draft.action, draft.resource, environment);
+  if (!checked.ok) throw new PreviewInputError(checked.message);
+  const resource = checked.resource;
   if (resource.projectId !== undefined && directory.projects && !find(directory.projects, resource.projectId)) {
     throw new PreviewInputError(`resource.projectId: unknown project "${resource.projectId}"`);
   }
@@ -130,6 +156,7 @@ export function previewAction(draft: ActionDraft, me: User, directory: PreviewDi
     justification: draft.justification ?? '',
     now,
     ...(environment ? { environment } : {}),
+    environments,
     policies: directory.policies,
     bindings: directory.bindings,
     breakGlassSessions: directory.breakGlassSessions,

@@ -39,6 +39,8 @@ export function noticePath(target: Payload<'notification.clicked'>['target']): s
       return '/break-glass';
     case 'inbox':
       return '/inbox';
+    case 'audit':
+      return '/audit';
     default:
       return target satisfies never;
   }

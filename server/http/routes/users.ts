@@ -9,7 +9,8 @@ import { mutationRoute, type IdParams } from '../mutation.ts';
 export function registerUserRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const { store } = ctx;
 
-  app.get('/api/me', async (req) => ({ user: req.user }));
+  // The caller and the token they called with (never its secret): a client can tell its own token in GET /api/tokens.
+  app.get('/api/me', async (req) => ({ user: req.user, token: req.token }));
 
   // The body carries the new user's token: shown this once, stored only hashed; a replay answers {user}.
   app.post(

@@ -1,0 +1,30 @@
+// tokens.*: the signed-in user's API tokens, listed and revoked on the server (online only).
+// Revoking the token this app uses ends the session here too: the server answers 401 to it from
+// then on, so the app signs out (as session.signOut does) rather than fail every call after.
+import { randomUUID } from 'node:crypto';
+import type { Handlers } from '../../../shared/ipc.ts';
+import type { Connection } from '../connection/index.ts';
+
+export interface TokenDeps {
+  connection: Pick<Connection, 'online'>;
+  /** session.signOut's work. */
+  signOut: () => Promise<unknown>;
+}
+
+export function tokenHandlers(d: TokenDeps): Pick<Handlers, 'tokens.list' | 'tokens.revoke'> {
+  return {
+    'tokens.list': async () => {
+      const client = d.connection.online();
+      const [me, tokens] = await Promise.all([client.whoAmI(), client.tokens()]);
+      return { tokens: tokens.map((t) => ({ ...t, current: t.id === me.token?.id })) };
+    },
+    'tokens.revoke': async ({ id }) => {
+      const client = d.connection.online();
+      const me = await client.whoAmI();
+      const token = await client.revokeToken(id, randomUUID());
+      const signedOut = me.token?.id === id;
+      if (signedOut) await d.signOut();
+      return { token, signedOut };
+    },
+  };
+}
