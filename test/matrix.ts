@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build as bundle } from 'esbuild';
 import { build } from 'vite';
 import { CLOCK_ENV, formatClockPin, parseClockPin, systemClock } from '../shared/clock.ts';
 
@@ -35,12 +36,14 @@ const SUITES = ['server', 'desktop', 'e2e'] as const;
 type Suite = (typeof SUITES)[number];
 
 const RESULTS = join('test-results', 'matrix');
+/** The `gatehouse` CLI bundled once for every lane (test/commands.ts): the same source, started without tsx. */
+const CLI_BUNDLE = join('out', 'test', 'gatehouse-cli.mjs');
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 function runSuite(lane: Lane, suite: Suite, dir: string): Promise<{ ok: boolean; ms: number; log: string }> {
   const log = join(dir, `${suite}.log`);
   const out = createWriteStream(log);
-  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_TEST_RESULTS: dir, GATEHOUSE_RENDERER_BUILT: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEHOUSE_TEST_RESULTS: dir, GATEHOUSE_RENDERER_BUILT: '1', GATEHOUSE_TEST_CLI: CLI_BUNDLE };
   delete env[CLOCK_ENV];
   if (lane.at) env[CLOCK_ENV] = formatClockPin({ at: parseClockPin(lane.at).at, anchorMs: systemClock().getTime() });
   if (lane.tz) env.TZ = env.GATEHOUSE_TEST_TZ = lane.tz;
@@ -64,6 +67,15 @@ async function main(): Promise<number> {
   for (const s of suites) if (!SUITES.includes(s)) throw new Error(`--suites: unknown suite "${s}"; suites are ${SUITES.join(', ')}`);
 
   const started = performance.now();
+  await bundle({
+    entryPoints: ['server/cli.ts'],
+    outfile: CLI_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   if (suites.includes('e2e')) {
     // Built once for every lane (the lanes' Playwright runs skip their own build).
     await build({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });

@@ -6,9 +6,8 @@ import { existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
 import { testClock } from '../clock.ts';
-import type { NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
 import { tempDir, killAll, cleanupTempDirs } from '../server/harness.ts';
-import { RHEA, SAM, assertDecidedOnce, demoBackend, pendingForRhea, restartSamePort, until, type Backend } from './helpers.ts';
+import { RHEA, SAM, assertDecidedOnce, demoBackend, pendingForRhea, restartSamePort, until, type Backend, MemorySecrets, RecordingSink } from './helpers.ts';
 
 let b: Backend;
 before(async () => {
@@ -18,27 +17,6 @@ after(() => {
   killAll();
   cleanupTempDirs();
 });
-
-class MemorySecrets implements SecretStore {
-  token: string | undefined;
-  async get() {
-    return this.token;
-  }
-  async set(t: string | undefined) {
-    this.token = t;
-  }
-}
-
-class RecordingSink implements NotificationSink {
-  shown: { id: string; title: string; body: string; urgent?: boolean }[] = [];
-  closed: string[] = [];
-  show(n: { id: string; title: string; body: string; urgent?: boolean }) {
-    this.shown.push(n);
-  }
-  close(id: string) {
-    this.closed.push(id);
-  }
-}
 
 async function open(dataDir: string, sink = new RecordingSink()): Promise<{ core: DesktopCore; sink: RecordingSink }> {
   // On the servers' clock: a core a month behind them would see every new request as expired.

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { apiFor, demoDir, ServerProcess, sleep, type Api } from '../server/harness.ts';
 import type { AuditEvent } from '../../shared/schemas/index.ts';
-import type { ConnectionStatus } from '../../electron/core/contracts.ts';
+import type { ConnectionStatus, NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
 import { createBackendClient, type BackendClient } from '../../electron/core/client/index.ts';
 
 export const RHEA = 'rhea.manning@example.com';
@@ -136,5 +136,28 @@ export async function until<T>(fn: () => T | undefined | false | Promise<T | und
     if (v) return v;
     if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(25);
+  }
+}
+
+/** The token kept in memory, as a core's SecretStore. */
+export class MemorySecrets implements SecretStore {
+  token: string | undefined;
+  async get() {
+    return this.token;
+  }
+  async set(t: string | undefined) {
+    this.token = t;
+  }
+}
+
+/** A NotificationSink that records what it was asked to show and close. */
+export class RecordingSink implements NotificationSink {
+  shown: { id: string; title: string; body: string; urgent?: boolean }[] = [];
+  closed: string[] = [];
+  show(n: { id: string; title: string; body: string; urgent?: boolean }) {
+    this.shown.push(n);
+  }
+  close(id: string) {
+    this.closed.push(id);
   }
 }

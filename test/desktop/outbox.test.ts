@@ -11,9 +11,21 @@ import { join } from 'node:path';
 import { cleanupTempDirs, killAll, ROOT } from '../server/harness.ts';
 import { Outbox, type OutboxOp } from '../../electron/core/outbox/index.ts';
 import { MemorySyncStore, SyncEngine } from '../../electron/core/sync/index.ts';
-import { assertDecidedOnce, clientFor, demoBackend, OLIVIA, pendingForRhea, restartSamePort, RHEA, SAM, StatusLog, until, type Backend } from './helpers.ts';
+import {
+  assertDecidedOnce,
+  clientFor,
+  demoBackend,
+  OLIVIA,
+  pendingForRhea,
+  restartSamePort,
+  RHEA,
+  SAM,
+  StatusLog,
+  until,
+  type Backend,
+  MemorySecrets,
+} from './helpers.ts';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
-import type { SecretStore } from '../../electron/core/contracts.ts';
 import { testClock } from '../clock.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -231,16 +243,6 @@ test('conflicts (403, 404, 409 already_reviewed / not_pending, 412) become visib
 });
 
 // ---- the outbox belongs to the user and server that queued it (through the composed core) -----
-
-class MemorySecrets implements SecretStore {
-  token: string | undefined;
-  async get() {
-    return this.token;
-  }
-  async set(t: string | undefined) {
-    this.token = t;
-  }
-}
 
 async function coreAt(dataDir: string, server?: { url: string; token: string }): Promise<DesktopCore> {
   return createDesktopCore({

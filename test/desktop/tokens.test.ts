@@ -4,10 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
-import type { SecretStore } from '../../electron/core/contracts.ts';
 import { testClock } from '../clock.ts';
 import { apiFor, cleanupTempDirs, killAll, tempDir } from '../server/harness.ts';
-import { RHEA, demoBackend, until, type Backend } from './helpers.ts';
+import { RHEA, demoBackend, until, type Backend, MemorySecrets } from './helpers.ts';
 
 let b: Backend;
 before(async () => {
@@ -17,16 +16,6 @@ after(() => {
   killAll();
   cleanupTempDirs();
 });
-
-class MemorySecrets implements SecretStore {
-  token: string | undefined;
-  async get() {
-    return this.token;
-  }
-  async set(t: string | undefined) {
-    this.token = t;
-  }
-}
 
 async function call(core: DesktopCore, channel: string, input: unknown = {}): Promise<any> {
   const r = await core.dispatch(channel, input);

@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
-import type { NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
+import type { NotificationSink } from '../../electron/core/contracts.ts';
 import { testClock } from '../clock.ts';
 import { cleanupTempDirs, killAll, ROOT, tempDir } from '../server/harness.ts';
-import { RHEA, demoBackend, until, type Backend } from './helpers.ts';
+import { RHEA, demoBackend, until, type Backend, MemorySecrets } from './helpers.ts';
 
 let b: Backend;
 before(async () => {
@@ -20,15 +20,6 @@ after(() => {
   cleanupTempDirs();
 });
 
-class MemorySecrets implements SecretStore {
-  token: string | undefined;
-  async get() {
-    return this.token;
-  }
-  async set(t: string | undefined) {
-    this.token = t;
-  }
-}
 const sink: NotificationSink = { show: () => undefined, close: () => undefined };
 
 async function open(dataDir: string, extra: { allowInsecureHttp?: boolean } = {}): Promise<{ core: DesktopCore; secrets: MemorySecrets }> {

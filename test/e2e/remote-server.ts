@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gatehouseCli } from '../commands.ts';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -17,8 +18,10 @@ interface Proc {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const [script, ...rest] = args;
+  const node = script === 'server/cli.ts' ? [...gatehouseCli(), ...rest] : ['--import', 'tsx', ...args];
   // detached: its own process group, so whatever it starts is stopped with it.
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, node, {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

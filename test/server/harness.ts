@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { ErrorBody } from '../../shared/schemas/index.ts';
 import type { z } from 'zod';
+import { gatehouseCli } from '../commands.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = ['--import', 'tsx', 'server/cli.ts'];
+const CLI = gatehouseCli();
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
