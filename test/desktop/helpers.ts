@@ -5,6 +5,8 @@ import { apiFor, demoDir, ServerProcess, sleep, type Api } from '../server/harne
 import type { AuditEvent } from '../../shared/schemas/index.ts';
 import type { ConnectionStatus, NotificationSink, SecretStore } from '../../electron/core/contracts.ts';
 import { createBackendClient, type BackendClient } from '../../electron/core/client/index.ts';
+import WebSocket from 'ws';
+import { IPC_PATH, SECRET_PROTOCOL_PREFIX } from '../../electron/core/web/host.ts';
 
 export const RHEA = 'rhea.manning@example.com';
 export const SAM = 'sam.ortiz@example.com';
@@ -160,4 +162,39 @@ export class RecordingSink implements NotificationSink {
   close(id: string) {
     this.closed.push(id);
   }
+}
+
+/** A socket to web mode's IPC endpoint on `port`, as the console opens it (secret null: without one). */
+export function openWebSocket(
+  port: number | string,
+  secret: string | null,
+  opts: { origin?: string; host?: string; maxPayload?: number } = {},
+): Promise<WebSocket> {
+  const protocols = ['gatehouse', ...(secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${secret}`])];
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${IPC_PATH}`, protocols, {
+    headers: { origin: opts.origin ?? `http://127.0.0.1:${port}`, ...(opts.host ? { host: opts.host } : {}) },
+    ...(opts.maxPayload ? { maxPayload: opts.maxPayload } : {}),
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+let nextCallId = 1;
+/** One IPC call over web mode's socket; resolves with its result. */
+export function ipcCall(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
+  const id = nextCallId++;
+  return new Promise((resolve) => {
+    const onMessage = (raw: WebSocket.RawData) => {
+      const msg = JSON.parse(String(raw));
+      if (msg.id === id) {
+        ws.off('message', onMessage);
+        resolve(msg.result);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ id, channel, input }));
+  });
 }

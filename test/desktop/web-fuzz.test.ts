@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { IPC_PATH, SECRET_PROTOCOL_PREFIX } from '../../electron/core/web/host.ts';
+import { ipcCall, openWebSocket } from './helpers.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -91,33 +92,8 @@ async function goodRequest(): Promise<void> {
   assert.ok(res.status === 200 || (res.status === 503 && /not built/.test(text)), `${res.status} ${text.slice(0, 200)}`);
 }
 
-function open(): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${IPC_PATH}`, ['gatehouse', `${SECRET_PROTOCOL_PREFIX}${secret}`], {
-    headers: { origin: `http://127.0.0.1:${port}` },
-    maxPayload: 64 * 1024 * 1024,
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`refused ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-let nextId = 1_000_000;
-function call(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(String(data));
-      if (msg.id === id) {
-        ws.off('message', onMessage);
-        resolve(msg.result);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ id, channel, input }));
-  });
-}
+const open = () => openWebSocket(port, secret, { maxPayload: 64 * 1024 * 1024 });
+const call = ipcCall;
 
 async function goodCall(): Promise<void> {
   const ws = await open();

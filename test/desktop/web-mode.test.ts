@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import WebSocket from 'ws';
 import type { ChannelName } from '../../shared/ipc.ts';
-import { IPC_PATH, SECRET_PROTOCOL_PREFIX } from '../../electron/core/web/host.ts';
+import { ipcCall, openWebSocket } from './helpers.ts';
 
 let child: ChildProcess;
 let dir: string;
@@ -44,33 +43,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function connect(opts: { secret?: string | null; origin?: string; host?: string } = {}): Promise<WebSocket> {
-  const protocols = ['gatehouse', ...(opts.secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${opts.secret ?? secret}`])];
-  const ws = new WebSocket(`ws://127.0.0.1:${url.port}${IPC_PATH}`, protocols, {
-    headers: { origin: opts.origin ?? url.origin, ...(opts.host ? { host: opts.host } : {}) },
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_q, res) => reject(new Error(`refused ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-let nextId = 1;
-function call(ws: WebSocket, channel: string, input: unknown): Promise<{ ok: boolean; data?: any; error?: { code: string; message: string } }> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const onMessage = (raw: WebSocket.RawData) => {
-      const msg = JSON.parse(String(raw));
-      if (msg.id === id) {
-        ws.off('message', onMessage);
-        resolve(msg.result);
-      }
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ id, channel, input }));
-  });
-}
+const connect = (opts: { secret?: string | null; origin?: string; host?: string } = {}) =>
+  openWebSocket(url.port, opts.secret === undefined ? secret : opts.secret, { origin: opts.origin ?? url.origin, ...(opts.host ? { host: opts.host } : {}) });
+const call = ipcCall;
 
 test('refuses connections without the secret, with a wrong Origin or a foreign Host', async () => {
   await assert.rejects(connect({ secret: null }), /refused 403/);

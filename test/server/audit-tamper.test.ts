@@ -9,6 +9,7 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { hashEvent } from '../../server/audit/chain.ts';
+import { mallory, rewriteFrom, type AuditRow } from '../tamper.ts';
 import { apiFor, cleanupTempDirs, initDir, killAll, runCli, ServerProcess, tempDir, waitFor, type Api } from './harness.ts';
 
 after(() => {
@@ -52,43 +53,6 @@ function withDb<T>(dir: string, fn: (db: Database.Database) => T): T {
     db.close();
   }
 }
-
-interface Row {
-  seq: number;
-  at: string;
-  actor_id: string;
-  type: string;
-  subject: string;
-  details: string;
-  breakglass_session_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-/** Rewrites every event from `fromSeq` on, recomputing each hash so the chain is consistent again. */
-function rewriteFrom(db: Database.Database, fromSeq: number, edit: (row: Row) => void): void {
-  const rows = db.prepare('SELECT * FROM audit WHERE seq >= ? ORDER BY seq').all(fromSeq) as Row[];
-  let prev = (db.prepare('SELECT hash FROM audit WHERE seq = ?').get(fromSeq - 1) as { hash: string } | undefined)?.hash ?? '0'.repeat(64);
-  const update = db.prepare('UPDATE audit SET details = ?, actor_id = ?, prev_hash = ?, hash = ? WHERE seq = ?');
-  for (const row of rows) {
-    if (row.seq === fromSeq) edit(row);
-    const hash = hashEvent(prev, {
-      seq: row.seq,
-      at: row.at,
-      actorId: row.actor_id,
-      type: row.type,
-      subject: row.subject,
-      details: JSON.parse(row.details) as Record<string, unknown>,
-      ...(row.breakglass_session_id ? { breakGlassSessionId: row.breakglass_session_id } : {}),
-    });
-    update.run(row.details, row.actor_id, prev, hash, row.seq);
-    prev = hash;
-  }
-}
-
-const mallory = (row: Row) => {
-  row.actor_id = 'usr_mallory';
-};
 
 describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
   test('deleting the last events (the tail) → {ok: false, reason: "truncated"}, brokenAt the first missing seq', async () => {
@@ -170,7 +134,7 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
     await server.stop();
 
     withDb(dir, (db) => {
-      const row = db.prepare('SELECT * FROM audit WHERE seq = 9').get() as Row;
+      const row = db.prepare('SELECT * FROM audit WHERE seq = 9').get() as AuditRow;
       const hash = hashEvent(row.prev_hash, {
         seq: row.seq,
         at: row.at,
