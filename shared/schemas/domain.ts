@@ -226,12 +226,25 @@ export const Gate = z.object({
 });
 export type Gate = z.infer<typeof Gate>;
 
+/**
+ * How much of the diff the reviewer had in front of them when deciding: whether the diff was shown
+ * at all (a quick approve from the inbox never shows it), and how many of its files they marked
+ * Viewed. Recorded with the decision so nobody can later claim a review that did not happen.
+ */
+export const DecisionReview = z.strictObject({
+  diffShown: z.boolean(),
+  filesViewed: z.number().int().min(0).max(1_000_000),
+  filesTotal: z.number().int().min(0).max(1_000_000),
+});
+export type DecisionReview = z.infer<typeof DecisionReview>;
+
 export const DECISION_KINDS = ['approve', 'reject'] as const;
 export const Decision = z.object({
   userId: Id,
   kind: z.enum(DECISION_KINDS),
   comment: z.string().optional(),
   reviewedDigest: z.string().optional(),
+  review: DecisionReview.optional(),
   at: IsoTime,
 });
 export type Decision = z.infer<typeof Decision>;
