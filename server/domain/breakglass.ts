@@ -1,7 +1,7 @@
 // Break-glass: an incident commander's time-limited override. Sessions end on their own at
 // expiresAt (the sweeper records it) or when revoked.
 import type { BreakGlassSession, StartBreakGlassBody, User } from '../../shared/schemas/index.ts';
-import { holdsOrgRole, isAdmin } from '../../shared/policy/index.ts';
+import { BREAKGLASS_AUTHORITY_REFUSAL, isAdmin, mayBreakGlass } from '../../shared/policy/index.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -10,10 +10,6 @@ import { evaluate, refuse } from './evaluate.ts';
 import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
 import { changed, created, held, type Result } from './result.ts';
-
-export function mayBreakGlass(user: User): boolean {
-  return isAdmin(user) || holdsOrgRole(user, 'breakglass');
-}
 
 export function isActive(s: BreakGlassSession, now: Date): boolean {
   return !s.endedAt && Date.parse(s.startedAt) <= now.getTime() && now.getTime() < Date.parse(s.expiresAt);
@@ -49,7 +45,7 @@ export async function openSession(
 }
 
 export async function startBreakGlass(ctx: ServiceContext, tx: StoreTx, actor: User, body: StartBreakGlassBody): Promise<Result<BreakGlassSession>> {
-  if (!mayBreakGlass(actor)) throw forbidden('only owners, admins and holders of the breakglass role can start a break-glass session');
+  if (!mayBreakGlass(actor)) throw forbidden(BREAKGLASS_AUTHORITY_REFUSAL);
   const now = ctx.now();
   if ((await tx.sessionsOf(actor.id)).some((s) => isActive(s, now))) throw conflict('active_session', 'you already have an active break-glass session');
   await assertRefs(tx, [['environment', body.scope.environmentIds, 'scope.environmentIds']]);

@@ -4,7 +4,7 @@
 // approve their own request, only the holder revokes their session) stay in server/domain.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
-import { FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayFreeze } from '../../shared/policy/index.ts';
+import { BREAKGLASS_AUTHORITY_REFUSAL, FREEZE_AUTHORITY_REFUSAL, isAdmin, mayBreakGlass, mayFreeze } from '../../shared/policy/index.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -83,7 +83,7 @@ export type RouteKey = keyof typeof AUTHORIZATION;
 const REFUSAL: Record<Exclude<Audience, 'public' | 'signed-in'>, string> = {
   admin: 'only owners and admins can do this',
   freezer: FREEZE_AUTHORITY_REFUSAL,
-  breakglass: 'only owners, admins and holders of the breakglass role can start a break-glass session',
+  breakglass: BREAKGLASS_AUTHORITY_REFUSAL,
 };
 
 /** Does this (signed-in) user belong to the audience? */
@@ -97,7 +97,7 @@ export function admits(audience: Audience, user: User): boolean {
     case 'freezer':
       return mayFreeze(user);
     case 'breakglass':
-      return isAdmin(user) || holdsOrgRole(user, 'breakglass');
+      return mayBreakGlass(user);
     default:
       audience satisfies never;
       return false;

@@ -2,7 +2,7 @@
 // the desktop app, which previews them offline. No I/O and no clock: `now` is always passed in.
 export { strictest } from './outcome.ts';
 export type { Outcome } from './outcome.ts';
-export { FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayFreeze } from './roles.ts';
+export { BREAKGLASS_AUTHORITY_REFUSAL, FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayBreakGlass, mayFreeze } from './roles.ts';
 export { conditionsHold } from './conditions.ts';
 export type { ActionInput } from './action-input.ts';
 export { collectGates } from './collect-gates.ts';

@@ -16,3 +16,11 @@ export function mayFreeze(user: User): boolean {
 
 /** What the server answers (403) to a freeze or unfreeze by someone without freeze authority. */
 export const FREEZE_AUTHORITY_REFUSAL = 'only owners, admins and release managers can freeze or unfreeze an environment';
+
+/** Break-glass authority: owners, admins and holders of `breakglass`. The console names these people on its start form. */
+export function mayBreakGlass(user: User): boolean {
+  return isAdmin(user) || holdsOrgRole(user, 'breakglass');
+}
+
+/** What the server answers (403) to a break-glass start by someone without break-glass authority. */
+export const BREAKGLASS_AUTHORITY_REFUSAL = 'only owners, admins and holders of the breakglass role can start a break-glass session';

@@ -139,8 +139,11 @@ export type NudgeBody = z.infer<typeof NudgeBody>;
 export const RejectBody = z.strictObject({ comment: z.string().max(10_000).optional() });
 export type RejectBody = z.infer<typeof RejectBody>;
 
+/** A freeze's reason is read by everyone it blocks: one or two letters say nothing. */
+export const FREEZE_REASON_MIN = 3;
+
 export const FreezeBody = z.strictObject({
-  reason: z.string().trim().min(1, 'a reason is required').max(2000),
+  reason: z.string().trim().min(FREEZE_REASON_MIN, `a reason of at least ${FREEZE_REASON_MIN} characters is required`).max(2000),
   until: IsoTime.optional(),
 });
 export type FreezeBody = z.infer<typeof FreezeBody>;

@@ -75,6 +75,7 @@ test('freeze and unfreeze production, with a deploy refused in between', async (
   await expect(env).toContainText('needs approval: Incident Freeze Review');
   await env.getByRole('textbox', { name: 'Unfreeze note (optional)' }).fill('Error rate back to baseline.');
   await env.getByRole('button', { name: 'Unfreeze', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Unfreeze checkout / production?' }).getByRole('button', { name: 'Unfreeze' }).click();
   await expect(env.getByRole('link', { name: 'Unfreeze awaiting approval' })).toBeVisible({ timeout: 20_000 });
   await expect(env).toContainText('Locked');
 

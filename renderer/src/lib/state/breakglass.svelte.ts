@@ -2,12 +2,13 @@
 // counts it down every second), what was done under a session (audit events that carry its id,
 // from the server while online), and start / end through the outbox.
 import { createSubscriber } from 'svelte/reactivity';
-import type { AuditEvent, BreakGlassSession, BreakGlassScope } from '../../../../shared/schemas/index.ts';
+import type { AuditEvent, BreakGlassSession, BreakGlassScope, User } from '../../../../shared/schemas/index.ts';
 import type { OutboxEntry } from '../../../../shared/desktop/outbox.ts';
-import { holdsOrgRole, isAdmin } from '../../../../shared/policy/index.ts';
+import { mayBreakGlass } from '../../../../shared/policy/index.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 import { session } from './session.svelte.ts';
 import { connection } from './connection.svelte.ts';
+import { directory } from './directory.svelte.ts';
 
 /** "12:05" (or "1:02:05" past an hour) until `iso`, never negative. */
 export function countdown(iso: string, now: number): string {
@@ -16,6 +17,24 @@ export function countdown(iso: string, now: number): string {
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
+}
+
+/** Why a user may start a session: "Owner", "Admin" or "breakglass role". */
+function authority(u: User): string {
+  if (u.orgRole === 'owner') return 'Owner';
+  if (u.orgRole === 'admin') return 'Admin';
+  return 'breakglass role';
+}
+
+function list(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** "Only Olivia Hart (Owner) and Ines Duarte (breakglass role) can start a break-glass session." */
+export function whoMayStart(users: User[]): string {
+  const eligible = users.filter((u) => u.active !== false && mayBreakGlass(u)).sort((a, b) => a.name.localeCompare(b.name));
+  if (eligible.length === 0) return 'Nobody in this organisation can start a break-glass session: it needs the breakglass role, Admin or Owner.';
+  return `Only ${list(eligible.map((u) => `${u.name} (${authority(u)})`))} can start a break-glass session.`;
 }
 
 export type ActionsUnderSession = { state: 'loading' } | { state: 'ready'; events: AuditEvent[] } | { state: 'unavailable'; offline: boolean; message: string };
@@ -70,10 +89,25 @@ export class BreakGlassState {
     return this.sessions.find((s) => s.userId === me && this.isActive(s, now) && this.revokeQueued(s.id) === undefined);
   }
 
-  /** May the signed-in user start a session (the server checks again)? */
+  /** Everyone else's active sessions, soonest to end first. */
+  othersActive(now: number): BreakGlassSession[] {
+    const me = session.user?.id;
+    return this.sessions.filter((s) => s.userId !== me && this.isActive(s, now)).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+  }
+
+  /**
+   * May the signed-in user start a session? The server's own rule (shared/policy), applied to the
+   * user as the synced directory has them, which is what the server judges.
+   */
   get mayStart(): boolean {
     const user = session.user;
-    return user !== undefined && (isAdmin(user) || holdsOrgRole(user, 'breakglass'));
+    if (!user) return false;
+    return mayBreakGlass(directory.data.users.find((u) => u.id === user.id) ?? user);
+  }
+
+  /** Who may start a session, by name, from the directory. */
+  get whoMayStart(): string {
+    return whoMayStart(directory.data.users);
   }
 
   /** A start waiting in the outbox. */
@@ -88,10 +122,10 @@ export class BreakGlassState {
     return connection.outbox.entries.filter((e) => (e.op.type === 'breakglass.start' || e.op.type === 'breakglass.revoke') && e.state === 'conflict');
   }
 
-  async start(reason: string, scope: BreakGlassScope, durationMinutes: number): Promise<void> {
+  async start(reason: string, scope: BreakGlassScope, durationMinutes: number): Promise<OutboxEntry> {
     this.#busy = true;
     try {
-      await call('outbox.enqueue', {
+      return await call('outbox.enqueue', {
         type: 'breakglass.start',
         reason: reason.trim(),
         scope: { actions: scope.actions, ...(scope.environmentIds && scope.environmentIds.length > 0 ? { environmentIds: scope.environmentIds } : {}) },

@@ -32,6 +32,12 @@ function envRank(e: Environment): number {
   return i === -1 ? ORDER.length : i;
 }
 
+/** What became of an outbox entry: the server took it, refused it, or it waits to be sent. */
+export type Settled = { outcome: 'applied' } | { outcome: 'conflict'; entry: OutboxEntry } | { outcome: 'queued' };
+
+/** How long to wait for a reachable server to answer before calling an entry queued. */
+const SETTLE_MS = 10_000;
+
 function isEnvOp(e: OutboxEntry): e is OutboxEntry & { op: { type: 'freeze' | 'unfreeze'; environmentId: string } } {
   return e.op.type === 'freeze' || e.op.type === 'unfreeze';
 }
@@ -93,11 +99,58 @@ export class EnvironmentsState {
     return call('outbox.enqueue', { type: 'unfreeze', environmentId, ...(text ? { reason: text } : {}) });
   }
 
+  /**
+   * Resolves once the outbox has settled `entry`: gone from the queue (the server took it), a
+   * conflict (refused), or still queued because the server is out of reach. So a toast says what
+   * happened rather than what was asked for.
+   */
+  settle(entry: OutboxEntry, waitMs = SETTLE_MS): Promise<Settled> {
+    return new Promise((resolve) => {
+      let done = false;
+      const look = (entries: OutboxEntry[]) => {
+        if (done) return;
+        const e = entries.find((x) => x.id === entry.id);
+        if (!e) finish({ outcome: 'applied' });
+        else if (e.state === 'conflict') finish({ outcome: 'conflict', entry: e });
+        else if (e.state === 'queued' && (e.lastError !== undefined || !connection.online)) finish({ outcome: 'queued' });
+      };
+      const off = on('outbox.changed', (o) => look(o.entries));
+      const timer = setTimeout(() => finish({ outcome: 'queued' }), waitMs);
+      function finish(r: Settled) {
+        done = true;
+        off();
+        clearTimeout(timer);
+        resolve(r);
+      }
+      void call('outbox.list', {}).then(
+        (o) => look(o.entries),
+        () => finish({ outcome: 'queued' }),
+      );
+    });
+  }
+
+  /**
+   * After the server took a freeze / unfreeze: did it apply, or is it held for approval? Waits
+   * briefly for the sync echo; undefined when it has not arrived yet.
+   */
+  async appliedAs(environmentId: string, op: 'freeze' | 'unfreeze', waitMs = 3000): Promise<'applied' | 'held' | undefined> {
+    const wanted = op === 'freeze' ? 'environment.freeze' : 'environment.unfreeze';
+    const started = performance.now();
+    for (;;) {
+      const env = directory.environment(environmentId);
+      if (env && (op === 'freeze' ? env.freeze !== undefined : env.freeze === undefined)) return 'applied';
+      if (this.pending(environmentId).some((r) => r.action === wanted)) return 'held';
+      if (performance.now() - started > waitMs) return undefined;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
   /** One freeze per production environment not already locked, with the same reason. */
-  async freezeAllProduction(reason: string, minutes: number | null): Promise<number> {
+  async freezeAllProduction(reason: string, minutes: number | null): Promise<OutboxEntry[]> {
     const targets = this.unfrozenProduction;
-    for (const env of targets) await this.freeze(env.id, reason, minutes);
-    return targets.length;
+    const entries: OutboxEntry[] = [];
+    for (const env of targets) entries.push(await this.freeze(env.id, reason, minutes));
+    return entries;
   }
 
   /** What the server would say to freezing / unfreezing this environment (from the cache). */

@@ -1,0 +1,146 @@
+// Words and guards: the break-glass form says who may start a session and is disabled for
+// everyone else; another person's break-glass session shows on every console; freeze toasts tell
+// applied from queued; unfreeze and sign-out ask first; the audit log reads in words and its
+// export follows the filters; settings refuse what they cannot use, next to the field.
+import { test as base, expect, type Page } from '@playwright/test';
+import { test } from './fixtures.ts';
+import { startRemote, type RemoteSetup } from './remote-server.ts';
+
+const RHEA = 'rhea.manning@example.com';
+const INES = 'ines.duarte@example.com';
+const ADAM = 'adam.kowalski@example.com';
+const WHO_MAY = 'Only Adam Kowalski (Admin), Ines Duarte (breakglass role) and Olivia Hart (Owner) can start a break-glass session.';
+
+async function api(remote: RemoteSetup, path: string, email: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(new URL(path, remote.serverUrl), {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${remote.tokens.get(email)}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+async function online(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expect(page.getByRole('status')).toContainText('Online', { timeout: 20_000 });
+}
+
+test('the break-glass form names who may start a session and is disabled for the release manager', async ({ page, app }) => {
+  void app;
+  await page.getByRole('link', { name: 'Break-glass' }).click();
+  await expect(page.getByText(WHO_MAY)).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Reason' })).toBeDisabled();
+  await expect(page.getByRole('checkbox', { name: 'Deploy', exact: true })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Start break-glass session' })).toBeDisabled();
+});
+
+base.describe('against a separate backend', () => {
+  let remote: RemoteSetup;
+  base.afterEach(async ({}, testInfo) => {
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('processes.log', { body: remote.log(), contentType: 'text/plain' });
+    await remote.close();
+  });
+
+  base("the release manager's console shows the incident commander's break-glass session", async ({ page }) => {
+    remote = await startRemote(RHEA);
+    await online(page, remote.openUrl);
+    await expect(page.getByRole('alert', { name: /Break-glass session of/ })).toHaveCount(0);
+
+    // Ines starts one from her own client.
+    const started = await api(remote, '/api/breakglass', INES, {
+      method: 'POST',
+      body: { reason: 'INC-4401: PSP outage, roll back payments now', scope: { actions: ['rollback.execute', 'release.deploy'] }, durationMinutes: 45 },
+    });
+    expect(started.status).toBe(201);
+
+    const banner = page.getByRole('alert', { name: 'Break-glass session of Ines Duarte' });
+    await expect(banner).toBeVisible({ timeout: 20_000 });
+    await expect(banner).toContainText('Ines Duarte is using break-glass');
+    await expect(banner).toContainText('Rollback');
+    await expect(banner).toContainText('Deploy');
+    await expect(banner).toContainText('all environments');
+    await expect(banner).toContainText(/until .*\d{1,2}:\d\d/);
+    await expect(banner.getByLabel('time left')).toHaveText(/^(44|45):\d\d$/);
+    // Rhea cannot end someone else's session from the banner.
+    await expect(banner.getByRole('button', { name: 'End session' })).toHaveCount(0);
+
+    // On every screen, with the details a click away.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect(banner).toBeVisible();
+    await banner.getByRole('link', { name: 'Details' }).click();
+    await expect(page.getByRole('region', { name: 'Other active sessions' })).toContainText('Ines Duarte');
+
+    // Ended by Ines: the banner goes.
+    await api(remote, `/api/breakglass/${started.body.session.id}/revoke`, INES, { method: 'POST', body: {} });
+    await expect(banner).toHaveCount(0, { timeout: 20_000 });
+  });
+
+  base('the break-glass form follows the directory: a role taken away disables it', async ({ page }) => {
+    remote = await startRemote(INES);
+    await online(page, remote.openUrl);
+    await page.getByRole('link', { name: 'Break-glass' }).click();
+    const reason = page.getByRole('textbox', { name: 'Reason' });
+    await expect(reason).toBeEnabled();
+    await reason.fill('INC-4402: typed before the role went');
+
+    const { body } = await api(remote, '/api/users', ADAM);
+    const ines = (body.users as { id: string; email: string }[]).find((u) => u.email === INES)!;
+    expect((await api(remote, `/api/users/${ines.id}`, ADAM, { method: 'PATCH', body: { roles: [] } })).status).toBe(200);
+
+    await expect(page.getByText('Only Adam Kowalski (Admin) and Olivia Hart (Owner) can start a break-glass session.')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('button', { name: 'Start break-glass session' })).toBeDisabled();
+    // What was typed is still there.
+    await expect(reason).toHaveValue('INC-4402: typed before the role went');
+  });
+
+  base('freeze toasts say what happened, unfreeze and sign-out ask first, naming what is unsent', async ({ page }) => {
+    remote = await startRemote(RHEA);
+    await online(page, remote.openUrl);
+    await page.getByRole('link', { name: 'Environments' }).click();
+    const toasts = page.locator('.flash');
+
+    // A one-letter reason is refused next to the field.
+    const production = page.getByRole('article', { name: 'checkout / production' });
+    await production.getByRole('button', { name: 'Freeze', exact: true }).click();
+    const submit = page.getByRole('button', { name: 'Freeze environment' });
+    await page.getByRole('textbox', { name: 'Reason' }).fill('x');
+    await expect(page.getByText('At least 3 characters — 2 more.')).toBeVisible();
+    await expect(submit).toBeDisabled();
+
+    // Online: the server applies it, and the toast says so.
+    await page.getByRole('textbox', { name: 'Reason' }).fill('INC-4500: checkout errors');
+    await submit.click();
+    await expect(toasts).toContainText('Frozen: checkout / production', { timeout: 20_000 });
+    await expect(toasts).not.toContainText('queued');
+    await expect(production).toContainText('Frozen by Rhea Manning');
+
+    // Unfreeze asks first, naming the environment; Cancel leaves it frozen.
+    await production.getByRole('button', { name: 'Unfreeze', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Unfreeze checkout / production?' });
+    await expect(confirm).toContainText('INC-4500: checkout errors');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(production).toContainText('Frozen by Rhea Manning');
+    await expect(production.getByRole('link', { name: 'Unfreeze awaiting approval' })).toHaveCount(0);
+
+    // Offline: queued, and the toast says that instead.
+    await remote.killServer();
+    await expect(page.getByRole('status')).toContainText('Offline', { timeout: 20_000 });
+    const staging = page.getByRole('article', { name: 'checkout / staging' });
+    await staging.getByRole('button', { name: 'Freeze', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Reason' }).fill('INC-4500: hold staging too');
+    await page.getByRole('button', { name: 'Freeze environment' }).click();
+    await expect(toasts).toContainText('Freeze of checkout / staging queued — sent when back online', { timeout: 20_000 });
+
+    // Sign-out asks, and names the freeze that has not reached the server.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const signOut = page.getByRole('dialog', { name: 'Sign out?' });
+    await expect(signOut.getByTestId('unsent')).toHaveText('1 decision not sent yet: Freeze ‘checkout / staging’; signing out sets it aside, unsent.');
+    await signOut.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 20_000 });
+  });
+});
