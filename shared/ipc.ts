@@ -174,7 +174,13 @@ export const channels = {
     description: 'verify the hash chain and its signed checkpoints on the server',
   },
   'audit.export': {
-    input: z.strictObject({ format: z.enum(['csv', 'jsonl']), from: IsoTime.optional(), to: IsoTime.optional() }),
+    input: z.strictObject({
+      format: z.enum(['csv', 'jsonl']),
+      from: IsoTime.optional(),
+      to: IsoTime.optional(),
+      /** Only these events (the rows a filter shows), without the checkpoint: a filtered export is for reading, not for verify. */
+      seqs: z.array(z.number().int().min(0)).max(1_000_000).optional(),
+    }),
     output: z.object({ filename: z.string(), mime: z.string(), text: z.string() }),
     description: 'the audit log as a file for auditors (online only)',
   },

@@ -3,25 +3,8 @@
 // that carries the checkpoint the export ends with.
 import { AuditCheckpoint, AuditEvent, AuditExportCheckpointLine } from '../../shared/schemas/index.ts';
 
-export const CSV_COLUMNS = ['seq', 'at', 'actorId', 'type', 'subject', 'breakGlass', 'breakGlassSessionId', 'details', 'prevHash', 'hash'] as const;
-
-/** The CSV record that carries the checkpoint has this `type` (no event type looks like it). */
-export const CSV_CHECKPOINT_TYPE = 'checkpoint';
-
-const DEFUSE = /^[=+\-@\t\r]/;
-
-export function csvCell(value: unknown): string {
-  const text = value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  // Quote always where needed; a leading = + - @ is defused so spreadsheets don't run it.
-  const safe = DEFUSE.test(text) ? `'${text}` : text;
-  return /[",\r\n']/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
-
-export function csvEventRecord(e: AuditEvent): string {
-  return `${CSV_COLUMNS.map((c) => csvCell(e[c])).join(',')}\r\n`;
-}
+export { CSV_COLUMNS, CSV_CHECKPOINT_TYPE, CSV_HEADER, csvCell, csvEventRecord, jsonlEventLine } from '../../shared/audit-format.ts';
+import { CSV_COLUMNS, CSV_CHECKPOINT_TYPE, csvCell } from '../../shared/audit-format.ts';
 
 export function csvCheckpointRecord(cp: AuditCheckpoint): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
@@ -37,10 +20,6 @@ export function csvCheckpointRecord(cp: AuditCheckpoint): string {
     hash: cp.hash,
   };
   return `${CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',')}\r\n`;
-}
-
-export function jsonlEventLine(e: AuditEvent): string {
-  return `${JSON.stringify(e)}\n`;
 }
 
 export function jsonlCheckpointLine(cp: AuditCheckpoint): string {

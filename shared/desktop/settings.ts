@@ -13,9 +13,11 @@ export const QuietHours = z
   .object({
     start: ClockTime.describe('Quiet hours begin at this local time (HH:MM).'),
     end: ClockTime.describe(
-      'Quiet hours end at this local time (HH:MM), exclusive. An end before the start wraps past midnight (22:00 → 07:00); an end equal to the start means no quiet hours.',
+      'Quiet hours end at this local time (HH:MM), exclusive. An end before the start wraps past midnight (22:00 → 07:00); an end equal to the start is refused (it would silence nothing, or everything).',
     ),
   })
+  // 09:00–09:00 reads as "all day" to some and "never" to others: refused rather than guessed.
+  .refine((q) => q.start !== q.end, { path: ['end'], message: 'must differ from the start (to silence nothing, turn quiet hours off)' })
   .describe('While the local time is in [start, end), every notification except break-glass is suppressed.');
 export type QuietHours = z.infer<typeof QuietHours>;
 
@@ -48,7 +50,13 @@ export type NotificationSettings = z.infer<typeof NotificationSettings>;
 export const DiffPrefetchSettings = z
   .object({
     enabled: z.boolean().default(true).describe('Download the diffs of pending requests in the background, for offline review.'),
-    budgetMiB: z.number().int().min(0).max(16_384).default(256).describe('The most disk space, in MiB, that prefetched diffs may use.'),
+    budgetMiB: z
+      .number({ error: 'must be a number of MiB' })
+      .int('must be a whole number of MiB')
+      .min(0, 'must be 0 MiB or more')
+      .max(16_384, 'must be at most 16384 MiB (16 GiB)')
+      .default(256)
+      .describe('The most disk space, in MiB, that prefetched diffs may use.'),
   })
   .describe('Background download of request diffs.');
 export type DiffPrefetchSettings = z.infer<typeof DiffPrefetchSettings>;

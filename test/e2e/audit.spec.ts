@@ -9,18 +9,18 @@ test('open the audit log and see the chain verified', async ({ page, app }) => {
   await expect(page.getByTestId('witnessed')).toContainText(/Checked by this desktop through #\d+/, { timeout: 20_000 });
   const table = page.getByRole('table', { name: 'Audit events' });
   await expect(table.getByRole('row').nth(1)).toBeVisible();
-  await expect(table).toContainText('request.created');
+  await expect(table).toContainText('Request created');
 
   // Filters: by type, then by text. (The owner set the policies up before the demo's month of
   // history, so they are far down a newest-first log until filtered.)
   await page.getByRole('combobox', { name: 'Event type' }).selectOption('policy.created');
-  await expect(table).not.toContainText('request.created');
+  await expect(table).not.toContainText('Request created');
   await expect(table).toContainText('Production Deploy Gate');
   await expect(table).toContainText('Olivia Hart');
   await page.getByRole('searchbox', { name: 'Filter events' }).fill('Incident Freeze');
   await expect(table.getByRole('row')).toHaveCount(2);
   await page.getByRole('button', { name: 'Clear filters' }).click();
-  await expect(table).toContainText('request.created');
+  await expect(table).toContainText('Request created');
 
   // Nothing happened under break-glass in the demo.
   await page.getByRole('checkbox', { name: 'Break-glass only' }).check();

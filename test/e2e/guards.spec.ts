@@ -2,6 +2,7 @@
 // everyone else; another person's break-glass session shows on every console; freeze toasts tell
 // applied from queued; unfreeze and sign-out ask first; the audit log reads in words and its
 // export follows the filters; settings refuse what they cannot use, next to the field.
+import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { test } from './fixtures.ts';
 import { startRemote, type RemoteSetup } from './remote-server.ts';
@@ -143,4 +144,89 @@ base.describe('against a separate backend', () => {
     await signOut.getByRole('button', { name: 'Sign out' }).click();
     await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 20_000 });
   });
+});
+
+test('the audit log reads in words, and an export with a filter has only the filtered rows', async ({ page, app }) => {
+  void app;
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  const table = page.getByRole('table', { name: 'Audit events' });
+  await expect(table.getByRole('row').nth(1)).toBeVisible({ timeout: 20_000 });
+  // Event types, people and requests in words, not ids.
+  await expect(table).toContainText('Request created');
+  await expect(table).not.toContainText('request.created');
+  await expect(table).not.toContainText(/\busr_|\breq_/);
+  await expect(table).toContainText(/(Deploy|Rollback|Promote|Apply manifest)[^\n]* \/ /);
+  await expect(table).toContainText('Justification:');
+  await expect(table).not.toContainText('{"');
+
+  // Filter to the policies created, then export: the file has those rows and no others.
+  await page.getByRole('combobox', { name: 'Event type' }).selectOption({ label: 'Policy created' });
+  await expect(table).toContainText('Production Deploy Gate');
+  const shown = (await table.getByRole('row').count()) - 1;
+  expect(shown).toBeGreaterThan(1);
+  await expect(page.getByTestId('export-scope')).toHaveText(`Exports have these ${shown} events only (clear the filters for the whole, verifiable log).`);
+
+  const jsonl = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export JSONL' }).click();
+  const jsonlFile = await jsonl;
+  expect(jsonlFile.suggestedFilename()).toMatch(/^gatehouse-audit-\d{4}-\d\d-\d\d-filtered\.jsonl$/);
+  const lines = readFileSync((await jsonlFile.path())!, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  const events = lines.map((l) => JSON.parse(l) as { type: string; seq: number });
+  expect(events).toHaveLength(shown);
+  expect(new Set(events.map((e) => e.type))).toEqual(new Set(['policy.created']));
+
+  const csv = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const csvFile = await csv;
+  const records = readFileSync((await csvFile.path())!, 'utf8')
+    .split('\r\n')
+    .filter((l) => /^\d+,/.test(l));
+  expect(records).toHaveLength(shown);
+  for (const r of records) expect(r.split(',')[3]).toBe('policy.created');
+  expect(records.map((r) => Number(r.split(',')[0]))).toEqual(events.map((e) => e.seq));
+});
+
+test('settings refuse what they cannot use, next to the field, and save nothing', async ({ page, app }) => {
+  void app;
+  await page.getByRole('link', { name: 'Settings' }).click();
+
+  // Quiet hours 09:00–09:00: refused beside the field, the saved hours unchanged.
+  await page.getByRole('checkbox', { name: /Silence notifications at night/ }).check();
+  await expect(page.getByLabel('From')).toHaveValue('22:00');
+  await page.getByLabel('From').fill('09:00');
+  await page.getByLabel('Until').fill('09:00');
+  await expect(page.getByText('Until must differ from the start (to silence nothing, turn quiet hours off); not saved (still 09:00–07:00).')).toBeVisible();
+  await expect(page.getByLabel('Until')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Until').fill('10:00');
+  await expect(page.getByText(/Until must differ/)).toHaveCount(0);
+
+  // A negative or absurd disk budget: refused, the saved budget kept.
+  const budget = page.getByRole('spinbutton', { name: 'Disk budget (MiB)' });
+  await budget.fill('-64');
+  await budget.blur();
+  await expect(page.getByText('Disk budget must be 0 MiB or more; not saved (still 256 MiB).')).toBeVisible();
+  await budget.fill('99999999');
+  await budget.blur();
+  await expect(page.getByText('Disk budget must be at most 16384 MiB (16 GiB); not saved (still 256 MiB).')).toBeVisible();
+  await budget.fill('512');
+  await budget.blur();
+  await expect(page.getByText(/Disk budget must/)).toHaveCount(0);
+
+  // Reloaded: what was saved is what was valid.
+  await page.reload();
+  await expect(page.getByRole('status')).toContainText(/Online|Syncing/, { timeout: 20_000 });
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByLabel('From')).toHaveValue('09:00');
+  await expect(page.getByLabel('Until')).toHaveValue('10:00');
+  await expect(page.getByRole('spinbutton', { name: 'Disk budget (MiB)' })).toHaveValue('512');
+
+  // A malformed server URL is refused before anything is sent.
+  await page.getByRole('button', { name: 'Use another server…' }).click();
+  await page.getByRole('textbox', { name: 'Server URL' }).fill('htp:/gatehouse');
+  await page.getByLabel('API token').fill('not-a-real-token-123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('Server URL must be an http:// or https:// URL.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
 });

@@ -171,6 +171,29 @@ describe('SettingsStore.update', () => {
     });
   }
 
+  test('refuses what the settings screen refuses, naming the field, and changes nothing', async () => {
+    const store = await SettingsStore.open(file);
+    await store.update({ notifications: { quietHours: { start: '22:00', end: '06:00' } }, diffPrefetch: { budgetMiB: 512 } });
+    const before = await readFile(file, 'utf8');
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ notifications: { quietHours: { start: '09:00', end: '09:00' } } }, 'notifications.quietHours.end', /must differ from the start/],
+      [{ diffPrefetch: { budgetMiB: -1 } }, 'diffPrefetch.budgetMiB', /0 MiB or more/],
+      [{ diffPrefetch: { budgetMiB: 10_000_000 } }, 'diffPrefetch.budgetMiB', /at most 16384 MiB/],
+      [{ diffPrefetch: { budgetMiB: 1.5 } }, 'diffPrefetch.budgetMiB', /whole number/],
+    ];
+    for (const [patch, field, message] of cases) {
+      await assert.rejects(
+        store.update(patch),
+        (err: unknown) => err instanceof SettingsError && err.field === field && message.test(err.message),
+        JSON.stringify(patch),
+      );
+    }
+    await assert.rejects(store.setServerUrl('htp:/gatehouse'), (err: unknown) => err instanceof SettingsError && err.field === 'serverUrl');
+    assert.equal(await readFile(file, 'utf8'), before);
+    assert.deepEqual(store.current.notifications.quietHours, { start: '22:00', end: '06:00' });
+    assert.equal(store.current.diffPrefetch.budgetMiB, 512);
+  });
+
   test('concurrent updates apply in order', async () => {
     const store = await SettingsStore.open(file);
     const results = await Promise.allSettled([

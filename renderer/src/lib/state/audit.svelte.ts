@@ -1,10 +1,11 @@
 // The audit log (online only: it lives on the server): the events loaded page by page, newest
 // first, filtered by type / actor / text here; the hash chain's verify status; export to a file.
 import { createSubscriber } from 'svelte/reactivity';
-import type { AuditEvent } from '../../../../shared/schemas/index.ts';
+import { ACTIONS, type Action, type AuditEvent, type Resource } from '../../../../shared/schemas/index.ts';
 import type { Output } from '../../../../shared/ipc.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 import { directory } from './directory.svelte.ts';
+import { ACTION_LABELS, dateTime } from '../format.ts';
 
 export type Verify = { state: 'idle' } | { state: 'checking' } | { state: 'done'; result: Output<'audit.verify'> } | { state: 'failed'; message: string };
 export type Load = { state: 'loading' } | { state: 'ready' } | { state: 'unavailable'; offline: boolean; message: string };
@@ -14,6 +15,135 @@ export interface AuditFilters {
   actor: string;
   text: string;
   breakGlassOnly: boolean;
+}
+
+/** Event types in words; an unknown one is spelled out from its name ("request.effect_skipped" → "Request effect skipped"). */
+const EVENT_LABELS: Record<string, string> = {
+  'request.created': 'Request created',
+  'request.approval': 'Approval given',
+  'request.rejection': 'Rejection given',
+  'request.approved': 'Request approved',
+  'request.rejected': 'Request rejected',
+  'request.cancelled': 'Request cancelled',
+  'request.expired': 'Request expired',
+  'request.refused': 'Action refused',
+  'request.nudged': 'Reviewers nudged',
+  'request.effect_skipped': 'Approved change not applied',
+  'environment.created': 'Environment created',
+  'environment.updated': 'Environment updated',
+  'environment.frozen': 'Environment frozen',
+  'environment.unfrozen': 'Environment unfrozen',
+  'breakglass.started': 'Break-glass session started',
+  'breakglass.revoked': 'Break-glass session ended',
+  'breakglass.expired': 'Break-glass session expired',
+  'policy.created': 'Policy created',
+  'policy.updated': 'Policy updated',
+  'policy.deleted': 'Policy deleted',
+  'binding.created': 'Policy bound',
+  'binding.deleted': 'Policy unbound',
+  'token.issued': 'API token issued',
+  'token.revoked': 'API token revoked',
+  'user.created': 'User added',
+  'user.updated': 'User updated',
+  'user.deactivated': 'User deactivated',
+  'user.reactivated': 'User reactivated',
+  'team.created': 'Team created',
+  'project.created': 'Project created',
+  'cluster.created': 'Cluster created',
+};
+
+export function eventLabel(type: string): string {
+  const known = EVENT_LABELS[type];
+  if (known) return known;
+  const words = type.replace(/[._]/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The detail fields in the order and words a reader wants; others follow, spelled out. */
+const FIELD_LABELS: Record<string, string> = {
+  reason: 'Reason',
+  comment: 'Comment',
+  justification: 'Justification',
+  message: 'Message',
+  name: 'Name',
+  action: 'Action',
+  resource: 'Resource',
+  summary: 'Progress',
+  scope: 'Scope',
+  durationMinutes: 'Duration',
+  durationSeconds: 'Lasted',
+  until: 'Until',
+  expiresAt: 'Until',
+  previousProtection: 'Protection before',
+  reviewedDigest: 'Diff reviewed',
+  userIds: 'People',
+  requestId: 'Request',
+  status: 'Status',
+  code: 'Code',
+};
+/** Machinery that says nothing to a reader of the log (the verify command reads it from the export). */
+const HIDDEN_FIELDS = new Set(['details', 'environment', 'policy', 'binding', 'user', 'token', 'bypassed', 'gates', 'evaluation']);
+
+export interface DetailField {
+  label: string;
+  value: string;
+}
+
+function isAction(v: unknown): v is Action {
+  return typeof v === 'string' && (ACTIONS as readonly string[]).includes(v);
+}
+
+function minutesWords(m: number): string {
+  const h = Math.floor(m / 60);
+  const r = Math.round(m % 60);
+  return h === 0 ? `${r} min` : r === 0 ? `${h} h` : `${h} h ${r} min`;
+}
+
+function valueWords(key: string, v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (key === 'reviewedDigest') return 'yes';
+  if (key === 'durationMinutes' && typeof v === 'number') return minutesWords(v);
+  if (key === 'durationSeconds' && typeof v === 'number') return minutesWords(Math.max(1, v / 60));
+  if (key === 'resource' && typeof v === 'object') return directory.resource(v as Resource);
+  if (key === 'scope' && typeof v === 'object') {
+    const sc = v as { actions?: unknown[]; environmentIds?: string[] };
+    const actions = (sc.actions ?? []).map((a) => (isAction(a) ? ACTION_LABELS[a] : String(a))).join(', ');
+    const envs = sc.environmentIds?.length ? sc.environmentIds.map((id) => directory.resource({ environmentId: id })).join(', ') : 'all environments';
+    return `${actions} · ${envs}`;
+  }
+  if (isAction(v)) return ACTION_LABELS[v];
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v))) return dateTime(v);
+  if (typeof v === 'string') return /^[a-z]+_[A-Za-z0-9]+$/.test(v) ? subjectWords(v) : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return v === true ? 'yes' : v === false ? 'no' : String(v);
+  if (Array.isArray(v))
+    return (
+      v
+        .map((x) => valueWords(key, x) ?? '')
+        .filter(Boolean)
+        .join(', ') || undefined
+    );
+  if (typeof v === 'object' && 'name' in v && typeof v.name === 'string') return v.name;
+  return undefined;
+}
+
+/** An id in words: an environment as "project / env", anything the directory knows by name. */
+export function subjectWords(id: string): string {
+  if (directory.environment(id)) return directory.resource({ environmentId: id });
+  return directory.name(id) || id;
+}
+
+/** The details as labelled fields (reason, comment… first), ids as names, times as dates. */
+export function detailFields(details: Record<string, unknown>): DetailField[] {
+  const known = Object.keys(FIELD_LABELS).filter((k) => k in details);
+  const rest = Object.keys(details).filter((k) => !(k in FIELD_LABELS) && !HIDDEN_FIELDS.has(k));
+  const out: DetailField[] = [];
+  for (const key of [...known, ...rest]) {
+    const value = valueWords(key, details[key]);
+    if (value === undefined) continue;
+    const label = FIELD_LABELS[key] ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+    out.push({ label: key === 'until' && details.expiresAt !== undefined ? 'Freeze until' : label, value });
+  }
+  return out;
 }
 
 /** Pages of 1000 from the server; past this many events the oldest are not loaded (newest first). */
@@ -32,6 +162,18 @@ export class AuditState {
   #truncated = $state(false);
   #loading = false;
 
+  /** Request ids to titles ("Deploy checkout / production"), from the events that name their action and resource. */
+  #titles = $derived.by(() => {
+    const titles = new Map<string, string>();
+    for (const e of this.#events) {
+      if (titles.has(e.subject) || !e.subject.startsWith('req_')) continue;
+      const { action, resource } = e.details as { action?: unknown; resource?: unknown };
+      if (isAction(action) && resource && typeof resource === 'object')
+        titles.set(e.subject, `${ACTION_LABELS[action]} ${directory.resource(resource as Resource)}`);
+    }
+    return titles;
+  });
+
   #filtered = $derived.by(() => {
     const f = this.#filters;
     const text = f.text.trim().toLowerCase();
@@ -41,9 +183,20 @@ export class AuditState {
         (f.actor === '' || e.actorId === f.actor) &&
         (!f.breakGlassOnly || e.breakGlass) &&
         (text === '' ||
-          `${e.type} ${e.subject} ${directory.name(e.actorId)} ${directory.name(e.subject)} ${JSON.stringify(e.details)}`.toLowerCase().includes(text)),
+          `${e.type} ${eventLabel(e.type)} ${e.subject} ${this.subject(e.subject)} ${directory.name(e.actorId)} ${detailFields(e.details)
+            .map((d) => `${d.label} ${d.value}`)
+            .join(' ')} ${JSON.stringify(e.details)}`
+            .toLowerCase()
+            .includes(text)),
     );
   });
+
+  /** A subject in words: a request by its title, an environment as "project / env", others by name. */
+  subject(id: string): string {
+    if (id.startsWith('req_')) return this.#titles.get(id) ?? 'a request';
+    if (id.startsWith('bg_')) return 'break-glass session';
+    return subjectWords(id);
+  }
 
   #subscribe = createSubscriber(() => {
     void this.refresh();
@@ -124,9 +277,18 @@ export class AuditState {
     }
   }
 
-  /** Downloads the whole log as CSV or JSONL through a Blob link. */
+  /** Is any filter on (so an export is of the filtered rows)? */
+  get filtering(): boolean {
+    const f = this.#filters;
+    return f.type !== '' || f.actor !== '' || f.text.trim() !== '' || f.breakGlassOnly;
+  }
+
+  /**
+   * Downloads the log as CSV or JSONL through a Blob link: with a filter on, exactly the rows on
+   * screen; without, the whole log with its signed checkpoint, as `gatehouse audit verify` reads it.
+   */
   async export(format: 'csv' | 'jsonl'): Promise<string> {
-    const file = await call('audit.export', { format });
+    const file = await call('audit.export', this.filtering ? { format, seqs: this.filtered.map((e) => e.seq) } : { format });
     const url = URL.createObjectURL(new Blob([file.text], { type: file.mime }));
     try {
       const a = document.createElement('a');
