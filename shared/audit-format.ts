@@ -7,7 +7,8 @@ export const CSV_COLUMNS = ['seq', 'at', 'actorId', 'type', 'subject', 'breakGla
 /** The CSV record that carries the checkpoint has this `type` (no event type looks like it). */
 export const CSV_CHECKPOINT_TYPE = 'checkpoint';
 
-const DEFUSE = /^[=+\-@\t\r]/;
+/** A leading = + - @ (or tab, CR) that spreadsheets would run; read back by the export parser. */
+export const DEFUSE = /^[=+\-@\t\r]/;
 
 export function csvCell(value: unknown): string {
   const text = value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);

@@ -4,7 +4,7 @@
 import { AuditCheckpoint, AuditEvent, AuditExportCheckpointLine } from '../../shared/schemas/index.ts';
 
 export { CSV_COLUMNS, CSV_CHECKPOINT_TYPE, CSV_HEADER, csvCell, csvEventRecord, jsonlEventLine } from '../../shared/audit-format.ts';
-import { CSV_COLUMNS, CSV_CHECKPOINT_TYPE, csvCell } from '../../shared/audit-format.ts';
+import { CSV_COLUMNS, CSV_CHECKPOINT_TYPE, DEFUSE, csvCell } from '../../shared/audit-format.ts';
 
 export function csvCheckpointRecord(cp: AuditCheckpoint): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
