@@ -62,8 +62,8 @@ base.describe('as the incident commander', () => {
 
     // What was done under it: its start and its end, from the audit log.
     await past.getByRole('button', { name: /INC-4400/ }).click();
-    await expect(past).toContainText('breakglass.started');
-    await expect(past).toContainText('breakglass.revoked');
+    await expect(past).toContainText('Break-glass session started');
+    await expect(past).toContainText('Break-glass session ended');
   });
 });
 
