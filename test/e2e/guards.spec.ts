@@ -4,7 +4,7 @@
 // export follows the filters; settings refuse what they cannot use, next to the field.
 import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
-import { test } from './fixtures.ts';
+import { screen, test } from './fixtures.ts';
 import { startRemote, type RemoteSetup } from './remote-server.ts';
 
 const RHEA = 'rhea.manning@example.com';
@@ -62,6 +62,10 @@ base.describe('against a separate backend', () => {
     await expect(banner).toContainText('all environments');
     await expect(banner).toContainText(/until .*\d{1,2}:\d\d/);
     await expect(banner.getByLabel('time left')).toHaveText(/^(44|45):\d\d$/);
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+      await screen(page, 'breakglass-banner-other', theme);
+    }
     // Rhea cannot end someone else's session from the banner.
     await expect(banner.getByRole('button', { name: 'End session' })).toHaveCount(0);
 
@@ -94,6 +98,40 @@ base.describe('against a separate backend', () => {
     await expect(reason).toHaveValue('INC-4402: typed before the role went');
   });
 
+  base('a start the server refuses keeps the typed reason and shows the server’s words', async ({ page }) => {
+    remote = await startRemote(INES);
+    await online(page, remote.openUrl);
+    await page.getByRole('link', { name: 'Break-glass' }).click();
+    const reason = page.getByRole('textbox', { name: 'Reason' });
+    await reason.fill('INC-4403: payments down, rolling back');
+
+    // Offline, Ines's start is queued; meanwhile an admin takes her breakglass role away.
+    await remote.killServer();
+    await expect(page.getByRole('status')).toContainText('Offline', { timeout: 20_000 });
+    await page.getByRole('button', { name: 'Start break-glass session' }).click();
+    await expect(page.getByRole('region', { name: 'Session start queued' })).toBeVisible();
+    const elsewhere = await remote.serveElsewhere();
+    try {
+      const at = { ...remote, serverUrl: elsewhere.url };
+      const { body } = await api(at, '/api/users', ADAM);
+      const ines = (body.users as { id: string; email: string }[]).find((u) => u.email === INES)!;
+      expect((await api(at, `/api/users/${ines.id}`, ADAM, { method: 'PATCH', body: { roles: [] } })).status).toBe(200);
+    } finally {
+      await elsewhere.stop();
+    }
+
+    // Back online: the queued start is refused; the form returns with the reason as typed.
+    await remote.restartServer();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Your break-glass session was not started.' });
+    await expect(refusal).toContainText('The server said: “only owners, admins and holders of the breakglass role can start a break-glass session”', {
+      timeout: 30_000,
+    });
+    await expect(reason).toHaveValue('INC-4403: payments down, rolling back');
+    await expect(page.getByText('Only Adam Kowalski (Admin) and Olivia Hart (Owner) can start a break-glass session.').first()).toBeVisible({
+      timeout: 20_000,
+    });
+  });
+
   base('freeze toasts say what happened, unfreeze and sign-out ask first, naming what is unsent', async ({ page }) => {
     remote = await startRemote(RHEA);
     await online(page, remote.openUrl);
@@ -119,6 +157,7 @@ base.describe('against a separate backend', () => {
     await production.getByRole('button', { name: 'Unfreeze', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Unfreeze checkout / production?' });
     await expect(confirm).toContainText('INC-4500: checkout errors');
+    await screen(page, 'environments-unfreeze-confirm', 'light');
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await expect(confirm).toHaveCount(0);
     await expect(production).toContainText('Frozen by Rhea Manning');
@@ -137,7 +176,8 @@ base.describe('against a separate backend', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     const signOut = page.getByRole('dialog', { name: 'Sign out?' });
-    await expect(signOut.getByTestId('unsent')).toHaveText('1 decision not sent yet: Freeze ‘checkout / staging’; signing out sets it aside, unsent.');
+    await screen(page, 'settings-sign-out-confirm', 'light');
+    await expect(signOut.getByTestId('unsent')).toHaveText('1 change not sent yet: Freeze ‘checkout / staging’; signing out sets it aside, unsent.');
     await signOut.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -83,6 +83,11 @@ export interface RemoteSetup {
   stopServer(): Promise<void>;
   /** Starts the backend again on the same port and data. */
   restartServer(): Promise<void>;
+  /**
+   * While the backend is stopped: a second one on the same data at another port, which web mode
+   * does not know, to change the server's state behind the console's back.
+   */
+  serveElsewhere(): Promise<{ url: string; stop: () => Promise<void> }>;
   log(): string;
   close(): Promise<void>;
 }
@@ -131,6 +136,16 @@ export async function startRemote(email: string): Promise<RemoteSetup> {
       killServer: () => stop(server, 'SIGKILL'),
       stopServer: () => stop(server, 'SIGTERM'),
       restartServer: async () => void (await startServer(port)),
+      serveElsewhere: async () => {
+        const other = run(['server/cli.ts', 'serve', '--data', serverDir, '--port', '0', '--log-level', 'silent']);
+        try {
+          const url = (await waitFor(other, /^listening on (http:\/\/\S+)$/m, 'gatehouse serve'))[1]!;
+          return { url, stop: () => stop(other) };
+        } catch (err) {
+          await stop(other);
+          throw err;
+        }
+      },
       log: () => `--- web mode\n${web?.stderr() ?? ''}\n--- server\n${server?.stderr() ?? ''}`,
       close,
     };
