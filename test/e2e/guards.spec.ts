@@ -198,6 +198,12 @@ test('the audit log reads in words, and an export with a filter has only the fil
   await expect(table).toContainText(/(Deploy|Rollback|Promote|Apply manifest)[^\n]* \/ /);
   await expect(table).toContainText('Justification:');
   await expect(table).not.toContainText('{"');
+  await screen(page, 'audit-words', 'light');
+
+  // The search finds what the rows say in words.
+  await page.getByRole('searchbox', { name: 'Filter events' }).fill('approval given');
+  await expect(table.getByRole('row').nth(1)).toContainText('Approval given');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
 
   // Filter to the policies created, then export: the file has those rows and no others.
   await page.getByRole('combobox', { name: 'Event type' }).selectOption({ label: 'Policy created' });

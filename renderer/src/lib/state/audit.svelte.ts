@@ -133,8 +133,10 @@ export function subjectWords(id: string): string {
 }
 
 /** The details as labelled fields (reason, comment… first), ids as names, times as dates. */
-export function detailFields(details: Record<string, unknown>): DetailField[] {
-  const known = Object.keys(FIELD_LABELS).filter((k) => k in details);
+export function detailFields(details: Record<string, unknown>, subject = ''): DetailField[] {
+  // A request's title (the subject column) already says its action and resource.
+  const said = subject.startsWith('req_') ? new Set(['action', 'resource']) : new Set<string>();
+  const known = Object.keys(FIELD_LABELS).filter((k) => k in details && !said.has(k));
   const rest = Object.keys(details).filter((k) => !(k in FIELD_LABELS) && !HIDDEN_FIELDS.has(k));
   const out: DetailField[] = [];
   for (const key of [...known, ...rest]) {
@@ -174,20 +176,29 @@ export class AuditState {
     return titles;
   });
 
+  /** Each event's searchable text: what the row shows in words, and the raw names and ids too. Built once per load, not per keystroke. */
+  #haystacks = $derived.by(
+    () =>
+      new Map(
+        this.#events.map((e) => [
+          e.seq,
+          `${e.type} ${eventLabel(e.type)} ${e.subject} ${this.subject(e.subject)} ${directory.name(e.actorId)} ${detailFields(e.details)
+            .map((d) => `${d.label} ${d.value}`)
+            .join(' ')} ${JSON.stringify(e.details)}`.toLowerCase(),
+        ]),
+      ),
+  );
+
   #filtered = $derived.by(() => {
     const f = this.#filters;
     const text = f.text.trim().toLowerCase();
+    const haystacks = text === '' ? undefined : this.#haystacks;
     return this.#events.filter(
       (e) =>
         (f.type === '' || e.type === f.type) &&
         (f.actor === '' || e.actorId === f.actor) &&
         (!f.breakGlassOnly || e.breakGlass) &&
-        (text === '' ||
-          `${e.type} ${eventLabel(e.type)} ${e.subject} ${this.subject(e.subject)} ${directory.name(e.actorId)} ${detailFields(e.details)
-            .map((d) => `${d.label} ${d.value}`)
-            .join(' ')} ${JSON.stringify(e.details)}`
-            .toLowerCase()
-            .includes(text)),
+        (haystacks === undefined || (haystacks.get(e.seq) ?? '').includes(text)),
     );
   });
 
