@@ -108,5 +108,7 @@ test('freeze all production for an incident', async ({ page }) => {
     await expect(env).toContainText('INC-4400: PSP outage');
   }
   await expect(page.getByRole('article', { name: 'checkout / staging' })).toContainText('Restricted');
+  // The toast says what the server did, not that something was queued.
+  await expect(page.locator('.flash')).toContainText('3 production environments frozen', { timeout: 20_000 });
   await expect(page.getByRole('button', { name: /^Freeze all production/ })).toBeDisabled();
 });

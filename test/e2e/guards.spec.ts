@@ -172,12 +172,24 @@ base.describe('against a separate backend', () => {
     await page.getByRole('button', { name: 'Freeze environment' }).click();
     await expect(toasts).toContainText('Freeze of checkout / staging queued — sent when back online', { timeout: 20_000 });
 
-    // Sign-out asks, and names the freeze that has not reached the server.
+    // And an approval, offline too.
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    const list = page.getByRole('list', { name: 'Approvals inbox' });
+    await page.getByRole('textbox', { name: 'Search' }).fill('search@a81c3de');
+    await expect(list.getByRole('listitem')).toHaveCount(1);
+    await list.getByRole('link').first().click();
+    await page.getByRole('textbox', { name: 'Comment' }).fill('Approved from the train.');
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect(page.getByRole('status')).toContainText('2 queued', { timeout: 10_000 });
+
+    // Sign-out asks, and names what has not reached the server.
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Sign out' }).click();
     const signOut = page.getByRole('dialog', { name: 'Sign out?' });
     await screen(page, 'settings-sign-out-confirm', 'light');
-    await expect(signOut.getByTestId('unsent')).toHaveText('1 change not sent yet: Freeze ‘checkout / staging’; signing out sets it aside, unsent.');
+    await expect(signOut.getByTestId('unsent')).toHaveText(
+      '2 changes not sent yet: Freeze ‘checkout / staging’, Approve ‘Deploy search / production’; signing out sets them aside, unsent.',
+    );
     await signOut.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
     await page.getByRole('button', { name: 'Sign out' }).click();
