@@ -2,9 +2,10 @@
 // counts it down every second), what was done under a session (audit events that carry its id,
 // from the server while online), and start / end through the outbox.
 import { createSubscriber } from 'svelte/reactivity';
-import type { AuditEvent, BreakGlassSession, BreakGlassScope, User } from '../../../../shared/schemas/index.ts';
+import type { AuditEvent, BreakGlassSession, BreakGlassScope } from '../../../../shared/schemas/index.ts';
 import type { OutboxEntry } from '../../../../shared/desktop/outbox.ts';
 import { mayBreakGlass } from '../../../../shared/policy/index.ts';
+import { whoMayStart } from '../who-may-break-glass.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 import { session } from './session.svelte.ts';
 import { connection } from './connection.svelte.ts';
@@ -17,24 +18,6 @@ export function countdown(iso: string, now: number): string {
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
-}
-
-/** Why a user may start a session: "Owner", "Admin" or "breakglass role". */
-function authority(u: User): string {
-  if (u.orgRole === 'owner') return 'Owner';
-  if (u.orgRole === 'admin') return 'Admin';
-  return 'breakglass role';
-}
-
-function list(words: string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
-
-/** "Only Olivia Hart (Owner) and Ines Duarte (breakglass role) can start a break-glass session." */
-export function whoMayStart(users: User[]): string {
-  const eligible = users.filter((u) => u.active !== false && mayBreakGlass(u)).sort((a, b) => a.name.localeCompare(b.name));
-  if (eligible.length === 0) return 'Nobody in this organisation can start a break-glass session: it needs the breakglass role, Admin or Owner.';
-  return `Only ${list(eligible.map((u) => `${u.name} (${authority(u)})`))} can start a break-glass session.`;
 }
 
 export type ActionsUnderSession = { state: 'loading' } | { state: 'ready'; events: AuditEvent[] } | { state: 'unavailable'; offline: boolean; message: string };
