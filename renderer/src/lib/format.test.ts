@@ -62,8 +62,14 @@ describe('policyWindow', () => {
     assert.equal(policyWindow(offHours, T, 'Europe/Istanbul'), '18:00–09:00 and weekends, Istanbul time (the same in your time, Istanbul)');
   });
   test('the offset is the one of the day shown: Los Angeles before and after DST', () => {
-    assert.equal(policyWindow(offHours, Date.parse('2026-03-07T12:00:00Z'), 'America/Los_Angeles'), '18:00–09:00 and weekends, Istanbul time (07:00–22:00 your time, Los Angeles)');
-    assert.equal(policyWindow(offHours, Date.parse('2026-03-09T12:00:00Z'), 'America/Los_Angeles'), '18:00–09:00 and weekends, Istanbul time (08:00–23:00 your time, Los Angeles)');
+    assert.equal(
+      policyWindow(offHours, Date.parse('2026-03-07T12:00:00Z'), 'America/Los_Angeles'),
+      '18:00–09:00 and weekends, Istanbul time (07:00–22:00 your time, Los Angeles)',
+    );
+    assert.equal(
+      policyWindow(offHours, Date.parse('2026-03-09T12:00:00Z'), 'America/Los_Angeles'),
+      '18:00–09:00 and weekends, Istanbul time (08:00–23:00 your time, Los Angeles)',
+    );
   });
   test('weekdays alone, hours alone, and no window at all', () => {
     assert.equal(policyWindow({ weekdays: ['monday', 'friday'], timezone: 'Europe/Istanbul' }, T, 'UTC'), 'Mon, Fri, Istanbul time (UTC+3; you are on UTC)');

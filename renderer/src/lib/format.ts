@@ -218,7 +218,9 @@ export function policyWindow(w: TimeWindow, at: number, viewer: string = viewerZ
   const viewerWords = viewer === 'UTC' || viewer === 'Etc/UTC' ? 'UTC' : zoneCity(viewer);
   if (shift === 0) return `${own}, ${where} (the same in your time, ${viewerWords})`;
   // Hours convert; the weekdays stay the policy's (its Saturday starts at its own midnight).
-  const theirs = hasHours ? `${hours(shift)} your time, ${viewerWords}` : `${offsetWords(local(at, zone).offset)}; you are on ${offsetWords(local(at, viewer).offset)}`;
+  const theirs = hasHours
+    ? `${hours(shift)} your time, ${viewerWords}`
+    : `${offsetWords(local(at, zone).offset)}; you are on ${offsetWords(local(at, viewer).offset)}`;
   return `${own}, ${where} (${theirs})`;
 }
 
