@@ -40,8 +40,17 @@ for (const size of SIZES) {
       await expect(page.getByRole('region', { name: 'Diff' })).toContainText('adyen-eu');
       await shot('request');
 
+      // One frozen environment (with its times written out) and an open freeze form.
       await go(page, 'Environments');
-      await expect(page.getByRole('article', { name: 'checkout / production' })).toBeVisible();
+      const checkout = page.getByRole('article', { name: 'checkout / production' });
+      await checkout.getByRole('button', { name: 'Freeze', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Reason' }).fill('INC-4312: checkout errors after the 14:02 deploy');
+      await page.getByRole('button', { name: 'Freeze environment' }).click();
+      await expect(checkout).toContainText('Frozen by Rhea Manning', { timeout: 20_000 });
+      await page.getByRole('article', { name: 'payments / production' }).getByRole('button', { name: 'Freeze', exact: true }).click();
+      await expect(page.getByRole('button', { name: 'Freeze environment' })).toBeVisible();
+      await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
+      await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
       await shot('environments');
 
       await go(page, 'Break-glass');
