@@ -1,7 +1,7 @@
 // Times as the console writes them: instants and zones are pinned here, never the machine's.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { age, ago, dateTime, exactTime, policyWindow, relative, zoneCity } from './format.ts';
+import { age, ago, dateTime, dayLabel, exactTime, policyWindow, relative, zoneCity } from './format.ts';
 
 const T = Date.parse('2026-03-10T18:04:00Z'); // Tue 21:04 in Istanbul
 
@@ -51,6 +51,13 @@ describe('exact times carry their zone', () => {
   test('Los Angeles on either side of its DST change', () => {
     assert.equal(dateTime('2026-03-08T09:59:00Z', 'America/Los_Angeles'), '8 Mar 2026, 01:59 UTC−8');
     assert.equal(dateTime('2026-03-08T10:00:00Z', 'America/Los_Angeles'), '8 Mar 2026, 03:00 UTC−7');
+  });
+});
+
+describe('dayLabel', () => {
+  test('a calendar day reads the same in every zone', () => {
+    assert.equal(dayLabel('2026-11-02'), '2 Nov');
+    assert.equal(dayLabel('2026-12-31'), '31 Dec');
   });
 });
 

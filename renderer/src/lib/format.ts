@@ -163,6 +163,13 @@ export function exactTime(iso: string, zone: string = viewerZone()): string {
   return zone === 'UTC' || zone === 'Etc/UTC' ? base : `${base} (${zone})`;
 }
 
+const DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+
+/** "2 Nov" for the calendar day "2026-11-02" (a day, not an instant: no zone shifts it). */
+export function dayLabel(day: string): string {
+  return DAY.format(Date.parse(`${day}T12:00:00Z`));
+}
+
 /** "Istanbul" for Europe/Istanbul, "Los Angeles" for America/Los_Angeles. */
 export function zoneCity(zone: string): string {
   return (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
