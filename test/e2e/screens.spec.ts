@@ -1,31 +1,92 @@
-// Screenshots of the screens this suite covers, light and dark, at 1280×800, into
-// test-results/screens/<name>-<theme>.png (the issue asks for them; designers look at them).
+// Screenshots of every screen, light and dark, at the smallest size the console supports (1024×700)
+// and the common laptop size (1280×800), into test-results/screens/<name>-<width>x<height>-<theme>.png
+// (the issue asks for them; designers look at them). test/e2e/layout.spec.ts checks the same screens
+// for overlap and overflow, so these pictures are for eyes, not for asserts.
+import type { Page } from '@playwright/test';
 import { test, expect, inboxList, screen } from './fixtures.ts';
 
-for (const theme of ['light', 'dark'] as const) {
-  test(`screens in the ${theme} theme`, async ({ page, app }) => {
-    void app;
-    await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+const SIZES = [
+  { width: 1024, height: 700 },
+  { width: 1280, height: 800 },
+] as const;
 
-    const list = inboxList(page);
-    await expect(list.getByRole('listitem').first()).toContainText(/\w/);
-    await expect(page.getByRole('status')).toContainText('Online', { timeout: 20_000 });
-    await screen(page, 'inbox', theme);
+async function go(page: Page, nav: string) {
+  await page.getByRole('link', { name: nav, exact: true }).click();
+}
 
-    // The production deploy of payments: a small JSON diff, two policy gates.
-    await page.getByRole('textbox', { name: 'Search' }).fill('payments@9b01e77');
-    await expect(list.getByRole('listitem')).toHaveCount(1);
-    await list.getByRole('link').first().click();
-    await expect(page.getByRole('region', { name: 'Diff' })).toContainText('adyen-eu');
-    await screen(page, 'request', theme);
+for (const size of SIZES) {
+  for (const theme of ['light', 'dark'] as const) {
+    test(`every screen at ${size.width}×${size.height} in the ${theme} theme`, async ({ page, app }) => {
+      void app;
+      await page.setViewportSize(size);
+      await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+      const shot = (name: string) => screen(page, `${name}-${size.width}x${size.height}`, theme);
 
-    await page.getByRole('link', { name: 'Settings' }).click();
-    await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
-    await screen(page, 'settings', theme);
+      const list = inboxList(page);
+      await expect(list.getByRole('listitem').first()).toContainText(/\w/);
+      await expect(page.getByRole('status')).toContainText('Online', { timeout: 20_000 });
+      await shot('inbox');
 
-    await page.getByRole('link', { name: 'Inbox' }).click();
-    await page.keyboard.press('?');
-    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
-    await screen(page, 'shortcuts', theme);
-  });
+      // Three rows of different revisions selected: the bulk bar says why it can't approve them.
+      for (const i of [0, 1, 2]) await list.getByRole('checkbox').nth(i).check();
+      await expect(page.getByText('3 selected')).toBeVisible();
+      await shot('inbox-selected');
+      await page.getByRole('button', { name: 'Clear', exact: true }).click();
+
+      // The production deploy of payments: a small JSON diff, two policy gates.
+      await page.getByRole('textbox', { name: 'Search' }).fill('payments@9b01e77');
+      await expect(list.getByRole('listitem')).toHaveCount(1);
+      await list.getByRole('link').first().click();
+      await expect(page.getByRole('region', { name: 'Diff' })).toContainText('adyen-eu');
+      await shot('request');
+
+      // One frozen environment (with its times written out) and an open freeze form.
+      await go(page, 'Environments');
+      const checkout = page.getByRole('article', { name: 'checkout / production' });
+      await checkout.getByRole('button', { name: 'Freeze', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Reason' }).fill('INC-4312: checkout errors after the 14:02 deploy');
+      await page.getByRole('button', { name: 'Freeze environment' }).click();
+      await expect(checkout).toContainText('Frozen by Rhea Manning', { timeout: 20_000 });
+      await page.getByRole('article', { name: 'payments / production' }).getByRole('button', { name: 'Freeze', exact: true }).click();
+      await expect(page.getByRole('button', { name: 'Freeze environment' })).toBeVisible();
+      await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
+      await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
+      await shot('environments');
+
+      await go(page, 'Break-glass');
+      await expect(page.getByRole('button', { name: 'Start break-glass session' })).toBeVisible();
+      await shot('breakglass');
+
+      await go(page, 'Audit log');
+      await expect(page.getByText(/Chain verified/)).toBeVisible({ timeout: 20_000 });
+      await shot('audit');
+
+      await go(page, 'Insights');
+      await expect(page.getByRole('heading', { name: 'Waiting longest' })).toBeVisible();
+      await shot('insights');
+
+      await go(page, 'Settings');
+      await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+      await shot('settings');
+
+      await go(page, 'Inbox');
+      await page.keyboard.press('?');
+      await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+      await shot('shortcuts');
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeHidden();
+
+      // Last: signing out stops the embedded demo backend.
+      await go(page, 'Settings');
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      // (If sign-out asks for a confirmation, confirm it.)
+      const signInHeading = page.getByRole('heading', { name: 'Sign in' });
+      const confirm = page.getByRole('dialog').getByRole('button', { name: /^Sign out/ });
+      await expect(signInHeading.or(confirm).first()).toBeVisible({ timeout: 20_000 });
+      if (await confirm.isVisible()) await confirm.click();
+      await expect(signInHeading).toBeVisible({ timeout: 20_000 });
+      await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
+      await shot('signin');
+    });
+  }
 }

@@ -1,4 +1,5 @@
-// Words for the screens: action names, ages, statuses, conflicts.
+// Words for the screens: action names, ages, times with their zones, policy windows, statuses,
+// conflicts. Every time the console shows goes through the helpers here.
 import type { Action, RequestStatus } from '../../../shared/schemas/index.ts';
 import type { OutboxConflict } from '../../../shared/desktop/outbox.ts';
 
@@ -51,21 +52,183 @@ export function age(iso: string, now: number): string {
   return `${Math.floor(d / 7)}w`;
 }
 
-/** "4 minutes ago", for places with room. */
+/**
+ * "4 minutes ago", for things that have happened. Never in the future: an instant a little ahead
+ * of this console's clock (the server's clock, a decision just made) reads "just now".
+ */
 export function ago(iso: string, now: number): string {
-  const s = Math.round((now - Date.parse(iso)) / 1000);
-  const future = s < 0;
-  const a = Math.abs(s);
-  const unit =
-    a < 60 ? ['second', a] : a < 3600 ? ['minute', Math.floor(a / 60)] : a < 172800 ? ['hour', Math.floor(a / 3600)] : ['day', Math.floor(a / 86400)];
-  const [name, n] = unit as [string, number];
-  if (name === 'second' && !future) return 'just now';
-  const text = `${n} ${name}${n === 1 ? '' : 's'}`;
-  return future ? `in ${text}` : `${text} ago`;
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return 'just now';
+  return `${span(s)} ago`;
 }
 
-export function dateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** "in 3 hours" or "3 hours ago", for deadlines (expiry, a freeze's end) that may lie either side of now. */
+export function relative(iso: string, now: number): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (Math.abs(s) < 60) return s >= 0 ? 'in under a minute' : 'just now';
+  return s > 0 ? `in ${span(s)}` : `${span(-s)} ago`;
+}
+
+function span(seconds: number): string {
+  const [name, n]: [string, number] =
+    seconds < 3600 ? ['minute', Math.floor(seconds / 60)] : seconds < 172800 ? ['hour', Math.floor(seconds / 3600)] : ['day', Math.floor(seconds / 86400)];
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
+}
+
+/** The zone this console shows times in: the browser's (Playwright's timezoneId in tests). */
+export function viewerZone(): string {
+  return new Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function format(zone: string, kind: 'parts' | 'weekday'): Intl.DateTimeFormat {
+  const key = `${kind} ${zone}`;
+  let f = formats.get(key);
+  if (!f) {
+    f =
+      kind === 'weekday'
+        ? new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short' })
+        : new Intl.DateTimeFormat('en-GB', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'short',
+            day: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+          });
+    formats.set(key, f);
+  }
+  return f;
+}
+
+interface Local {
+  year: number;
+  month: string;
+  day: number;
+  hour: string;
+  minute: string;
+  weekday: string;
+  /** Minutes east of UTC at that instant. */
+  offset: number;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The wall clock of `zone` at `ms`, and its offset, read through Intl (no hand-written zone data). */
+function local(ms: number, zone: string): Local {
+  const parts: Record<string, string> = {};
+  for (const p of format(zone, 'parts').formatToParts(ms)) parts[p.type] = p.value;
+  const year = Number(parts.year);
+  const month = parts.month ?? '';
+  const day = Number(parts.day);
+  const hour = Number(parts.hour) % 24;
+  const asUtc = Date.UTC(year, Math.max(0, MONTHS.indexOf(month.slice(0, 3))), day, hour, Number(parts.minute), Number(parts.second));
+  const offset = Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+  return {
+    year,
+    month,
+    day,
+    hour: String(hour).padStart(2, '0'),
+    minute: parts.minute ?? '00',
+    weekday: format(zone, 'weekday').format(ms),
+    offset,
+  };
+}
+
+/** "UTC+3", "UTC−7", "UTC+5:30", "UTC". */
+function offsetWords(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const a = Math.abs(minutes);
+  const h = Math.floor(a / 60);
+  const m = a % 60;
+  return `UTC${minutes > 0 ? '+' : '−'}${h}${m ? `:${String(m).padStart(2, '0')}` : ''}`;
+}
+
+/** "10 Mar 2026, 21:04 UTC+3": a date and time with its offset, for tables and lists. */
+export function dateTime(iso: string, zone: string = viewerZone()): string {
+  const t = local(Date.parse(iso), zone);
+  return `${t.day} ${t.month} ${t.year}, ${t.hour}:${t.minute} ${offsetWords(t.offset)}`;
+}
+
+/**
+ * "Tue 10 Mar 2026, 21:04 UTC+3 (Europe/Istanbul)": the exact time with its zone, written out in
+ * detail views and on hover (title) over every relative time.
+ */
+export function exactTime(iso: string, zone: string = viewerZone()): string {
+  const t = local(Date.parse(iso), zone);
+  const base = `${t.weekday} ${t.day} ${t.month} ${t.year}, ${t.hour}:${t.minute} ${offsetWords(t.offset)}`;
+  return zone === 'UTC' || zone === 'Etc/UTC' ? base : `${base} (${zone})`;
+}
+
+const DAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+
+/** "2 Nov" for the calendar day "2026-11-02" (a day, not an instant: no zone shifts it). */
+export function dayLabel(day: string): string {
+  return DAY.format(Date.parse(`${day}T12:00:00Z`));
+}
+
+/** "Istanbul" for Europe/Istanbul, "Los Angeles" for America/Los_Angeles. */
+export function zoneCity(zone: string): string {
+  return (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
+}
+
+/** The hour/weekday part of a policy's conditions (shared/schemas/domain.ts Conditions). */
+export interface TimeWindow {
+  weekdays?: readonly string[] | undefined;
+  startHour?: number | undefined;
+  endHour?: number | undefined;
+  timezone?: string | undefined;
+}
+
+const WEEKDAY_SHORT: Record<string, string> = {
+  monday: 'Mon',
+  tuesday: 'Tue',
+  wednesday: 'Wed',
+  thursday: 'Thu',
+  friday: 'Fri',
+  saturday: 'Sat',
+  sunday: 'Sun',
+};
+
+function clockAt(minutes: number): string {
+  const m = ((minutes % 1440) + 1440) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+function daysWords(weekdays: readonly string[]): string {
+  const set = new Set(weekdays);
+  if (set.size === 2 && set.has('saturday') && set.has('sunday')) return 'weekends';
+  return Object.keys(WEEKDAY_SHORT)
+    .filter((d) => set.has(d))
+    .map((d) => WEEKDAY_SHORT[d])
+    .join(', ');
+}
+
+/**
+ * When a policy's time window applies, in the policy's own zone and in the viewer's:
+ * "18:00–09:00 and weekends, Istanbul time (15:00–06:00 your time, UTC)". Offsets are taken at
+ * `at` (epoch ms), so a daylight-saving change shows the hours as they are that day.
+ * undefined: the policy has no time window (it applies at any hour).
+ */
+export function policyWindow(w: TimeWindow, at: number, viewer: string = viewerZone()): string | undefined {
+  const hasHours = w.startHour !== undefined && w.endHour !== undefined && w.startHour !== w.endHour;
+  const days = w.weekdays && w.weekdays.length > 0 ? daysWords(w.weekdays) : undefined;
+  if (!hasHours && !days) return undefined;
+  const zone = w.timezone ?? 'UTC';
+  const where = zone === 'UTC' || zone === 'Etc/UTC' ? 'UTC' : `${zoneCity(zone)} time`;
+  const hours = (shift: number) => `${clockAt(w.startHour! * 60 + shift)}–${clockAt(w.endHour! * 60 + shift)}`;
+  const own = [hasHours ? hours(0) : undefined, days].filter(Boolean).join(' and ');
+  const shift = local(at, viewer).offset - local(at, zone).offset;
+  const viewerWords = viewer === 'UTC' || viewer === 'Etc/UTC' ? 'UTC' : zoneCity(viewer);
+  if (shift === 0) return `${own}, ${where} (the same in your time, ${viewerWords})`;
+  // Hours convert; the weekdays stay the policy's (its Saturday starts at its own midnight).
+  const theirs = hasHours
+    ? `${hours(shift)} your time, ${viewerWords}`
+    : `${offsetWords(local(at, zone).offset)}; you are on ${offsetWords(local(at, viewer).offset)}`;
+  return `${own}, ${where} (${theirs})`;
 }
 
 /** A server refusal in words a reviewer acts on. */
