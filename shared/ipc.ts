@@ -143,6 +143,12 @@ export const channels = {
   'outbox.enqueue': { input: OutboxOp, output: OutboxEntry, description: 'queue a decision durably; resolved once it is on disk' },
   'outbox.list': { input: Empty, output: OutboxSummary, description: 'queued decisions and conflicts' },
   'outbox.dismiss': { input: ById, output: OutboxSummary, description: 'dismiss a conflict once read' },
+  'outbox.enqueueHeld': {
+    input: z.strictObject({ op: OutboxOp, holdSeconds: z.number().int().min(1).max(60) }),
+    output: OutboxEntry,
+    description: 'queue a decision durably, held for holdSeconds (an undo window) before it is sent',
+  },
+  'outbox.undo': { input: ById, output: OutboxSummary, description: 'undo a held decision that has not been sent yet' },
   'preview.action': {
     input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).default('') }),
     output: z.object({

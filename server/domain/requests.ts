@@ -1,6 +1,6 @@
 // Requests: the approvals inbox. Creating one runs the policy engine; deciding one re-evaluates
 // its snapshotted gates. Every function here runs inside one store transaction.
-import type { Action, ApprovalRequest, CreateRequestBody, Decision, NudgeBody, User } from '../../shared/schemas/index.ts';
+import type { Action, ApprovalRequest, CreateRequestBody, Decision, DecisionReview, NudgeBody, User } from '../../shared/schemas/index.ts';
 import { evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny } from '../../shared/policy/index.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
@@ -44,7 +44,7 @@ export async function decide(
   actor: User,
   id: string,
   kind: Decision['kind'],
-  body: { comment?: string | undefined; reviewedDigest?: string | undefined },
+  body: { comment?: string | undefined; reviewedDigest?: string | undefined; review?: DecisionReview | undefined },
 ): Promise<Result<ApprovalRequest>> {
   const request = await pendingRequest(ctx, tx, id);
   if (request instanceof DomainError) return refused(request);
@@ -59,6 +59,8 @@ export async function decide(
     kind,
     ...(body.comment ? { comment: body.comment } : {}),
     ...(body.reviewedDigest ? { reviewedDigest: body.reviewedDigest } : {}),
+    // What the approver was shown of the diff: recorded, so "approved without opening the diff" stays visible.
+    ...(kind === 'approve' && body.review ? { review: body.review } : {}),
     at: now.toISOString(),
   };
   const decisions = [...request.decisions, decision];
@@ -69,6 +71,7 @@ export async function decide(
   await audit(tx, now, actor, kind === 'approve' ? 'request.approval' : 'request.rejection', id, {
     comment: body.comment,
     reviewedDigest: body.reviewedDigest,
+    review: kind === 'approve' ? body.review : undefined,
   });
   if (updated.status !== 'pending') {
     await audit(tx, now, actor, `request.${updated.status}`, id, { action: updated.action, resource: updated.resource, summary: progress.summary });

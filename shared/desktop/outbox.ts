@@ -48,6 +48,11 @@ export const OutboxEntry = z.object({
   idempotencyKey: z.string(),
   op: OutboxOp,
   queuedAt: IsoTime,
+  /**
+   * Held until then (an undo window, like an undo-send): not sent before, and `outbox.undo` may
+   * still remove it. A crash during the window does not cancel it: after a restart it is sent.
+   */
+  holdUntil: IsoTime.optional(),
   state: OutboxState,
   /** Who queued it and for which server; absent only on entries journaled before this was recorded (they are never sent). */
   owner: OutboxOwner.optional(),

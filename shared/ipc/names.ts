@@ -14,6 +14,8 @@ export const CHANNEL_NAMES = [
   'outbox.enqueue',
   'outbox.list',
   'outbox.dismiss',
+  'outbox.enqueueHeld',
+  'outbox.undo',
   'preview.action',
   'breakglass.list',
   'audit.page',

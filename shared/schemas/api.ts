@@ -12,6 +12,7 @@ import {
   BreakGlassSession,
   Cluster,
   CustomRoleName,
+  DecisionReview,
   Environment,
   Id,
   IsoTime,
@@ -126,6 +127,8 @@ export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
 export const ApproveBody = z.strictObject({
   comment: z.string().max(10_000).optional(),
   reviewedDigest: z.string().max(200).optional(),
+  /** How much of the diff the approver was shown (the console sends it with every approval; reviewedDigest only if the diff was shown). */
+  review: DecisionReview.optional(),
 });
 export type ApproveBody = z.infer<typeof ApproveBody>;
 

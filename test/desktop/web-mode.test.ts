@@ -70,6 +70,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'outbox.enqueue': [{ type: 'approve', requestId: 'req_1', comment: 5 }, /comment/],
   'outbox.list': [{ z: 1 }, /z/],
   'outbox.dismiss': [{ id: null }, /id/],
+  'outbox.enqueueHeld': [{ op: { type: 'cancel', requestId: 'req_1' }, holdSeconds: 0 }, /holdSeconds/],
+  'outbox.undo': [{ id: 3 }, /id/],
   'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
   'breakglass.list': [{ q: 1 }, /q/],
   'audit.page': [{ limit: -3 }, /limit/],

@@ -69,7 +69,7 @@ test.describe('in Istanbul business hours', () => {
     const rows = list.getByRole('listitem');
     const search = page.getByRole('textbox', { name: 'Search' });
 
-    // a approves the request under the cursor; the server's answer comes back through sync.
+    // a approves the request under the cursor (after its 5 s undo window); the server's answer comes back through sync.
     await page.keyboard.press('/');
     await page.keyboard.type('payments@9b01e77');
     await expect(rows).toHaveCount(1);
@@ -89,6 +89,8 @@ test.describe('in Istanbul business hours', () => {
     const bulk = page.getByRole('button', { name: 'Approve 2 for checkout@4f2a9c1' });
     await expect(bulk).toBeEnabled();
     await bulk.click();
+    // One Undo takes both back for 5 s; then they are sent.
+    await expect(page.getByRole('region', { name: 'Undo' })).toContainText('Approved 2 requests, without opening the diff — sending in');
     await expect(page.getByText('2 selected')).toBeHidden();
     for (const i of [0, 1]) await expect(rows.nth(i)).not.toContainText('Restricted: production: 0 of 1', { timeout: 20_000 });
     await expect(page.getByRole('status')).not.toContainText('queued');

@@ -320,6 +320,28 @@ describe('approve / reject / cancel', () => {
     );
   });
 
+  test('approve with a review: stored on the decision and in the audit details; a malformed review is 400 and changes nothing', async () => {
+    const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
+    const r = await org.request(org.m3, env.id, 'pending', { payload: { revision: 'x', diff: '+a\n' } });
+    for (const review of [
+      { diffShown: 'yes', filesViewed: 0, filesTotal: 1 },
+      { diffShown: true, filesViewed: -1, filesTotal: 1 },
+      { diffShown: true, filesViewed: 1, filesTotal: 1, extra: 1 },
+      { diffShown: true },
+    ]) {
+      const res = await org.m1.api.post(`/api/requests/${r.id}/approve`, { review });
+      assert.equal(res.status, 400, `${JSON.stringify(review)}: ${res.text}`);
+    }
+    assert.equal((await detail(org.m1, r.id)).request.decisions.length, 0, 'refused bodies decide nothing');
+    const review = { diffShown: false, filesViewed: 0, filesTotal: 1 };
+    const { request } = expectOk(await org.m1.api.post(`/api/requests/${r.id}/approve`, { review }), 200, RequestResponse);
+    assert.deepEqual(request.decisions[0]!.review, review);
+    assert.equal(request.decisions[0]!.reviewedDigest, undefined);
+    assert.deepEqual((await detail(org.m2, r.id)).request.decisions[0]!.review, review, 'read back');
+    const approval = (await auditFor(r.id)).find((e) => e.type === 'request.approval');
+    assert.deepEqual((approval?.details as { review?: unknown } | undefined)?.review, review);
+  });
+
   test('reject → 200 rejected; refusals apply to reject too', async () => {
     const env = await org.env({ protection: 'restricted', reviewers: { teamIds: [org.alpha.id] } });
     const r = await org.request(org.m3, env.id, 'pending');

@@ -1,10 +1,12 @@
 // The durable outbox: decisions made offline (or while a call is in flight) wait here, on disk,
 // until the server has answered them. An append-only JSONL journal:
-//   {"t":"enqueue","id","key","op","queuedAt","owner"}  a decision (its Idempotency-Key is fixed
-//                                                   here) and who queued it for which server
+//   {"t":"enqueue","id","key","op","queuedAt","owner","holdUntil"?}  a decision (its Idempotency-Key
+//                                                   is fixed here), who queued it for which server,
+//                                                   and the end of its undo window if it has one
 //   {"t":"done","id","status"}                      the server answered 2xx: gone from the queue
 //   {"t":"conflict","id","error":{status,code,message}}  the server refused it: shown until dismissed
 //   {"t":"dismiss","id"}                            the user dismissed a conflict
+//   {"t":"undo","id"}                               the user undid a held entry before it was sent
 // enqueue() resolves only once its line is fsynced (then the UI may say "queued"). Concurrent
 // appends share one write + fsync (group commit). Replay tolerates a torn last line (a crash mid
 // write): it is cut off. The journal is replaced atomically (../atomic-write.ts) when most of its
@@ -13,6 +15,9 @@
 // under any other, or with no owner (journaled before owners were recorded: whose it was is not
 // known), it becomes a conflict with status 0 and is never sent. Sign-out sets queued entries aside
 // the same way (setAside), so nothing queued by one session is sent by a later one.
+// A held entry (holdUntil) is skipped by drains until its hold ends; onHoldEnd listeners are told
+// then, so the connection drains again. Undo is journaled like everything else: an undone entry
+// stays undone after a restart, and one not undone is still sent (the user made that decision).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
@@ -56,6 +61,17 @@ export interface DrainOptions {
   signal?: AbortSignal;
 }
 
+export interface EnqueueOptions {
+  /** Hold the entry this long (an undo window) before any drain may send it. */
+  holdMs?: number;
+}
+
+/** Why an undo did not happen (`undone` when it did). */
+export type UndoResult = 'undone' | 'unknown' | 'not_held' | 'sending' | 'conflict';
+
+/** The longest undo window the outbox accepts: a decision must not sit unsent for long. */
+export const MAX_HOLD_MS = 60_000;
+
 export interface OutboxOptions {
   /** Rewrite the journal when it has more than this many lines and at most a quarter are live (default 1000). */
   compactAfter?: number;
@@ -67,10 +83,19 @@ export interface OutboxOptions {
 export const CONFLICT_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 409, 410, 412, 413, 422, 423]);
 
 const Record_ = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('enqueue'), id: z.string(), key: z.string(), op: z.unknown(), queuedAt: z.string(), owner: OutboxOwner.optional() }),
+  z.object({
+    t: z.literal('enqueue'),
+    id: z.string(),
+    key: z.string(),
+    op: z.unknown(),
+    queuedAt: z.string(),
+    owner: OutboxOwner.optional(),
+    holdUntil: z.string().optional(),
+  }),
   z.object({ t: z.literal('done'), id: z.string(), status: z.number().optional() }),
   z.object({ t: z.literal('conflict'), id: z.string(), error: z.object({ status: z.number(), code: z.string(), message: z.string() }) }),
   z.object({ t: z.literal('dismiss'), id: z.string() }),
+  z.object({ t: z.literal('undo'), id: z.string() }),
 ]);
 type JournalRecord = z.infer<typeof Record_>;
 
@@ -93,6 +118,10 @@ export class Outbox {
   #draining: Promise<DrainResult> | undefined;
   #drainAgain = false;
   #now: Clock;
+  /** Entries whose undo is being journaled: no drain may pick them up meanwhile. */
+  readonly #undoing = new Set<string>();
+  readonly #holdListeners = new Set<() => void>();
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
   /** What replay found: lines skipped as unreadable, and whether a torn tail was cut. */
   readonly recovery: { tornTail: boolean; skippedLines: number };
 
@@ -164,6 +193,7 @@ export class Outbox {
       box.#applyDurable(r);
     }
     if (box.#needsCompaction()) await box.#withWriter(() => box.#compact());
+    box.#armHoldTimer();
     return box;
   }
 
@@ -179,6 +209,7 @@ export class Outbox {
           queuedAt: r.queuedAt,
           state: 'queued',
           ...(r.owner ? { owner: r.owner } : {}),
+          ...(r.holdUntil !== undefined && Number.isFinite(Date.parse(r.holdUntil)) ? { holdUntil: r.holdUntil } : {}),
         });
         return;
       }
@@ -195,6 +226,7 @@ export class Outbox {
         return;
       }
       case 'dismiss':
+      case 'undo':
         this.#entries.delete(r.id);
         return;
     }
@@ -259,22 +291,103 @@ export class Outbox {
    * entry once it is on disk. `owner`: the signed-in user and server it is for. Throws a ZodError
    * for an invalid op or owner.
    */
-  async enqueue(op: OutboxOp, owner: OutboxOwner): Promise<OutboxEntry> {
+  async enqueue(op: OutboxOp, owner: OutboxOwner, options: EnqueueOptions = {}): Promise<OutboxEntry> {
     const parsed = OutboxOp.parse(op);
     const by = OutboxOwner.parse(owner);
+    const holdMs = options.holdMs;
+    if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs > 0 && holdMs <= MAX_HOLD_MS)) {
+      throw new RangeError(`holdMs must be a whole number of milliseconds from 1 to ${MAX_HOLD_MS}, got ${holdMs}`);
+    }
     if (this.#closed) throw new Error('outbox is closed');
+    const now = this.#now();
     const entry: OutboxEntry = {
       id: randomUUID(),
       idempotencyKey: `gh-outbox-${randomUUID()}`,
       op: parsed,
-      queuedAt: this.#now().toISOString(),
+      queuedAt: now.toISOString(),
+      ...(holdMs !== undefined ? { holdUntil: new Date(now.getTime() + holdMs).toISOString() } : {}),
       state: 'queued',
       owner: by,
     };
-    await this.#append({ t: 'enqueue', id: entry.id, key: entry.idempotencyKey, op: parsed, queuedAt: entry.queuedAt, owner: by });
+    await this.#append({
+      t: 'enqueue',
+      id: entry.id,
+      key: entry.idempotencyKey,
+      op: parsed,
+      queuedAt: entry.queuedAt,
+      owner: by,
+      ...(entry.holdUntil !== undefined ? { holdUntil: entry.holdUntil } : {}),
+    });
     this.#entries.set(entry.id, entry);
+    this.#armHoldTimer();
     this.#emit();
     return structuredClone(entry);
+  }
+
+  /**
+   * Removes a held entry that has not been sent (the user pressed Undo). Only entries queued with a
+   * hold can be undone, and only while they are still queued: once a drain is sending one, or the
+   * server has answered it, it is too late. Resolves once the undo is on disk.
+   */
+  async undo(id: string): Promise<UndoResult> {
+    const e = this.#entries.get(id);
+    if (!e) return 'unknown';
+    if (e.holdUntil === undefined) return 'not_held';
+    if (e.state === 'sending') return 'sending';
+    if (e.state === 'conflict') return 'conflict';
+    if (this.#undoing.has(id)) return 'undone';
+    this.#undoing.add(id);
+    try {
+      await this.#append({ t: 'undo', id });
+    } finally {
+      this.#undoing.delete(id);
+    }
+    this.#entries.delete(id);
+    this.#armHoldTimer();
+    this.#emit();
+    return 'undone';
+  }
+
+  /** Whether the entry waits for its undo window to end. */
+  #held(e: OutboxEntry, nowMs: number): boolean {
+    return this.#undoing.has(e.id) || (e.holdUntil !== undefined && Date.parse(e.holdUntil) > nowMs);
+  }
+
+  /** Called when a hold ends (a drain then sends the entry); returns an unsubscribe function. */
+  onHoldEnd(cb: () => void): () => void {
+    this.#holdListeners.add(cb);
+    return () => this.#holdListeners.delete(cb);
+  }
+
+  /** One timer, for the earliest hold still running among queued entries. */
+  #armHoldTimer(): void {
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    if (this.#closed) return;
+    const nowMs = this.#now().getTime();
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of this.#entries.values()) {
+      if (e.state !== 'queued' || e.holdUntil === undefined) continue;
+      const until = Date.parse(e.holdUntil);
+      if (until > nowMs && until < next) next = until;
+    }
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.#holdTimer = setTimeout(
+      () => {
+        this.#holdTimer = undefined;
+        this.#emit();
+        for (const cb of this.#holdListeners) {
+          try {
+            cb();
+          } catch {
+            // a listener's bug must not stop the next hold from ending
+          }
+        }
+        this.#armHoldTimer();
+      },
+      // a few ms late rather than early: the clock must read past holdUntil when the drain looks
+      Math.min(next - nowMs + 5, MAX_HOLD_MS + 5),
+    );
   }
 
   /** Forgets a conflict entry (the user saw it). Queued entries cannot be dismissed. */
@@ -339,7 +452,8 @@ export class Outbox {
           result.stoppedBy ??= 'stopped';
           break;
         }
-        const entry = [...this.#entries.values()].find((e) => e.state === 'queued');
+        const nowMs = this.#now().getTime();
+        const entry = [...this.#entries.values()].find((e) => e.state === 'queued' && !this.#held(e, nowMs));
         if (!entry) break;
         if (!sameIdentity(entry, options.identity)) {
           await this.#markConflict(entry, { status: 0, code: 'other_identity', message: `${describeOwner(entry)}; not sent under another identity` });
@@ -474,6 +588,7 @@ export class Outbox {
     if (this.#closed) return;
     while (this.#flushing || this.#pending.length) await new Promise((r) => setImmediate(r));
     this.#closed = true;
+    clearTimeout(this.#holdTimer);
     await this.#draining?.catch(() => undefined);
     await this.#fh.close();
   }
@@ -501,7 +616,7 @@ function send(client: OutboxClient, entry: OutboxEntry, signal: AbortSignal | un
   const op = entry.op;
   switch (op.type) {
     case 'approve':
-      return client.approve(op.requestId, strip({ comment: op.comment, reviewedDigest: op.reviewedDigest }), key, opts);
+      return client.approve(op.requestId, strip({ comment: op.comment, reviewedDigest: op.reviewedDigest, review: op.review }), key, opts);
     case 'reject':
       return client.reject(op.requestId, strip({ comment: op.comment }), key, opts);
     case 'cancel':

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiError, NetworkError } from '../client/errors.ts';
 import { Outbox, type OutboxClient } from './index.ts';
 
@@ -324,4 +324,175 @@ test('sign-out sets queued entries aside as conflicts: not sent later, not even 
   assert.equal((await again.drain(c, { identity: ME })).sent, 0);
   assert.equal(calls.length, 1, 'only the first, before sign-out');
   await again.close();
+});
+
+// ---- undo windows ---------------------------------------------------------------------------------
+
+/** A clock the test moves by hand. */
+function handClock(startIso = '2026-03-10T08:00:00.000Z') {
+  let ms = Date.parse(startIso);
+  return { now: () => new Date(ms), advance: (by: number) => void (ms += by) };
+}
+
+test('a held entry is not sent before its hold ends, and is sent once it has', async () => {
+  const clock = handClock();
+  const box = await Outbox.open(fresh(), { now: clock.now });
+  const held = await box.enqueue({ type: 'approve', requestId: 'req_1' }, ME, { holdMs: 5000 });
+  const plain = await box.enqueue({ type: 'reject', requestId: 'req_2', comment: 'no' }, ME);
+  assert.equal(held.holdUntil, '2026-03-10T08:00:05.000Z');
+  assert.equal(plain.holdUntil, undefined);
+  const { c, calls } = fakeClient();
+  const first = await box.drain(c, { identity: ME });
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['req_2'],
+    'the held one is skipped, the others are not held up by it',
+  );
+  assert.equal(first.remaining, 1);
+  clock.advance(4999);
+  await box.drain(c, { identity: ME });
+  assert.equal(calls.length, 1, 'still inside the window');
+  clock.advance(1);
+  await box.drain(c, { identity: ME });
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['req_2', 'req_1'],
+  );
+  assert.equal(box.list().length, 0);
+  await assert.rejects(box.enqueue({ type: 'cancel', requestId: 'req_3' }, ME, { holdMs: 0 }), /holdMs/);
+  await assert.rejects(box.enqueue({ type: 'cancel', requestId: 'req_3' }, ME, { holdMs: 600_000 }), /holdMs/);
+  assert.equal(box.list().length, 0, 'a bad hold queues nothing');
+  await box.close();
+});
+
+test('onHoldEnd fires when the hold ends, so the connection can drain', async () => {
+  const box = await Outbox.open(fresh());
+  let ended = 0;
+  const done = new Promise<void>((resolve) => box.onHoldEnd(() => (++ended, resolve())));
+  const started = performance.now();
+  await box.enqueue({ type: 'approve', requestId: 'req_1' }, ME, { holdMs: 60 });
+  await done;
+  assert.ok(performance.now() - started >= 55, 'not before the hold ends');
+  assert.equal(ended, 1);
+  const { c, calls } = fakeClient();
+  await box.drain(c, { identity: ME });
+  assert.equal(calls.length, 1, 'due now');
+  await box.close();
+});
+
+test('undo removes a held entry before it is sent, durably; an undone entry is never sent', async () => {
+  const clock = handClock();
+  const file = fresh();
+  const box = await Outbox.open(file, { now: clock.now });
+  const held = await box.enqueue({ type: 'approve', requestId: 'req_1' }, ME, { holdMs: 5000 });
+  assert.equal(await box.undo(held.id), 'undone');
+  assert.equal(box.list().length, 0);
+  assert.equal(await box.undo(held.id), 'unknown', 'twice: nothing left to undo');
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!), { t: 'undo', id: held.id });
+  clock.advance(10_000);
+  const { c, calls } = fakeClient();
+  await box.drain(c, { identity: ME });
+  assert.equal(calls.length, 0);
+  await box.close();
+  const again = await Outbox.open(file, { now: clock.now });
+  assert.equal(again.list().length, 0, 'replay: the undo record removes it');
+  await again.drain(c, { identity: ME });
+  assert.equal(calls.length, 0);
+  await again.close();
+});
+
+test('undo too late: sent, being sent, a conflict, or never held', async () => {
+  const clock = handClock();
+  const box = await Outbox.open(fresh(), { now: clock.now });
+  const sent = await box.enqueue({ type: 'approve', requestId: 'req_1' }, ME, { holdMs: 5000 });
+  const refused = await box.enqueue({ type: 'approve', requestId: 'req_2' }, ME, { holdMs: 5000 });
+  const plain = await box.enqueue({ type: 'cancel', requestId: 'req_3' }, ME);
+  assert.equal(await box.undo(plain.id), 'not_held');
+  clock.advance(5000);
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const { c, calls } = fakeClient({ req_2: [new ApiError(409, 'not_pending', 'request is approved')] });
+  const slow = {
+    ...c,
+    approve: async (...args: Parameters<OutboxClient['approve']>) => {
+      await gate;
+      return c.approve(...args);
+    },
+  } as OutboxClient;
+  const draining = box.drain(slow, { identity: ME });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(box.get(sent.id)?.state, 'sending');
+  assert.equal(await box.undo(sent.id), 'sending');
+  release();
+  await draining;
+  assert.equal(await box.undo(sent.id), 'unknown', 'sent: gone from the outbox');
+  assert.equal(await box.undo(refused.id), 'conflict');
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['req_1', 'req_2', 'req_3'],
+  );
+  await box.close();
+});
+
+test('replay: a held entry keeps its hold, and is still sent after a crash during the window', async () => {
+  const clock = handClock();
+  const file = fresh();
+  const box = await Outbox.open(file, { now: clock.now });
+  const held = await box.enqueue({ type: 'approve', requestId: 'req_1', review: { diffShown: false, filesViewed: 0, filesTotal: 3 } }, ME, { holdMs: 5000 });
+  await box.close(); // the crash: nobody undid it
+  const again = await Outbox.open(file, { now: clock.now });
+  assert.equal(again.get(held.id)?.holdUntil, '2026-03-10T08:00:05.000Z');
+  const { c, calls } = fakeClient();
+  await again.drain(c, { identity: ME });
+  assert.equal(calls.length, 0, 'the window is still open after the restart');
+  clock.advance(5000);
+  await again.drain(c, { identity: ME });
+  assert.deepEqual(calls[0]?.body, { review: { diffShown: false, filesViewed: 0, filesTotal: 3 } }, 'sent with its review');
+  await again.close();
+});
+
+test('replay: journals written before holds existed, mixed with undo records, still replay', async () => {
+  const file = fresh();
+  const owner = { userId: ME.userId, serverUrl: ME.serverUrl };
+  const lines = [
+    { t: 'enqueue', id: 'a', key: 'ka', op: { type: 'cancel', requestId: 'req_1' }, queuedAt: '2026-03-10T07:00:00.000Z', owner },
+    {
+      t: 'enqueue',
+      id: 'b',
+      key: 'kb',
+      op: { type: 'approve', requestId: 'req_2' },
+      queuedAt: '2026-03-10T07:00:01.000Z',
+      owner,
+      holdUntil: '2026-03-10T07:00:06.000Z',
+    },
+    { t: 'undo', id: 'b' },
+    {
+      t: 'enqueue',
+      id: 'c',
+      key: 'kc',
+      op: { type: 'approve', requestId: 'req_3' },
+      queuedAt: '2026-03-10T07:00:02.000Z',
+      owner,
+      holdUntil: '2026-03-10T07:00:07.000Z',
+    },
+  ];
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const box = await Outbox.open(file, { now: handClock('2026-03-10T08:00:00.000Z').now });
+  assert.equal(box.recovery.skippedLines, 0);
+  assert.deepEqual(
+    box.list().map((e) => [e.id, e.holdUntil]),
+    [
+      ['a', undefined],
+      ['c', '2026-03-10T07:00:07.000Z'],
+    ],
+  );
+  const { c, calls } = fakeClient();
+  await box.drain(c, { identity: ME });
+  assert.deepEqual(
+    calls.map((x) => x.id),
+    ['req_1', 'req_3'],
+    'a hold that ended while the console was closed is sent at once',
+  );
+  await box.close();
 });

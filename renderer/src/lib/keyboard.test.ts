@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { hasModifier, isShortcut, isTyping, type KeyLike } from './keyboard.ts';
+import { GoPrefix, hasModifier, isShortcut, isTyping, type KeyLike } from './keyboard.ts';
 
 /** A stand-in for a DOM element: a tag, maybe editable, maybe inside an open dialog. */
 function element(tagName: string, opts: { editable?: boolean; inDialog?: boolean } = {}) {
@@ -56,5 +56,55 @@ describe('isShortcut', () => {
     assert.equal(isShortcut(key(element('BODY'), { ctrlKey: true })), false);
     assert.equal(isShortcut(key(element('BODY'), { altKey: true })), false);
     assert.equal(isShortcut(key(element('BODY'), { defaultPrevented: true })), false);
+  });
+});
+
+describe('GoPrefix', () => {
+  const routes = new Set(['i', 'e', 's']);
+  const fresh = () => new GoPrefix((k) => routes.has(k), 1000);
+
+  test('g then a route key goes there', () => {
+    const g = fresh();
+    assert.deepEqual(g.press('g', 0), { kind: 'arm' });
+    assert.equal(g.armed, true);
+    assert.deepEqual(g.press('i', 100), { kind: 'go', key: 'i' });
+    assert.equal(g.armed, false);
+  });
+
+  test('g then a key that is no route is swallowed, never passed on', () => {
+    const g = fresh();
+    g.press('g', 0);
+    assert.deepEqual(g.press('r', 50), { kind: 'swallow', key: 'r' });
+    assert.deepEqual(g.press('r', 60), { kind: 'ignore' }, 'only the one key after g');
+    g.press('g', 100);
+    assert.deepEqual(g.press('g', 150), { kind: 'swallow', key: 'g' }, 'g g is not a re-arm');
+    assert.deepEqual(g.press('a', 160), { kind: 'ignore' });
+  });
+
+  test('Shift before the second key does not use up the prefix', () => {
+    const g = fresh();
+    g.press('g', 0);
+    assert.deepEqual(g.press('Shift', 10), { kind: 'ignore' });
+    assert.deepEqual(g.press('R', 20), { kind: 'swallow', key: 'R' });
+  });
+
+  test('after the window, the next key is an ordinary key again', () => {
+    const g = fresh();
+    g.press('g', 0);
+    assert.deepEqual(g.press('r', 1001), { kind: 'ignore' });
+    g.press('g', 2000);
+    assert.deepEqual(g.press('i', 3000), { kind: 'go', key: 'i' }, 'exactly at the window still counts');
+  });
+
+  test('reset forgets a pending g', () => {
+    const g = fresh();
+    g.press('g', 0);
+    g.reset();
+    assert.deepEqual(g.press('r', 10), { kind: 'ignore' });
+  });
+
+  test('keys without a g first are ignored', () => {
+    const g = fresh();
+    for (const k of ['a', 'r', 'i', '?']) assert.deepEqual(g.press(k, 0), { kind: 'ignore' });
   });
 });

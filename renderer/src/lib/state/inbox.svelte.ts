@@ -5,6 +5,7 @@ import type { Input, Output } from '../../../../shared/ipc.ts';
 import type { ActionGroup } from '../../../../shared/inbox.ts';
 import type { RequestStatus } from '../../../../shared/schemas/index.ts';
 import { call, errorMessage, on } from '../api.ts';
+import { held } from './held.svelte.ts';
 
 export type InboxRow = Output<'inbox.query'>['rows'][number];
 type Counts = Output<'inbox.query'>['counts'];
@@ -18,6 +19,8 @@ export interface InboxFilters {
 }
 
 export const PAGE_SIZE = 100;
+/** What an approval from the list has seen of the diff: nothing (it is not shown there). */
+const UNSEEN = { diffShown: false, filesViewed: 0, filesTotal: 0 } as const;
 const EMPTY_COUNTS: Counts = { byStatus: {}, byGroup: {}, byEnvironment: {}, byProject: {} };
 
 export class InboxState {
@@ -140,16 +143,29 @@ export class InboxState {
     return { ok: true, revision, rows };
   }
 
-  /** Queues an approval (or rejection) for one row; the outbox sends it when online. */
-  async decide(row: InboxRow, kind: 'approve' | 'reject'): Promise<void> {
-    if (kind === 'approve') await call('outbox.enqueue', { type: 'approve', requestId: row.request.id, reviewedDigest: row.request.digest });
-    else await call('outbox.enqueue', { type: 'reject', requestId: row.request.id });
+  /**
+   * Queues an approval (or a rejection, with its required comment) for one row, held for the undo
+   * window (`text` names it in the undo toast). The row's diff was not shown here: the approval
+   * says so (review.diffShown false) and claims no reviewedDigest.
+   */
+  async decide(row: InboxRow, kind: 'approve' | 'reject', text: string, comment?: string): Promise<void> {
+    const requestId = row.request.id;
+    if (kind === 'approve') await held.hold([{ type: 'approve', requestId, review: UNSEEN }], text);
+    else {
+      const why = comment?.trim() ?? '';
+      if (!why) throw new Error('A comment is required to reject.');
+      await held.hold([{ type: 'reject', requestId, comment: why }], text);
+    }
   }
 
-  async approveChecked(): Promise<number> {
+  /** Approves every checked row, as one held group (one Undo takes them all back). */
+  async approveChecked(text: (n: number) => string): Promise<number> {
     const bulk = this.bulk;
     if (!bulk.ok) throw new Error(bulk.why);
-    for (const row of bulk.rows) await this.decide(row, 'approve');
+    await held.hold(
+      bulk.rows.map((row) => ({ type: 'approve' as const, requestId: row.request.id, review: UNSEEN })),
+      text(bulk.rows.length),
+    );
     this.clearChecked();
     return bulk.rows.length;
   }

@@ -2,8 +2,10 @@
 // decisions), its diff, and the decision actions. One instance per open request.
 import { createSubscriber } from 'svelte/reactivity';
 import type { Output } from '../../../../shared/ipc.ts';
-import type { AuditEvent } from '../../../../shared/schemas/index.ts';
+import type { AuditEvent, DecisionReview } from '../../../../shared/schemas/index.ts';
+import type { OutboxOp } from '../../../../shared/desktop/outbox.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
+import { held as heldDecisions } from './held.svelte.ts';
 
 export type RequestView = Output<'request.get'>;
 export type DiffState = { state: 'loading' } | { state: 'ready'; text: string } | { state: 'unavailable'; offline: boolean; message: string };
@@ -96,18 +98,34 @@ export class RequestDetailState {
     }
   }
 
-  /** Queues the decision durably; approving records the digest of what was reviewed. */
-  async decide(kind: 'approve' | 'reject', comment: string): Promise<void> {
+  /**
+   * Queues the decision durably. An approval always says what was seen of the diff (`review`) and
+   * claims `reviewedDigest` (this exact diff was reviewed) only if the diff was shown, or if there
+   * is no diff and so the page showed everything. A rejection needs its comment. `held`: the undo
+   * toast's words; the decision then waits out the undo window (keyboard decisions), otherwise it
+   * is sent at once (a deliberate click).
+   */
+  async decide(kind: 'approve' | 'reject', comment: string, review: DecisionReview, held?: string): Promise<void> {
     const view = this.#view;
     if (!view) return;
+    const text = comment.trim();
+    if (kind === 'reject' && !text) throw new Error('A comment is required to reject.');
+    const r = view.request;
+    const noDiff = r.payload.diffLines === 0 && r.payload.diffBytes === 0;
+    const op: OutboxOp =
+      kind === 'approve'
+        ? {
+            type: 'approve',
+            requestId: this.id,
+            review,
+            ...(review.diffShown || noDiff ? { reviewedDigest: r.digest } : {}),
+            ...(text ? { comment: text } : {}),
+          }
+        : { type: 'reject', requestId: this.id, comment: text };
     this.#busy = true;
     try {
-      const text = comment.trim();
-      if (kind === 'approve') {
-        await call('outbox.enqueue', { type: 'approve', requestId: this.id, reviewedDigest: view.request.digest, ...(text ? { comment: text } : {}) });
-      } else {
-        await call('outbox.enqueue', { type: 'reject', requestId: this.id, ...(text ? { comment: text } : {}) });
-      }
+      if (held !== undefined) await heldDecisions.hold([op], held);
+      else await call('outbox.enqueue', op);
       await this.refresh();
     } finally {
       this.#busy = false;
