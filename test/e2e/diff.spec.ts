@@ -30,7 +30,9 @@ async function requestWithDiff(revision: string, diff: string): Promise<void> {
   const { body: p } = await api('/api/projects');
   const projectId = (p.projects as { id: string; name: string }[]).find((x) => x.name === 'checkout')!.id;
   const { body: e } = await api('/api/environments');
-  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find((x) => x.projectId === projectId && x.name === 'staging')!.id;
+  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find(
+    (x) => x.projectId === projectId && x.name === 'staging',
+  )!.id;
   const r = await api('/api/requests', {
     method: 'POST',
     body: { action: 'release.deploy', resource: { projectId, environmentId }, justification: 'Diff viewer test', payload: { revision, diff } },
@@ -119,9 +121,9 @@ test.describe('at 1024×700', () => {
 
     // the line numbers are the panes' gutters: still in place, still numbered
     expect(await oldSide.boundingBox()).toEqual(boxBefore);
-    expect(await oldSide.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"41"');
-    expect(await newSide.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('"41"');
-    const gutterWidth = await oldSide.evaluate((el) => Number.parseFloat(getComputedStyle(el, '::before').width));
+    expect(await oldSide.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el, '::before').content)).toBe('"41"');
+    expect(await newSide.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el, '::before').content)).toBe('"41"');
+    const gutterWidth = await oldSide.evaluate((el) => Number.parseFloat(el.ownerDocument.defaultView!.getComputedStyle(el, '::before').width));
     expect(gutterWidth).toBeGreaterThan(10);
   });
 });

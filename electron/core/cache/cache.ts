@@ -162,7 +162,8 @@ export class Cache implements SyncStore {
     this.#assertOpen();
     this.#sql.exec('BEGIN');
     try {
-      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_search', 'request_data', 'diffs', 'viewed', 'meta']) this.#sql.exec(`DELETE FROM ${t}`);
+      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_search', 'request_data', 'diffs', 'viewed', 'meta'])
+        this.#sql.exec(`DELETE FROM ${t}`);
       this.#sync.record();
       this.#sql.exec('COMMIT');
     } catch (err) {

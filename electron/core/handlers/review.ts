@@ -18,7 +18,8 @@ export function reviewHandlers(cache: Cache): Pick<Handlers, 'review.viewed.get'
     },
     'review.viewed.set': async ({ requestId, digest, path, viewed }) => {
       const request = cached(requestId);
-      if (digest !== request.digest) throw new CoreError('invalid_input', 'the diff has changed since it was shown: reload it before marking files viewed', 409);
+      if (digest !== request.digest)
+        throw new CoreError('invalid_input', 'the diff has changed since it was shown: reload it before marking files viewed', 409);
       try {
         cache.setViewed(requestId, digest, path, viewed);
       } catch (err) {

@@ -36,7 +36,10 @@ describe('intraline', () => {
   it('pairs the k-th removal with the k-th addition of a block', () => {
     const p = parseDiff('--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n ctx\n-a 1\n-b 1\n+a 2\n+b 2\n');
     const h = p.files[0]!.hunks[0]!;
-    assert.deepEqual([0, 1, 2, 3, 4].map((i) => partnerOf(h, i)), [-1, 3, 4, 1, 2]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((i) => partnerOf(h, i)),
+      [-1, 3, 4, 1, 2],
+    );
     assert.deepEqual(pick(h.lines[3]!.text, changedRanges(h.lines[3]!, h.lines[1]!)), ['2']);
   });
 });
@@ -47,7 +50,17 @@ describe('long lines', () => {
     assert.ok(w.from <= 45_000 && w.to >= 45_003);
     assert.equal(w.to - w.from, WINDOW_CHARS);
     assert.equal(hasChangeIn([[45_000, 45_003]], 0, w.from), false);
-    assert.equal(hasChangeIn([[10, 12], [45_000, 45_003]], w.to, 50_000), false);
+    assert.equal(
+      hasChangeIn(
+        [
+          [10, 12],
+          [45_000, 45_003],
+        ],
+        w.to,
+        50_000,
+      ),
+      false,
+    );
     assert.equal(hasChangeIn([[48_000, 48_003]], w.to, 50_000), true);
   });
   it('renders short lines whole', () => {

@@ -42,7 +42,8 @@ export function intraline(a: string, b: string): Intraline {
   const p0 = p;
   const s0 = s;
   while (p > 0 && p0 - p < MAX_WORD && isWord(a.charCodeAt(p - 1)) && (isWord(a.charCodeAt(p)) || isWord(b.charCodeAt(p)))) p--;
-  while (s > 0 && s0 - s < MAX_WORD && isWord(a.charCodeAt(a.length - s)) && (isWord(a.charCodeAt(a.length - s - 1)) || isWord(b.charCodeAt(b.length - s - 1)))) s--;
+  while (s > 0 && s0 - s < MAX_WORD && isWord(a.charCodeAt(a.length - s)) && (isWord(a.charCodeAt(a.length - s - 1)) || isWord(b.charCodeAt(b.length - s - 1))))
+    s--;
   const aEnd = a.length - s;
   const bEnd = b.length - s;
   if (p === 0 && s === 0 && aEnd + bEnd > REFINE_CHARS) return NONE; // nothing in common to set the change against
