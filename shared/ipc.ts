@@ -33,6 +33,8 @@ import { WitnessState } from './desktop/witness.ts';
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
+/** Viewed marks count only at the digest they were made at. */
+const ViewedFiles = z.object({ digest: z.string(), paths: z.array(z.string()) });
 
 export const Session = z.object({
   mode: z.enum(['desktop', 'web']),
@@ -209,6 +211,16 @@ export const channels = {
     input: ById,
     output: z.object({ token: ApiToken, signedOut: z.boolean() }),
     description: 'revoke one of your tokens (DELETE /api/tokens/:id); revoking the one this app uses signs the app out (online only)',
+  },
+  'review.viewed.get': {
+    input: z.strictObject({ requestId: Id }),
+    output: ViewedFiles,
+    description: "the files of a request's diff the reviewer marked viewed, at the request's current diff digest",
+  },
+  'review.viewed.set': {
+    input: z.strictObject({ requestId: Id, digest: z.string().min(1).max(200), path: z.string().min(1).max(4096), viewed: z.boolean() }),
+    output: ViewedFiles,
+    description: 'mark a file of the diff at `digest` viewed or not; refused if the diff has changed since (another digest)',
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },

@@ -19,6 +19,7 @@ import { outboxHandlers, outboxSummary } from './handlers/outbox.ts';
 import { previewHandlers } from './handlers/preview.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
+import { reviewHandlers } from './handlers/review.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { tokenHandlers } from './handlers/tokens.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
@@ -179,6 +180,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...previewHandlers(cache, connection, clock),
     ...auditHandlers(connection, clock, witness),
     ...insightsHandlers(cache, clock),
+    ...reviewHandlers(cache),
     ...settingsHandlers(settings),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));

@@ -65,6 +65,10 @@ export const THEMES = ['system', 'light', 'dark'] as const;
 export const Theme = z.enum(THEMES).describe('The colour theme; "system" follows the OS.');
 export type Theme = z.infer<typeof Theme>;
 
+export const DIFF_MODES = ['unified', 'split'] as const;
+export const DiffMode = z.enum(DIFF_MODES).describe('How diffs are laid out: one column (unified) or old and new side by side (split).');
+export type DiffMode = z.infer<typeof DiffMode>;
+
 export const ServerUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .max(2000)
@@ -76,6 +80,7 @@ export const AppSettings = z
     notifications: NotificationSettings.prefault({}).describe(NotificationSettings.description!),
     diffPrefetch: DiffPrefetchSettings.prefault({}).describe(DiffPrefetchSettings.description!),
     theme: Theme.default('system').describe(Theme.description!),
+    diffMode: DiffMode.default('unified').describe(DiffMode.description!),
   })
   .describe('Gatehouse desktop settings. The API token is not stored here.');
 export type AppSettings = z.infer<typeof AppSettings>;
@@ -107,6 +112,7 @@ export const SettingsPatch = z.strictObject({
     })
     .optional(),
   theme: Theme.optional(),
+  diffMode: DiffMode.optional(),
 });
 export type SettingsPatch = z.input<typeof SettingsPatch>;
 
@@ -136,6 +142,7 @@ export function mergePatch(current: AppSettings, patch: z.output<typeof Settings
     diffPrefetch: { ...current.diffPrefetch },
   };
   if (patch.theme !== undefined) next.theme = patch.theme;
+  if (patch.diffMode !== undefined) next.diffMode = patch.diffMode;
   if (patch.notifications) {
     const { quietHours, ...rest } = patch.notifications;
     const n = { ...next.notifications, ...definedOnly(rest) };

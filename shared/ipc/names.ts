@@ -26,7 +26,8 @@ export const CHANNEL_NAMES = [
   'insights.get',
   'tokens.list',
   'tokens.revoke',
-
+  'review.viewed.get',
+  'review.viewed.set',
   'settings.get',
   'settings.update',
 ] as const;

@@ -82,6 +82,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'tokens.list': [{ userId: 'usr_1' }, /userId/],
   'tokens.revoke': [{ id: 7 }, /id/],
   'insights.get': [{ days: 0 }, /days/],
+  'review.viewed.get': [{ requestId: 'req_1', digest: 'x' }, /digest/],
+  'review.viewed.set': [{ requestId: 'req_1', digest: 'sha256:1', path: 'a.yaml', viewed: 'yes' }, /viewed/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
 };

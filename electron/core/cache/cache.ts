@@ -11,6 +11,7 @@ import { nodeIo, type AtomicWriteIo } from '../atomic-write.ts';
 import type { SyncStore } from '../contracts.ts';
 import { DiffStore } from './diff-store.ts';
 import type { CachedDiff, MissingDiff } from './diffs.ts';
+import { ViewedMarks } from './viewed.ts';
 import { Entities, noneAffected } from './entities.ts';
 import { Inbox } from './inbox.ts';
 import type { InboxPage } from './inbox-index.ts';
@@ -63,6 +64,7 @@ export class Cache implements SyncStore {
   readonly #inbox: Inbox;
   readonly #entities: Entities;
   readonly #diffs: DiffStore;
+  readonly #viewed: ViewedMarks;
   readonly #saver: SaveScheduler;
   #closed = false;
 
@@ -88,6 +90,7 @@ export class Cache implements SyncStore {
       onWrite: () => saver.markDirty(),
       onRead: () => saver.markTouched(),
     });
+    this.#viewed = new ViewedMarks(this.#sql, () => saver.markDirty());
     this.#load();
   }
 
@@ -159,7 +162,8 @@ export class Cache implements SyncStore {
     this.#assertOpen();
     this.#sql.exec('BEGIN');
     try {
-      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_search', 'request_data', 'diffs', 'meta']) this.#sql.exec(`DELETE FROM ${t}`);
+      for (const t of [...Object.values(ENTITY_TABLE), 'requests', 'request_search', 'request_data', 'diffs', 'viewed', 'meta'])
+        this.#sql.exec(`DELETE FROM ${t}`);
       this.#sync.record();
       this.#sql.exec('COMMIT');
     } catch (err) {
@@ -224,6 +228,20 @@ export class Cache implements SyncStore {
   /** Total bytes of the cached diff texts. */
   diffBytes(): number {
     return this.#diffs.bytes();
+  }
+
+  // ---- viewed marks ---------------------------------------------------------------------------
+
+  /** The files marked viewed in a request at diff `digest` (marks made at another digest don't count). */
+  viewedFiles(requestId: string, digest: string): string[] {
+    this.#assertOpen();
+    return this.#viewed.get(requestId, digest);
+  }
+
+  /** Marks a file of a request's diff at `digest` viewed or not; marks made at another digest are dropped. */
+  setViewed(requestId: string, digest: string, path: string, viewed: boolean): void {
+    this.#assertOpen();
+    this.#viewed.set(requestId, digest, path, viewed);
   }
 
   // ---- persistence ----------------------------------------------------------------------------

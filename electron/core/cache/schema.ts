@@ -55,8 +55,18 @@ CREATE TABLE diffs (
 CREATE INDEX diffs_lru ON diffs (last_read);
 `;
 
+/** The reviewer's per-file Viewed marks (viewed.ts), at the diff digest they were made at. */
+const V2 = `
+CREATE TABLE viewed (
+  request_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (request_id, path)
+);
+`;
+
 /** Migration n (1-based) brings user_version n-1 to n. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Connection settings. The DB lives in sql.js's in-memory file system; durability comes from saving the whole image (save-scheduler.ts). */

@@ -23,6 +23,7 @@ describe('AppSettings schema', () => {
       notifications: { enabled: true, newRequests: true, myRequests: true, freezes: true, breakGlass: true, coalesceWindowMs: 10_000 },
       diffPrefetch: { enabled: true, budgetMiB: 256 },
       theme: 'system',
+      diffMode: 'unified',
     });
   });
 
@@ -114,6 +115,13 @@ describe('SettingsStore.update', () => {
     assert.deepEqual(reopened.current, next);
   });
 
+  test('the diff layout is remembered across a restart', async () => {
+    const store = await SettingsStore.open(file);
+    assert.equal(store.current.diffMode, 'unified');
+    await store.update({ diffMode: 'split' });
+    assert.equal((await SettingsStore.open(file)).current.diffMode, 'split');
+  });
+
   test('null removes optional fields; setServerUrl(null) removes the server', async () => {
     const store = await SettingsStore.open(file);
     await store.setServerUrl('https://gh.example');
@@ -153,6 +161,7 @@ describe('SettingsStore.update', () => {
     ['unknown nested key', { notifications: { sound: true } }, 'notifications.sound', /unknown setting/],
     ['wrong type', { diffPrefetch: { budgetMiB: '512' } }, 'diffPrefetch.budgetMiB', /number/],
     ['bad theme', { theme: 'neon' }, 'theme', /./],
+    ['bad diff mode', { diffMode: 'sideways' }, 'diffMode', /./],
   ];
   for (const [name, patch, field, message] of bad) {
     test(`bad input is refused naming the field, nothing changed: ${name}`, async () => {

@@ -24,6 +24,7 @@ export class DiffView {
   #stats = $state.raw<DiffStats | null>(null);
   #tooLargeReason = $state('');
   #expanded = $state.raw<ReadonlySet<string>>(new Set());
+  #collapsed = $state.raw<ReadonlySet<number>>(new Set());
   #scrollTop = $state(0);
   #viewport = $state(600);
   #cancel: (() => void) | null = null;
@@ -55,7 +56,7 @@ export class DiffView {
     return this.#parsed?.files ?? [];
   }
 
-  readonly index: RowIndex = $derived.by(() => (this.#parsed ? buildRows(this.#parsed.files, this.#getMode(), this.#expanded) : NO_ROWS));
+  readonly index: RowIndex = $derived.by(() => (this.#parsed ? buildRows(this.#parsed.files, this.#getMode(), this.#expanded, this.#collapsed) : NO_ROWS));
 
   get totalHeight(): number {
     return this.index.rows.length * ROW_HEIGHT;
@@ -92,6 +93,18 @@ export class DiffView {
     next.add(id);
     this.#expanded = next;
   }
+
+  /** Files shown as their header only (the reviewer marked them viewed). */
+  set collapsed(v: ReadonlySet<number>) {
+    this.#collapsed = v;
+  }
+
+  /** The longest line of the diff (the width the split panes scroll over), computed once per parse. */
+  readonly longestLine = $derived.by(() => {
+    let n = 0;
+    for (const f of this.#parsed?.files ?? []) for (const h of f.hunks) for (const l of h.lines) if (l.text.length > n) n = l.text.length;
+    return n;
+  });
 
   /** Starts on a new text; cancels any parse in progress. */
   load(text: string): void {

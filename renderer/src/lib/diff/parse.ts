@@ -52,7 +52,10 @@ export interface ParseResult {
 }
 
 const MAX_WARNINGS = 20;
-/** Longest line text kept; the rest is cut with a marker (rendering a 1 MB line helps no one). */
+/**
+ * Lines longer than this are rendered as a window around their change (intraline.ts), with explicit
+ * expanders for the rest; the text itself is kept whole, so nothing that changed is ever cut off.
+ */
 export const MAX_LINE_CHARS = 10_000;
 
 // ---- size guard ----------------------------------------------------------------------------------
@@ -214,7 +217,6 @@ function newFile(oldPath: string, newPath: string): DiffFile {
 
 function clip(text: string): string {
   if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-  if (text.length > MAX_LINE_CHARS) text = `${text.slice(0, MAX_LINE_CHARS)} … (${commas(text.length - MAX_LINE_CHARS)} more characters)`;
   return text;
 }
 

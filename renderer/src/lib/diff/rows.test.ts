@@ -94,3 +94,15 @@ describe('buildRows', () => {
     }
   });
 });
+
+describe('collapsed files', () => {
+  it('shows a collapsed file as its header only', () => {
+    const p = parseDiff('--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n--- a/y\n+++ b/y\n@@ -1 +1 @@\n-c\n+d\n');
+    const open = buildRows(p.files, 'unified', new Set());
+    const shut = buildRows(p.files, 'unified', new Set(), new Set([0]));
+    assert.equal(shut.rows.length, open.rows.length - 3);
+    assert.deepEqual(shut.rows[0], { t: 'file', file: 0 });
+    assert.deepEqual(shut.rows[1], { t: 'file', file: 1 });
+    assert.deepEqual(shut.fileRows, [0, 1]);
+  });
+});

@@ -63,12 +63,14 @@ function noteFor(f: DiffFile): string {
   return 'No changes shown';
 }
 
-export function buildRows(files: readonly DiffFile[], mode: Mode, expanded: ReadonlySet<string>): RowIndex {
+/** `collapsed`: files shown as their header only (marked viewed). */
+export function buildRows(files: readonly DiffFile[], mode: Mode, expanded: ReadonlySet<string>, collapsed: ReadonlySet<number> = new Set()): RowIndex {
   const rows: Row[] = [];
   const fileRows: number[] = [];
   files.forEach((f, fi) => {
     fileRows.push(rows.length);
     rows.push({ t: 'file', file: fi });
+    if (collapsed.has(fi)) return;
     if (f.hunks.length === 0 || f.binary) {
       rows.push({ t: 'note', file: fi, text: noteFor(f) });
       return;
