@@ -394,7 +394,7 @@ export class InboxIndex {
       const mStatus = wantStatus === -1 || e.status === wantStatus;
       const mGroup = wantGroup === -1 || e.group === wantGroup;
       const mine = me ? mineOfEntry(e, me) : undefined;
-      const mMine = wantMine === undefined || (mine !== undefined && mine[wantMine]);
+      const mMine = wantMine === undefined || mine?.[wantMine] === true;
       if (mEnv && mProject && mGroup && mMine) byStatus[e.status]!++;
       if (mEnv && mProject && mStatus && mMine) byGroup[e.group]!++;
       if (mProject && mStatus && mGroup && mMine && e.environmentId !== null) byEnvironment.set(e.environmentId, (byEnvironment.get(e.environmentId) ?? 0) + 1);
