@@ -62,6 +62,22 @@ test('Requested by me lists the requests I filed', async ({ page, app }) => {
   await expect(rows.first()).toContainText('Rhea Manning');
 });
 
+test('Copy link from a row copies the link that opens it', async ({ page, app, context }) => {
+  void app;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const rows = inboxList(page).getByRole('listitem');
+  await search(page, 'search@a81c3de');
+  await expect(rows).toHaveCount(1);
+  const id = await rows.first().getAttribute('data-request-id');
+  await rows.first().hover();
+  await rows
+    .first()
+    .getByRole('button', { name: /^Copy link to Deploy/ })
+    .click();
+  await expect(page.getByText('Link copied')).toBeVisible();
+  expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`${new URL(app.openUrl).origin}/#/request/${id}`);
+});
+
 test('searching a cluster name shown on a row finds it', async ({ page, app }) => {
   void app;
   const rows = inboxList(page).getByRole('listitem');
@@ -102,9 +118,9 @@ test('Copy link, opened in another tab of the same browser, shows that request w
   // The first tab's address no longer carries the secret.
   expect(page.url()).not.toContain(new URL(app.openUrl).hash.slice(1));
 
-  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByRole('button', { name: 'Copy link', exact: true }).click();
   await expect(page.getByText('Link copied')).toBeVisible();
-  const link = (await page.getByRole('button', { name: 'Copy link' }).getAttribute('data-link')) ?? '';
+  const link = (await page.getByRole('button', { name: 'Copy link', exact: true }).getAttribute('data-link')) ?? '';
   expect(await page.evaluate('navigator.clipboard.readText()')).toBe(link);
   expect(link).toBe(`${new URL(app.openUrl).origin}/#/request/${encodeURIComponent(id)}`);
   expect(link).not.toContain(new URL(app.openUrl).hash.slice(1));
