@@ -24,6 +24,26 @@ export const ACTION_GROUP: Record<Action, ActionGroup> = {
   'breakglass.initiate': 'security',
 };
 
+/** What the console calls each action (the inbox's search matches these words too). */
+export const ACTION_LABELS: Record<Action, string> = {
+  'release.deploy': 'Deploy',
+  'promotion.execute': 'Promotion',
+  'rollback.execute': 'Rollback',
+  'project.delete': 'Delete project',
+  'environment.freeze': 'Freeze env',
+  'environment.unfreeze': 'Unfreeze env',
+  'environment.policyUpdate': 'Policy change',
+  'cluster.sync': 'Cluster sync',
+  'cluster.rollback': 'Cluster rollback',
+  'cluster.restart': 'Restart',
+  'cluster.scale': 'Scale',
+  'manifest.apply': 'Apply manifest',
+  'command.execute': 'Run command',
+  'resource.delete': 'Delete resource',
+  'token.issue': 'Issue token',
+  'breakglass.initiate': 'Break-glass',
+};
+
 export function actionsOf(group: ActionGroup): Action[] {
   return (Object.keys(ACTION_GROUP) as Action[]).filter((a) => ACTION_GROUP[a] === group);
 }

@@ -47,8 +47,13 @@ export const Session = z.object({
   tokenNotice: z.string().optional(),
 });
 
+/** The "my work" filters: pending and I may still decide / I decided / I asked for it. */
+export const INBOX_MINE = ['waiting', 'reviewed', 'requested'] as const;
+export type InboxMine = (typeof INBOX_MINE)[number];
+
 export const InboxQuery = z.strictObject({
   status: RequestStatus.optional(),
+  mine: z.enum(INBOX_MINE).optional(),
   group: z.enum(ACTION_GROUPS).optional(),
   environmentId: Id.optional(),
   projectId: Id.optional(),
@@ -61,8 +66,10 @@ export type InboxQuery = z.input<typeof InboxQuery>;
 export const InboxRow = z.object({
   request: ApprovalRequest,
   canApprove: z.boolean(),
-  /** "1 of 2 · missing: SRE team", from the shared engine over the cache. */
+  /** "1 of 3 gates · missing: SRE (…)", every gate summed by the shared engine over the cache (progressLine). */
   progress: z.string(),
+  /** The signed-in user's own decision on it, if any (the row says "You approved"). */
+  myDecision: z.enum(['approve', 'reject']).optional(),
   /** A decision for it waits in the outbox. */
   queued: z.boolean(),
 });
@@ -76,6 +83,7 @@ export const InboxResult = z.object({
     byGroup: z.record(z.string(), z.number().int()),
     byEnvironment: z.record(z.string(), z.number().int()),
     byProject: z.record(z.string(), z.number().int()),
+    byMine: z.object({ waiting: z.number().int(), reviewed: z.number().int(), requested: z.number().int() }),
   }),
 });
 

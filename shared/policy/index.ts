@@ -14,5 +14,5 @@ export type { ActionEvaluation, Violation } from './evaluate-action.ts';
 export { activeBreakGlass } from './breakglass.ts';
 export { canApprove, isEligible, isEligibleForAny } from './eligibility.ts';
 export { maxDistinctTeams } from './matching.ts';
-export { evaluateProgress } from './progress.ts';
+export { evaluateProgress, progressLine } from './progress.ts';
 export type { NameLookup } from './progress.ts';

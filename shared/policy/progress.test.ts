@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Decision, Gate, Quorum, User } from '../schemas/index.ts';
-import { evaluateProgress } from './index.ts';
+import { evaluateProgress, progressLine } from './index.ts';
 import type { NameLookup } from './index.ts';
 import { approve, gate, reject, request, user, usersById } from './testing.ts';
 
@@ -270,5 +270,19 @@ describe('evaluateProgress: adding an approval never breaks a passing gate (prop
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('progressLine', () => {
+  const line = (gates: Gate[], decisions: Decision[]) => progressLine(progress(gates, decisions));
+  it('counts every gate of a 3-gate request and names each one still missing', () => {
+    const gates = [g('Release', { minApprovals: 1 }), g('SRE', { requiredTeamIds: ['sre'] }), g('Security', { requiredTeamIds: ['security'] })];
+    assert.equal(line(gates, [approve('carol')]), '1 of 3 gates · missing: SRE (approval from team SRE), Security (approval from team Security)');
+    assert.equal(line(gates, [approve('carol'), approve('alice')]), '2 of 3 gates · missing: Security (approval from team Security)');
+    assert.equal(line(gates, [approve('carol'), approve('alice'), approve('dave')]), 'approved');
+  });
+  it('keeps the one-gate form and says rejected when rejected', () => {
+    assert.equal(line([g('Prod', { minApprovals: 2 })], [approve('alice')]), '1 of 2 · missing: 1 more approval');
+    assert.equal(line([g('Prod', { minApprovals: 2 })], [reject('alice')]), 'rejected');
   });
 });

@@ -124,3 +124,19 @@ export function evaluateProgress(
     summary: `${prefix}${first.approvals} of ${first.required} · missing: ${first.missing.join(', ')}${more}`,
   };
 }
+
+/**
+ * The inbox's one-line standing of a request: every gate counted, so a request with three gates
+ * never reads as if the first were all there is. One gate: "1 of 2 · missing: 1 more approval";
+ * several: "1 of 3 gates · missing: SRE (approval from team SRE), Security (a tech-lead)".
+ */
+export function progressLine(progress: Progress): string {
+  if (progress.status !== 'pending') return progress.summary;
+  const unmet = progress.gates.filter((g) => !g.passed);
+  if (progress.gates.length === 1) {
+    const g = progress.gates[0]!;
+    return `${g.approvals} of ${g.required} · missing: ${g.missing.join(', ')}`;
+  }
+  const passed = progress.gates.length - unmet.length;
+  return `${passed} of ${progress.gates.length} gates · missing: ${unmet.map((g) => `${g.name} (${g.missing.join(', ')})`).join(', ')}`;
+}

@@ -73,10 +73,10 @@ test.describe('in Istanbul business hours', () => {
     await page.keyboard.press('/');
     await page.keyboard.type('payments@9b01e77');
     await expect(rows).toHaveCount(1);
-    await expect(rows.first()).toContainText('Restricted: production: 0 of 1');
+    await expect(rows.first()).toContainText('0 of 3 gates · missing: Restricted: production (1 more approval)');
     await page.keyboard.press('Enter');
     await page.keyboard.press('a');
-    await expect(rows.first()).not.toContainText('Restricted: production: 0 of 1', { timeout: 20_000 });
+    await expect(rows.first()).not.toContainText('Restricted: production (1 more approval)', { timeout: 20_000 });
     await expect(rows.first()).not.toContainText('Queued');
 
     // x selects; two requests of one revision approve together.
@@ -92,7 +92,7 @@ test.describe('in Istanbul business hours', () => {
     // One Undo takes both back for 5 s; then they are sent.
     await expect(page.getByRole('region', { name: 'Undo' })).toContainText('Approved 2 requests, without opening the diff — sending in');
     await expect(page.getByText('2 selected')).toBeHidden();
-    for (const i of [0, 1]) await expect(rows.nth(i)).not.toContainText('Restricted: production: 0 of 1', { timeout: 20_000 });
+    for (const i of [0, 1]) await expect(rows.nth(i)).not.toContainText('Restricted: production (1 more approval)', { timeout: 20_000 });
     await expect(page.getByRole('status')).not.toContainText('queued');
 
     // The ineligible one refuses in words, from the keyboard too.

@@ -213,6 +213,77 @@ describe('inbox', () => {
     assert.deepEqual(ids('_'), ids('_')); // no throw
   });
 
+  test('text search matches every name a row shows: action label, cluster, environment, project, requester, id', () => {
+    const target = makeRequest(org, 1001, { action: 'manifest.apply', summary: 'Plain words', environmentId: org.envIds[0]!, requesterId: 'usr_3' });
+    cache.applyChanges([upsert('request', target)], 101);
+    const ids = (text: string) => cache.inbox({ text, limit: 1000, status: undefined }).rows.map((r) => r.id);
+    assert.ok(ids('apply manifest plain words').includes(target.id), 'the action label');
+    assert.ok(ids('eu-west plain words').includes(target.id), 'the cluster name');
+    assert.deepEqual(ids(target.id), [target.id]);
+    // the cluster is renamed: the search text follows
+    cache.applyChanges([upsert('cluster', { id: 'cls_eu', name: 'Lisbon-Primary' })], 102);
+    assert.ok(ids('lisbon-primary plain words').includes(target.id));
+    assert.deepEqual(ids('eu-west plain words'), []);
+  });
+
+  test('my work: waiting on me, reviewed by me, requested by me, with faceted counts', () => {
+    const me = cache.get('user', 'usr_1')!;
+    const requesterGate = { ...makeRequest(org, 0).gates[0]!, approvers: { userIds: ['usr_1'], teamIds: [], orgRoles: [] } };
+    const base = { status: 'pending' as const, requesterId: 'usr_2' };
+    const waiting = { ...makeRequest(org, 2001, base), gates: [requesterGate], decisions: [] };
+    const reviewed = {
+      ...makeRequest(org, 2002, base),
+      gates: [requesterGate],
+      decisions: [{ userId: 'usr_1', kind: 'approve' as const, reviewedDigest: 'sha256:x', at: '2024-02-01T00:00:00.000Z' }],
+    };
+    const notMine = {
+      ...makeRequest(org, 2003, base),
+      gates: [{ ...requesterGate, approvers: { userIds: ['usr_5'], teamIds: [], orgRoles: [] } }],
+      decisions: [],
+    };
+    const requested = { ...makeRequest(org, 2004, { status: 'approved', requesterId: 'usr_1' }), decisions: [] };
+    const own = [waiting, reviewed, notMine, requested];
+    const others = reqs.filter((r) => r.requesterId !== 'usr_1' && !r.decisions.some((d) => d.userId === 'usr_1'));
+    // The seeded requests I requested or decided on go: the four above are all of my work.
+    cache.applyChanges([...reqs.filter((r) => !others.includes(r)).map((r) => tombstone('request', r.id)), ...own.map((r) => upsert('request', r))], 101);
+    const ids = (mine: 'waiting' | 'reviewed' | 'requested', status?: 'pending') =>
+      cache
+        .inbox({ mine, limit: 1000, ...(status ? { status } : {}) }, me)
+        .rows.map((r) => r.id)
+        .filter((id) => own.some((o) => o.id === id));
+    assert.deepEqual(ids('waiting'), [waiting.id]);
+    assert.deepEqual(ids('reviewed'), [reviewed.id]);
+    assert.deepEqual(ids('requested'), [requested.id]);
+    assert.deepEqual(ids('requested', 'pending'), []);
+    const page = cache.inbox({ mine: 'reviewed' }, me);
+    assert.equal(page.total, 1);
+    assert.equal(page.counts.byStatus.pending, 1, 'the status facet counts within "reviewed by me"');
+    assert.equal(page.counts.byMine.reviewed, 1);
+    assert.equal(page.counts.byMine.requested, 1);
+    assert.ok(page.counts.byMine.waiting >= 1, 'the waiting one counts although the list shows reviewed');
+    // after I decide on the waiting one, it moves from waiting to reviewed
+    cache.applyChanges([upsert('request', { ...waiting, decisions: [{ userId: 'usr_1', kind: 'reject', at: '2024-02-01T00:00:00.000Z' }] })], 102);
+    assert.deepEqual(ids('waiting'), []);
+    assert.deepEqual(ids('reviewed').sort(), [reviewed.id, waiting.id].sort());
+    // no one signed in: the mine filters match nothing, and count nothing
+    const anon = cache.inbox({ mine: 'requested' });
+    assert.equal(anon.total, 0);
+    assert.deepEqual(anon.counts.byMine, { waiting: 0, reviewed: 0, requested: 0 });
+  });
+
+  test('my work survives a reopen (the mirror from its snapshot loads deciders on first use)', async () => {
+    const me = cache.get('user', 'usr_1')!;
+    const before = cache.inbox({ mine: 'reviewed', status: undefined, limit: 1000 }, me);
+    await closeCache(cache);
+    ({ cache } = await openCache());
+    const after = cache.inbox({ mine: 'reviewed', status: undefined, limit: 1000 }, me);
+    assert.deepEqual(
+      after.rows.map((r) => r.id),
+      before.rows.map((r) => r.id),
+    );
+    assert.equal(after.total, reqs.filter((r) => r.decisions.some((d) => d.userId === 'usr_1')).length);
+  });
+
   test('approvableCandidates and the inbox follow tombstones and status changes', () => {
     const pending = newestFirst(reqs.filter((q) => q.status === 'pending'));
     assert.deepEqual(

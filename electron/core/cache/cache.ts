@@ -6,7 +6,7 @@
 // and server id (sync-state.ts). Plain Node: no Electron import.
 import { systemClock, type Clock } from '../../../shared/clock.ts';
 import type { InboxQuery } from '../../../shared/ipc.ts';
-import { SYNC_ENTITIES, type ApprovalRequest, type EntityTypes, type SyncChange, type SyncEntity } from '../../../shared/schemas/index.ts';
+import { SYNC_ENTITIES, type ApprovalRequest, type EntityTypes, type SyncChange, type SyncEntity, type User } from '../../../shared/schemas/index.ts';
 import { nodeIo, type AtomicWriteIo } from '../atomic-write.ts';
 import type { SyncStore } from '../contracts.ts';
 import { DiffStore } from './diff-store.ts';
@@ -194,9 +194,9 @@ export class Cache implements SyncStore {
   }
 
   /** One newest-first page of the inbox, its total, and the counts per status and group chip. */
-  inbox(q: InboxQuery = {}): InboxPage {
+  inbox(q: InboxQuery = {}, me?: User): InboxPage {
     this.#assertOpen();
-    return this.#inbox.query(q);
+    return this.#inbox.query(q, me);
   }
 
   /** Pending requests, newest first (for the notifier and the tray). */

@@ -9,9 +9,9 @@ import { ENTITY_TABLE } from './schema.ts';
 import type { Sql } from './sql.ts';
 
 /** The users, environments and projects a page renamed, moved or deleted. */
-export type Affected = Record<'user' | 'environment' | 'project', Set<string>>;
+export type Affected = Record<'user' | 'environment' | 'project' | 'cluster', Set<string>>;
 
-export const noneAffected = (): Affected => ({ user: new Set(), environment: new Set(), project: new Set() });
+export const noneAffected = (): Affected => ({ user: new Set(), environment: new Set(), project: new Set(), cluster: new Set() });
 
 export class Entities {
   readonly #sql: Sql;
@@ -19,10 +19,12 @@ export class Entities {
   readonly #userName = new Map<string, string>();
   readonly #envInfo = new Map<string, { name: string; projectId: string | undefined }>();
   readonly #projectName = new Map<string, string>();
+  readonly #clusterName = new Map<string, string>();
   readonly #names: RowNames = {
     user: (id) => this.#userName.get(id),
     environment: (id) => this.#envInfo.get(id),
     project: (id) => this.#projectName.get(id),
+    cluster: (id) => this.#clusterName.get(id),
   };
 
   constructor(sql: Sql, inbox: Inbox) {
@@ -35,6 +37,8 @@ export class Entities {
     this.#userName.clear();
     this.#envInfo.clear();
     this.#projectName.clear();
+    this.#clusterName.clear();
+    for (const [id, name] of this.#sql.all('SELECT id, name FROM clusters')) this.#clusterName.set(id as string, (name as string | null) ?? '');
     for (const [id, name] of this.#sql.all('SELECT id, name FROM users')) this.#userName.set(id as string, (name as string | null) ?? '');
     for (const [id, name] of this.#sql.all('SELECT id, name FROM projects')) this.#projectName.set(id as string, (name as string | null) ?? '');
     for (const [id, name, data] of this.#sql.all('SELECT id, name, data FROM environments')) {
@@ -96,6 +100,9 @@ export class Entities {
     } else if (entity === 'project') {
       if (this.#projectName.get(id) !== (name ?? '')) affected.project.add(id);
       this.#projectName.set(id, name ?? '');
+    } else if (entity === 'cluster') {
+      if (this.#clusterName.get(id) !== (name ?? '')) affected.cluster.add(id);
+      this.#clusterName.set(id, name ?? '');
     } else if (entity === 'environment') {
       const projectId = typeof data.projectId === 'string' ? data.projectId : undefined;
       const old = this.#envInfo.get(id);
@@ -116,13 +123,14 @@ export class Entities {
     this.#sql.run(`DELETE FROM ${ENTITY_TABLE[entity]} WHERE id = ?`, [id]);
     if (entity === 'user' && this.#userName.delete(id)) affected.user.add(id);
     if (entity === 'project' && this.#projectName.delete(id)) affected.project.add(id);
+    if (entity === 'cluster' && this.#clusterName.delete(id)) affected.cluster.add(id);
     if (entity === 'environment' && this.#envInfo.delete(id)) affected.environment.add(id);
   }
 
   /** Rewrites the rows of requests whose search text or project depend on what a page changed. */
   recomputeDependents(affected: Affected): void {
-    if (affected.user.size + affected.environment.size + affected.project.size === 0) return;
-    for (const id of this.#inbox.dependents(affected.user, affected.environment, affected.project)) {
+    if (affected.user.size + affected.environment.size + affected.project.size + affected.cluster.size === 0) return;
+    for (const id of this.#inbox.dependents(affected.user, affected.environment, affected.project, affected.cluster)) {
       const row = this.#sql.first('SELECT data FROM request_data WHERE id = ?', [id]);
       if (row) this.#writeRequestRow(id, requestRow(JSON.parse(decodeJson(row[0])) as ApprovalRequest, this.#names));
     }

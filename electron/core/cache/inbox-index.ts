@@ -5,9 +5,10 @@
 // filter — into one pass over plain JS objects (a few ms for 50k) instead of a SQLite scan through
 // wasm (~20 ms for the text filter alone, ~45 ms with the counts). SQLite stays the source of truth:
 // the mirror is built from it on first use and rebuilt from it whenever in doubt.
-import { REQUEST_STATUSES, type ApprovalRequest, type RequestStatus } from '../../../shared/schemas/index.ts';
+import { REQUEST_STATUSES, type ApprovalRequest, type Gate, type RequestStatus, type User } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUPS, type ActionGroup } from '../../../shared/inbox.ts';
-import type { InboxQuery } from '../../../shared/ipc.ts';
+import { INBOX_MINE, type InboxMine, type InboxQuery } from '../../../shared/ipc.ts';
+import { isEligibleForAny } from '../../../shared/policy/index.ts';
 
 /**
  * Faceted counts: each facet counts the requests matching every OTHER filter, so a chip or
@@ -20,6 +21,14 @@ export interface InboxCounts {
   byEnvironment: Record<string, number>;
   /** Per project id. */
   byProject: Record<string, number>;
+  /** Waiting on me / reviewed by me / requested by me (zero when no one is signed in). */
+  byMine: Record<InboxMine, number>;
+}
+
+/** Who decided on a request and its gates: what "waiting on me" and "reviewed by me" are computed from. */
+export interface MineKey {
+  deciders: readonly string[];
+  gates: readonly Gate[];
 }
 
 /** What the cache answers an inbox query with (the IPC handler adds per-row standing). */
@@ -45,6 +54,8 @@ export interface RequestKey {
   requesterId: string;
   createdAt: number;
   search: string;
+  clusterId: string | null;
+  mine: MineKey;
 }
 
 /** The mirror's columns as loaded in bulk (search texts come later, on the first text query). */
@@ -116,10 +127,14 @@ interface Entry {
   requesterId: string;
   /** Undefined until the search texts are loaded (searchLoaded). */
   search: string | undefined;
+  /** Undefined until loaded from the request JSON (mineLoaded); undefined clusterId likewise. */
+  mine: MineKey | undefined;
+  clusterId: string | null | undefined;
   alive: boolean;
 }
 
 const STATUS_CODE = new Map<string, number>(REQUEST_STATUSES.map((s, i) => [s, i]));
+const PENDING = STATUS_CODE.get('pending')!;
 const GROUP_CODE = new Map<string, number>(ACTION_GROUPS.map((g, i) => [g, i]));
 
 /** Oldest first: new requests are usually the newest, so they append without a re-sort. */
@@ -137,7 +152,16 @@ export function emptyCounts(): InboxCounts {
     byGroup: Object.fromEntries(ACTION_GROUPS.map((g) => [g, 0])) as Record<ActionGroup, number>,
     byEnvironment: {},
     byProject: {},
+    byMine: { waiting: 0, reviewed: 0, requested: 0 },
   };
+}
+
+/** Which of the "mine" filters a request falls under for `me` (status decides "waiting" too). */
+function mineOfEntry(e: Entry, me: User): { waiting: boolean; reviewed: boolean; requested: boolean } {
+  const m = e.mine!;
+  const reviewed = m.deciders.includes(me.id);
+  const waiting = !reviewed && e.status === PENDING && isEligibleForAny({ gates: m.gates as Gate[], requesterId: e.requesterId }, me);
+  return { waiting, reviewed, requested: e.requesterId === me.id };
 }
 
 export class InboxIndex {
@@ -148,6 +172,8 @@ export class InboxIndex {
   private nextSeq = 1;
   /** Every entry's search text is known (an index built empty, or after loadSearch). */
   searchLoaded = true;
+  /** Every entry's deciders, gates and cluster are known (an index built empty, or after loadMine). */
+  mineLoaded = true;
 
   get size(): number {
     return this.byId.size;
@@ -170,6 +196,8 @@ export class InboxIndex {
         projectId: c.projectIds[i] ?? null,
         requesterId: c.requesterIds[i]!,
         search: undefined,
+        mine: undefined,
+        clusterId: undefined,
         alive: true,
       };
       if (sorted && i > 0 && older(entries[i - 1]!, e) > 0) sorted = false;
@@ -180,6 +208,7 @@ export class InboxIndex {
     index.sorted = sorted;
     index.nextSeq = n + 1;
     index.searchLoaded = n === 0;
+    index.mineLoaded = n === 0;
     return index;
   }
 
@@ -253,6 +282,22 @@ export class InboxIndex {
     this.searchLoaded = true;
   }
 
+  /** Fills in the deciders, gates and cluster (id → key), once. */
+  loadMine(ids: readonly string[], keys: readonly { mine: MineKey; clusterId: string | null }[]): void {
+    for (let i = 0; i < ids.length; i++) {
+      const e = this.byId.get(ids[i]!);
+      if (e) {
+        e.mine = keys[i]!.mine;
+        e.clusterId = keys[i]!.clusterId;
+      }
+    }
+    for (const e of this.byId.values()) {
+      e.mine ??= { deciders: [], gates: [] };
+      e.clusterId ??= null;
+    }
+    this.mineLoaded = true;
+  }
+
   /** Adds or replaces a request's key. */
   set(id: string, k: RequestKey): void {
     const status = STATUS_CODE.get(k.status) ?? 0;
@@ -267,6 +312,8 @@ export class InboxIndex {
       e.projectId = k.projectId;
       e.requesterId = k.requesterId;
       e.search = k.search;
+      e.mine = k.mine;
+      e.clusterId = k.clusterId;
       return;
     }
     const entry: Entry = {
@@ -279,6 +326,8 @@ export class InboxIndex {
       projectId: k.projectId,
       requesterId: k.requesterId,
       search: k.search,
+      mine: k.mine,
+      clusterId: k.clusterId,
       alive: true,
     };
     const last = this.entries[this.entries.length - 1];
@@ -295,22 +344,34 @@ export class InboxIndex {
     this.dead++;
   }
 
-  /** Ids of the requests by one of these requesters, in one of these environments or projects. */
-  dependents(users: ReadonlySet<string>, envs: ReadonlySet<string>, projects: ReadonlySet<string>): string[] {
-    if (users.size + envs.size + projects.size === 0) return [];
+  /** Ids of the requests by one of these requesters, in one of these environments, projects or clusters (clusters need mineLoaded). */
+  dependents(users: ReadonlySet<string>, envs: ReadonlySet<string>, projects: ReadonlySet<string>, clusters: ReadonlySet<string> = new Set()): string[] {
+    if (users.size + envs.size + projects.size + clusters.size === 0) return [];
     const out: string[] = [];
     for (const e of this.byId.values()) {
-      if (users.has(e.requesterId) || (e.environmentId !== null && envs.has(e.environmentId)) || (e.projectId !== null && projects.has(e.projectId)))
+      if (
+        users.has(e.requesterId) ||
+        (e.environmentId !== null && envs.has(e.environmentId)) ||
+        (e.projectId !== null && projects.has(e.projectId)) ||
+        (typeof e.clusterId === 'string' && clusters.has(e.clusterId))
+      )
         out.push(e.id);
     }
     return out;
   }
 
-  /** The ids of one page (newest first), the total and the chip counts. A text query needs searchLoaded. */
-  query(q: InboxQuery): { ids: string[]; total: number; counts: InboxCounts } {
+  /**
+   * The ids of one page (newest first), the total and the chip counts. A text query needs
+   * searchLoaded; `me` (the signed-in user, for the "mine" filters and counts) needs mineLoaded.
+   * A "mine" filter with no one signed in matches nothing.
+   */
+  query(q: InboxQuery, me?: User): { ids: string[]; total: number; counts: InboxCounts } {
     this.tidy();
     const terms = searchTerms(q.text);
     if (terms.length > 0 && !this.searchLoaded) throw new Error('InboxIndex: search texts not loaded');
+    if (me && !this.mineLoaded) throw new Error('InboxIndex: deciders not loaded');
+    const wantMine = q.mine;
+    const byMine = { waiting: 0, reviewed: 0, requested: 0 };
     const env = q.environmentId;
     const project = q.projectId;
     const wantStatus = q.status === undefined ? -1 : (STATUS_CODE.get(q.status) ?? -2);
@@ -332,11 +393,14 @@ export class InboxIndex {
       const mProject = project === undefined || e.projectId === project;
       const mStatus = wantStatus === -1 || e.status === wantStatus;
       const mGroup = wantGroup === -1 || e.group === wantGroup;
-      if (mEnv && mProject && mGroup) byStatus[e.status]!++;
-      if (mEnv && mProject && mStatus) byGroup[e.group]!++;
-      if (mProject && mStatus && mGroup && e.environmentId !== null) byEnvironment.set(e.environmentId, (byEnvironment.get(e.environmentId) ?? 0) + 1);
-      if (mEnv && mStatus && mGroup && e.projectId !== null) byProject.set(e.projectId, (byProject.get(e.projectId) ?? 0) + 1);
-      if (mEnv && mProject && mStatus && mGroup) {
+      const mine = me ? mineOfEntry(e, me) : undefined;
+      const mMine = wantMine === undefined || mine?.[wantMine] === true;
+      if (mEnv && mProject && mGroup && mMine) byStatus[e.status]!++;
+      if (mEnv && mProject && mStatus && mMine) byGroup[e.group]!++;
+      if (mProject && mStatus && mGroup && mMine && e.environmentId !== null) byEnvironment.set(e.environmentId, (byEnvironment.get(e.environmentId) ?? 0) + 1);
+      if (mEnv && mStatus && mGroup && mMine && e.projectId !== null) byProject.set(e.projectId, (byProject.get(e.projectId) ?? 0) + 1);
+      if (mine && mEnv && mProject && mStatus && mGroup) for (const k of INBOX_MINE) if (mine[k]) byMine[k]++;
+      if (mEnv && mProject && mStatus && mGroup && mMine) {
         if (total >= offset && total < end) ids.push(e.id);
         total++;
       }
@@ -350,6 +414,7 @@ export class InboxIndex {
     });
     counts.byEnvironment = Object.fromEntries(byEnvironment);
     counts.byProject = Object.fromEntries(byProject);
+    counts.byMine = byMine;
     return { ids, total, counts };
   }
 

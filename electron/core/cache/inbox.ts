@@ -2,10 +2,11 @@
 // `requests` table and answers queries from it. The mirror is built on first use — from the
 // snapshot saved in `meta` when it is current, else by scanning the table — and forgotten whenever
 // the table may have changed under it (a rolled-back page, a reset).
-import type { ApprovalRequest } from '../../../shared/schemas/index.ts';
+import type { ApprovalRequest, User } from '../../../shared/schemas/index.ts';
 import type { InboxQuery } from '../../../shared/ipc.ts';
 import { decodeJson } from './codec.ts';
-import { groupCode, InboxIndex, statusCode, type InboxPage, type RequestKey } from './inbox-index.ts';
+import { groupCode, InboxIndex, statusCode, type InboxPage, type MineKey, type RequestKey } from './inbox-index.ts';
+import { mineOf } from './request-rows.ts';
 import type { Sql } from './sql.ts';
 
 export class Inbox {
@@ -47,16 +48,18 @@ export class Inbox {
    * mirror that was not built yet: so a missing mirror is built from the table here, never from the
    * snapshot, which holds the generation before the page.
    */
-  dependents(users: ReadonlySet<string>, envs: ReadonlySet<string>, projects: ReadonlySet<string>): string[] {
+  dependents(users: ReadonlySet<string>, envs: ReadonlySet<string>, projects: ReadonlySet<string>, clusters: ReadonlySet<string>): string[] {
     this.#index ??= this.#scan();
-    return this.#index.dependents(users, envs, projects);
+    if (clusters.size > 0 && !this.#index.mineLoaded) this.#loadMine(this.#index);
+    return this.#index.dependents(users, envs, projects, clusters);
   }
 
   /** One newest-first page, its total, and the counts per facet. */
-  query(q: InboxQuery): InboxPage {
+  query(q: InboxQuery, me?: User): InboxPage {
     const index = this.#mirror();
     if (q.text?.trim() && !index.searchLoaded) this.#loadSearchTexts(index);
-    const { ids, total, counts } = index.query(q);
+    if (me && !index.mineLoaded) this.#loadMine(index);
+    const { ids, total, counts } = index.query(q, me);
     const rows: ApprovalRequest[] = [];
     for (const id of ids) {
       const r = this.#sql.first('SELECT data FROM request_data WHERE id = ?', [id]);
@@ -131,6 +134,21 @@ export class Inbox {
       c.createdAts.push(created as number);
     }
     return InboxIndex.fromColumns(c);
+  }
+
+  /**
+   * Fills in each request's deciders, gates and cluster (the "mine" filters and cluster renames
+   * need them) from the request JSON, once per mirror: they are not in the narrow table.
+   */
+  #loadMine(index: InboxIndex): void {
+    const ids: string[] = [];
+    const keys: { mine: MineKey; clusterId: string | null }[] = [];
+    for (const [id, data] of this.#sql.all('SELECT id, data FROM request_data')) {
+      const r = JSON.parse(decodeJson(data)) as ApprovalRequest;
+      ids.push(id as string);
+      keys.push({ mine: mineOf(r), clusterId: r.resource.clusterId ?? null });
+    }
+    index.loadMine(ids, keys);
   }
 
   #loadSearchTexts(index: InboxIndex): void {

@@ -1,9 +1,9 @@
 // What the cache derives from a synced request: a light shape check, and the narrow columns the
 // inbox filters, sorts, counts and searches on (the search text includes the names of its
-// requester, environment and project, so it is recomputed when one of those is renamed).
+// requester, environment, project and cluster, so it is recomputed when one of those is renamed).
 import { ACTIONS, REQUEST_STATUSES, type ApprovalRequest } from '../../../shared/schemas/index.ts';
-import { ACTION_GROUP } from '../../../shared/inbox.ts';
-import type { RequestKey } from './inbox-index.ts';
+import { ACTION_GROUP, ACTION_LABELS } from '../../../shared/inbox.ts';
+import type { MineKey, RequestKey } from './inbox-index.ts';
 import { SEP } from './sql.ts';
 
 /** The derived columns of a request row. */
@@ -19,6 +19,7 @@ export interface RowNames {
   user(id: string): string | undefined;
   environment(id: string): { name: string; projectId: string | undefined } | undefined;
   project(id: string): string | undefined;
+  cluster(id: string): string | undefined;
 }
 
 const STATUS_SET: ReadonlySet<string> = new Set(REQUEST_STATUSES);
@@ -49,12 +50,22 @@ export function checkRequest(id: string, d: unknown): ApprovalRequest {
   return d as unknown as ApprovalRequest;
 }
 
+/** What the inbox's "mine" filters need of a request: who decided, and the gates for eligibility. */
+export function mineOf(r: Pick<ApprovalRequest, 'decisions' | 'gates'>): MineKey {
+  return { deciders: r.decisions.map((d) => d.userId), gates: r.gates };
+}
+
 export function requestRow(r: ApprovalRequest, names: RowNames): RequestRow {
   const envId = r.resource.environmentId ?? null;
   const env = envId ? names.environment(envId) : undefined;
   const projectId = r.resource.projectId ?? env?.projectId ?? null;
+  const clusterId = r.resource.clusterId;
+  // Every name the inbox row shows (InboxRow.svelte: action label, project / environment or
+  // project / cluster, the revision or summary or justification, the requester), and the id.
   const search = [
     r.id,
+    ACTION_LABELS[r.action],
+    clusterId ? names.cluster(clusterId) : undefined,
     r.payload.summary,
     r.payload.revision,
     r.justification,
@@ -80,5 +91,7 @@ export function requestRow(r: ApprovalRequest, names: RowNames): RequestRow {
     digest: r.digest,
     diffBytes: typeof r.payload.diffBytes === 'number' ? r.payload.diffBytes : 0,
     search,
+    clusterId: clusterId ?? null,
+    mine: mineOf(r),
   };
 }

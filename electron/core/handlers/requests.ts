@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/clock.ts';
 import type { OutboxEntry } from '../../../shared/desktop/outbox.ts';
 import type { Handlers } from '../../../shared/ipc.ts';
-import { canApprove, evaluateProgress } from '../../../shared/policy/index.ts';
+import { canApprove, evaluateProgress, progressLine } from '../../../shared/policy/index.ts';
 import type { ApprovalRequest, AuditEvent } from '../../../shared/schemas/index.ts';
 import type { Cache } from '../cache/index.ts';
 import type { Connection } from '../connection/index.ts';
@@ -36,23 +36,27 @@ export function requestHandlers({ cache, outbox, connection, clock }: RequestDep
 
   return {
     'inbox.query': async (q) => {
-      const result = cache.inbox({ ...q, ...(q.text ? { text: q.text } : {}) });
+      const me = connection.me;
+      const result = cache.inbox({ ...q, ...(q.text ? { text: q.text } : {}) }, me);
       const users = usersById(cache);
       const teams = teamsById(cache);
       const queued = new Set(outbox.list().flatMap((e) => ('requestId' in e.op ? [e.op.requestId] : [])));
-      const me = connection.me;
       return {
         total: result.total,
         counts: result.counts,
-        rows: result.rows.map((request) => ({
-          request,
-          canApprove: me ? canApprove(request, me) : false,
-          progress:
-            request.status === 'pending'
-              ? evaluateProgress(request, users, { user: (id) => users.get(id)?.name, team: (id) => teams.get(id)?.name }).summary
-              : request.status,
-          queued: queued.has(request.id),
-        })),
+        rows: result.rows.map((request) => {
+          const mine = me ? request.decisions.find((d) => d.userId === me.id) : undefined;
+          return {
+            request,
+            canApprove: me ? canApprove(request, me) : false,
+            progress:
+              request.status === 'pending'
+                ? progressLine(evaluateProgress(request, users, { user: (id) => users.get(id)?.name, team: (id) => teams.get(id)?.name }))
+                : request.status,
+            ...(mine ? { myDecision: mine.kind } : {}),
+            queued: queued.has(request.id),
+          };
+        }),
       };
     },
     'request.get': async ({ id }) => {

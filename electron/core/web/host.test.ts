@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import WebSocket from 'ws';
 import { createDispatcher, CoreError } from '../ipc/dispatch.ts';
-import { IPC_PATH, SECRET_PROTOCOL_PREFIX, refusal, requestPath, startWebHost, type WebHost } from './host.ts';
+import { request as httpRequest } from 'node:http';
+import {
+  IPC_PATH,
+  SECRET_HEADER,
+  SECRET_PROTOCOL_PREFIX,
+  SESSION_PATH,
+  cookieValue,
+  refusal,
+  requestPath,
+  sessionCookieName,
+  startWebHost,
+  type WebHost,
+} from './host.ts';
 
 const channels = {
   'echo.upper': { input: z.strictObject({ text: z.string().min(1) }), output: z.object({ text: z.string() }), description: 'test' },
@@ -35,9 +47,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function connect(opts: { secret?: string | null; origin?: string | null; host?: string }): Promise<WebSocket> {
+function connect(opts: { secret?: string | null; origin?: string | null; host?: string; cookie?: string }): Promise<WebSocket> {
   const protocols = ['gatehouse', ...(opts.secret === null ? [] : [`${SECRET_PROTOCOL_PREFIX}${opts.secret ?? host.secret}`])];
   const headers: Record<string, string> = {};
+  if (opts.cookie !== undefined) headers.cookie = opts.cookie;
   if (opts.origin !== null) headers.origin = opts.origin ?? host.url;
   if (opts.host) headers.host = opts.host;
   const ws = new WebSocket(`ws://127.0.0.1:${host.port}${IPC_PATH}`, protocols, { headers });
@@ -169,4 +182,86 @@ test('socket messages of the wrong kind are answered with errors: binary, not JS
   } finally {
     ws.close();
   }
+});
+
+/** POST /session as a page would (or would not) send it: the status and the Set-Cookie header. */
+function exchange(headers: Record<string, string>, path = SESSION_PATH, method = 'POST'): Promise<{ status: number; setCookie: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { 'content-length': '0', ...headers } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode!, setCookie: res.headers['set-cookie'] ?? [] });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+const pageHeaders = () => ({ origin: host.url, [SECRET_HEADER]: host.secret });
+/** The cookie pair a Set-Cookie answer sets, as the browser sends it back. */
+const cookiePair = (setCookie: string[]) => setCookie[0]!.split(';')[0]!;
+
+test('session cookie: issued for the secret from our own page, HttpOnly, SameSite=Strict, Path=/, named for this port', async () => {
+  const { status, setCookie } = await exchange(pageHeaders());
+  assert.equal(status, 204);
+  assert.equal(setCookie.length, 1);
+  const [pair, ...attrs] = setCookie[0]!.split(';').map((p) => p.trim());
+  assert.equal(pair!.split('=')[0], sessionCookieName(host.port));
+  assert.deepEqual(attrs.sort(), ['HttpOnly', 'Path=/', 'SameSite=Strict']);
+  assert.ok(!setCookie[0]!.includes(host.secret), 'the cookie is not the secret');
+});
+
+test('session cookie: a socket with it and no secret is accepted', async () => {
+  const { setCookie } = await exchange(pageHeaders());
+  const ws = await connect({ secret: null, cookie: cookiePair(setCookie) });
+  const reply = await call(ws, 1, 'echo.upper', { text: 'cookie' });
+  assert.deepEqual(reply.result, { ok: true, data: { text: 'COOKIE' } });
+  ws.close();
+});
+
+test('session cookie: refused from a wrong Origin, with no Origin, or from a foreign Host', async () => {
+  const cookie = cookiePair((await exchange(pageHeaders())).setCookie);
+  await assert.rejects(connect({ secret: null, cookie, origin: 'http://evil.example.com' }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie, origin: `http://127.0.0.1:${host.port + 1}` }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie, origin: null }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie, host: `evil.example.com:${host.port}` }), /refused 403/);
+});
+
+test('session cookie: a forged, emptied, other-port or absent cookie is refused', async () => {
+  const real = cookiePair((await exchange(pageHeaders())).setCookie);
+  const value = real.split('=')[1]!;
+  await assert.rejects(connect({ secret: null }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie: `${sessionCookieName(host.port)}=${'A'.repeat(value.length)}` }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie: `${sessionCookieName(host.port)}=` }), /refused 403/);
+  await assert.rejects(connect({ secret: null, cookie: `${sessionCookieName(host.port)}=${host.secret}` }), /refused 403/, 'the secret is not a cookie');
+  await assert.rejects(connect({ secret: null, cookie: `${sessionCookieName(host.port + 1)}=${value}` }), /refused 403/, "another port's name");
+});
+
+test('session cookie: never issued without the secret, from another Origin, or by any other method or path', async () => {
+  const refused = [
+    await exchange({ origin: host.url }),
+    await exchange({ origin: host.url, [SECRET_HEADER]: 'wrong' }),
+    await exchange({ origin: host.url, [SECRET_HEADER]: `${host.secret}x` }),
+    await exchange({ [SECRET_HEADER]: host.secret }),
+    await exchange({ origin: 'http://evil.example.com', [SECRET_HEADER]: host.secret }),
+    await exchange({ origin: host.url, [SECRET_HEADER]: host.secret, host: `evil.example.com:${host.port}` }),
+    await exchange(pageHeaders(), SESSION_PATH, 'GET'),
+    await exchange(pageHeaders(), '/', 'POST'),
+    await exchange(pageHeaders(), `${SESSION_PATH}x`, 'POST'),
+  ];
+  for (const r of refused) assert.deepEqual(r.setCookie, [], `status ${r.status}`);
+  assert.deepEqual(
+    refused.map((r) => r.status),
+    [403, 403, 403, 403, 403, 421, 200, 405, 405],
+  );
+});
+
+test('cookieValue and the refusal table with sessions', () => {
+  assert.equal(cookieValue('a=1; gatehouse_session_5000=tok; b=2', 'gatehouse_session_5000'), 'tok');
+  assert.equal(cookieValue('xgatehouse_session_5000=tok', 'gatehouse_session_5000'), undefined);
+  assert.equal(cookieValue(undefined, 'x'), undefined);
+  const ok = { host: '127.0.0.1:5000', origin: 'http://127.0.0.1:5000', 'sec-websocket-protocol': 'gatehouse', cookie: 'gatehouse_session_5000=tok' };
+  const sessions = new Set(['tok']);
+  assert.equal(refusal({ headers: ok }, 5000, 's3cret', sessions), undefined);
+  assert.equal(refusal({ headers: ok }, 5000, 's3cret'), 'missing or wrong secret');
+  assert.equal(refusal({ headers: { ...ok, origin: 'http://evil.example' } }, 5000, 's3cret', sessions), 'wrong Origin');
+  assert.equal(refusal({ headers: { ...ok, cookie: 'gatehouse_session_5001=tok' } }, 5000, 's3cret', sessions), 'missing or wrong secret');
 });

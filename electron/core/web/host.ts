@@ -1,6 +1,7 @@
 // Web mode's host: serves the built renderer on 127.0.0.1 and carries the IPC contract over a
-// WebSocket. Loopback only; every connection must present the per-launch secret, and Host and
-// Origin must name this very listener (no DNS rebinding, no other site's page).
+// WebSocket. Loopback only; every connection must present the per-launch secret (or the session
+// cookie a page that had the secret exchanged it for), and Host and Origin must name this very
+// listener (no DNS rebinding, no other site's page).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -12,6 +13,21 @@ import { rendererCsp } from '../shell/csp.ts';
 
 export const SECRET_PROTOCOL_PREFIX = 'gatehouse-secret.';
 export const IPC_PATH = '/ipc';
+/** POST here with the secret in SECRET_HEADER: answers with the session cookie. */
+export const SESSION_PATH = '/session';
+export const SECRET_HEADER = 'x-gatehouse-secret';
+
+/** Per port: cookies are not isolated by port, so another listener's cookie must not be ours. */
+export const sessionCookieName = (port: number): string => `gatehouse_session_${port}`;
+
+/** The value of one cookie in a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
 
 export interface WebHostOptions {
   dispatch: (channel: unknown, input: unknown) => Promise<IpcResult<unknown>>;
@@ -59,8 +75,8 @@ export function allowedHosts(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`];
 }
 
-/** Why a socket is refused, or undefined when it may connect. Pure, so it is tested as a table. */
-export function refusal(req: Pick<IncomingMessage, 'headers'>, port: number, secret: string): string | undefined {
+/** Host and Origin name this very listener, or why not. */
+function foreign(req: Pick<IncomingMessage, 'headers'>, port: number): string | undefined {
   const host = req.headers.host;
   if (!host || !allowedHosts(port).includes(host.toLowerCase())) return 'foreign Host';
   const origin = req.headers.origin;
@@ -71,6 +87,19 @@ export function refusal(req: Pick<IncomingMessage, 'headers'>, port: number, sec
       .includes(origin.toLowerCase())
   )
     return 'wrong Origin';
+  return undefined;
+}
+
+/**
+ * Why a socket is refused, or undefined when it may connect. Pure, so it is tested as a table.
+ * Host and Origin are checked first whatever credential comes: a cookie rides along with any
+ * request the browser makes, so it is only worth something from our own page.
+ */
+export function refusal(req: Pick<IncomingMessage, 'headers'>, port: number, secret: string, sessions: ReadonlySet<string> = new Set()): string | undefined {
+  const wrong = foreign(req, port);
+  if (wrong) return wrong;
+  const cookie = cookieValue(req.headers.cookie, sessionCookieName(port));
+  if (cookie !== undefined && [...sessions].some((t) => sameSecret(cookie, t))) return undefined;
   const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim());
@@ -161,13 +190,45 @@ function replyId(id: unknown): number | string | null {
   return null;
 }
 
+/**
+ * Why a session-cookie request is refused, or undefined: Host and Origin are this listener's and
+ * the secret is presented (a header, which no form or link can set: a cross-site page cannot even
+ * send it without a preflight we never answer).
+ */
+export function sessionRefusal(req: Pick<IncomingMessage, 'headers'>, port: number, secret: string): string | undefined {
+  const wrong = foreign(req, port);
+  if (wrong) return wrong;
+  const offered = req.headers[SECRET_HEADER];
+  if (typeof offered !== 'string' || !sameSecret(offered, secret)) return 'missing or wrong secret';
+  return undefined;
+}
+
+/** At most this many live session cookies per launch (each tab exchange makes one). */
+const MAX_SESSIONS = 64;
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const secret = options.secret ?? randomBytes(24).toString('base64url');
   let port = 0;
+  const sessions = new Set<string>();
   const server = createServer((req, res) => {
     // Nothing a request carries may throw out of here: that would end web mode.
     try {
       if (!allowedHosts(port).includes(String(req.headers.host ?? '').toLowerCase())) return plain(res, 421, 'misdirected request: wrong Host');
+      if (req.method === 'POST' && requestPath(req.url) === SESSION_PATH) {
+        const why = sessionRefusal(req, port, secret);
+        if (why) return plain(res, 403, `forbidden: ${why}`);
+        if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.values().next().value!);
+        const token = randomBytes(32).toString('base64url');
+        sessions.add(token);
+        req.resume();
+        res.writeHead(204, {
+          'set-cookie': `${sessionCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          connection: 'close',
+        });
+        return void res.end();
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
         return plain(res, 405, 'method not allowed');
@@ -194,7 +255,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     // Node hands the raw socket over without an error listener: a reset would otherwise crash us.
     socket.on('error', () => socket.destroy());
     try {
-      const why = (req.url ?? '').split('?')[0] !== IPC_PATH ? 'not found' : refusal(req, port, secret);
+      const why = (req.url ?? '').split('?')[0] !== IPC_PATH ? 'not found' : refusal(req, port, secret, sessions);
       if (why) {
         socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${why}\n`);
         return;
@@ -257,6 +318,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     secret,
     openUrl: `${url}/#${secret}`,
     close: async () => {
+      sessions.clear();
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => server.close(() => r()));

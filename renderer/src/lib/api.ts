@@ -27,15 +27,22 @@ export class ApiError extends Error {
 const SECRET_KEY = 'gatehouse.secret';
 const SECRET_PROTOCOL_PREFIX = 'gatehouse-secret.';
 
+const SESSION_PATH = '/session';
+const SECRET_HEADER = 'x-gatehouse-secret';
+const NO_ACCESS = 'open Gatehouse with the address web mode printed (it carries the access secret)';
+
 /**
  * Web mode opens `#<secret>`; routes are `#/…`. Take the secret out of the address (so it is not
- * shown, bookmarked or pasted) and keep it for this tab only, so a reload still connects.
+ * shown, bookmarked or pasted) and keep it for this tab only, so a reload still connects; and
+ * trade it with the host for an HttpOnly session cookie, so a link to a request opened in another
+ * tab of this browser connects without the secret (electron/core/web/host.ts, docs/desktop-security.md).
  */
 function takeSecret(): string | undefined {
   const hash = location.hash.slice(1);
   if (hash !== '' && !hash.startsWith('/')) {
     sessionStorage.setItem(SECRET_KEY, hash);
     history.replaceState(null, '', `${location.pathname}${location.search}#/inbox`);
+    void fetch(SESSION_PATH, { method: 'POST', headers: { [SECRET_HEADER]: hash }, credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
     return hash;
   }
   return sessionStorage.getItem(SECRET_KEY) ?? undefined;
@@ -63,13 +70,16 @@ class SocketTransport implements GatehouseApi {
     this.#connect();
   }
 
+  /** Without the secret the session cookie is all this tab has: once refused, calls fail at once. */
+  #refused = false;
+
   #connect(): void {
-    if (!this.#secret) return;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ipc`;
-    const socket = new WebSocket(url, ['gatehouse', SECRET_PROTOCOL_PREFIX + this.#secret]);
+    const socket = new WebSocket(url, this.#secret ? ['gatehouse', SECRET_PROTOCOL_PREFIX + this.#secret] : ['gatehouse']);
     this.#socket = socket;
     socket.addEventListener('open', () => {
       this.#open = true;
+      this.#refused = false;
       this.#backoff = 250;
       for (const l of this.#linkListeners) l(true);
       for (const msg of this.#queue.splice(0)) socket.send(msg);
@@ -79,6 +89,15 @@ class SocketTransport implements GatehouseApi {
       const wasOpen = this.#open;
       this.#open = false;
       if (wasOpen) for (const l of this.#linkListeners) l(false);
+      if (!wasOpen && !this.#secret) {
+        // No cookie (or a stale one): nothing will let this tab in, so say how to get in.
+        this.#refused = true;
+        for (const msg of this.#queue.splice(0)) {
+          const id = (JSON.parse(msg) as { id: number }).id;
+          this.#pending.get(id)?.resolve({ ok: false, error: { code: 'no_secret', message: NO_ACCESS } });
+          this.#pending.delete(id);
+        }
+      }
       // Calls in flight are lost with the socket: answer them instead of hanging.
       for (const [id, p] of this.#pending) {
         this.#pending.delete(id);
@@ -114,12 +133,7 @@ class SocketTransport implements GatehouseApi {
   }
 
   invoke<K extends ChannelName>(channel: K, input: Input<K>): Promise<IpcResult<Output<K>>> {
-    if (!this.#secret) {
-      return Promise.resolve({
-        ok: false,
-        error: { code: 'no_secret', message: 'open Gatehouse with the address web mode printed (it carries the access secret)' },
-      });
-    }
+    if (this.#refused) return Promise.resolve({ ok: false, error: { code: 'no_secret', message: NO_ACCESS } });
     const id = this.#nextId++;
     const msg = JSON.stringify({ id, channel, input });
     return new Promise((resolve) => {

@@ -1,26 +1,9 @@
 // Words for the screens: action names, ages, times with their zones, policy windows, statuses,
 // conflicts. Every time the console shows goes through the helpers here.
-import type { Action, RequestStatus } from '../../../shared/schemas/index.ts';
+import type { RequestStatus } from '../../../shared/schemas/index.ts';
 import type { OutboxConflict } from '../../../shared/desktop/outbox.ts';
 
-export const ACTION_LABELS: Record<Action, string> = {
-  'release.deploy': 'Deploy',
-  'promotion.execute': 'Promotion',
-  'rollback.execute': 'Rollback',
-  'project.delete': 'Delete project',
-  'environment.freeze': 'Freeze env',
-  'environment.unfreeze': 'Unfreeze env',
-  'environment.policyUpdate': 'Policy change',
-  'cluster.sync': 'Cluster sync',
-  'cluster.rollback': 'Cluster rollback',
-  'cluster.restart': 'Restart',
-  'cluster.scale': 'Scale',
-  'manifest.apply': 'Apply manifest',
-  'command.execute': 'Run command',
-  'resource.delete': 'Delete resource',
-  'token.issue': 'Issue token',
-  'breakglass.initiate': 'Break-glass',
-};
+export { ACTION_LABELS } from '../../../shared/inbox.ts';
 
 export const GROUP_LABELS: Record<string, string> = {
   release: 'Release',

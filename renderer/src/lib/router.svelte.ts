@@ -3,7 +3,8 @@
 // `notification.clicked` events route too.
 import { createSubscriber } from 'svelte/reactivity';
 import type { Payload } from '../../../shared/ipc.ts';
-import { on } from './api.ts';
+import { on, shell } from './api.ts';
+import { flash } from './flash.svelte.ts';
 
 export const DEFAULT_PATH = '/inbox';
 
@@ -82,4 +83,24 @@ export const router = new Router();
 
 export function href(path: string): string {
   return `#${path}`;
+}
+
+/**
+ * The address that opens a request from outside this window: the app's deep link on the desktop
+ * (electron/core/shell/security.ts), this host's page in web mode. Never the launch secret: a tab
+ * opened from it gets in with the session cookie the first tab traded the secret for.
+ */
+export function requestLink(id: string): string {
+  const path = `/request/${encodeURIComponent(id)}`;
+  return shell === 'desktop' ? `gatehouse:/${path}` : `${location.origin}/${href(path)}`;
+}
+
+/** Copies a request's link, saying so (or why not). */
+export async function copyRequestLink(id: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(requestLink(id));
+    flash.show('Link copied');
+  } catch {
+    flash.show('The link could not be copied: this window has no clipboard access', 'error');
+  }
 }

@@ -1,7 +1,7 @@
 // The approvals inbox: filters, the rows loaded page by page (the list is virtualized, so only the
 // pages in view are fetched — 10k requests stay fast), the keyboard cursor and the bulk selection.
 import { createSubscriber } from 'svelte/reactivity';
-import type { Input, Output } from '../../../../shared/ipc.ts';
+import type { InboxMine, Input, Output } from '../../../../shared/ipc.ts';
 import type { ActionGroup } from '../../../../shared/inbox.ts';
 import type { RequestStatus } from '../../../../shared/schemas/index.ts';
 import { call, errorMessage, on } from '../api.ts';
@@ -16,15 +16,16 @@ export interface InboxFilters {
   environmentId: string | undefined;
   projectId: string | undefined;
   text: string;
+  mine: InboxMine | undefined;
 }
 
 export const PAGE_SIZE = 100;
 /** What an approval from the list has seen of the diff: nothing (it is not shown there). */
 const UNSEEN = { diffShown: false, filesViewed: 0, filesTotal: 0 } as const;
-const EMPTY_COUNTS: Counts = { byStatus: {}, byGroup: {}, byEnvironment: {}, byProject: {} };
+const EMPTY_COUNTS: Counts = { byStatus: {}, byGroup: {}, byEnvironment: {}, byProject: {}, byMine: { waiting: 0, reviewed: 0, requested: 0 } };
 
 export class InboxState {
-  #filters = $state.raw<InboxFilters>({ status: 'pending', group: undefined, environmentId: undefined, projectId: undefined, text: '' });
+  #filters = $state.raw<InboxFilters>({ status: 'pending', group: undefined, environmentId: undefined, projectId: undefined, text: '', mine: undefined });
   /** Loaded pages by page number; replaced wholesale on every load. */
   #pages = $state.raw<ReadonlyMap<number, InboxRow[]>>(new Map());
   #total = $state(0);
@@ -97,8 +98,20 @@ export class InboxState {
     this.#reset();
   }
 
+  /**
+   * One of the "my work" filters (or none). What I reviewed or requested has often been decided
+   * since, so those show every status; what waits on me is pending by definition.
+   */
+  setMine(mine: InboxMine | undefined): void {
+    if (this.#filters.mine === mine) return;
+    const status = mine === undefined ? this.#filters.status : mine === 'waiting' ? 'pending' : undefined;
+    this.#filters = { ...this.#filters, mine, status };
+    this.#cursor = 0;
+    this.#reset();
+  }
+
   clearFilters(): void {
-    this.#filters = { status: 'pending', group: undefined, environmentId: undefined, projectId: undefined, text: '' };
+    this.#filters = { status: 'pending', group: undefined, environmentId: undefined, projectId: undefined, text: '', mine: undefined };
     this.#cursor = 0;
     this.#reset();
   }
@@ -212,6 +225,7 @@ export class InboxState {
       ...(f.group ? { group: f.group } : {}),
       ...(f.environmentId ? { environmentId: f.environmentId } : {}),
       ...(f.projectId ? { projectId: f.projectId } : {}),
+      ...(f.mine ? { mine: f.mine } : {}),
       ...(f.text.trim() ? { text: f.text.trim().slice(0, 200) } : {}),
       limit: PAGE_SIZE,
       offset: page * PAGE_SIZE,
