@@ -91,17 +91,18 @@ describe('freeze / unfreeze', () => {
     assert.equal(after.freeze, undefined);
   });
 
-  test('bad freeze bodies: 400 (missing reason, until in the past); unknown env 404', async () => {
+  test('bad freeze bodies: 400 (missing or one-letter reason, until in the past); unknown env 404', async () => {
     const env = await org.env();
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, {}), 400, 'invalid_request');
     expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: '  ' }), 400, 'invalid_request');
-    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: 'tomorrow' }), 400, 'invalid_request');
+    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x' }), 400, 'invalid_request', /at least 3 characters/);
+    expectError(await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'maintenance', until: 'tomorrow' }), 400, 'invalid_request');
     expectError(
-      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'x', until: new Date(nowMs() - 60_000).toISOString() }),
+      await org.owner.api.post(`/api/environments/${env.id}/freeze`, { reason: 'maintenance', until: new Date(nowMs() - 60_000).toISOString() }),
       400,
       'invalid_request',
     );
-    expectError(await org.owner.api.post('/api/environments/env_nope/freeze', { reason: 'x' }), 404, 'not_found');
+    expectError(await org.owner.api.post('/api/environments/env_nope/freeze', { reason: 'maintenance' }), 404, 'not_found');
   });
 
   test('`until` a couple of seconds ahead: the environment unfreezes by itself', async () => {
