@@ -115,7 +115,16 @@ test('the attacks seen so far: a broken percent-encoding, a channel whose toStri
 
   const ws = await open();
   try {
-    const answered = new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+    // Events the core pushes (status, outbox, sync) may come first: wait for the answer to call 1.
+    const answered = new Promise<any>((resolve) => {
+      const onMessage = (d: WebSocket.RawData) => {
+        const msg = JSON.parse(String(d));
+        if (msg.id !== 1) return;
+        ws.off('message', onMessage);
+        resolve(msg);
+      };
+      ws.on('message', onMessage);
+    });
     ws.send(JSON.stringify({ id: 1, channel: { toString: 1 }, input: {} }));
     const msg = await answered;
     assert.equal(msg.result.ok, false);
