@@ -10,9 +10,9 @@ import { test, expect, inboxList, ISTANBUL_TUESDAY_11, type WebApp } from './fix
 
 test.use({ clock: ISTANBUL_TUESDAY_11 });
 
-/** The deploy of payments@9b01e77 to production: it has a diff, and Rhea alone must approve it. */
+/** The deploy of payments@9b01e77 to production: it has a diff, and Rhea is the approver its Restricted gate waits for. */
 const PAYMENTS = 'payments@9b01e77';
-const WAITING = 'Restricted: production: 0 of 1';
+const WAITING = 'missing: Restricted: production (1 more approval)';
 
 /** Narrows the inbox to one request and puts the keyboard cursor on it. */
 async function findInInbox(page: Page, text: string) {
