@@ -53,6 +53,7 @@ test('Requested by me lists the requests I filed', async ({ page, app }) => {
   await page.getByRole('button', { name: 'Freeze environment' }).click();
   await expect(env).toContainText('Locked', { timeout: 20_000 });
   await env.getByRole('button', { name: 'Unfreeze', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Unfreeze checkout / production?' }).getByRole('button', { name: 'Unfreeze' }).click();
   await expect(env.getByRole('link', { name: 'Unfreeze awaiting approval' })).toBeVisible({ timeout: 20_000 });
 
   await page.getByRole('link', { name: 'Inbox' }).click();
