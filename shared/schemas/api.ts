@@ -97,13 +97,30 @@ export const PatchPolicyBody = z.strictObject({
 });
 export type PatchPolicyBody = z.infer<typeof PatchPolicyBody>;
 
+const targetMatchesScope = (b: { scope: BindingScope; targetId?: string | undefined }) => (b.scope === 'organization') === (b.targetId === undefined);
+const targetMatchesScopeError = {
+  message: 'targetId is required for project, cluster and environment bindings, and not allowed for organization ones',
+  path: ['targetId'],
+};
 export const CreateBindingBody = z
   .strictObject({ policyId: Id, scope: BindingScope, targetId: Id.optional() })
-  .refine((b) => (b.scope === 'organization') === (b.targetId === undefined), {
-    message: 'targetId is required for project, cluster and environment bindings, and not allowed for organization ones',
-    path: ['targetId'],
-  });
+  .refine(targetMatchesScope, targetMatchesScopeError);
 export type CreateBindingBody = z.infer<typeof CreateBindingBody>;
+
+/** Where a draft policy would be bound: a binding without its ids (organization has no target). */
+export const DraftBinding = z.strictObject({ scope: BindingScope, targetId: Id.optional() }).refine(targetMatchesScope, targetMatchesScopeError);
+export type DraftBinding = z.infer<typeof DraftBinding>;
+
+/**
+ * A policy as the console's editor holds it before saving: the body it would send, the saved
+ * policy it replaces (`id`, when editing one) and the bindings it would have. Try it and Replay
+ * judge it beside the saved policies, in place of the one it edits.
+ */
+export const PolicyDraft = CreatePolicyBody.extend({
+  id: Id.optional(),
+  bindings: z.array(DraftBinding).max(100).default([]),
+});
+export type PolicyDraft = z.infer<typeof PolicyDraft>;
 
 /** 16 MiB bodies are allowed on this route; the diff is the large part. */
 export const CreateRequestBody = z.strictObject({
