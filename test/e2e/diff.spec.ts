@@ -3,7 +3,7 @@
 // long file names keep their file name, Viewed marks and the chosen layout are remembered. The
 // diffs are the test's own, sent with a request to a separately started backend (remote-server.ts).
 import { test, expect, type Page } from '@playwright/test';
-import { startRemote, type RemoteSetup } from './remote-server.ts';
+import { remoteApi, startRemote, type RemoteSetup } from './remote-server.ts';
 
 const RHEA = 'rhea.manning@example.com';
 
@@ -16,14 +16,7 @@ test.afterEach(async ({}, testInfo) => {
   await remote.close();
 });
 
-async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, remote.serverUrl), {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${remote.tokens.get(RHEA)}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
-}
+const api = (path: string, init: { method?: string; body?: unknown } = {}) => remoteApi(remote, path, RHEA, init);
 
 /** A deploy request on checkout / staging carrying `diff`, under a revision to search it by. */
 async function requestWithDiff(revision: string, diff: string): Promise<void> {

@@ -2,7 +2,7 @@
 // apart from web mode here (remote-server.ts) because unfreezing production is gated by the
 // demo's "Incident Freeze Review" policy: a second person (an SRE) approves the unfreeze.
 import { test, expect } from '@playwright/test';
-import { startRemote, type RemoteSetup } from './remote-server.ts';
+import { remoteApi, startRemote, type RemoteSetup } from './remote-server.ts';
 
 const RHEA = 'rhea.manning@example.com';
 const SAM = 'sam.ortiz@example.com';
@@ -17,14 +17,7 @@ test.afterEach(async ({}, testInfo) => {
   await remote.close();
 });
 
-async function api(path: string, email: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, remote.serverUrl), {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${remote.tokens.get(email)}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
-}
+const api = (path: string, email: string, init: { method?: string; body?: unknown } = {}) => remoteApi(remote, path, email, init);
 
 async function checkoutProduction(): Promise<{ projectId: string; environmentId: string }> {
   const { body: p } = await api('/api/projects', RHEA);

@@ -5,21 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { screen, test } from './fixtures.ts';
-import { startRemote, type RemoteSetup } from './remote-server.ts';
+import { remoteApi, startRemote, type RemoteSetup } from './remote-server.ts';
 
 const RHEA = 'rhea.manning@example.com';
 const INES = 'ines.duarte@example.com';
 const ADAM = 'adam.kowalski@example.com';
 const WHO_MAY = 'Only Adam Kowalski (Admin), Ines Duarte (breakglass role) and Olivia Hart (Owner) can start a break-glass session.';
 
-async function api(remote: RemoteSetup, path: string, email: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(new URL(path, remote.serverUrl), {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${remote.tokens.get(email)}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
-}
+const api = remoteApi;
 
 async function online(page: Page, url: string): Promise<void> {
   await page.goto(url);

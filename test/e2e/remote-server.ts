@@ -154,3 +154,18 @@ export async function startRemote(email: string): Promise<RemoteSetup> {
     throw err;
   }
 }
+
+/** One call to the backend's HTTP API as `email` (a demo user), outside the console: to set up or check the server's state. */
+export async function remoteApi(
+  at: Pick<RemoteSetup, 'serverUrl' | 'tokens'>,
+  path: string,
+  email: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(new URL(path, at.serverUrl), {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${at.tokens.get(email)}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
