@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { build as bundle } from 'esbuild';
 import { build } from 'vite';
 import { CLOCK_ENV, formatClockPin, parseClockPin, systemClock } from '../shared/clock.ts';
+import { SAME_AS_REAL_CLOCK_WHEN_PINNED } from './e2e/lane-env.ts';
 
 interface Lane {
   name: string;
@@ -47,6 +48,10 @@ function runSuite(lane: Lane, suite: Suite, dir: string): Promise<{ ok: boolean;
   delete env[CLOCK_ENV];
   if (lane.at) env[CLOCK_ENV] = formatClockPin({ at: parseClockPin(lane.at).at, anchorMs: systemClock().getTime() });
   if (lane.tz) env.TZ = env.GATEHOUSE_TEST_TZ = lane.tz;
+  // An e2e test that pins its own instant ignores the lane's; without a zone of its own the lane
+  // would run it exactly as the real-clock lane does (test/e2e/fixtures.ts skips it there).
+  if (lane.at && !lane.tz) env[SAME_AS_REAL_CLOCK_WHEN_PINNED] = '1';
+  else delete env[SAME_AS_REAL_CLOCK_WHEN_PINNED];
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '-s', `test:${suite}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
