@@ -129,6 +129,18 @@ test.describe('as the admin', () => {
     await page.getByRole('textbox', { name: 'Team name' }).fill('Data');
     await page.getByRole('button', { name: 'Create team' }).click();
     await expect(page.getByRole('list', { name: 'Teams' })).toContainText('Data');
+
+    // Offline: the directory still reads from the cache; changes say why they can't be made.
+    await remote.stopServer();
+    await expect(page.getByRole('status')).toContainText('Offline', { timeout: 30_000 });
+    await expect(page.getByText('Managing people needs the server; you are offline.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'New user' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Create team' })).toBeDisabled();
+    await people.getByRole('link', { name: 'Zoe Park' }).click();
+    await expect(page.getByText('Managing people needs the server; you are offline.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Deactivate', exact: true })).toBeDisabled();
+    await expect(page.getByText('Managing tokens needs the server; you are offline.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Create token' })).toBeDisabled();
   });
 });
 
