@@ -54,6 +54,7 @@ test.describe('as the admin', () => {
     await form.getByRole('textbox', { name: 'Email' }).fill('zoe.park@example.com');
     await form.getByRole('textbox', { name: 'Custom roles' }).fill('tech-lead');
     await form.getByRole('checkbox', { name: 'Developers' }).check();
+    await shots(page, 'people-new-user');
     await form.getByRole('button', { name: 'Create user' }).click();
     const once = page.getByRole('dialog', { name: /Zoe Park added/ });
     await expect(once).toContainText("you won't see it again");
