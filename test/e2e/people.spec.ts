@@ -155,6 +155,12 @@ test('as the release manager, People is read-only; your own tokens are made and 
   await expect(page.getByText('Read-only: only owners and admins')).toBeVisible();
   await expect(page.getByRole('button', { name: 'New user' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Create team' })).toHaveCount(0);
+  await page.keyboard.press('/');
+  await expect(page.getByRole('searchbox', { name: 'Search people' })).toBeFocused();
+  await page.keyboard.type('deactivated');
+  await expect(people.getByRole('row')).toHaveCount(2); // the header and "Nobody matches"
+  await expect(people).toContainText('Nobody matches “deactivated”.');
+  await page.getByRole('searchbox', { name: 'Search people' }).fill('');
 
   await people.getByRole('link', { name: 'Sam Ortiz' }).click();
   await expect(page.getByRole('heading', { name: 'Sam Ortiz', level: 1 })).toBeVisible();
