@@ -22,7 +22,7 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, CreateTokenBody, CreateUserBody, NamedBody, PatchUserBody, Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
@@ -211,14 +211,42 @@ export const channels = {
     description: 'approval latency and the oldest waiting requests, from the cache',
   },
   'tokens.list': {
-    input: Empty,
+    input: z.strictObject({ userId: Id.optional() }),
     output: z.object({ tokens: z.array(ApiToken.extend({ current: z.boolean() })) }),
-    description: "the signed-in user's API tokens (GET /api/tokens; never their secrets), `current` for the one this app uses (online only)",
+    description:
+      "the signed-in user's API tokens, or (admins) `userId`'s (GET /api/tokens; never their secrets), `current` for the one this app uses (online only)",
   },
   'tokens.revoke': {
     input: ById,
     output: z.object({ token: ApiToken, signedOut: z.boolean() }),
     description: 'revoke one of your tokens (DELETE /api/tokens/:id); revoking the one this app uses signs the app out (online only)',
+  },
+  // People: users, teams and tokens managed on the server (online only); answers are applied to the cache at once.
+  'users.create': {
+    input: CreateUserBody,
+    output: z.object({ user: User, token: z.string() }),
+    description: 'create a user (POST /api/users, admins); `token` is the secret of their first token, shown in this answer only',
+  },
+  'users.update': {
+    input: z.strictObject({ id: Id, ...PatchUserBody.shape }),
+    output: z.object({ user: User }),
+    description: "change a user's name, email, org role, custom roles or teams (PATCH /api/users/:id, admins; owners only for owners)",
+  },
+  'users.deactivate': {
+    input: ById,
+    output: z.object({ user: User }),
+    description: 'deactivate a user: every token of theirs is refused at once, their decisions stay (admins; owners only for owners)',
+  },
+  'users.reactivate': {
+    input: ById,
+    output: z.object({ user: User }),
+    description: 'reactivate a user: their tokens work again (admins; owners only for owners)',
+  },
+  'teams.create': { input: NamedBody, output: z.object({ team: Team }), description: 'create a team (POST /api/teams, admins)' },
+  'tokens.create': {
+    input: z.strictObject({ ...CreateTokenBody.shape, userId: Id.optional() }),
+    output: z.object({ token: ApiToken, secret: z.string() }),
+    description: 'a new API token for yourself, or (admins) for `userId`; `secret` is in this answer only (online only)',
   },
   'review.viewed.get': {
     input: z.strictObject({ requestId: Id }),

@@ -16,6 +16,7 @@ import { directoryHandlers } from './handlers/directory.ts';
 import { withCoreErrors } from './handlers/errors.ts';
 import { insightsHandlers } from './handlers/insights.ts';
 import { outboxHandlers, outboxSummary } from './handlers/outbox.ts';
+import { peopleHandlers } from './handlers/people.ts';
 import { previewHandlers } from './handlers/preview.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
@@ -175,6 +176,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'session.signOut': signOut,
     ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
+    ...peopleHandlers({ cache, connection, emit }),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),

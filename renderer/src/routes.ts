@@ -8,6 +8,8 @@ import Environments from './screens/Environments.svelte';
 import BreakGlass from './screens/BreakGlass.svelte';
 import Audit from './screens/Audit.svelte';
 import Insights from './screens/Insights.svelte';
+import People from './screens/People.svelte';
+import PeoplePerson from './screens/PeoplePerson.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -37,5 +39,7 @@ export const routes: Route[] = [
   { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
   { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
   { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
+  { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },
+  { path: '/people/:id', title: 'Person', section: '/people', component: PeoplePerson },
   { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
 ];

@@ -12,12 +12,18 @@ import {
   AuditResponse,
   AuditVerifyResponse,
   type CreateRequestBody,
+  type CreateTokenBody,
+  type CreateUserBody,
+  CreatedTokenResponse,
+  CreatedUserResponse,
   EnvironmentResponse,
   EnvironmentsResponse,
   ErrorBody,
   MeResponse,
   type FreezeBody,
+  type NamedBody,
   type NudgeBody,
+  type PatchUserBody,
   ProjectsResponse,
   type RejectBody,
   RequestDetailResponse,
@@ -27,6 +33,7 @@ import {
   SessionsResponse,
   type StartBreakGlassBody,
   SyncResponse,
+  TeamResponse,
   TeamsResponse,
   TokenResponse,
   TokensResponse,
@@ -114,15 +121,22 @@ export interface BackendClient {
   auditCheckpoints(after: number, limit?: number, opts?: CallOptions): Promise<AuditCheckpoint[]>;
   /** The Ed25519 public key (SPKI PEM) that checks every checkpoint. */
   auditPublicKey(opts?: CallOptions): Promise<string>;
-  /** The signed-in user's tokens (never their secrets), oldest first. */
-  tokens(opts?: CallOptions): Promise<ApiToken[]>;
+  /** The signed-in user's tokens (never their secrets), oldest first; an admin may ask for another user's. */
+  tokens(opts?: CallOptions & { userId?: string }): Promise<ApiToken[]>;
   /** Revokes a token; with a key, so a retry is safe. */
   revokeToken(id: string, idempotencyKey: string, opts?: CallOptions): Promise<ApiToken>;
+  // People (admins): each with a key, so a retry is safe; a replay would answer without the secret.
+  createUser(body: CreateUserBody, idempotencyKey: string, opts?: CallOptions): Promise<z.infer<typeof CreatedUserResponse>>;
+  updateUser(id: string, body: PatchUserBody, idempotencyKey: string, opts?: CallOptions): Promise<User>;
+  setUserActive(id: string, active: boolean, idempotencyKey: string, opts?: CallOptions): Promise<User>;
+  createTeam(body: NamedBody, idempotencyKey: string, opts?: CallOptions): Promise<Team>;
+  /** A token for the caller, or (admins) for `userId`; the secret is in this answer only. */
+  createToken(body: CreateTokenBody, userId: string | undefined, idempotencyKey: string, opts?: CallOptions): Promise<z.infer<typeof CreatedTokenResponse>>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Call<S extends z.ZodType> {
   method: Method;
@@ -323,9 +337,17 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     auditVerify: (opts) => get('api/audit/verify', AuditVerifyResponse, opts),
     auditCheckpoints: async (after, limit = 1000, opts) => (await get('api/audit/checkpoints', AuditCheckpointsResponse, opts, { after, limit })).checkpoints,
     auditPublicKey: async (opts) => (await get('api/audit/public-key', AuditPublicKeyResponse, opts)).publicKey,
-    tokens: async (opts) => (await get('api/tokens', TokensResponse, opts)).tokens,
+    tokens: async (opts) => (await get('api/tokens', TokensResponse, opts, opts?.userId !== undefined ? { userId: opts.userId } : undefined)).tokens,
     revokeToken: async (id, key, opts) =>
       (await call({ method: 'DELETE', path: `api/tokens/${enc(id)}`, schema: TokenResponse, idempotencyKey: key, signal: opts?.signal })).token,
+    createUser: (body, key, opts) => post('api/users', CreatedUserResponse, body, key, opts),
+    updateUser: async (id, body, key, opts) =>
+      (await call({ method: 'PATCH', path: `api/users/${enc(id)}`, schema: UserResponse, json: body, idempotencyKey: key, signal: opts?.signal })).user,
+    setUserActive: async (id, active, key, opts) =>
+      (await post(`api/users/${enc(id)}/${active ? 'reactivate' : 'deactivate'}`, UserResponse, {}, key, opts)).user,
+    createTeam: async (body, key, opts) => (await post('api/teams', TeamResponse, body, key, opts)).team,
+    createToken: (body, userId, key, opts) =>
+      post(userId === undefined ? 'api/tokens' : `api/users/${enc(userId)}/tokens`, CreatedTokenResponse, body, key, opts),
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });
