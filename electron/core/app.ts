@@ -175,7 +175,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'session.signOut': signOut,
     ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
-    ...requestHandlers({ cache, outbox, connection, clock }),
+    ...requestHandlers({ cache, outbox, connection, clock, emit }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
     ...auditHandlers(connection, clock, witness),
