@@ -162,6 +162,8 @@ export const channels = {
       message: z.string().optional(),
       gates: z.array(z.string()),
       warnings: z.array(z.string()),
+      /** Per gate, what it will need: approvals, distinct teams, and who must be among them (names). */
+      needs: z.array(z.object({ gate: z.string(), approvals: z.number().int(), distinctTeams: z.number().int(), including: z.array(z.string()) })).default([]),
     }),
     description: 'what the server would say to this action, computed offline',
   },

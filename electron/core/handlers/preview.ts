@@ -18,7 +18,19 @@ export function previewHandlers(cache: Cache, connection: Connection, clock: Clo
       };
       const ev = previewAction(draft, connection.whoAmI(), directory, clock());
       const message = ev.refusal?.message ?? ev.deny?.message;
-      return { outcome: ev.outcome, ...(message !== undefined ? { message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
+      const users = new Map(cache.list('user').map((u) => [u.id, u.name]));
+      const teams = new Map(cache.list('team').map((t) => [t.id, t.name]));
+      const needs = ev.gates.map((g) => ({
+        gate: g.name,
+        approvals: g.quorum.minApprovals,
+        distinctTeams: g.quorum.minDistinctTeams,
+        including: [
+          ...g.quorum.requiredTeamIds.map((id) => teams.get(id) ?? id),
+          ...g.quorum.requiredUserIds.map((id) => users.get(id) ?? id),
+          ...g.quorum.requiredOrgRoles.map((r) => `${/^[aeiou]/i.test(r) ? 'an' : 'a'} ${r}`),
+        ],
+      }));
+      return { outcome: ev.outcome, ...(message !== undefined ? { message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings, needs };
     },
   };
 }
