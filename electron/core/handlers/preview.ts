@@ -17,7 +17,9 @@ export function previewHandlers(cache: Cache, connection: Connection, clock: Clo
         clusters: cache.list('cluster'),
       };
       const ev = previewAction(draft, connection.whoAmI(), directory, clock());
-      const message = ev.refusal?.message ?? ev.deny?.message;
+      // A 422 says "policy violations"; which policy wants what is in its details, and that is what the user must read.
+      const details = ev.deny?.details?.map((d) => d.message) ?? [];
+      const message = ev.refusal?.message ?? (details.length ? details.join('; ') : ev.deny?.message);
       const users = new Map(cache.list('user').map((u) => [u.id, u.name]));
       const teams = new Map(cache.list('team').map((t) => [t.id, t.name]));
       const needs = ev.gates.map((g) => ({

@@ -122,7 +122,7 @@ describe('previewWords', () => {
       }),
       { tone: 'warn', text: 'Needs 2 approvals including Security (Production Release Approval).' },
     );
-    assert.equal(
+    assert.deepEqual(
       previewWords({
         ...base,
         outcome: 'pending',
@@ -130,8 +130,12 @@ describe('previewWords', () => {
           { gate: 'A', approvals: 1, distinctTeams: 0, including: [] },
           { gate: 'B', approvals: 2, distinctTeams: 2, including: ['SRE', 'an admin'] },
         ],
-      }).text,
-      'Needs 1 approval (A) and 2 approvals including SRE and an admin from 2 different teams (B).',
+      }),
+      {
+        tone: 'warn',
+        text: 'Needs 2 gates to pass, each with its own approvals:',
+        items: ['1 approval (A)', '2 approvals including SRE and an admin from 2 different teams (B)'],
+      },
     );
     assert.deepEqual(previewWords({ ...base, outcome: 'deny', message: 'Environment "production" is locked.' }), {
       tone: 'danger',

@@ -186,8 +186,8 @@ function needWords(n: Preview['needs'][number]): string {
   return `${parts.join(' ')} (${n.gate})`;
 }
 
-/** The preview as the form shows it, with the tone of its colour. */
-export function previewWords(p: Preview): { tone: 'ok' | 'warn' | 'danger'; text: string } {
+/** The preview as the form shows it, with the tone of its colour; several gates are listed one a line in `items`. */
+export function previewWords(p: Preview): { tone: 'ok' | 'warn' | 'danger'; text: string; items?: string[] } {
   switch (p.outcome) {
     case 'allow':
       return { tone: 'ok', text: 'Goes through at once: no gate applies.' };
@@ -195,6 +195,7 @@ export function previewWords(p: Preview): { tone: 'ok' | 'warn' | 'danger'; text
       return { tone: 'warn', text: `Goes through at once, with a warning: ${p.warnings.join(' ')}` };
     case 'pending': {
       const needs = p.needs.length ? p.needs.map(needWords) : p.gates;
+      if (needs.length > 1) return { tone: 'warn', text: `Needs ${needs.length} gates to pass, each with its own approvals:`, items: needs };
       return { tone: 'warn', text: `Needs ${list(needs)}.` };
     }
     case 'deny':
