@@ -18,7 +18,10 @@ async function openForm(page: Page) {
 test.describe('Tuesday 21:00 in Istanbul (off-hours)', () => {
   test.use({ clock: ISTANBUL_TUESDAY_21 });
 
-  test('file a rollback with a reason: the preview refuses it without one, then lists its gates; it shows in the inbox as requested by me', async ({ page, app }) => {
+  test('file a rollback with a reason: the preview refuses it without one, then lists its gates; it shows in the inbox as requested by me', async ({
+    page,
+    app,
+  }) => {
     void app;
     const gates = await openForm(page);
     await page.getByRole('combobox', { name: 'Action' }).selectOption('rollback.execute');
@@ -51,7 +54,10 @@ test.describe('Tuesday 21:00 in Istanbul (off-hours)', () => {
     await expect(page.getByText('v2.15.0 breaks checkout for card payments (INC-4312)')).toBeVisible();
 
     await page.getByRole('link', { name: 'Inbox' }).click();
-    await page.getByRole('group', { name: 'My work' }).getByRole('button', { name: /Requested by me/ }).click();
+    await page
+      .getByRole('group', { name: 'My work' })
+      .getByRole('button', { name: /Requested by me/ })
+      .click();
     await page.getByRole('textbox', { name: 'Search' }).fill('payments@rb-e2e-21');
     await expect(inboxList(page).getByRole('listitem')).toHaveCount(1);
     await expect(inboxList(page).getByRole('listitem').first()).toContainText('Rollback');
@@ -81,7 +87,8 @@ test.describe('Tuesday 11:00 in Istanbul (business hours)', () => {
     await expect(page.getByRole('button', { name: 'Submit request' })).toBeDisabled();
     await file.setInputFiles({ name: 'latin1.diff', mimeType: 'text/plain', buffer: Buffer.from([0x2d, 0xe9, 0x0a]) });
     await expect(info).toHaveText('latin1.diff is not UTF-8 text: save the diff as UTF-8 and choose it again.');
-    const diff = 'diff --git a/deploy.yaml b/deploy.yaml\n--- a/deploy.yaml\n+++ b/deploy.yaml\n@@ -1 +1 @@\n-image: payments:2.15.0\n+image: payments:2.14.3\n';
+    const diff =
+      'diff --git a/deploy.yaml b/deploy.yaml\n--- a/deploy.yaml\n+++ b/deploy.yaml\n@@ -1 +1 @@\n-image: payments:2.15.0\n+image: payments:2.14.3\n';
     await file.setInputFiles({ name: 'rollback.diff', mimeType: 'text/x-diff', buffer: Buffer.from(diff, 'utf8') });
     await expect(info).toHaveText(`rollback.diff · ${Buffer.byteLength(diff)} bytes · 6 lines`);
     await expect(page.getByRole('textbox', { name: /^Diff/ })).toHaveValue(diff);

@@ -74,6 +74,12 @@ describe('readDiffBytes', () => {
     const latin1 = readDiffBytes('old.diff', new Uint8Array([0x2d, 0xe9, 0x0a]));
     assert.deepEqual(latin1, { ok: false, message: 'old.diff is not UTF-8 text: save the diff as UTF-8 and choose it again.' });
   });
+  test('a file past the limit is refused before it is read as text', () => {
+    assert.deepEqual(readDiffBytes('huge.diff', new Uint8Array(3 * 1024 * 1024 + 1)), {
+      ok: false,
+      message: 'huge.diff is larger than 3.0 MB, the most a diff filed from the console may be.',
+    });
+  });
   test('sizes in words', () => {
     assert.equal(sizeWords(1), '1 byte');
     assert.equal(sizeWords(812), '812 bytes');
