@@ -22,9 +22,10 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, CreateRequestBody, Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
+import { CreateRequestBody } from './schemas/api.ts';
 import { ConnectionStatus } from './desktop/status.ts';
 import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';

@@ -175,7 +175,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     'session.signOut': signOut,
     ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
-    ...requestHandlers({ cache, outbox, connection, clock, emit }),
+    ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
     ...auditHandlers(connection, clock, witness),

@@ -3,12 +3,12 @@
 import type { Component } from 'svelte';
 import Inbox from './screens/Inbox.svelte';
 import RequestDetail from './screens/RequestDetail.svelte';
+import NewRequest from './screens/NewRequest.svelte';
 import Settings from './screens/Settings.svelte';
 import Environments from './screens/Environments.svelte';
 import BreakGlass from './screens/BreakGlass.svelte';
 import Audit from './screens/Audit.svelte';
 import Insights from './screens/Insights.svelte';
-import NewRequest from './screens/NewRequest.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {

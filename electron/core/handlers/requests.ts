@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/clock.ts';
 import type { OutboxConflict, OutboxEntry } from '../../../shared/desktop/outbox.ts';
-import type { Handlers, Payload } from '../../../shared/ipc.ts';
+import type { Handlers } from '../../../shared/ipc.ts';
 import { canApprove, evaluateProgress, progressLine } from '../../../shared/policy/index.ts';
 import { ApprovalRequest, type AuditEvent } from '../../../shared/schemas/index.ts';
 import type { Cache } from '../cache/index.ts';
@@ -21,8 +21,6 @@ export interface RequestDeps {
   outbox: Outbox;
   connection: Connection;
   clock: Clock;
-  /** Tells the console the cache holds a request it just filed. */
-  emit?: (event: 'cache.changed', payload: Payload<'cache.changed'>) => void;
 }
 
 /** How long request.create waits for the server's answer before saying "queued". */
@@ -32,7 +30,7 @@ type CreateOutcome = { kind: 'filed'; request: ApprovalRequest } | { kind: 'refu
 
 type RequestChannels = 'inbox.query' | 'request.get' | 'request.diff' | 'request.create' | 'request.nudge' | 'request.history';
 
-export function requestHandlers({ cache, outbox, connection, clock, emit }: RequestDeps): Pick<Handlers, RequestChannels> {
+export function requestHandlers({ cache, outbox, connection, clock }: RequestDeps): Pick<Handlers, RequestChannels> {
   const cached = (id: string): ApprovalRequest => {
     const request = cache.request(id);
     if (!request) throw new CoreError('not_found', 'request not found', 404);
@@ -47,7 +45,6 @@ export function requestHandlers({ cache, outbox, connection, clock, emit }: Requ
     const parsed = ApprovalRequest.safeParse(result);
     if (!parsed.success) return;
     cache.applyChanges([{ seq: cache.cursor(), entity: 'request', id: parsed.data.id, op: 'upsert', data: parsed.data }], cache.cursor());
-    emit?.('cache.changed', { entities: ['request'], cursor: cache.cursor() });
   });
 
   /** How a queued new request ends up: filed, refused, or left queued (network down, still waiting). */
