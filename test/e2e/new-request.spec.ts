@@ -136,6 +136,10 @@ test('offline: a filed request is queued, listed in the inbox, and arrives when 
     await expect(waiting).toContainText('Queued');
     await expect(waiting).toContainText('Rollback on search / dev');
     await expect(status).toContainText('queued');
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+      await screen(page, 'new-request-queued', theme);
+    }
 
     await remote.restartServer();
     await expect(status).toContainText('Online', { timeout: 45_000 });
@@ -151,4 +155,29 @@ test('offline: a filed request is queued, listed in the inbox, and arrives when 
   } finally {
     await remote.close();
   }
+});
+
+test.describe('at 1024×700', () => {
+  test.use({ viewport: { width: 1024, height: 700 } });
+
+  test('the New request button and the whole form fit the window', async ({ page, app }) => {
+    void app;
+    const button = page.getByRole('button', { name: 'New request' });
+    await expect(button).toBeVisible();
+    const b = (await button.boundingBox())!;
+    expect(b.x + b.width).toBeLessThanOrEqual(1024);
+    await button.click();
+    await page.getByRole('combobox', { name: 'Action' }).selectOption('cluster.restart');
+    await expect(page.getByRole('combobox', { name: 'Cluster' })).toBeVisible();
+    for (const name of ['Submit request', 'Cancel', 'Choose a diff file']) {
+      const box = (await page.getByRole('button', { name }).boundingBox())!;
+      expect(box.x + box.width, `${name}: right edge on screen`).toBeLessThanOrEqual(1024);
+    }
+    const overflow = await page.evaluate(() => {
+      const el = document.querySelector('section.new-request')!;
+      return { scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth };
+    });
+    expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
+    expect(overflow.page).toBeLessThanOrEqual(1024);
+  });
 });
