@@ -173,10 +173,12 @@ test.describe('at 1024×700', () => {
       const box = (await page.getByRole('button', { name }).boundingBox())!;
       expect(box.x + box.width, `${name}: right edge on screen`).toBeLessThanOrEqual(1024);
     }
-    const overflow = await page.evaluate(() => {
-      const el = document.querySelector('section.new-request')!;
-      return { scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth };
-    });
+    // (Through the element: this project's Node-side types have no DOM globals.)
+    const overflow = await page.locator('section.new-request').evaluate((el) => ({
+      scroll: el.scrollWidth,
+      client: el.clientWidth,
+      page: el.ownerDocument.documentElement.scrollWidth,
+    }));
     expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
     expect(overflow.page).toBeLessThanOrEqual(1024);
   });
