@@ -25,6 +25,7 @@ import {
 import { AuditVerifyResponse, CreateTokenBody, CreateUserBody, NamedBody, PatchUserBody, Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
+import { CreateRequestBody } from './schemas/api.ts';
 import { ConnectionStatus } from './desktop/status.ts';
 import type { CHANNEL_NAMES, EVENT_NAMES } from './ipc/names.ts';
 import { AppSettings, SettingsPatch } from './desktop/settings.ts';
@@ -136,14 +137,10 @@ export const channels = {
     description: 'the diff text, from the cache or fetched on demand',
   },
   'request.create': {
-    input: z.strictObject({
-      action: Action,
-      resource: Resource.strict(),
-      justification: z.string().max(10_000).optional(),
-      payload: z.strictObject({ revision: z.string().max(500).optional(), summary: z.string().max(10_000).optional() }).optional(),
-    }),
-    output: z.object({ request: ApprovalRequest }),
-    description: 'request an action (online only)',
+    input: CreateRequestBody,
+    output: z.object({ request: ApprovalRequest.optional(), queued: OutboxEntry.optional() }),
+    description:
+      'file a request (with its diff and cost) through the outbox: `request` once the server has filed it, or `queued` while it waits for the server (offline); a refusal (400/422/423) is thrown and nothing stays queued',
   },
   'request.nudge': {
     input: z.strictObject({ id: Id, userIds: z.array(Id).min(1).max(100).optional(), message: z.string().trim().max(500).optional() }),
@@ -166,6 +163,8 @@ export const channels = {
       message: z.string().optional(),
       gates: z.array(z.string()),
       warnings: z.array(z.string()),
+      /** Per gate, what it will need: approvals, distinct teams, and who must be among them (names). */
+      needs: z.array(z.object({ gate: z.string(), approvals: z.number().int(), distinctTeams: z.number().int(), including: z.array(z.string()) })).default([]),
     }),
     description: 'what the server would say to this action, computed offline',
   },

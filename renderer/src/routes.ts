@@ -3,6 +3,7 @@
 import type { Component } from 'svelte';
 import Inbox from './screens/Inbox.svelte';
 import RequestDetail from './screens/RequestDetail.svelte';
+import NewRequest from './screens/NewRequest.svelte';
 import Settings from './screens/Settings.svelte';
 import Environments from './screens/Environments.svelte';
 import BreakGlass from './screens/BreakGlass.svelte';
@@ -35,6 +36,7 @@ export interface Route {
 export const routes: Route[] = [
   { path: '/inbox', title: 'Inbox', nav: 'Inbox', icon: 'inbox', key: 'i', component: Inbox },
   { path: '/request/:id', title: 'Request', section: '/inbox', component: RequestDetail },
+  { path: '/new', title: 'New request', section: '/inbox', component: NewRequest },
   { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
   { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
   { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },

@@ -25,7 +25,7 @@ export interface NewRequest {
 /** Records a request after evaluation: pending with its gates, or approved at once. */
 export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: User, e: Evaluated, input: NewRequest): Promise<ApprovalRequest> {
   const now = ctx.now();
-  const { revision, diff, summary } = input.payload ?? {};
+  const { revision, diff, summary, cost } = input.payload ?? {};
   const ev = e.evaluation;
   const status = ev.outcome === 'pending' ? 'pending' : 'approved';
   const request: ApprovalRequest = {
@@ -37,6 +37,7 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
     payload: {
       ...(revision !== undefined ? { revision } : {}),
       ...(summary !== undefined ? { summary } : {}),
+      ...(cost !== undefined ? { cost } : {}),
       diffBytes: diff ? Buffer.byteLength(diff, 'utf8') : 0,
       diffLines: countLines(diff),
     },
@@ -66,6 +67,7 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
       status,
       justification: request.justification,
       revision,
+      cost,
       digest: request.digest,
       gates: ev.gates.map((g) => ({ gateId: g.id, name: g.name })),
       bypassed: bypassDetails(ev),

@@ -2,7 +2,7 @@
 // later with its idempotency key. Field limits are the server's body schemas', so a queued op is
 // one the server accepts. Shared so the IPC contract and the outbox use one definition.
 import { z } from 'zod';
-import { ApproveBody, BreakGlassScope, FreezeBody, Id, IsoTime, RejectBody, StartBreakGlassBody, UnfreezeBody } from '../schemas/index.ts';
+import { ApproveBody, BreakGlassScope, CreateRequestBody, FreezeBody, Id, IsoTime, RejectBody, StartBreakGlassBody, UnfreezeBody } from '../schemas/index.ts';
 
 export const ApproveOp = z.strictObject({ type: z.literal('approve'), requestId: Id, ...ApproveBody.shape });
 export const RejectOp = z.strictObject({ type: z.literal('reject'), requestId: Id, ...RejectBody.shape });
@@ -16,7 +16,20 @@ export const BreakGlassStartOp = z.strictObject({
 });
 export const BreakGlassRevokeOp = z.strictObject({ type: z.literal('breakglass.revoke'), sessionId: Id });
 
-export const OutboxOp = z.discriminatedUnion('type', [ApproveOp, RejectOp, CancelOp, FreezeOp, UnfreezeOp, BreakGlassStartOp, BreakGlassRevokeOp]);
+/** A new request filed offline (or online: one path), with its diff and cost; the server evaluates it when it arrives. */
+export const RequestCreateOp = z.strictObject({ type: z.literal('request.create'), ...CreateRequestBody.shape });
+export type RequestCreateOp = z.infer<typeof RequestCreateOp>;
+
+export const OutboxOp = z.discriminatedUnion('type', [
+  ApproveOp,
+  RejectOp,
+  CancelOp,
+  FreezeOp,
+  UnfreezeOp,
+  BreakGlassStartOp,
+  BreakGlassRevokeOp,
+  RequestCreateOp,
+]);
 export type OutboxOp = z.infer<typeof OutboxOp>;
 export type OutboxOpType = OutboxOp['type'];
 

@@ -26,6 +26,7 @@ import {
   StrictBreakGlassScope,
   StrictConditions,
   StrictQuorum,
+  StrictRequestCost,
   StrictReviewers,
   Team,
   User,
@@ -136,6 +137,7 @@ export const CreateRequestBody = z.strictObject({
         .refine((d) => !/\p{Cs}/u.test(d), { message: 'the diff must be valid UTF-8 text (it contains a lone UTF-16 surrogate)' })
         .optional(),
       summary: z.string().max(10_000).optional(),
+      cost: StrictRequestCost.optional(),
     })
     .optional(),
 });

@@ -257,10 +257,30 @@ export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'cancelled',
 export const RequestStatus = z.enum(REQUEST_STATUSES);
 export type RequestStatus = z.infer<typeof RequestStatus>;
 
+/** The largest cost figure a request may carry: past it a number is a typo, not an estimate. */
+export const COST_LIMIT = 1_000_000_000_000;
+const COST_SHAPE = {
+  /** What the change costs per month once applied: never negative. */
+  totalMonthlyCost: z.number().min(0).max(COST_LIMIT),
+  /** How much that changes the monthly bill: negative when the change saves money. */
+  monthlyCostDiff: z.number().min(-COST_LIMIT).max(COST_LIMIT),
+  /** An ISO 4217 code; without it the figures are in the organisation's usual currency. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'currency must be a 3-letter ISO 4217 code in capitals, such as EUR')
+    .optional(),
+};
+/** A cost estimate attached to a request (docs/api.md, "Requests"). zod's numbers are finite: NaN and ±Infinity are refused. */
+export const RequestCost = z.object(COST_SHAPE);
+/** As written in a body: unknown keys are refused, never dropped. */
+export const StrictRequestCost = z.strictObject(COST_SHAPE);
+export type RequestCost = z.infer<typeof RequestCost>;
+
 /** The payload as lists, detail and sync carry it: the diff text is fetched apart. */
 export const PayloadSummary = z.object({
   revision: z.string().optional(),
   summary: z.string().optional(),
+  cost: RequestCost.optional(),
   diffBytes: z.number().int().min(0),
   diffLines: z.number().int().min(0),
 });

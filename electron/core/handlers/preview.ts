@@ -17,8 +17,22 @@ export function previewHandlers(cache: Cache, connection: Connection, clock: Clo
         clusters: cache.list('cluster'),
       };
       const ev = previewAction(draft, connection.whoAmI(), directory, clock());
-      const message = ev.refusal?.message ?? ev.deny?.message;
-      return { outcome: ev.outcome, ...(message !== undefined ? { message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings };
+      // A 422 says "policy violations"; which policy wants what is in its details, and that is what the user must read.
+      const details = ev.deny?.details?.map((d) => d.message) ?? [];
+      const message = ev.refusal?.message ?? (details.length ? details.join('; ') : ev.deny?.message);
+      const users = new Map(cache.list('user').map((u) => [u.id, u.name]));
+      const teams = new Map(cache.list('team').map((t) => [t.id, t.name]));
+      const needs = ev.gates.map((g) => ({
+        gate: g.name,
+        approvals: g.quorum.minApprovals,
+        distinctTeams: g.quorum.minDistinctTeams,
+        including: [
+          ...g.quorum.requiredTeamIds.map((id) => teams.get(id) ?? id),
+          ...g.quorum.requiredUserIds.map((id) => users.get(id) ?? id),
+          ...g.quorum.requiredOrgRoles.map((r) => `${/^[aeiou]/i.test(r) ? 'an' : 'a'} ${r}`),
+        ],
+      }));
+      return { outcome: ev.outcome, ...(message !== undefined ? { message } : {}), gates: ev.gates.map((g) => g.name), warnings: ev.warnings, needs };
     },
   };
 }

@@ -2,10 +2,10 @@
 // shared policy engine; the diff from the cache or the server; filing, nudging and history online.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../shared/clock.ts';
-import type { OutboxEntry } from '../../../shared/desktop/outbox.ts';
+import type { OutboxConflict, OutboxEntry } from '../../../shared/desktop/outbox.ts';
 import type { Handlers } from '../../../shared/ipc.ts';
 import { canApprove, evaluateProgress, progressLine } from '../../../shared/policy/index.ts';
-import type { ApprovalRequest, AuditEvent } from '../../../shared/schemas/index.ts';
+import { ApprovalRequest, type AuditEvent } from '../../../shared/schemas/index.ts';
 import type { Cache } from '../cache/index.ts';
 import type { Connection } from '../connection/index.ts';
 import { CoreError } from '../ipc/dispatch.ts';
@@ -23,6 +23,11 @@ export interface RequestDeps {
   clock: Clock;
 }
 
+/** How long request.create waits for the server's answer before saying "queued". */
+const CREATE_WAIT_MS = 20_000;
+
+type CreateOutcome = { kind: 'filed'; request: ApprovalRequest } | { kind: 'refused'; error: OutboxConflict } | { kind: 'queued' };
+
 type RequestChannels = 'inbox.query' | 'request.get' | 'request.diff' | 'request.create' | 'request.nudge' | 'request.history';
 
 export function requestHandlers({ cache, outbox, connection, clock }: RequestDeps): Pick<Handlers, RequestChannels> {
@@ -33,6 +38,42 @@ export function requestHandlers({ cache, outbox, connection, clock }: RequestDep
   };
   const queuedFor = (requestId: string): OutboxEntry[] =>
     outbox.list().filter((e) => REQUEST_KEYED_OPS.has(e.op.type) && 'requestId' in e.op && e.op.requestId === requestId);
+
+  // A filed request is in the cache before the sync echoes it, so the console can open it at once.
+  outbox.onApplied((entry, result) => {
+    if (entry.op.type !== 'request.create') return;
+    const parsed = ApprovalRequest.safeParse(result);
+    if (!parsed.success) return;
+    cache.applyChanges([{ seq: cache.cursor(), entity: 'request', id: parsed.data.id, op: 'upsert', data: parsed.data }], cache.cursor());
+  });
+
+  /** How a queued new request ends up: filed, refused, or left queued (network down, still waiting). */
+  const settled = (id: string) => {
+    let done: (o: CreateOutcome) => void = () => undefined;
+    const promise = new Promise<CreateOutcome>((resolve) => (done = resolve));
+    const offs: (() => void)[] = [];
+    const finish = (o: CreateOutcome) => {
+      for (const off of offs) off();
+      clearTimeout(timer);
+      done(o);
+    };
+    offs.push(
+      outbox.onApplied((entry, result) => {
+        if (entry.id !== id) return;
+        const parsed = ApprovalRequest.safeParse(result);
+        if (parsed.success) finish({ kind: 'filed', request: parsed.data });
+        else finish({ kind: 'queued' });
+      }),
+      outbox.onChange(() => {
+        const e = outbox.get(id);
+        if (e?.state === 'conflict' && e.error) finish({ kind: 'refused', error: e.error });
+        else if (e?.state === 'queued' && e.lastError) finish({ kind: 'queued' });
+      }),
+    );
+    // The answer may be slow; the request stays queued and is sent all the same.
+    const timer = setTimeout(() => finish({ kind: 'queued' }), CREATE_WAIT_MS);
+    return { promise, cancel: () => finish({ kind: 'queued' }) };
+  };
 
   return {
     'inbox.query': async (q) => {
@@ -74,7 +115,23 @@ export function requestHandlers({ cache, outbox, connection, clock }: RequestDep
       cache.putDiff(id, request.digest, text);
       return { text, digest: request.digest };
     },
-    'request.create': async (body) => ({ request: await connection.online().createRequest({ ...body, justification: body.justification ?? '' }) }),
+    'request.create': async (body) => {
+      // One path online and offline: the outbox sends it with its Idempotency-Key, so a retry after
+      // a lost answer files it once; offline it simply stays queued until the server is back.
+      const entry = await outbox.enqueue({ type: 'request.create', ...body }, connection.owner());
+      const outcome = settled(entry.id);
+      connection.drainOutbox();
+      if (!connection.reachable() || !connection.identity()) {
+        outcome.cancel();
+        return { queued: entry };
+      }
+      const result = await outcome.promise;
+      if (result.kind === 'filed') return { request: result.request };
+      if (result.kind === 'queued') return { queued: outbox.get(entry.id) ?? entry };
+      // Refused while the user is still on the form: they fix it there, nothing lingers in the outbox.
+      await outbox.dismiss(entry.id);
+      throw new CoreError(result.error.code, result.error.message, result.error.status);
+    },
     'request.nudge': async ({ id, ...body }) => {
       const request = await connection.online().nudge(id, body, randomUUID());
       // Applied at once so the detail shows the nudge without waiting for the sync round trip.

@@ -40,7 +40,10 @@ export {
 } from '../../../shared/desktop/outbox.ts';
 
 /** The calls the outbox makes (a BackendClient has them all). */
-export type OutboxClient = Pick<BackendClient, 'approve' | 'reject' | 'cancel' | 'freeze' | 'unfreeze' | 'startBreakGlass' | 'revokeBreakGlass'>;
+export type OutboxClient = Pick<
+  BackendClient,
+  'approve' | 'reject' | 'cancel' | 'freeze' | 'unfreeze' | 'startBreakGlass' | 'revokeBreakGlass' | 'createRequest'
+>;
 
 export interface DrainResult {
   /** Entries the server accepted (2xx) in this drain. */
@@ -121,6 +124,7 @@ export class Outbox {
   /** Entries whose undo is being journaled: no drain may pick them up meanwhile. */
   readonly #undoing = new Set<string>();
   readonly #holdListeners = new Set<() => void>();
+  readonly #appliedListeners = new Set<(entry: OutboxEntry, result: unknown) => void>();
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   /** What replay found: lines skipped as unreadable, and whether a torn tail was cut. */
   readonly recovery: { tornTail: boolean; skippedLines: number };
@@ -353,6 +357,15 @@ export class Outbox {
     return this.#undoing.has(e.id) || (e.holdUntil !== undefined && Date.parse(e.holdUntil) > nowMs);
   }
 
+  /**
+   * Called after every entry the server accepted, whichever drain sent it, with the server's answer
+   * (a filed request's id is known only from it); returns an unsubscribe function.
+   */
+  onApplied(cb: (entry: OutboxEntry, result: unknown) => void): () => void {
+    this.#appliedListeners.add(cb);
+    return () => this.#appliedListeners.delete(cb);
+  }
+
   /** Called when a hold ends (a drain then sends the entry); returns an unsubscribe function. */
   onHoldEnd(cb: () => void): () => void {
     this.#holdListeners.add(cb);
@@ -471,7 +484,7 @@ export class Outbox {
             // applied, but the body did not parse: it is done all the same
             answer = undefined;
           } else if (err instanceof ApiError && CONFLICT_STATUSES.has(err.status)) {
-            await this.#markConflict(entry, { status: err.status, code: err.code, message: err.message });
+            await this.#markConflict(entry, { status: err.status, code: err.code, message: conflictMessage(err) });
             result.conflicts++;
             this.#emit();
             continue;
@@ -487,10 +500,12 @@ export class Outbox {
         this.#entries.delete(entry.id);
         result.sent++;
         this.#emit();
-        try {
-          options.onApplied?.(structuredClone(entry), answer);
-        } catch {
-          // not ours to fail on
+        for (const cb of [options.onApplied, ...this.#appliedListeners]) {
+          try {
+            cb?.(structuredClone(entry), answer);
+          } catch {
+            // not ours to fail on
+          }
         }
       }
     } while (this.#drainAgain && result.stoppedBy === undefined);
@@ -609,6 +624,18 @@ function describeOwner(entry: Pick<OutboxEntry, 'owner'>): string {
   return `queued by ${o.userEmail ?? o.userId} for server ${o.serverUrl}`;
 }
 
+/**
+ * The refusal in the server's words. A 422 `policy_violations` says only "policy violations" in its
+ * message; which policy wants what is in its details, and the conflict is all the user will see.
+ */
+function conflictMessage(err: ApiError): string {
+  if (err.code !== 'policy_violations' || !Array.isArray(err.details)) return err.message;
+  const reasons = err.details.flatMap((d: unknown) =>
+    typeof d === 'object' && d !== null && typeof (d as { message?: unknown }).message === 'string' ? [(d as { message: string }).message] : [],
+  );
+  return reasons.length ? reasons.join('; ') : err.message;
+}
+
 /** Sends one entry's op with its Idempotency-Key. */
 function send(client: OutboxClient, entry: OutboxEntry, signal: AbortSignal | undefined): Promise<unknown> {
   const key = entry.idempotencyKey;
@@ -629,6 +656,10 @@ function send(client: OutboxClient, entry: OutboxEntry, signal: AbortSignal | un
       return client.startBreakGlass({ reason: op.reason, scope: op.scope, durationMinutes: op.durationMinutes }, key, opts);
     case 'breakglass.revoke':
       return client.revokeBreakGlass(op.sessionId, key, opts);
+    case 'request.create': {
+      const { type: _type, ...body } = op;
+      return client.createRequest(strip({ ...body, justification: body.justification ?? '' }), key, opts);
+    }
   }
 }
 
