@@ -31,7 +31,7 @@ export interface ReplayExample {
 }
 
 export interface ReplayResult {
-  /** Requests made in the window. */
+  /** Requests made in the window that were judged (all of them unless stopped early). */
   considered: number;
   /** The draft would have gated them (a gate of its own to pass). */
   gated: number;
@@ -72,6 +72,7 @@ export function replayDraft(input: ReplayInput, onEach?: (done: number, total: n
   let gated = 0;
   let blocked = 0;
   let skipped = 0;
+  let done = 0;
   for (let i = 0; i < requests.length; i++) {
     const r = requests[i]!;
     const requester = users.get(r.requesterId);
@@ -104,13 +105,14 @@ export function replayDraft(input: ReplayInput, onEach?: (done: number, total: n
         examples.push({ id: r.id, action: r.action, resource: r.resource, requesterId: r.requesterId, createdAt: r.createdAt, effect });
       }
     }
-    if (onEach?.(i + 1, requests.length) === false) break;
+    done = i + 1;
+    if (onEach?.(done, requests.length) === false) break;
   }
   const approvers = [...tally]
     .map(([uid, count]) => ({ id: uid, name: users.get(uid)?.name ?? uid, count }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   return {
-    considered: requests.length,
+    considered: done,
     gated,
     blocked,
     skipped,

@@ -121,7 +121,8 @@ export function whenStrip(c: Conditions, nowMs: number, days: number, displayZon
       if (out.length === days) break;
       day = { from: t, weekday: local.weekday, hours: [] };
       out.push(day);
-    } else if (local.hour !== previousHour) {
+    } else if (local.hour !== previousHour || (cell !== undefined && cell.quarters === 4)) {
+      // Four quarters make a local hour: the fall-back day's repeated 01:00 is a cell of its own.
       close();
     }
     previousHour = local.hour;
