@@ -22,7 +22,7 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, PolicyDraft, Progress } from './schemas/api.ts';
 import { CreateBindingBody, CreatePolicyBody } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
@@ -36,6 +36,34 @@ const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
 /** Viewed marks count only at the digest they were made at. */
 const ViewedFiles = z.object({ digest: z.string(), paths: z.array(z.string()) });
+
+/** One verdict of Try it (shared/policy/try-draft.ts Verdict). */
+const TryVerdict = z.object({
+  outcome: z.enum(['deny', 'pending', 'warn', 'allow']),
+  refused: z.object({ status: z.number().int(), message: z.string(), details: z.array(z.string()) }).optional(),
+  gates: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['policy', 'restricted']),
+      fromDraft: z.boolean(),
+      needs: z.array(z.string()),
+      whoCanApprove: z.array(z.object({ id: z.string(), name: z.string() })),
+    }),
+  ),
+  bypassed: z.array(z.object({ name: z.string(), by: z.enum(['admin', 'breakglass']) })),
+  warnings: z.array(z.string()),
+});
+/** shared/policy/replay.ts ReplayResult. */
+const ReplayResult = z.object({
+  considered: z.number().int(),
+  gated: z.number().int(),
+  blocked: z.number().int(),
+  skipped: z.number().int(),
+  approvers: z.array(z.object({ id: z.string(), name: z.string(), count: z.number().int() })),
+  examples: z.array(z.object({ id: Id, action: Action, resource: Resource, requesterId: Id, createdAt: IsoTime, effect: z.enum(['gated', 'blocked']) })),
+  from: IsoTime,
+  to: IsoTime,
+});
 
 export const Session = z.object({
   mode: z.enum(['desktop', 'web']),
@@ -175,6 +203,27 @@ export const channels = {
       warnings: z.array(z.string()),
     }),
     description: 'what the server would say to this action, computed offline',
+  },
+  'policy.try': {
+    input: z.strictObject({
+      draft: PolicyDraft,
+      action: Action,
+      resource: Resource.strict(),
+      /** Who asks; default: the signed-in user. */
+      requesterId: Id.optional(),
+      justification: z.string().max(10_000).default(''),
+      diff: z
+        .string()
+        .max(16 * 1024 * 1024)
+        .optional(),
+    }),
+    output: z.object({ saved: TryVerdict, draft: TryVerdict, requesterId: Id }),
+    description: 'the verdict on one action with the saved policies and with the draft in place, computed offline from the cache',
+  },
+  'policy.replay': {
+    input: z.strictObject({ draft: PolicyDraft, days: z.number().int().min(1).max(90).default(30) }),
+    output: ReplayResult,
+    description: 'the draft against the cached requests of the last days: how many it would have gated or blocked, and who could have approved them',
   },
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
   'audit.page': {

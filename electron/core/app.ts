@@ -17,6 +17,7 @@ import { withCoreErrors } from './handlers/errors.ts';
 import { insightsHandlers } from './handlers/insights.ts';
 import { outboxHandlers, outboxSummary } from './handlers/outbox.ts';
 import { previewHandlers } from './handlers/preview.ts';
+import { policyTryHandlers } from './handlers/policy-try.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
 import { reviewHandlers } from './handlers/review.ts';
@@ -179,6 +180,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
+    ...policyTryHandlers(cache, connection, clock),
     ...auditHandlers(connection, clock, witness),
     ...insightsHandlers(cache, clock),
     ...reviewHandlers(cache),

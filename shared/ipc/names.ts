@@ -17,6 +17,8 @@ export const CHANNEL_NAMES = [
   'outbox.enqueueHeld',
   'outbox.undo',
   'preview.action',
+  'policy.try',
+  'policy.replay',
   'breakglass.list',
   'audit.page',
   'request.history',

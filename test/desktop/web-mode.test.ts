@@ -73,6 +73,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'outbox.enqueueHeld': [{ op: { type: 'cancel', requestId: 'req_1' }, holdSeconds: 0 }, /holdSeconds/],
   'outbox.undo': [{ id: 3 }, /id/],
   'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
+  'policy.try': [{ draft: { name: 'x' }, action: 'release.deploy', resource: {} }, /draft\.actions/],
+  'policy.replay': [{ draft: { name: 'x', actions: ['release.deploy'], approvers: { userIds: [], teamIds: [], orgRoles: [] }, quorum: {} }, days: 91 }, /days/],
   'breakglass.list': [{ q: 1 }, /q/],
   'audit.page': [{ limit: -3 }, /limit/],
   'request.history': [{ id: '' }, /id/],
