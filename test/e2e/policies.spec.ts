@@ -57,9 +57,10 @@ base.describe('as an admin', () => {
       "production deploys, at any time: 2 approvals including Security; approvers: team Security or team SRE; the requester can't approve",
     );
     // A binding chosen before the policy exists is made once it is saved.
-    await page.getByRole('combobox', { name: 'Bind to' }).selectOption('Project');
-    await page.getByRole('combobox', { name: 'Project' }).selectOption('checkout');
-    await page.getByRole('button', { name: 'Add binding' }).click();
+    const bindingsBox = page.getByRole('region', { name: 'Bindings' });
+    await bindingsBox.getByRole('combobox', { name: 'Bind to' }).selectOption('Project');
+    await bindingsBox.getByRole('combobox', { name: 'Project' }).selectOption('checkout');
+    await bindingsBox.getByRole('button', { name: 'Add binding' }).click();
     await expect(page.getByRole('button', { name: 'Remove binding to project checkout' })).toBeVisible();
     await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
     await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
@@ -142,7 +143,7 @@ test('a release manager sees every policy read-only, and why', async ({ page, ap
   await list.getByRole('button', { name: new RegExp(`^${NAME}`) }).click();
   const detail = page.getByRole('article', { name: NAME });
   await expect(detail.getByLabel('Summary in plain words')).toHaveText(
-    "production deploys and promotions, at any time: 2 approvals including Security; approvers: team Security or team SRE; the requester can't approve; bound to project payments",
+    "production deploys and promotions, at any time: 2 approvals including Security; approvers: team Security, team SRE or a release-manager; the requester can't approve; bound to project payments",
   );
   await expect(detail.getByRole('region', { name: 'When it applies' })).toBeVisible();
   await expect(
