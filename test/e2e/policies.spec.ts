@@ -91,6 +91,7 @@ base.describe('as an admin', () => {
     const { body: b } = await remoteApi(remote, '/api/bindings', ADAM);
     expect(b.bindings.filter((x: { policyId: string }) => x.policyId === saved.id).map((x: { scope: string }) => x.scope)).toEqual(['project']);
 
+    await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
     await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
     await screen(page, 'policies', 'light');
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
@@ -133,6 +134,14 @@ base.describe('as an admin', () => {
     await expect(detail.getByLabel('Summary in plain words')).toContainText('not bound anywhere, so it applies nowhere', { timeout: 20_000 });
     const after = (await remoteApi(remote, '/api/bindings', ADAM)).body.bindings;
     expect(after.some((x: { policyId: string }) => x.policyId === saved.id)).toBe(false);
+
+    // Offline: the policies stay readable from the cache; changing them is refused in words.
+    await remote.killServer();
+    await expect(page.getByRole('status')).toContainText(/Offline/i, { timeout: 30_000 });
+    await expect(page.getByText('Changing policies needs the server; you are offline.').first()).toBeVisible();
+    await expect(detail.getByLabel('Summary in plain words')).toContainText('production deploys, 18:00–09:00');
+    for (const name of ['New policy', 'Edit policy', 'Delete policy']) await expect(page.getByRole('button', { name })).toBeDisabled();
+    await expect(detail.getByRole('button', { name: 'Add binding' })).toHaveCount(0);
   });
 });
 
