@@ -23,6 +23,7 @@ import {
   User,
 } from './schemas/index.ts';
 import { AuditVerifyResponse, PolicyDraft, Progress } from './schemas/api.ts';
+import { CreateBindingBody, CreatePolicyBody } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
@@ -145,6 +146,12 @@ export type NoticeTarget = z.infer<typeof NoticeTarget>;
 export const Notice = z.object({ target: NoticeTarget });
 
 export const OutboxSummary = z.object({ queued: z.number().int(), conflicts: z.number().int(), entries: z.array(OutboxEntry) });
+
+/** One field the server refused in a policy save: `quorum.requiredUserIds`, `approvers`, `name`. */
+export const FieldIssue = z.object({ path: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssue>;
+/** Saved, or refused with the server's reasons at their fields (400): the editor shows them in place. */
+export const PolicySaveResult = z.union([z.object({ policy: Policy }), z.object({ refused: z.object({ message: z.string(), issues: z.array(FieldIssue) }) })]);
 
 export const channels = {
   'session.get': { input: Empty, output: Session, description: 'who is signed in, to which server' },
@@ -281,6 +288,24 @@ export const channels = {
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
+  // Policies and bindings (owners and admins, online only): the answer is applied to the cache at once.
+  'policies.save': {
+    input: CreatePolicyBody.extend({ id: Id.optional() }),
+    output: PolicySaveResult,
+    description:
+      'create a policy (POST /api/policies), or with `id` replace its fields (PATCH /api/policies/:id); field refusals come back as `refused` (online only)',
+  },
+  'policies.delete': {
+    input: ById,
+    output: z.object({ policy: Policy }),
+    description: 'delete a policy and its bindings (DELETE /api/policies/:id; online only)',
+  },
+  'bindings.create': {
+    input: CreateBindingBody,
+    output: z.object({ binding: Binding }),
+    description: 'bind a policy to the organization, a project, cluster or environment (online only)',
+  },
+  'bindings.delete': { input: ById, output: z.object({ binding: Binding }), description: 'remove a binding (DELETE /api/bindings/:id; online only)' },
 } as const;
 
 export const events = {

@@ -32,6 +32,10 @@ export const CHANNEL_NAMES = [
   'review.viewed.set',
   'settings.get',
   'settings.update',
+  'policies.save',
+  'policies.delete',
+  'bindings.create',
+  'bindings.delete',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

@@ -42,6 +42,13 @@ import {
   type Project,
   type Team,
   type User,
+  BindingResponse,
+  PolicyResponse,
+  type Binding,
+  type CreateBindingBody,
+  type CreatePolicyBody,
+  type PatchPolicyBody,
+  type Policy,
 } from '../../../shared/schemas/index.ts';
 import { serverUrlProblem } from '../../../shared/transport.ts';
 import { ApiError, NetworkError } from './errors.ts';
@@ -118,11 +125,17 @@ export interface BackendClient {
   tokens(opts?: CallOptions): Promise<ApiToken[]>;
   /** Revokes a token; with a key, so a retry is safe. */
   revokeToken(id: string, idempotencyKey: string, opts?: CallOptions): Promise<ApiToken>;
+  // Policies and bindings (owners and admins): each with a key, so a retry is safe.
+  createPolicy(body: CreatePolicyBody, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  updatePolicy(id: string, body: PatchPolicyBody, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  deletePolicy(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  createBinding(body: CreateBindingBody, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
+  deleteBinding(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Call<S extends z.ZodType> {
   method: Method;
@@ -326,6 +339,14 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     tokens: async (opts) => (await get('api/tokens', TokensResponse, opts)).tokens,
     revokeToken: async (id, key, opts) =>
       (await call({ method: 'DELETE', path: `api/tokens/${enc(id)}`, schema: TokenResponse, idempotencyKey: key, signal: opts?.signal })).token,
+    createPolicy: async (body, key, opts) => (await post('api/policies', PolicyResponse, body, key, opts)).policy,
+    updatePolicy: async (id, body, key, opts) =>
+      (await call({ method: 'PATCH', path: `api/policies/${enc(id)}`, schema: PolicyResponse, json: body, idempotencyKey: key, signal: opts?.signal })).policy,
+    deletePolicy: async (id, key, opts) =>
+      (await call({ method: 'DELETE', path: `api/policies/${enc(id)}`, schema: PolicyResponse, idempotencyKey: key, signal: opts?.signal })).policy,
+    createBinding: async (body, key, opts) => (await post('api/bindings', BindingResponse, body, key, opts)).binding,
+    deleteBinding: async (id, key, opts) =>
+      (await call({ method: 'DELETE', path: `api/bindings/${enc(id)}`, schema: BindingResponse, idempotencyKey: key, signal: opts?.signal })).binding,
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });
