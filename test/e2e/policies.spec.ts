@@ -44,6 +44,15 @@ base.describe('as an admin', () => {
 
     // Create seed 001's policy.
     await page.getByRole('button', { name: 'New policy' }).click();
+    // Bad input is refused at its fields before anything is sent.
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Give the policy a name.' })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'Pick at least one action.' })).toBeVisible();
+    await expect(page.getByRole('textbox', { name: 'Policy name' })).toHaveAttribute('aria-invalid', 'true');
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Not a time zone this console knows' })).toBeVisible();
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('');
     await page.getByRole('textbox', { name: 'Policy name' }).fill(NAME);
     await page.getByRole('textbox', { name: 'Description' }).fill(DESCRIPTION);
     await page.getByRole('group', { name: 'Release' }).getByLabel('Deploy', { exact: true }).check();
@@ -147,7 +156,10 @@ base.describe('as an admin', () => {
 
 test('a release manager sees every policy read-only, and why', async ({ page, app }) => {
   void app;
-  await page.getByRole('link', { name: 'Policies' }).click();
+  // g then p goes there from anywhere.
+  await page.keyboard.press('g');
+  await page.keyboard.press('p');
+  await expect(page.getByRole('link', { name: 'Policies' })).toHaveAttribute('aria-current', 'page');
   const list = page.getByRole('navigation', { name: 'Policy list' });
   await list.getByRole('button', { name: new RegExp(`^${NAME}`) }).click();
   const detail = page.getByRole('article', { name: NAME });

@@ -130,11 +130,21 @@ export function savedDraft(p: Policy, saved: readonly Binding[]): PolicyDraft {
   return draftOf(formOf(p), saved);
 }
 
+/** Sentences for the refusals a person makes most, in place of the schema's terse ones. */
+const PLAIN: Record<string, string> = {
+  name: 'Give the policy a name.',
+  actions: 'Pick at least one action.',
+  'conditions.timezone': 'Not a time zone this console knows: pick one from the list (e.g. Europe/Istanbul), or leave it empty for UTC.',
+};
+
 /** The shared schema's refusals, by dotted path, before anything is sent. */
 export function checkForm(f: PolicyForm): FieldIssue[] {
   const parsed = CreatePolicyBody.safeParse(bodyOf(f));
   if (parsed.success) return [];
-  return parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return parsed.error.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    return { path, message: PLAIN[path] ?? i.message };
+  });
 }
 
 /** Org roles and every custom role someone holds: the roles a policy can name. */
