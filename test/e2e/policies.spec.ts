@@ -129,7 +129,7 @@ base.describe('as an admin', () => {
     await page.getByRole('combobox', { name: 'From' }).selectOption('18:00');
     await page.getByRole('combobox', { name: 'Until' }).selectOption('09:00');
     await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Istanbul');
-    await expect(page.getByText('18:00–09:00 (overnight, past midnight): from 18:00 until 09:00 the next morning')).toBeVisible();
+    await expect(page.getByText('Wraps past midnight: from 18:00 until 09:00 the next morning.')).toBeVisible();
     await page.getByRole('button', { name: 'Save policy' }).click();
     await expect(detail.getByLabel('Summary in plain words')).toHaveText(
       "production deploys, 18:00–09:00 (overnight, past midnight), Istanbul time: 2 approvals including Security; approvers: team Security or team SRE; the requester can't approve; bound to project checkout",
