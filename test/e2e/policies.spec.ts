@@ -75,6 +75,7 @@ base.describe('as an admin', () => {
     await bindingsBox.getByRole('button', { name: 'Add binding' }).click();
     await expect(page.getByRole('button', { name: 'Remove binding to project checkout' })).toBeVisible();
     await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+    await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
     await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
     await screen(page, 'policy-editor', 'light');
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
