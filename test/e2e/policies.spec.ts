@@ -57,9 +57,10 @@ base.describe('as an admin', () => {
       "production deploys, at any time: 2 approvals including Security; approvers: team Security or team SRE; the requester can't approve",
     );
     // A binding chosen before the policy exists is made once it is saved.
-    await page.getByRole('combobox', { name: 'Bind to' }).selectOption('Project');
-    await page.getByRole('combobox', { name: 'Project' }).selectOption('checkout');
-    await page.getByRole('button', { name: 'Add binding' }).click();
+    const bindingsBox = page.getByRole('region', { name: 'Bindings' });
+    await bindingsBox.getByRole('combobox', { name: 'Bind to' }).selectOption('Project');
+    await bindingsBox.getByRole('combobox', { name: 'Project' }).selectOption('checkout');
+    await bindingsBox.getByRole('button', { name: 'Add binding' }).click();
     await expect(page.getByRole('button', { name: 'Remove binding to project checkout' })).toBeVisible();
     await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
     await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
@@ -90,6 +91,7 @@ base.describe('as an admin', () => {
     const { body: b } = await remoteApi(remote, '/api/bindings', ADAM);
     expect(b.bindings.filter((x: { policyId: string }) => x.policyId === saved.id).map((x: { scope: string }) => x.scope)).toEqual(['project']);
 
+    await expect(page.locator('.toast')).toHaveCount(0, { timeout: 10_000 });
     await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
     await screen(page, 'policies', 'light');
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
@@ -132,6 +134,14 @@ base.describe('as an admin', () => {
     await expect(detail.getByLabel('Summary in plain words')).toContainText('not bound anywhere, so it applies nowhere', { timeout: 20_000 });
     const after = (await remoteApi(remote, '/api/bindings', ADAM)).body.bindings;
     expect(after.some((x: { policyId: string }) => x.policyId === saved.id)).toBe(false);
+
+    // Offline: the policies stay readable from the cache; changing them is refused in words.
+    await remote.killServer();
+    await expect(page.getByRole('status')).toContainText(/Offline/i, { timeout: 30_000 });
+    await expect(page.getByText('Changing policies needs the server; you are offline.').first()).toBeVisible();
+    await expect(detail.getByLabel('Summary in plain words')).toContainText('production deploys, 18:00–09:00');
+    for (const name of ['New policy', 'Edit policy', 'Delete policy']) await expect(page.getByRole('button', { name })).toBeDisabled();
+    await expect(detail.getByRole('button', { name: 'Add binding' })).toHaveCount(0);
   });
 });
 
@@ -142,7 +152,7 @@ test('a release manager sees every policy read-only, and why', async ({ page, ap
   await list.getByRole('button', { name: new RegExp(`^${NAME}`) }).click();
   const detail = page.getByRole('article', { name: NAME });
   await expect(detail.getByLabel('Summary in plain words')).toHaveText(
-    "production deploys and promotions, at any time: 2 approvals including Security; approvers: team Security or team SRE; the requester can't approve; bound to project payments",
+    "production deploys and promotions, at any time: 2 approvals including Security; approvers: team Security, team SRE or a release-manager; the requester can't approve; bound to project payments",
   );
   await expect(detail.getByRole('region', { name: 'When it applies' })).toBeVisible();
   await expect(
