@@ -94,7 +94,7 @@ describe('verdicts for the draft', () => {
     // not the requester (separation of duties), not a deactivated user
     assert.deepEqual(
       g.whoCanApprove.map((u) => u.name),
-      ['Sam', 'Sue', 'Pat'],
+      ['Pat', 'Sam', 'Sue'],
     );
     assert.equal(draftTouched(ev, DRAFT_POLICY_ID), 'gated');
   });

@@ -92,7 +92,8 @@ export function gateViews(gates: readonly Gate[], requesterId: string, names: Na
       kind: gate.kind,
       fromDraft: gate.policyId === draftId,
       needs: p.missing,
-      whoCanApprove: p.canStillApprove.map((id) => ({ id, name: names.users.get(id)?.name ?? id })),
+      // By name: the cache's order is whatever order users arrived in.
+      whoCanApprove: p.canStillApprove.map((id) => ({ id, name: names.users.get(id)?.name ?? id })).sort((a, b) => a.name.localeCompare(b.name)),
     };
   });
 }
