@@ -22,7 +22,17 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, CreateTokenBody, CreateUserBody, NamedBody, PatchUserBody, Progress } from './schemas/api.ts';
+import {
+  AuditVerifyResponse,
+  CreateBindingBody,
+  CreatePolicyBody,
+  CreateTokenBody,
+  CreateUserBody,
+  NamedBody,
+  PatchUserBody,
+  PolicyDraft,
+  Progress,
+} from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { CreateRequestBody } from './schemas/api.ts';
@@ -36,6 +46,34 @@ const Empty = z.strictObject({});
 const ById = z.strictObject({ id: Id });
 /** Viewed marks count only at the digest they were made at. */
 const ViewedFiles = z.object({ digest: z.string(), paths: z.array(z.string()) });
+
+/** One verdict of Try it (shared/policy/try-draft.ts Verdict). */
+const TryVerdict = z.object({
+  outcome: z.enum(['deny', 'pending', 'warn', 'allow']),
+  refused: z.object({ status: z.number().int(), message: z.string(), details: z.array(z.string()) }).optional(),
+  gates: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['policy', 'restricted']),
+      fromDraft: z.boolean(),
+      needs: z.array(z.string()),
+      whoCanApprove: z.array(z.object({ id: z.string(), name: z.string() })),
+    }),
+  ),
+  bypassed: z.array(z.object({ name: z.string(), by: z.enum(['admin', 'breakglass']) })),
+  warnings: z.array(z.string()),
+});
+/** shared/policy/replay.ts ReplayResult. */
+const ReplayResult = z.object({
+  considered: z.number().int(),
+  gated: z.number().int(),
+  blocked: z.number().int(),
+  skipped: z.number().int(),
+  approvers: z.array(z.object({ id: z.string(), name: z.string(), count: z.number().int() })),
+  examples: z.array(z.object({ id: Id, action: Action, resource: Resource, requesterId: Id, createdAt: IsoTime, effect: z.enum(['gated', 'blocked']) })),
+  from: IsoTime,
+  to: IsoTime,
+});
 
 export const Session = z.object({
   mode: z.enum(['desktop', 'web']),
@@ -119,6 +157,12 @@ export const Notice = z.object({ target: NoticeTarget });
 
 export const OutboxSummary = z.object({ queued: z.number().int(), conflicts: z.number().int(), entries: z.array(OutboxEntry) });
 
+/** One field the server refused in a policy save: `quorum.requiredUserIds`, `approvers`, `name`. */
+export const FieldIssue = z.object({ path: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssue>;
+/** Saved, or refused with the server's reasons at their fields (400): the editor shows them in place. */
+export const PolicySaveResult = z.union([z.object({ policy: Policy }), z.object({ refused: z.object({ message: z.string(), issues: z.array(FieldIssue) }) })]);
+
 export const channels = {
   'session.get': { input: Empty, output: Session, description: 'who is signed in, to which server' },
   'session.signIn': {
@@ -167,6 +211,27 @@ export const channels = {
       needs: z.array(z.object({ gate: z.string(), approvals: z.number().int(), distinctTeams: z.number().int(), including: z.array(z.string()) })).default([]),
     }),
     description: 'what the server would say to this action, computed offline',
+  },
+  'policy.try': {
+    input: z.strictObject({
+      draft: PolicyDraft,
+      action: Action,
+      resource: Resource.strict(),
+      /** Who asks; default: the signed-in user. */
+      requesterId: Id.optional(),
+      justification: z.string().max(10_000).default(''),
+      diff: z
+        .string()
+        .max(16 * 1024 * 1024)
+        .optional(),
+    }),
+    output: z.object({ saved: TryVerdict, draft: TryVerdict, requesterId: Id }),
+    description: 'the verdict on one action with the saved policies and with the draft in place, computed offline from the cache',
+  },
+  'policy.replay': {
+    input: z.strictObject({ draft: PolicyDraft, days: z.number().int().min(1).max(90).default(30) }),
+    output: ReplayResult,
+    description: 'the draft against the cached requests of the last days: how many it would have gated or blocked, and who could have approved them',
   },
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
   'audit.page': {
@@ -259,6 +324,24 @@ export const channels = {
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
+  // Policies and bindings (owners and admins, online only): the answer is applied to the cache at once.
+  'policies.save': {
+    input: CreatePolicyBody.extend({ id: Id.optional() }),
+    output: PolicySaveResult,
+    description:
+      'create a policy (POST /api/policies), or with `id` replace its fields (PATCH /api/policies/:id); field refusals come back as `refused` (online only)',
+  },
+  'policies.delete': {
+    input: ById,
+    output: z.object({ policy: Policy }),
+    description: 'delete a policy and its bindings (DELETE /api/policies/:id; online only)',
+  },
+  'bindings.create': {
+    input: CreateBindingBody,
+    output: z.object({ binding: Binding }),
+    description: 'bind a policy to the organization, a project, cluster or environment (online only)',
+  },
+  'bindings.delete': { input: ById, output: z.object({ binding: Binding }), description: 'remove a binding (DELETE /api/bindings/:id; online only)' },
 } as const;
 
 export const events = {

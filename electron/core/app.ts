@@ -18,11 +18,13 @@ import { insightsHandlers } from './handlers/insights.ts';
 import { outboxHandlers, outboxSummary } from './handlers/outbox.ts';
 import { peopleHandlers } from './handlers/people.ts';
 import { previewHandlers } from './handlers/preview.ts';
+import { policyTryHandlers } from './handlers/policy-try.ts';
 import { requestHandlers } from './handlers/requests.ts';
 import { sessionHandlers } from './handlers/session.ts';
 import { reviewHandlers } from './handlers/review.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { tokenHandlers } from './handlers/tokens.ts';
+import { policyHandlers } from './handlers/policies.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -180,10 +182,12 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),
+    ...policyTryHandlers(cache, connection, clock),
     ...auditHandlers(connection, clock, witness),
     ...insightsHandlers(cache, clock),
     ...reviewHandlers(cache),
     ...settingsHandlers(settings),
+    ...policyHandlers({ cache, connection, changed: (entities, cursor) => emit('cache.changed', { entities, cursor }) }),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));
 

@@ -11,6 +11,7 @@ import Audit from './screens/Audit.svelte';
 import Insights from './screens/Insights.svelte';
 import People from './screens/People.svelte';
 import PeoplePerson from './screens/PeoplePerson.svelte';
+import Policies from './screens/Policies.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -39,6 +40,7 @@ export const routes: Route[] = [
   { path: '/new', title: 'New request', section: '/inbox', component: NewRequest },
   { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
   { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
+  { path: '/policies', title: 'Policies', nav: 'Policies', icon: 'shield', key: 'p', component: Policies },
   { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
   { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
   { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },

@@ -17,6 +17,8 @@ export const CHANNEL_NAMES = [
   'outbox.enqueueHeld',
   'outbox.undo',
   'preview.action',
+  'policy.try',
+  'policy.replay',
   'breakglass.list',
   'audit.page',
   'request.history',
@@ -36,6 +38,10 @@ export const CHANNEL_NAMES = [
   'review.viewed.set',
   'settings.get',
   'settings.update',
+  'policies.save',
+  'policies.delete',
+  'bindings.create',
+  'bindings.delete',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

@@ -73,6 +73,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'outbox.enqueueHeld': [{ op: { type: 'cancel', requestId: 'req_1' }, holdSeconds: 0 }, /holdSeconds/],
   'outbox.undo': [{ id: 3 }, /id/],
   'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
+  'policy.try': [{ draft: { name: 'x' }, action: 'release.deploy', resource: {} }, /draft\.actions/],
+  'policy.replay': [{ draft: { name: 'x', actions: ['release.deploy'], approvers: { userIds: [], teamIds: [], orgRoles: [] }, quorum: {} }, days: 91 }, /days/],
   'breakglass.list': [{ q: 1 }, /q/],
   'audit.page': [{ limit: -3 }, /limit/],
   'request.history': [{ id: '' }, /id/],
@@ -92,6 +94,10 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'review.viewed.set': [{ requestId: 'req_1', digest: 'sha256:1', path: 'a.yaml', viewed: 'yes' }, /viewed/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
+  'policies.save': [{ name: 'P', actions: ['release.deploy'], approvers: {}, quorum: {}, conditions: { startHour: 18 } }, /conditions\.endHour/],
+  'policies.delete': [{ id: '' }, /id/],
+  'bindings.create': [{ policyId: 'pol_1', scope: 'project' }, /targetId/],
+  'bindings.delete': [{ id: 5 }, /id/],
 };
 
 test('a bad input to every channel is an invalid_input error naming the field', async () => {

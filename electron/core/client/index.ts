@@ -49,6 +49,13 @@ import {
   type Project,
   type Team,
   type User,
+  BindingResponse,
+  PolicyResponse,
+  type Binding,
+  type CreateBindingBody,
+  type CreatePolicyBody,
+  type PatchPolicyBody,
+  type Policy,
 } from '../../../shared/schemas/index.ts';
 import { serverUrlProblem } from '../../../shared/transport.ts';
 import { ApiError, NetworkError } from './errors.ts';
@@ -132,6 +139,12 @@ export interface BackendClient {
   createTeam(body: NamedBody, idempotencyKey: string, opts?: CallOptions): Promise<Team>;
   /** A token for the caller, or (admins) for `userId`; the secret is in this answer only. */
   createToken(body: CreateTokenBody, userId: string | undefined, idempotencyKey: string, opts?: CallOptions): Promise<z.infer<typeof CreatedTokenResponse>>;
+  // Policies and bindings (owners and admins): each with a key, so a retry is safe.
+  createPolicy(body: CreatePolicyBody, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  updatePolicy(id: string, body: PatchPolicyBody, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  deletePolicy(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
+  createBinding(body: CreateBindingBody, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
+  deleteBinding(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
@@ -348,6 +361,14 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     createTeam: async (body, key, opts) => (await post('api/teams', TeamResponse, body, key, opts)).team,
     createToken: (body, userId, key, opts) =>
       post(userId === undefined ? 'api/tokens' : `api/users/${enc(userId)}/tokens`, CreatedTokenResponse, body, key, opts),
+    createPolicy: async (body, key, opts) => (await post('api/policies', PolicyResponse, body, key, opts)).policy,
+    updatePolicy: async (id, body, key, opts) =>
+      (await call({ method: 'PATCH', path: `api/policies/${enc(id)}`, schema: PolicyResponse, json: body, idempotencyKey: key, signal: opts?.signal })).policy,
+    deletePolicy: async (id, key, opts) =>
+      (await call({ method: 'DELETE', path: `api/policies/${enc(id)}`, schema: PolicyResponse, idempotencyKey: key, signal: opts?.signal })).policy,
+    createBinding: async (body, key, opts) => (await post('api/bindings', BindingResponse, body, key, opts)).binding,
+    deleteBinding: async (id, key, opts) =>
+      (await call({ method: 'DELETE', path: `api/bindings/${enc(id)}`, schema: BindingResponse, idempotencyKey: key, signal: opts?.signal })).binding,
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });

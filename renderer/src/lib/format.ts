@@ -2,6 +2,9 @@
 // conflicts. Every time the console shows goes through the helpers here.
 import type { RequestStatus } from '../../../shared/schemas/index.ts';
 import type { OutboxConflict } from '../../../shared/desktop/outbox.ts';
+import { clockAt, daysWords, zoneCity, zoneWords } from '../../../shared/policy/window-words.ts';
+
+export { zoneCity };
 
 export { ACTION_LABELS } from '../../../shared/inbox.ts';
 
@@ -153,41 +156,12 @@ export function dayLabel(day: string): string {
   return DAY.format(Date.parse(`${day}T12:00:00Z`));
 }
 
-/** "Istanbul" for Europe/Istanbul, "Los Angeles" for America/Los_Angeles. */
-export function zoneCity(zone: string): string {
-  return (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
-}
-
 /** The hour/weekday part of a policy's conditions (shared/schemas/domain.ts Conditions). */
 export interface TimeWindow {
   weekdays?: readonly string[] | undefined;
   startHour?: number | undefined;
   endHour?: number | undefined;
   timezone?: string | undefined;
-}
-
-const WEEKDAY_SHORT: Record<string, string> = {
-  monday: 'Mon',
-  tuesday: 'Tue',
-  wednesday: 'Wed',
-  thursday: 'Thu',
-  friday: 'Fri',
-  saturday: 'Sat',
-  sunday: 'Sun',
-};
-
-function clockAt(minutes: number): string {
-  const m = ((minutes % 1440) + 1440) % 1440;
-  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-}
-
-function daysWords(weekdays: readonly string[]): string {
-  const set = new Set(weekdays);
-  if (set.size === 2 && set.has('saturday') && set.has('sunday')) return 'weekends';
-  return Object.keys(WEEKDAY_SHORT)
-    .filter((d) => set.has(d))
-    .map((d) => WEEKDAY_SHORT[d])
-    .join(', ');
 }
 
 /**
@@ -201,7 +175,7 @@ export function policyWindow(w: TimeWindow, at: number, viewer: string = viewerZ
   const days = w.weekdays && w.weekdays.length > 0 ? daysWords(w.weekdays) : undefined;
   if (!hasHours && !days) return undefined;
   const zone = w.timezone ?? 'UTC';
-  const where = zone === 'UTC' || zone === 'Etc/UTC' ? 'UTC' : `${zoneCity(zone)} time`;
+  const where = zoneWords(zone);
   const hours = (shift: number) => `${clockAt(w.startHour! * 60 + shift)}–${clockAt(w.endHour! * 60 + shift)}`;
   const own = [hasHours ? hours(0) : undefined, days].filter(Boolean).join(' and ');
   const shift = local(at, viewer).offset - local(at, zone).offset;

@@ -1,0 +1,188 @@
+// The Policies screen's state: which policy is selected, and the editor's unsaved form. Kept here
+// rather than in the screen so that leaving the screen (a `g` shortcut, a notification) does not
+// throw away what was typed: coming back shows the editor as it was left.
+import type { FieldIssue } from '../../../../shared/ipc.ts';
+import { ORG_ROLES } from '../../../../shared/schemas/index.ts';
+import type { Action, Binding, Policy, Weekday } from '../../../../shared/schemas/index.ts';
+import { CreatePolicyBody, type DraftBinding, type PolicyDraft } from '../../../../shared/schemas/api.ts';
+import { call } from '../api.ts';
+import { directory } from './directory.svelte.ts';
+
+/** The editor's fields, one per control (the hour window has an on/off switch of its own). */
+export interface PolicyForm {
+  id: string | undefined;
+  name: string;
+  description: string;
+  actions: Action[];
+  approverUserIds: string[];
+  approverTeamIds: string[];
+  approverRoles: string[];
+  minApprovals: number;
+  minDistinctTeams: number;
+  requiredUserIds: string[];
+  requiredTeamIds: string[];
+  requiredRoles: string[];
+  environments: string[];
+  weekdays: Weekday[];
+  hours: boolean;
+  startHour: number;
+  endHour: number;
+  /** '' is the default, UTC. */
+  timezone: string;
+  requireReason: boolean;
+  requesterCanApprove: boolean;
+  adminBypass: boolean;
+  /** Where a new policy will be bound once saved (a saved one's bindings change in place). */
+  bindings: DraftBinding[];
+}
+
+export function blankForm(): PolicyForm {
+  return {
+    id: undefined,
+    name: '',
+    description: '',
+    actions: [],
+    approverUserIds: [],
+    approverTeamIds: [],
+    approverRoles: [],
+    minApprovals: 1,
+    minDistinctTeams: 0,
+    requiredUserIds: [],
+    requiredTeamIds: [],
+    requiredRoles: [],
+    environments: [],
+    weekdays: [],
+    hours: false,
+    startHour: 18,
+    endHour: 9,
+    timezone: '',
+    requireReason: false,
+    requesterCanApprove: false,
+    adminBypass: false,
+    bindings: [],
+  };
+}
+
+export function formOf(p: Policy): PolicyForm {
+  const c = p.conditions;
+  const hours = c.startHour !== undefined && c.endHour !== undefined;
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    actions: [...p.actions],
+    approverUserIds: [...p.approvers.userIds],
+    approverTeamIds: [...p.approvers.teamIds],
+    approverRoles: [...p.approvers.orgRoles],
+    minApprovals: p.quorum.minApprovals,
+    minDistinctTeams: p.quorum.minDistinctTeams,
+    requiredUserIds: [...p.quorum.requiredUserIds],
+    requiredTeamIds: [...p.quorum.requiredTeamIds],
+    requiredRoles: [...p.quorum.requiredOrgRoles],
+    environments: [...(c.environments ?? [])],
+    weekdays: [...(c.weekdays ?? [])],
+    hours,
+    startHour: hours ? c.startHour! : 18,
+    endHour: hours ? c.endHour! : 9,
+    timezone: c.timezone ?? '',
+    requireReason: c.requireReason ?? false,
+    requesterCanApprove: p.requesterCanApprove,
+    adminBypass: p.adminBypass,
+    bindings: [],
+  };
+}
+
+/** The body the server gets: empty condition lists and switched-off parts are left out. */
+export function bodyOf(f: PolicyForm): CreatePolicyBody {
+  const conditions: NonNullable<CreatePolicyBody['conditions']> = {
+    ...(f.environments.length ? { environments: [...f.environments] } : {}),
+    ...(f.weekdays.length ? { weekdays: [...f.weekdays] } : {}),
+    ...(f.hours ? { startHour: f.startHour, endHour: f.endHour } : {}),
+    ...(f.timezone.trim() ? { timezone: f.timezone.trim() } : {}),
+    ...(f.requireReason ? { requireReason: true } : {}),
+  };
+  return {
+    name: f.name,
+    description: f.description,
+    actions: [...f.actions],
+    approvers: { userIds: [...f.approverUserIds], teamIds: [...f.approverTeamIds], orgRoles: [...f.approverRoles] },
+    quorum: {
+      minApprovals: f.minApprovals,
+      minDistinctTeams: f.minDistinctTeams,
+      requiredUserIds: [...f.requiredUserIds],
+      requiredTeamIds: [...f.requiredTeamIds],
+      requiredOrgRoles: [...f.requiredRoles],
+    },
+    conditions,
+    requesterCanApprove: f.requesterCanApprove,
+    adminBypass: f.adminBypass,
+  };
+}
+
+/** The draft Try it and Replay judge: the body, the policy it replaces, where it is (or will be) bound. */
+export function draftOf(f: PolicyForm, saved: readonly Binding[]): PolicyDraft {
+  const bindings = f.id ? saved.filter((b) => b.policyId === f.id).map(({ scope, targetId }) => (targetId ? { scope, targetId } : { scope })) : f.bindings;
+  return { ...bodyOf(f), ...(f.id ? { id: f.id } : {}), bindings };
+}
+
+/** A saved policy as a draft (the detail view judges it as saved). */
+export function savedDraft(p: Policy, saved: readonly Binding[]): PolicyDraft {
+  return draftOf(formOf(p), saved);
+}
+
+/** Sentences for the refusals a person makes most, in place of the schema's terse ones. */
+const PLAIN: Record<string, string> = {
+  name: 'Give the policy a name.',
+  actions: 'Pick at least one action.',
+  'conditions.timezone': 'Not a time zone this console knows: pick one from the list (e.g. Europe/Istanbul), or leave it empty for UTC.',
+};
+
+/** The shared schema's refusals, by dotted path, before anything is sent. */
+export function checkForm(f: PolicyForm): FieldIssue[] {
+  const parsed = CreatePolicyBody.safeParse(bodyOf(f));
+  if (parsed.success) return [];
+  return parsed.error.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    return { path, message: PLAIN[path] ?? i.message };
+  });
+}
+
+/** Org roles and every custom role someone holds: the roles a policy can name. */
+export function knownRoles(): string[] {
+  const custom = new Set<string>();
+  for (const u of directory.data.users) for (const r of u.roles) custom.add(r);
+  return [...ORG_ROLES, ...[...custom].filter((r) => !(ORG_ROLES as readonly string[]).includes(r)).sort()];
+}
+
+/** Environment names as conditions name them (one entry per name, across projects). */
+export function environmentNames(): string[] {
+  return [...new Set(directory.data.environments.map((e) => e.name))].sort();
+}
+
+class PoliciesUi {
+  /** The selected policy's id; undefined: the first one. */
+  selected = $state<string | undefined>(undefined);
+  /** The open editor's form, and the form as it was opened (to tell unsaved changes). */
+  form = $state<PolicyForm | undefined>(undefined);
+  #initial = $state('');
+
+  get dirty(): boolean {
+    return this.form !== undefined && JSON.stringify(this.form) !== this.#initial;
+  }
+
+  open(form: PolicyForm): void {
+    this.form = form;
+    this.#initial = JSON.stringify(form);
+  }
+
+  close(): void {
+    this.form = undefined;
+    this.#initial = '';
+  }
+}
+
+export const policiesUi = new PoliciesUi();
+
+export async function savePolicy(f: PolicyForm) {
+  return call('policies.save', { ...bodyOf(f), ...(f.id ? { id: f.id } : {}) });
+}

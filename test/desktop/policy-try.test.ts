@@ -1,0 +1,106 @@
+// policy.try and policy.replay through the composed core, with the backend gone: a draft is
+// judged from the cache alone, beside the saved policies the demo backend synced.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDesktopCore, type DesktopCore } from '../../electron/core/app.ts';
+import { testClock } from '../clock.ts';
+import { tempDir, killAll, cleanupTempDirs } from '../server/harness.ts';
+import { RHEA, demoBackend, until, type Backend, MemorySecrets, RecordingSink } from './helpers.ts';
+
+let b: Backend;
+let core: DesktopCore;
+before(async () => {
+  b = await demoBackend();
+  core = await createDesktopCore({
+    mode: 'web',
+    dataDir: tempDir('gh-policy-try-'),
+    clock: testClock,
+    secrets: new MemorySecrets(),
+    notifications: new RecordingSink(),
+    server: { url: b.url(), token: b.token(RHEA) },
+  });
+});
+after(async () => {
+  await core?.close();
+  killAll();
+  cleanupTempDirs();
+});
+
+async function call(channel: string, input: unknown = {}): Promise<any> {
+  const r = await core.dispatch(channel, input);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+  return r.data;
+}
+
+test('Try it and Replay answer from the cache with the server unreachable', async () => {
+  const dir = await until(
+    async () => {
+      const d = await call('directory.get');
+      return d.policies.length > 0 && (await call('inbox.query', { limit: 1 })).total > 0 && d;
+    },
+    15_000,
+    'first sync',
+  );
+  await b.server.stop();
+  await until(async () => (await call('status.get')).state === 'offline' && true, 15_000, 'offline');
+
+  const checkout = dir.projects.find((p: any) => p.name === 'checkout');
+  const env = (name: string) => dir.environments.find((e: any) => e.projectId === checkout.id && e.name === name);
+  const team = (name: string) => dir.teams.find((t: any) => t.name === name).id;
+  const draft = {
+    name: 'Production Release Approval (checkout)',
+    actions: ['release.deploy'],
+    approvers: { userIds: [], teamIds: [team('Security'), team('SRE')], orgRoles: [] },
+    quorum: { minApprovals: 2, requiredTeamIds: [team('Security')] },
+    conditions: { environments: ['production'] },
+    bindings: [{ scope: 'project', targetId: checkout.id }],
+  };
+
+  const prod = await call('policy.try', { draft, action: 'release.deploy', resource: { environmentId: env('production').id }, justification: 'ship' });
+  assert.equal(prod.draft.outcome, 'pending');
+  const own = prod.draft.gates.find((g: any) => g.fromDraft);
+  assert.equal(own.name, draft.name);
+  assert.deepEqual(own.needs, ['2 more approvals', 'approval from team Security']);
+  assert.deepEqual(own.whoCanApprove.map((u: any) => u.name).sort(), ['Ines Duarte', 'Lena Fischer', 'Omar Haddad', 'Priya Nair', 'Sam Ortiz']);
+  assert.ok(!prod.saved.gates.some((g: any) => g.fromDraft), 'the saved verdict knows nothing of the draft');
+  assert.equal(prod.saved.gates.length + 1, prod.draft.gates.length);
+
+  const staging = await call('policy.try', { draft, action: 'release.deploy', resource: { environmentId: env('staging').id }, justification: 'ship' });
+  assert.ok(!staging.draft.gates.some((g: any) => g.fromDraft));
+  assert.deepEqual(staging.draft, staging.saved);
+
+  // as another requester: a Security member cannot approve their own request
+  const lena = dir.users.find((u: any) => u.name === 'Lena Fischer');
+  const asLena = await call('policy.try', {
+    draft,
+    action: 'release.deploy',
+    resource: { environmentId: env('production').id },
+    requesterId: lena.id,
+    justification: 'x',
+  });
+  assert.equal(asLena.requesterId, lena.id);
+  assert.ok(!asLena.draft.gates.find((g: any) => g.fromDraft).whoCanApprove.some((u: any) => u.id === lena.id));
+
+  const replay = await call('policy.replay', { draft });
+  assert.ok(replay.considered > 0);
+  assert.ok(replay.gated > 0, 'the demo history has checkout production deploys');
+  assert.ok(replay.approvers.length > 0);
+  assert.ok(replay.examples.every((x: any) => x.effect === 'gated'));
+
+  // bad input: a clear refusal naming what is wrong
+  const unknownEnv = await core.dispatch('policy.try', { draft, action: 'release.deploy', resource: { environmentId: 'env_nope' } });
+  assert.equal(unknownEnv.ok, false);
+  assert.match((unknownEnv as any).error.message, /unknown environment "env_nope"/);
+  const badBinding = await core.dispatch('policy.replay', { draft: { ...draft, bindings: [{ scope: 'project', targetId: 'proj_nope' }] } });
+  assert.equal((badBinding as any).error.code, 'invalid_input');
+  assert.match((badBinding as any).error.message, /draft\.bindings\.0\.targetId: unknown project "proj_nope"/);
+  const badRequester = await core.dispatch('policy.try', {
+    draft,
+    action: 'release.deploy',
+    resource: { environmentId: env('production').id },
+    requesterId: 'usr_nope',
+  });
+  assert.match((badRequester as any).error.message, /requesterId: unknown user "usr_nope"/);
+  const noEnv = await core.dispatch('policy.try', { draft, action: 'release.deploy', resource: {} });
+  assert.match((noEnv as any).error.message, /release.deploy needs an environment/);
+});
