@@ -3,7 +3,7 @@
 // docs/policies.md), so policies can gate it: a gated change is held as a pending request.
 import type { Environment, Protection, Reviewers, User } from '../../shared/schemas/index.ts';
 import type { CreateEnvironmentBody, FreezeBody, PatchEnvironmentBody, UnfreezeBody } from '../../shared/schemas/index.ts';
-import { isAdmin, mayFreeze } from '../../shared/policy/index.ts';
+import { isAdmin, mayChangeProtection, mayFreeze, PROTECTION_AUTHORITY_REFUSAL } from '../../shared/policy/index.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -25,6 +25,17 @@ function provenanceDetails(p: Provenance) {
     ...(p.requestId ? { requestId: p.requestId } : {}),
     ...(p.evaluated ? { bypassed: bypassDetails(p.evaluated.evaluation), warnings: p.evaluated.evaluation.warnings } : {}),
   };
+}
+
+/** Why a held patch can no longer apply as asked (the environment changed meanwhile), or undefined. */
+export function patchBlocker(env: Environment, patch: EnvironmentPatch): string | undefined {
+  if (env.freeze && patch.protection !== undefined) return `environment "${env.name}" was frozen meanwhile: unfreeze it and ask again`;
+  const protection = patch.protection ?? env.protection;
+  const reviewers = patch.reviewers ?? env.reviewers;
+  if (protection === 'restricted' && reviewers.userIds.length === 0 && reviewers.teamIds.length === 0) {
+    return `environment "${env.name}" would be restricted without reviewers`;
+  }
+  return undefined;
 }
 
 /** A Restricted environment without reviewers would hold every member's deploy forever. */
@@ -150,7 +161,8 @@ export async function applyEnvironmentPatch(
 
 export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchEnvironmentBody): Promise<Result<Environment>> {
   const env = await existingEnvironment(tx, id);
-  if (!isAdmin(actor)) throw forbidden('only owners and admins can change an environment');
+  // A release manager may ask; the engine then holds the change for an owner or admin (authorityGate).
+  if (!mayChangeProtection(actor)) throw forbidden(PROTECTION_AUTHORITY_REFUSAL);
   if (env.freeze && body.protection !== undefined) throw conflict('frozen', `environment "${env.name}" is frozen: unfreeze it before changing its protection`);
   await assertRefs(tx, [
     ['user', body.reviewers?.userIds, 'reviewers.userIds'],

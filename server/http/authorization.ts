@@ -43,7 +43,7 @@ export const AUTHORIZATION = {
   'GET /api/environments': 'signed-in',
   'GET /api/environments/:id': 'signed-in',
   'POST /api/environments': 'admin',
-  'PATCH /api/environments/:id': 'admin',
+  'PATCH /api/environments/:id': 'freezer',
   'POST /api/environments/:id/freeze': 'freezer',
   'POST /api/environments/:id/unfreeze': 'freezer',
 
