@@ -22,7 +22,7 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, PatchEnvironmentBody, Progress } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
@@ -232,6 +232,12 @@ export const channels = {
   },
   'settings.get': { input: Empty, output: AppSettings, description: 'notification preferences, quiet hours, theme' },
   'settings.update': { input: SettingsPatch, output: AppSettings, description: 'validated partial update of the settings; null removes an optional field' },
+  'environment.update': {
+    input: PatchEnvironmentBody.extend({ id: Id }).strict(),
+    output: z.union([z.strictObject({ environment: Environment }), z.strictObject({ request: ApprovalRequest })]),
+    description:
+      "change an environment's protection and/or reviewers (PATCH /api/environments/:id): {environment} when applied at once, {request} when held for approval (online only)",
+  },
 } as const;
 
 export const events = {

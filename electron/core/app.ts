@@ -22,6 +22,7 @@ import { sessionHandlers } from './handlers/session.ts';
 import { reviewHandlers } from './handlers/review.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { tokenHandlers } from './handlers/tokens.ts';
+import { environmentHandlers } from './handlers/environments.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -182,6 +183,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...insightsHandlers(cache, clock),
     ...reviewHandlers(cache),
     ...settingsHandlers(settings),
+    ...environmentHandlers({ cache, connection }),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));
 

@@ -38,6 +38,19 @@ export function patchBlocker(env: Environment, patch: EnvironmentPatch): string 
   return undefined;
 }
 
+/** "Change production: protection restricted → none; reviewers Sam Lee, SRE team" (what an approver reads). */
+async function patchSummary(tx: StoreTx, env: Environment, patch: EnvironmentPatch): Promise<string> {
+  const parts: string[] = [];
+  if (patch.protection !== undefined) parts.push(`protection ${env.protection} → ${patch.protection}`);
+  if (patch.reviewers !== undefined) {
+    const users = await Promise.all(patch.reviewers.userIds.map(async (id) => (await tx.get('user', id))?.name ?? id));
+    const teams = await Promise.all(patch.reviewers.teamIds.map(async (id) => `${(await tx.get('team', id))?.name ?? id} team`));
+    const names = [...users, ...teams];
+    parts.push(`reviewers ${names.length === 0 ? 'none' : names.join(', ')}`);
+  }
+  return `Change ${env.name}: ${parts.length === 0 ? 'nothing' : parts.join('; ')}`;
+}
+
 /** A Restricted environment without reviewers would hold every member's deploy forever. */
 function assertReviewable(protection: Protection, reviewers: Reviewers | undefined): void {
   if (protection === 'restricted' && !reviewers?.userIds.length && !reviewers?.teamIds.length) {
@@ -173,7 +186,7 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
     ...(body.protection !== undefined ? { protection: body.protection } : {}),
     ...(body.reviewers !== undefined ? { reviewers: { userIds: body.reviewers.userIds, teamIds: body.reviewers.teamIds } } : {}),
   };
-  const summary = `Change ${env.name}: ${JSON.stringify(patch)}`;
+  const summary = await patchSummary(tx, env, patch);
   const e = await evaluate(ctx, tx, actor, 'environment.policyUpdate', { environmentId: id }, summary);
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, 'environment.policyUpdate', e);
   if (e.evaluation.outcome === 'pending') {

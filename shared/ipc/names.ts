@@ -30,6 +30,7 @@ export const CHANNEL_NAMES = [
   'review.viewed.set',
   'settings.get',
   'settings.update',
+  'environment.update',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

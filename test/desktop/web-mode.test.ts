@@ -86,6 +86,7 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'review.viewed.set': [{ requestId: 'req_1', digest: 'sha256:1', path: 'a.yaml', viewed: 'yes' }, /viewed/],
   'settings.get': [{ all: true }, /all/],
   'settings.update': [{ notifications: { quietHours: { start: '25:00', end: '07:00' } } }, /notifications\.quietHours\.start/],
+  'environment.update': [{ id: 'env_1', protection: 'sealed' }, /protection/],
 };
 
 test('a bad input to every channel is an invalid_input error naming the field', async () => {
