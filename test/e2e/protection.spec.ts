@@ -11,7 +11,6 @@ import { expect, ISTANBUL_TUESDAY_11, screen, test } from './fixtures.ts';
 import { remoteApi, startRemote, type RemoteSetup } from './remote-server.ts';
 
 const ADAM = 'adam.kowalski@example.com';
-const RHEA = 'rhea.manning@example.com';
 const DEV = 'dev.patel@example.com';
 
 async function checkoutStaging(remote: RemoteSetup): Promise<{ projectId: string; environmentId: string }> {
@@ -116,7 +115,7 @@ test.describe('as the release manager', () => {
     await expect(page.locator('.flash')).toContainText('Protection change of checkout / staging waiting for approval: Owner or admin approval', {
       timeout: 20_000,
     });
-    await expect(env).toContainText('Protection change waiting for approval: Owner or admin approval');
+    await expect(env).toContainText('Waiting for approval: protection restricted → none. Needs Owner or admin approval');
     await expect(env.locator('.badge').first()).toHaveText('Restricted');
     await expect(env).toContainText('SRE team, Developers team');
 
@@ -124,7 +123,7 @@ test.describe('as the release manager', () => {
     await expect(page).toHaveURL(/#\/request\/req_/);
     await expect(page.getByText('Change staging: protection restricted → none').first()).toBeVisible();
     await page.getByRole('link', { name: 'Environments' }).click();
-    await expect(page.getByRole('article', { name: 'checkout / staging' })).toContainText('Protection change waiting for approval');
+    await expect(page.getByRole('article', { name: 'checkout / staging' })).toContainText('Waiting for approval: protection restricted → none');
     await screenHeld(page);
   });
 });
