@@ -79,6 +79,44 @@ base.describe('as the admin', () => {
   });
 });
 
+base.describe('who may not, or cannot now', () => {
+  let remote: RemoteSetup | undefined;
+  base.afterEach(async ({}, testInfo) => {
+    if (remote && testInfo.status !== testInfo.expectedStatus) await testInfo.attach('processes.log', { body: remote.log(), contentType: 'text/plain' });
+    await remote?.close();
+    remote = undefined;
+  });
+
+  base('a member without release-manager sees protection read-only, and why', async ({ page }) => {
+    remote = await startRemote(DEV);
+    await page.goto(remote.openUrl);
+    await expect(page.getByRole('status')).toContainText('Online', { timeout: 20_000 });
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await expect(
+      page.getByText('Protection and reviewers are read-only for you: only owners, admins and release managers can change an environment.'),
+    ).toBeVisible();
+    await expect(page.getByRole('article', { name: 'checkout / staging' })).toContainText('SRE team, Developers team');
+    await expect(page.getByRole('button', { name: 'Edit protection' })).toHaveCount(0);
+  });
+
+  base('offline, saving is disabled and says why', async ({ page }) => {
+    remote = await startRemote(ADAM);
+    await page.goto(remote.openUrl);
+    const status = page.getByRole('status');
+    await expect(status).toContainText('Online', { timeout: 20_000 });
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await page.getByRole('article', { name: 'checkout / staging' }).getByRole('button', { name: 'Edit protection' }).click();
+    const form = page.getByRole('form', { name: 'Protection of checkout / staging' });
+    await form.getByText('None', { exact: true }).click();
+    await expect(form.getByRole('button', { name: 'Save protection' })).toBeEnabled();
+
+    await remote.killServer();
+    await expect(status).toContainText('Offline', { timeout: 30_000 });
+    await expect(form).toContainText('Changing protection needs the server; you are offline.');
+    await expect(form.getByRole('button', { name: 'Save protection' })).toBeDisabled();
+  });
+});
+
 test.describe('as the release manager', () => {
   test.use({ clock: ISTANBUL_TUESDAY_11 });
 
