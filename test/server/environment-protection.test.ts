@@ -18,7 +18,8 @@ describe('PATCH /api/environments/:id: the attack side', () => {
   test('a member without release-manager → 403 forbidden, nothing changes, no request is filed', async () => {
     const env = await restricted();
     for (const who of [org.m1, org.plain, org.bg]) {
-      expectError(await who.api.patch(`/api/environments/${env.id}`, { protection: 'none' }), 403, 'forbidden');
+      const refused = expectError(await who.api.patch(`/api/environments/${env.id}`, { protection: 'none' }), 403, 'forbidden');
+      assert.equal(refused.message, 'only owners, admins and release managers can change an environment');
       expectError(await who.api.patch(`/api/environments/${env.id}`, { reviewers: { userIds: [who.id], teamIds: [] } }), 403, 'forbidden');
     }
     assert.deepEqual(await current(env.id), env);
