@@ -12,6 +12,7 @@ import {
   BreakGlassSession,
   Cluster,
   Environment,
+  GATE_KINDS,
   Id,
   IsoTime,
   Policy,
@@ -29,6 +30,7 @@ import {
   CreateTokenBody,
   CreateUserBody,
   NamedBody,
+  PatchEnvironmentBody,
   PatchUserBody,
   PolicyDraft,
   Progress,
@@ -54,7 +56,7 @@ const TryVerdict = z.object({
   gates: z.array(
     z.object({
       name: z.string(),
-      kind: z.enum(['policy', 'restricted']),
+      kind: z.enum(GATE_KINDS),
       fromDraft: z.boolean(),
       needs: z.array(z.string()),
       whoCanApprove: z.array(z.object({ id: z.string(), name: z.string() })),
@@ -342,6 +344,12 @@ export const channels = {
     description: 'bind a policy to the organization, a project, cluster or environment (online only)',
   },
   'bindings.delete': { input: ById, output: z.object({ binding: Binding }), description: 'remove a binding (DELETE /api/bindings/:id; online only)' },
+  'environment.update': {
+    input: PatchEnvironmentBody.extend({ id: Id }).strict(),
+    output: z.union([z.strictObject({ environment: Environment }), z.strictObject({ request: ApprovalRequest })]),
+    description:
+      "change an environment's protection and/or reviewers (PATCH /api/environments/:id): {environment} when applied at once, {request} when held for approval (online only)",
+  },
 } as const;
 
 export const events = {

@@ -3,7 +3,7 @@
 import type { ApprovalRequest, Environment, User } from '../../shared/schemas/index.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
-import { applyEnvironmentPatch, applyFreeze, applyUnfreeze } from './environments.ts';
+import { applyEnvironmentPatch, applyFreeze, applyUnfreeze, patchBlocker } from './environments.ts';
 import { openSession } from './breakglass.ts';
 
 export async function applyEffect(ctx: ServiceContext, tx: StoreTx, request: ApprovalRequest, effect: Effect): Promise<void> {
@@ -25,9 +25,12 @@ export async function applyEffect(ctx: ServiceContext, tx: StoreTx, request: App
       if (env.protection !== 'locked') return void (await skip(`environment "${env.name}" is not frozen`));
       await applyUnfreeze(ctx, tx, env, requester, effect.reason, { requestId: request.id });
       return;
-    case 'environment.update':
+    case 'environment.update': {
+      const blocker = patchBlocker(env, effect.patch);
+      if (blocker !== undefined) return void (await skip(blocker));
       await applyEnvironmentPatch(ctx, tx, env, requester as User, effect.patch, { requestId: request.id });
       return;
+    }
     default:
       effect satisfies never;
   }

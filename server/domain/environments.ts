@@ -3,7 +3,7 @@
 // docs/policies.md), so policies can gate it: a gated change is held as a pending request.
 import type { Environment, Protection, Reviewers, User } from '../../shared/schemas/index.ts';
 import type { CreateEnvironmentBody, FreezeBody, PatchEnvironmentBody, UnfreezeBody } from '../../shared/schemas/index.ts';
-import { isAdmin, mayFreeze } from '../../shared/policy/index.ts';
+import { isAdmin, mayChangeProtection, mayFreeze, PROTECTION_AUTHORITY_REFUSAL } from '../../shared/policy/index.ts';
 import type { Effect, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -25,6 +25,30 @@ function provenanceDetails(p: Provenance) {
     ...(p.requestId ? { requestId: p.requestId } : {}),
     ...(p.evaluated ? { bypassed: bypassDetails(p.evaluated.evaluation), warnings: p.evaluated.evaluation.warnings } : {}),
   };
+}
+
+/** Why a held patch can no longer apply as asked (the environment changed meanwhile), or undefined. */
+export function patchBlocker(env: Environment, patch: EnvironmentPatch): string | undefined {
+  if (env.freeze && patch.protection !== undefined) return `environment "${env.name}" was frozen meanwhile: unfreeze it and ask again`;
+  const protection = patch.protection ?? env.protection;
+  const reviewers = patch.reviewers ?? env.reviewers;
+  if (protection === 'restricted' && reviewers.userIds.length === 0 && reviewers.teamIds.length === 0) {
+    return `environment "${env.name}" would be restricted without reviewers`;
+  }
+  return undefined;
+}
+
+/** "Change production: protection restricted → none; reviewers Sam Lee, SRE team" (what an approver reads). */
+async function patchSummary(tx: StoreTx, env: Environment, patch: EnvironmentPatch): Promise<string> {
+  const parts: string[] = [];
+  if (patch.protection !== undefined) parts.push(`protection ${env.protection} → ${patch.protection}`);
+  if (patch.reviewers !== undefined) {
+    const users = await Promise.all(patch.reviewers.userIds.map(async (id) => (await tx.get('user', id))?.name ?? id));
+    const teams = await Promise.all(patch.reviewers.teamIds.map(async (id) => `${(await tx.get('team', id))?.name ?? id} team`));
+    const names = [...users, ...teams];
+    parts.push(`reviewers ${names.length === 0 ? 'none' : names.join(', ')}`);
+  }
+  return `Change ${env.name}: ${parts.length === 0 ? 'nothing' : parts.join('; ')}`;
 }
 
 /** A Restricted environment without reviewers would hold every member's deploy forever. */
@@ -150,7 +174,8 @@ export async function applyEnvironmentPatch(
 
 export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: User, id: string, body: PatchEnvironmentBody): Promise<Result<Environment>> {
   const env = await existingEnvironment(tx, id);
-  if (!isAdmin(actor)) throw forbidden('only owners and admins can change an environment');
+  // A release manager may ask; the engine then holds the change for an owner or admin (authorityGate).
+  if (!mayChangeProtection(actor)) throw forbidden(PROTECTION_AUTHORITY_REFUSAL);
   if (env.freeze && body.protection !== undefined) throw conflict('frozen', `environment "${env.name}" is frozen: unfreeze it before changing its protection`);
   await assertRefs(tx, [
     ['user', body.reviewers?.userIds, 'reviewers.userIds'],
@@ -161,7 +186,7 @@ export async function patchEnvironment(ctx: ServiceContext, tx: StoreTx, actor: 
     ...(body.protection !== undefined ? { protection: body.protection } : {}),
     ...(body.reviewers !== undefined ? { reviewers: { userIds: body.reviewers.userIds, teamIds: body.reviewers.teamIds } } : {}),
   };
-  const summary = `Change ${env.name}: ${JSON.stringify(patch)}`;
+  const summary = await patchSummary(tx, env, patch);
   const e = await evaluate(ctx, tx, actor, 'environment.policyUpdate', { environmentId: id }, summary);
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, 'environment.policyUpdate', e);
   if (e.evaluation.outcome === 'pending') {

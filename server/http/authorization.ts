@@ -4,7 +4,14 @@
 // approve their own request, only the holder revokes their session) stay in server/domain.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
-import { BREAKGLASS_AUTHORITY_REFUSAL, FREEZE_AUTHORITY_REFUSAL, isAdmin, mayBreakGlass, mayFreeze } from '../../shared/policy/index.ts';
+import {
+  BREAKGLASS_AUTHORITY_REFUSAL,
+  FREEZE_AUTHORITY_REFUSAL,
+  isAdmin,
+  mayBreakGlass,
+  mayFreeze,
+  PROTECTION_AUTHORITY_REFUSAL,
+} from '../../shared/policy/index.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -43,7 +50,7 @@ export const AUTHORIZATION = {
   'GET /api/environments': 'signed-in',
   'GET /api/environments/:id': 'signed-in',
   'POST /api/environments': 'admin',
-  'PATCH /api/environments/:id': 'admin',
+  'PATCH /api/environments/:id': 'freezer',
   'POST /api/environments/:id/freeze': 'freezer',
   'POST /api/environments/:id/unfreeze': 'freezer',
 
@@ -84,6 +91,11 @@ const REFUSAL: Record<Exclude<Audience, 'public' | 'signed-in'>, string> = {
   admin: 'only owners and admins can do this',
   freezer: FREEZE_AUTHORITY_REFUSAL,
   breakglass: BREAKGLASS_AUTHORITY_REFUSAL,
+};
+
+/** Routes whose refusal names what they do rather than their audience's usual business. */
+const ROUTE_REFUSAL: Partial<Record<RouteKey, string>> = {
+  'PATCH /api/environments/:id': PROTECTION_AUTHORITY_REFUSAL,
 };
 
 /** Does this (signed-in) user belong to the audience? */
@@ -136,7 +148,7 @@ export function authorize(req: FastifyRequest): void {
   if (audience === undefined) throw new HttpError(403, 'forbidden', 'this route is not open to anyone');
   if (audience === 'public' || audience === 'signed-in') return;
   if (!admits(audience, req.user)) {
-    throw new HttpError(403, 'forbidden', REFUSAL[audience], { requires: audience });
+    throw new HttpError(403, 'forbidden', ROUTE_REFUSAL[routeKey(req.method, url) as RouteKey] ?? REFUSAL[audience], { requires: audience });
   }
 }
 

@@ -42,6 +42,7 @@ export const CHANNEL_NAMES = [
   'policies.delete',
   'bindings.create',
   'bindings.delete',
+  'environment.update',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

@@ -3,11 +3,12 @@ import type { Environment, Gate } from '../schemas/index.ts';
 import type { ActionInput } from './action-input.ts';
 import { bindingCovers } from './bindings.ts';
 import { conditionsHold } from './conditions.ts';
-import { gateFromPolicy, isDeployLike, restrictedGate } from './gates.ts';
+import { authorityGate, gateFromPolicy, isDeployLike, needsAuthorityApproval, restrictedGate } from './gates.ts';
 
 /**
  * The environment's Restricted gate (deploy-like actions only: Restricted is about deployments),
- * then, in the order of `policies`, every policy bound anywhere over the resource whose
+ * or, for a protection change asked for by someone who is not an owner or admin, the implicit
+ * "Owner or admin approval" gate (always there, whatever the policies say), then, in the order of `policies`, every policy bound anywhere over the resource whose
  * actions include the action and whose conditions hold at `now`. A policy bound at several levels
  * is one gate: it is the same rule, and counting it twice would demand nothing more.
  */
@@ -17,6 +18,9 @@ export function collectGates(input: ActionInput, clusterEnvs?: readonly Environm
   const gates: Gate[] = [];
   if (environment !== undefined && environment.protection === 'restricted' && isDeployLike(action)) {
     gates.push(restrictedGate(environment));
+  }
+  if (needsAuthorityApproval(action, input.requester)) {
+    gates.push(authorityGate(environment?.id ?? resource.environmentId));
   }
   // One pass over the bindings instead of one per policy: O(P + B) rather than O(P × B).
   let bound: Set<string> | undefined;

@@ -1,6 +1,7 @@
 // Gates: what a request must get past, snapshotted at request time (docs/architecture.md, glossary: gate).
 import { CLUSTER_ACTIONS, DEPLOY_LIKE_ACTIONS } from '../schemas/index.ts';
-import type { Action, Environment, Gate, Policy } from '../schemas/index.ts';
+import type { Action, Environment, Gate, Policy, User } from '../schemas/index.ts';
+import { isAdmin } from './roles.ts';
 
 /**
  * The gate a bound policy imposes. Arrays are shared with the policy, not copied: a snapshot is
@@ -40,6 +41,39 @@ export function restrictedGate(env: Environment): Gate {
     adminBypass: true,
     requireReason: false,
   };
+}
+
+/**
+ * Only owners and admins change an environment's protection outright; a release manager may ask,
+ * and the ask is always held for one owner or admin who is not the requester. Never bypassable by
+ * an admin (an admin requester gets no such gate at all); break-glass goes past it like any gate.
+ */
+export function authorityGate(environmentId: string | undefined): Gate {
+  return {
+    id: `authority:${environmentId ?? 'org'}`,
+    kind: 'authority',
+    ...(environmentId !== undefined ? { environmentId } : {}),
+    name: OWNER_OR_ADMIN_APPROVAL,
+    approvers: { userIds: [], teamIds: [], orgRoles: ['owner', 'admin'] },
+    quorum: {
+      minApprovals: 1,
+      minDistinctTeams: 0,
+      requiredUserIds: [],
+      requiredTeamIds: [],
+      requiredOrgRoles: [],
+    },
+    requesterCanApprove: false,
+    adminBypass: false,
+    requireReason: false,
+  };
+}
+
+/** The name of the implicit gate on a protection change asked for by a release manager. */
+export const OWNER_OR_ADMIN_APPROVAL = 'Owner or admin approval';
+
+/** Actions that only owners and admins may apply without an owner's or admin's approval. */
+export function needsAuthorityApproval(action: Action, requester: User): boolean {
+  return action === 'environment.policyUpdate' && !isAdmin(requester);
 }
 
 export function isDeployLike(action: Action): boolean {

@@ -2,11 +2,20 @@
 // the desktop app, which previews them offline. No I/O and no clock: `now` is always passed in.
 export { strictest } from './outcome.ts';
 export type { Outcome } from './outcome.ts';
-export { BREAKGLASS_AUTHORITY_REFUSAL, FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayBreakGlass, mayFreeze } from './roles.ts';
+export {
+  BREAKGLASS_AUTHORITY_REFUSAL,
+  FREEZE_AUTHORITY_REFUSAL,
+  holdsOrgRole,
+  isAdmin,
+  mayBreakGlass,
+  mayChangeProtection,
+  mayFreeze,
+  PROTECTION_AUTHORITY_REFUSAL,
+} from './roles.ts';
 export { conditionsHold } from './conditions.ts';
 export type { ActionInput } from './action-input.ts';
 export { collectGates } from './collect-gates.ts';
-export { gateFromPolicy, isClusterAction, isDeployLike, restrictedGate } from './gates.ts';
+export { authorityGate, gateFromPolicy, isClusterAction, isDeployLike, needsAuthorityApproval, OWNER_OR_ADMIN_APPROVAL, restrictedGate } from './gates.ts';
 export { evaluateAction } from './evaluate-action.ts';
 export { checkResource } from './resources.ts';
 export type { ResourceCheck } from './resources.ts';

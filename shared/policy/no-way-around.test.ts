@@ -211,8 +211,10 @@ describe('no way around a gate (property)', () => {
           );
           const mustWait = applies.filter((p) => !(isAdmin(requester) && p.adminBypass)).map((p) => p.id);
           const restricted = deployLike(action) && env?.protection === 'restricted' && !isAdmin(requester);
+          // A protection change by anyone but an owner or admin always waits for one of them.
+          const authority = action === 'environment.policyUpdate' && !isAdmin(requester);
 
-          if (mustWait.length > 0 || restricted) {
+          if (mustWait.length > 0 || restricted || authority) {
             assert.equal(evaluation.outcome, 'pending', `${action} on ${JSON.stringify(r)} by ${requester.orgRole} must wait for ${mustWait.join(', ')}`);
             const got = new Set(evaluation.gates.map((g) => g.policyId ?? g.id));
             for (const id of mustWait) assert.ok(got.has(id), `gate ${id} is held`);
@@ -220,6 +222,11 @@ describe('no way around a gate (property)', () => {
               assert.ok(
                 evaluation.gates.some((g) => g.kind === 'restricted'),
                 'the Restricted gate is held',
+              );
+            if (authority)
+              assert.ok(
+                evaluation.gates.some((g) => g.kind === 'authority' && g.approvers.orgRoles.includes('owner') && !g.requesterCanApprove),
+                'the owner-or-admin gate is held',
               );
           } else {
             assert.notEqual(evaluation.outcome, 'pending', 'nothing applies: not held');

@@ -17,6 +17,18 @@ export function mayFreeze(user: User): boolean {
 /** What the server answers (403) to a freeze or unfreeze by someone without freeze authority. */
 export const FREEZE_AUTHORITY_REFUSAL = 'only owners, admins and release managers can freeze or unfreeze an environment';
 
+/**
+ * Who may ask to change an environment's protection or reviewers: those with freeze authority.
+ * Only an owner's or admin's change can apply at once; anyone else's is held for one of them
+ * (gates.ts, authorityGate).
+ */
+export function mayChangeProtection(user: User): boolean {
+  return mayFreeze(user);
+}
+
+/** What the server answers (403) to a protection change by someone who may not ask for one. */
+export const PROTECTION_AUTHORITY_REFUSAL = 'only owners, admins and release managers can change an environment';
+
 /** Break-glass authority: owners, admins and holders of `breakglass`. The console names these people on its start form. */
 export function mayBreakGlass(user: User): boolean {
   return isAdmin(user) || holdsOrgRole(user, 'breakglass');

@@ -209,12 +209,15 @@ export const Resource = z.object({
 export type Resource = z.infer<typeof Resource>;
 
 /**
- * A gate as it stood when the request was made: a bound policy, or the environment's Restricted
- * level as an implicit policy. Snapshotted so later policy edits don't touch pending requests.
+ * A gate as it stood when the request was made: a bound policy, the environment's Restricted
+ * level as an implicit policy, or the implicit owner-or-admin approval that holds a protection
+ * change asked for by someone who is not an owner or admin (docs/policies.md, "Gates").
+ * Snapshotted so later policy edits don't touch pending requests.
  */
+export const GATE_KINDS = ['policy', 'restricted', 'authority'] as const;
 export const Gate = z.object({
   id: z.string(),
-  kind: z.enum(['policy', 'restricted']),
+  kind: z.enum(GATE_KINDS),
   policyId: Id.optional(),
   environmentId: Id.optional(),
   name: z.string(),

@@ -98,6 +98,7 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'policies.delete': [{ id: '' }, /id/],
   'bindings.create': [{ policyId: 'pol_1', scope: 'project' }, /targetId/],
   'bindings.delete': [{ id: 5 }, /id/],
+  'environment.update': [{ id: 'env_1', protection: 'sealed' }, /protection/],
 };
 
 test('a bad input to every channel is an invalid_input error naming the field', async () => {

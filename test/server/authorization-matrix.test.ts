@@ -40,7 +40,7 @@ const EXPECTED: [route: string, who: Who][] = [
   ['GET /api/environments', 'signed-in'],
   ['GET /api/environments/:id', 'signed-in'],
   ['POST /api/environments', 'admin'],
-  ['PATCH /api/environments/:id', 'admin'],
+  ['PATCH /api/environments/:id', 'freezer'],
   ['POST /api/environments/:id/freeze', 'freezer'],
   ['POST /api/environments/:id/unfreeze', 'freezer'],
   ['GET /api/policies', 'signed-in'],

@@ -38,6 +38,7 @@ import {
   TokenResponse,
   TokensResponse,
   type UnfreezeBody,
+  type PatchEnvironmentBody,
   UserResponse,
   UsersResponse,
   type ApiToken,
@@ -118,6 +119,8 @@ export interface BackendClient {
   nudge(id: string, body: NudgeBody, idempotencyKey: string, opts?: CallOptions): Promise<ApprovalRequest>;
   freeze(environmentId: string, body: FreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
   unfreeze(environmentId: string, body: UnfreezeBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
+  /** PATCH /api/environments/:id: 200 the changed environment, or 202 the request that holds the change. */
+  updateEnvironment(environmentId: string, body: PatchEnvironmentBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
   startBreakGlass(body: StartBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   revokeBreakGlass(sessionId: string, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
@@ -292,8 +295,8 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     call({ method: 'POST', path, schema, json, signal: opts?.signal, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
   const enc = encodeURIComponent;
 
-  async function freezeLike(path: string, body: unknown, key: string, opts?: CallOptions): Promise<FreezeResult> {
-    const res = await send({ method: 'POST', path, json: body, idempotencyKey: key, signal: opts?.signal });
+  async function freezeLike(path: string, body: unknown, key: string, opts?: CallOptions, method: Method = 'POST'): Promise<FreezeResult> {
+    const res = await send({ method, path, json: body, idempotencyKey: key, signal: opts?.signal });
     if (res.status === 202) return { status: 202, request: (await readJson(res, RequestResponse)).request };
     return { status: 200, environment: (await readJson(res, EnvironmentResponse)).environment };
   }
@@ -337,6 +340,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     cancel: async (id, key, opts) => (await post(`api/requests/${enc(id)}/cancel`, RequestResponse, {}, key, opts)).request,
     freeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/freeze`, body, key, opts),
     unfreeze: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}/unfreeze`, body, key, opts),
+    updateEnvironment: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}`, body, key, opts, 'PATCH'),
     startBreakGlass: async (body, key, opts) => (await post('api/breakglass', SessionResponse, body, key, opts)).session,
     revokeBreakGlass: async (id, key, opts) => (await post(`api/breakglass/${enc(id)}/revoke`, SessionResponse, {}, key, opts)).session,
     breakGlassSessions: async (active, opts) =>

@@ -42,6 +42,9 @@ function isEnvOp(e: OutboxEntry): e is OutboxEntry & { op: { type: 'freeze' | 'u
   return e.op.type === 'freeze' || e.op.type === 'unfreeze';
 }
 
+/** The environment actions whose held requests show on the environment's row. */
+const HELD_ACTIONS: ReadonlySet<string> = new Set(['environment.freeze', 'environment.unfreeze', 'environment.policyUpdate']);
+
 export class EnvironmentsState {
   /** Pending freeze/unfreeze requests (held for approval by a policy), by environment id. */
   #pending = $state.raw<ReadonlyMap<string, ApprovalRequest[]>>(new Map());
@@ -83,7 +86,7 @@ export class EnvironmentsState {
     return connection.outbox.entries.filter((e) => isEnvOp(e) && e.op.environmentId === environmentId && e.state === 'conflict');
   }
 
-  /** Freeze / unfreeze requests a policy holds for approval. */
+  /** Freeze / unfreeze and protection-change requests held for approval. */
   pending(environmentId: string): ApprovalRequest[] {
     this.#subscribe();
     return this.#pending.get(environmentId) ?? [];
@@ -153,8 +156,26 @@ export class EnvironmentsState {
     return entries;
   }
 
+  /**
+   * Changes protection and/or reviewers on the server (online only): the changed environment when
+   * it applied at once, or the request that holds it for approval.
+   */
+  async updateProtection(
+    id: string,
+    patch: { protection?: 'none' | 'restricted'; reviewers?: { userIds: string[]; teamIds: string[] } },
+  ): Promise<Output<'environment.update'>> {
+    const result = await call('environment.update', { id, ...patch });
+    // The request shows on the row at once, not after the next inbox reload.
+    if ('request' in result) await this.#loadPending();
+    return result;
+  }
+
   /** What the server would say to freezing / unfreezing this environment (from the cache). */
-  async preview(env: Environment, action: 'environment.freeze' | 'environment.unfreeze', justification = ''): Promise<Preview | undefined> {
+  async preview(
+    env: Environment,
+    action: 'environment.freeze' | 'environment.unfreeze' | 'environment.policyUpdate',
+    justification = '',
+  ): Promise<Preview | undefined> {
     try {
       return await call('preview.action', { action, resource: { environmentId: env.id, projectId: env.projectId }, justification });
     } catch {
@@ -167,7 +188,7 @@ export class EnvironmentsState {
       const result = await call('inbox.query', { status: 'pending', group: 'project', limit: 500, offset: 0 });
       const map = new Map<string, ApprovalRequest[]>();
       for (const { request } of result.rows) {
-        if (request.action !== 'environment.freeze' && request.action !== 'environment.unfreeze') continue;
+        if (!HELD_ACTIONS.has(request.action)) continue;
         const id = request.resource.environmentId;
         if (!id) continue;
         map.set(id, [...(map.get(id) ?? []), request]);
