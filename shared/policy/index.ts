@@ -2,7 +2,19 @@
 // the desktop app, which previews them offline. No I/O and no clock: `now` is always passed in.
 export { strictest } from './outcome.ts';
 export type { Outcome } from './outcome.ts';
-export { BREAKGLASS_AUTHORITY_REFUSAL, FREEZE_AUTHORITY_REFUSAL, holdsOrgRole, isAdmin, mayBreakGlass, mayFreeze } from './roles.ts';
+export {
+  AUDITOR_ROLE,
+  BREAKGLASS_AUTHORITY_REFUSAL,
+  BREAKGLASS_OWN_REVIEW_REFUSAL,
+  BREAKGLASS_REVIEW_AUTHORITY_REFUSAL,
+  breakGlassReviewRefusal,
+  FREEZE_AUTHORITY_REFUSAL,
+  holdsOrgRole,
+  isAdmin,
+  mayBreakGlass,
+  mayFreeze,
+  mayReviewBreakGlass,
+} from './roles.ts';
 export { conditionsHold } from './conditions.ts';
 export type { ActionInput } from './action-input.ts';
 export { collectGates } from './collect-gates.ts';
@@ -11,7 +23,7 @@ export { evaluateAction } from './evaluate-action.ts';
 export { checkResource } from './resources.ts';
 export type { ResourceCheck } from './resources.ts';
 export type { ActionEvaluation, Violation } from './evaluate-action.ts';
-export { activeBreakGlass } from './breakglass.ts';
+export { activeBreakGlass, awaitsReview, sessionEnded } from './breakglass.ts';
 export { canApprove, isEligible, isEligibleForAny } from './eligibility.ts';
 export { maxDistinctTeams } from './matching.ts';
 export { evaluateProgress, progressLine } from './progress.ts';
