@@ -10,6 +10,7 @@ import {
   AuditEvent,
   Binding,
   BreakGlassSession,
+  BreakGlassVerdict,
   Cluster,
   Environment,
   Id,
@@ -22,7 +23,7 @@ import {
   Team,
   User,
 } from './schemas/index.ts';
-import { AuditVerifyResponse, Progress } from './schemas/api.ts';
+import { AuditVerifyResponse, Progress, ReviewBreakGlassBody } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { ConnectionStatus } from './desktop/status.ts';
@@ -170,6 +171,17 @@ export const channels = {
     description: 'what the server would say to this action, computed offline',
   },
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
+  // Break-glass review (issue 12): the session with every request made under it, and the verdict.
+  'breakglass.get': {
+    input: ById,
+    output: z.object({ session: BreakGlassSession, requests: z.array(ApprovalRequest) }),
+    description: 'one break-glass session and the requests made under it (breakGlassSessionId), oldest first, from the cache',
+  },
+  'breakglass.review': {
+    input: z.strictObject({ id: Id, verdict: BreakGlassVerdict, notes: ReviewBreakGlassBody.shape.notes }),
+    output: z.object({ session: BreakGlassSession }),
+    description: 'record a justified / unjustified verdict with notes on an ended session (POST /api/breakglass/:id/review; online only)',
+  },
   'audit.page': {
     input: z.strictObject({
       after: z.number().int().min(0).default(0),

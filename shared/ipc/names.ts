@@ -18,6 +18,8 @@ export const CHANNEL_NAMES = [
   'outbox.undo',
   'preview.action',
   'breakglass.list',
+  'breakglass.get',
+  'breakglass.review',
   'audit.page',
   'request.history',
   'audit.verify',

@@ -74,6 +74,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'outbox.undo': [{ id: 3 }, /id/],
   'preview.action': [{ action: 'deploy.everything', resource: {} }, /action/],
   'breakglass.list': [{ q: 1 }, /q/],
+  'breakglass.get': [{ id: 5 }, /id/],
+  'breakglass.review': [{ id: 'bg_1', verdict: 'fine', notes: 'the incident was real' }, /verdict/],
   'audit.page': [{ limit: -3 }, /limit/],
   'request.history': [{ id: '' }, /id/],
   'audit.verify': [{ deep: true }, /deep/],
