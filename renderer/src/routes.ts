@@ -6,6 +6,7 @@ import RequestDetail from './screens/RequestDetail.svelte';
 import Settings from './screens/Settings.svelte';
 import Environments from './screens/Environments.svelte';
 import BreakGlass from './screens/BreakGlass.svelte';
+import BreakGlassReview from './screens/BreakGlassReview.svelte';
 import Audit from './screens/Audit.svelte';
 import Insights from './screens/Insights.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
@@ -35,6 +36,7 @@ export const routes: Route[] = [
   { path: '/request/:id', title: 'Request', section: '/inbox', component: RequestDetail },
   { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
   { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
+  { path: '/break-glass/review/:id', title: 'Break-glass review', section: '/break-glass', component: BreakGlassReview },
   { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
   { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
   { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
