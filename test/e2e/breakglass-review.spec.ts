@@ -24,7 +24,9 @@ async function inesBreaksGlass(): Promise<{ sessionId: string; requestId: string
   const { body: p } = await api('/api/projects', INES);
   const projectId = (p.projects as { id: string; name: string }[]).find((x) => x.name === 'checkout')!.id;
   const { body: e } = await api('/api/environments', INES);
-  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find((x) => x.projectId === projectId && x.name === 'production')!.id;
+  const environmentId = (e.environments as { id: string; name: string; projectId: string }[]).find(
+    (x) => x.projectId === projectId && x.name === 'production',
+  )!.id;
   const started = await api('/api/breakglass', INES, {
     method: 'POST',
     body: { reason: REASON, scope: { actions: ['rollback.execute'], environmentIds: [environmentId] }, durationMinutes: 30 },
