@@ -160,3 +160,18 @@ test('Ines cannot review her own session: told so, no verdict buttons', async ({
   const refused = await api(`/api/breakglass/${mine.id}/review`, INES, { method: 'POST', body: { verdict: 'justified', notes: 'it was all fine, trust me' } });
   expect(refused.status).toBe(403);
 });
+
+test('offline, the review still reads from the cache and says recording needs the server', async ({ page }) => {
+  remote = await startRemote(AISHA);
+  const needs = await openBreakGlass(page);
+  await needs.getByRole('link', { name: /INC-4471/ }).click();
+  const actions = page.getByRole('region', { name: /Actions taken under this session/ });
+  await expect(actions).toContainText('rollback search-api to v3.7.1');
+  await remote.killServer();
+  await expect(page.getByRole('status')).toContainText('Offline', { timeout: 30_000 });
+  await page.getByRole('textbox', { name: 'Notes' }).fill('Looked at it while the server was away.');
+  await expect(page.getByText('Recording a verdict needs the server: you are offline.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Mark justified' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Mark unjustified' })).toBeDisabled();
+  await expect(page.getByRole('region', { name: 'Why and how long' })).toContainText('INC-4471');
+});
