@@ -10,6 +10,7 @@ import {
   AuditEvent,
   Binding,
   BreakGlassSession,
+  BreakGlassVerdict,
   Cluster,
   Environment,
   GATE_KINDS,
@@ -34,6 +35,7 @@ import {
   PatchUserBody,
   PolicyDraft,
   Progress,
+  ReviewBreakGlassBody,
 } from './schemas/api.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
@@ -236,6 +238,17 @@ export const channels = {
     description: 'the draft against the cached requests of the last days: how many it would have gated or blocked, and who could have approved them',
   },
   'breakglass.list': { input: Empty, output: z.object({ sessions: z.array(BreakGlassSession) }), description: 'break-glass sessions from the cache' },
+  // Break-glass review (issue 12): the session with every request made under it, and the verdict.
+  'breakglass.get': {
+    input: ById,
+    output: z.object({ session: BreakGlassSession, requests: z.array(ApprovalRequest) }),
+    description: 'one break-glass session and the requests made under it (breakGlassSessionId), oldest first, from the cache',
+  },
+  'breakglass.review': {
+    input: z.strictObject({ id: Id, verdict: BreakGlassVerdict, notes: ReviewBreakGlassBody.shape.notes }),
+    output: z.object({ session: BreakGlassSession }),
+    description: 'record a justified / unjustified verdict with notes on an ended session (POST /api/breakglass/:id/review; online only)',
+  },
   'audit.page': {
     input: z.strictObject({
       after: z.number().int().min(0).default(0),

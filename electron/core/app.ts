@@ -12,6 +12,7 @@ import { Connection, connectAtLaunch } from './connection/index.ts';
 import type { NotificationSink, SecretStore } from './contracts.ts';
 import type { EmbeddedBackend } from './embedded-backend-child.ts';
 import { auditHandlers } from './handlers/audit.ts';
+import { breakGlassHandlers } from './handlers/breakglass.ts';
 import { directoryHandlers } from './handlers/directory.ts';
 import { withCoreErrors } from './handlers/errors.ts';
 import { insightsHandlers } from './handlers/insights.ts';
@@ -180,6 +181,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...tokenHandlers({ connection, signOut: () => signOut({}) }),
     ...directoryHandlers(cache),
     ...peopleHandlers({ cache, connection, emit }),
+    ...breakGlassHandlers({ cache, connection }),
     ...requestHandlers({ cache, outbox, connection, clock }),
     ...outboxHandlers({ outbox, connection, notifier }),
     ...previewHandlers(cache, connection, clock),

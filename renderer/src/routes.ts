@@ -7,6 +7,7 @@ import NewRequest from './screens/NewRequest.svelte';
 import Settings from './screens/Settings.svelte';
 import Environments from './screens/Environments.svelte';
 import BreakGlass from './screens/BreakGlass.svelte';
+import BreakGlassReview from './screens/BreakGlassReview.svelte';
 import Audit from './screens/Audit.svelte';
 import Insights from './screens/Insights.svelte';
 import People from './screens/People.svelte';
@@ -41,6 +42,7 @@ export const routes: Route[] = [
   { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
   { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
   { path: '/policies', title: 'Policies', nav: 'Policies', icon: 'shield', key: 'p', component: Policies },
+  { path: '/break-glass/review/:id', title: 'Break-glass review', section: '/break-glass', component: BreakGlassReview },
   { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
   { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
   { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },

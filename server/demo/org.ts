@@ -6,6 +6,7 @@ import type { Action, ApprovalRequest, OrgRole, Policy, User } from '../../share
 import type { ServiceContext } from '../domain/context.ts';
 import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
 import { createEnvironment } from '../domain/environments.ts';
+import { revokeBreakGlass, startBreakGlass } from '../domain/breakglass.ts';
 import { cancel, decide, submitRequest } from '../domain/requests.ts';
 import { canApprove } from '../../shared/policy/index.ts';
 import { appliedValue, type Result } from '../domain/result.ts';
@@ -35,6 +36,8 @@ const PEOPLE: { key: string; name: string; email: string; orgRole: OrgRole; role
   { key: 'dev2', name: 'Mia Chen', email: 'mia.chen@example.com', orgRole: 'member', roles: ['tech-lead'], teams: ['Developers'] },
   { key: 'dev3', name: 'Jonas Berg', email: 'jonas.berg@example.com', orgRole: 'member', teams: ['Developers'] },
   { key: 'ic', name: 'Ines Duarte', email: 'ines.duarte@example.com', orgRole: 'member', roles: ['breakglass'], teams: ['SRE'] },
+  // Reviews break-glass sessions; files and approves nothing.
+  { key: 'auditor', name: 'Aisha Rahman', email: 'aisha.rahman@example.com', orgRole: 'member', roles: ['auditor'], teams: [] },
 ];
 
 const DEPLOY_LIKE: Action[] = ['release.deploy', 'promotion.execute', 'rollback.execute', 'manifest.apply'];
@@ -225,6 +228,7 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       realNow,
       [...users.values()].map((d) => d.user),
       envs,
+      [incident(ctx, tx, u('ic'), envs.get('search/production')!, realNow)],
     );
     clock = realNow;
 
@@ -367,6 +371,42 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
   });
 }
 
+/**
+ * Two nights ago Ines broke glass to roll search back, and ended the session herself: an ended
+ * session nobody has reviewed yet, with one action taken under it, for the Needs review list.
+ */
+function incident(ctx: ServiceContext, tx: StoreTx, ines: User, environmentId: string, until: Date): HistoryEvent[] {
+  const startedAt = (Math.floor(until.getTime() / (24 * HOUR)) - 2) * 24 * HOUR + 2 * HOUR + 10 * 60_000;
+  let sessionId = '';
+  return [
+    {
+      at: startedAt,
+      run: async () => {
+        const started = await startBreakGlass(ctx, tx, ines, {
+          reason: 'INC-4471: search API returning 500s after 3.8.0; rolling back outside the change window',
+          scope: { actions: ['rollback.execute', 'release.deploy'], environmentIds: [environmentId] },
+          durationMinutes: 60,
+        });
+        sessionId = appliedValue(started)!.id;
+      },
+    },
+    {
+      at: startedAt + 12 * 60_000,
+      run: async () => {
+        await submitRequest(ctx, tx, ines, {
+          action: 'rollback.execute',
+          resource: { environmentId },
+          justification: 'INC-4471: roll search-api back to v3.7.1 while the 3.8.0 regression is found.',
+          payload: { revision: 'search@3.7.1', summary: 'rollback search-api to v3.7.1', diff: deploymentImageBump('search-api', 'v3.8.0', 'v3.7.1') },
+        });
+      },
+    },
+    { at: startedAt + 38 * 60_000, run: async () => void (await revokeBreakGlass(ctx, tx, ines, sessionId)) },
+  ];
+}
+
+type HistoryEvent = { at: number; run: () => Promise<void> };
+
 const HISTORY_APPS = ['checkout-api', 'checkout-web', 'payments-api', 'search-api', 'search-indexer'];
 
 /**
@@ -380,14 +420,17 @@ async function buildHistory(
   until: Date,
   people: User[],
   envs: Map<string, string>,
+  /** Events outside the deploy routine, woven into the same timeline. */
+  extra: HistoryEvent[][] = [],
 ): Promise<void> {
   const rand = seededRandom(2026);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const requesters = people.filter((u) => u.orgRole === 'member' && !u.roles.includes('release-manager'));
+  // Auditors review after the fact; they file no deploys.
+  const requesters = people.filter((u) => u.orgRole === 'member' && !u.roles.includes('release-manager') && !u.roles.includes('auditor'));
   const targets = [...envs.entries()].filter(([name]) => !name.endsWith('/dev'));
   const startDay = Math.floor(until.getTime() / (24 * HOUR)) - HISTORY_DAYS;
   // A queue of timed events processed in time order, so the audit log reads chronologically.
-  type Event = { at: number; run: () => Promise<void> };
+  type Event = HistoryEvent;
   const queue: Event[] = [];
   const schedule = (e: Event) => {
     if (e.at >= until.getTime()) return;
@@ -442,6 +485,7 @@ async function buildHistory(
       });
     }
   }
+  for (const e of extra.flat()) schedule(e);
   while (queue.length > 0) {
     const e = queue.shift()!;
     setClock(new Date(e.at));

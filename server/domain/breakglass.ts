@@ -1,7 +1,7 @@
 // Break-glass: an incident commander's time-limited override. Sessions end on their own at
 // expiresAt (the sweeper records it) or when revoked.
-import type { BreakGlassSession, StartBreakGlassBody, User } from '../../shared/schemas/index.ts';
-import { BREAKGLASS_AUTHORITY_REFUSAL, isAdmin, mayBreakGlass } from '../../shared/policy/index.ts';
+import type { BreakGlassSession, ReviewBreakGlassBody, StartBreakGlassBody, User } from '../../shared/schemas/index.ts';
+import { BREAKGLASS_AUTHORITY_REFUSAL, breakGlassReviewRefusal, isAdmin, mayBreakGlass, sessionEnded } from '../../shared/policy/index.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -88,4 +88,29 @@ export async function expireBreakGlass(ctx: ServiceContext, tx: StoreTx, id: str
     { durationSeconds: Math.round((Date.parse(session.expiresAt) - Date.parse(session.startedAt)) / 1000) },
     id,
   );
+}
+
+/**
+ * An auditor's verdict on an ended session. The review is not an action under the session, so its
+ * audit event carries no breakGlassSessionId (it would read as `breakGlass: true`); the session id
+ * is its subject.
+ */
+export async function reviewBreakGlass(
+  ctx: ServiceContext,
+  tx: StoreTx,
+  actor: User,
+  id: string,
+  body: ReviewBreakGlassBody,
+): Promise<Result<BreakGlassSession>> {
+  const session = await tx.get('breakglass', id);
+  if (!session) throw notFound('break-glass session');
+  const refusal = breakGlassReviewRefusal(actor, session);
+  if (refusal) throw forbidden(refusal);
+  const now = ctx.now();
+  if (!sessionEnded(session, now.getTime())) throw conflict('session_active', 'break-glass session is still active: review it once it has ended');
+  if (session.review) throw conflict('already_reviewed', 'break-glass session has already been reviewed');
+  const reviewed: BreakGlassSession = { ...session, review: { by: actor.id, at: now.toISOString(), verdict: body.verdict, notes: body.notes } };
+  await tx.put('breakglass', reviewed);
+  await audit(tx, now, actor, 'breakglass.reviewed', id, { verdict: body.verdict, notes: body.notes, holderId: session.userId });
+  return changed(reviewed);
 }

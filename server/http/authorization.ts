@@ -6,11 +6,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../../shared/schemas/index.ts';
 import {
   BREAKGLASS_AUTHORITY_REFUSAL,
+  BREAKGLASS_REVIEW_AUTHORITY_REFUSAL,
   FREEZE_AUTHORITY_REFUSAL,
   isAdmin,
   mayBreakGlass,
   mayFreeze,
   PROTECTION_AUTHORITY_REFUSAL,
+  mayReviewBreakGlass,
 } from '../../shared/policy/index.ts';
 import { HttpError } from './errors.ts';
 
@@ -20,8 +22,9 @@ import { HttpError } from './errors.ts';
  * - `admin`: owners and admins.
  * - `freezer`: owners, admins and holders of `release-manager` (freeze authority).
  * - `breakglass`: owners, admins and holders of `breakglass` (break-glass authority).
+ * - `auditor`: owners, admins and holders of `auditor` (break-glass review authority).
  */
-export type Audience = 'public' | 'signed-in' | 'admin' | 'freezer' | 'breakglass';
+export type Audience = 'public' | 'signed-in' | 'admin' | 'freezer' | 'breakglass' | 'auditor';
 
 /** Every route: `METHOD /fastify/path` → who may call it. */
 export const AUTHORIZATION = {
@@ -75,6 +78,7 @@ export const AUTHORIZATION = {
   'GET /api/breakglass': 'signed-in',
   'POST /api/breakglass': 'breakglass',
   'POST /api/breakglass/:id/revoke': 'signed-in',
+  'POST /api/breakglass/:id/review': 'auditor',
 
   'GET /api/audit': 'signed-in',
   'GET /api/audit/verify': 'signed-in',
@@ -91,6 +95,7 @@ const REFUSAL: Record<Exclude<Audience, 'public' | 'signed-in'>, string> = {
   admin: 'only owners and admins can do this',
   freezer: FREEZE_AUTHORITY_REFUSAL,
   breakglass: BREAKGLASS_AUTHORITY_REFUSAL,
+  auditor: BREAKGLASS_REVIEW_AUTHORITY_REFUSAL,
 };
 
 /** Routes whose refusal names what they do rather than their audience's usual business. */
@@ -110,6 +115,8 @@ export function admits(audience: Audience, user: User): boolean {
       return mayFreeze(user);
     case 'breakglass':
       return mayBreakGlass(user);
+    case 'auditor':
+      return mayReviewBreakGlass(user);
     default:
       audience satisfies never;
       return false;

@@ -20,6 +20,8 @@ export const CHANNEL_NAMES = [
   'policy.try',
   'policy.replay',
   'breakglass.list',
+  'breakglass.get',
+  'breakglass.review',
   'audit.page',
   'request.history',
   'audit.verify',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeBreakGlass } from './index.ts';
+import { activeBreakGlass, awaitsReview, sessionEnded } from './index.ts';
 import { session } from './testing.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -51,5 +51,26 @@ describe('activeBreakGlass', () => {
     const plus3 = session('ist', { startedAt: '2024-06-03T12:00:00+03:00', expiresAt: '2024-06-03T13:00:00+03:00' });
     assert.equal(activeBreakGlass([plus3], 'release.deploy', undefined, at('2024-06-03T09:30:00Z'))?.id, 'ist');
     assert.equal(activeBreakGlass([plus3], 'release.deploy', undefined, at('2024-06-03T10:00:00Z')), undefined);
+  });
+});
+
+describe('sessionEnded / awaitsReview', () => {
+  const s = session('bg_r'); // 09:00–11:00
+  const ms = (iso: string) => Date.parse(iso);
+
+  it('a running session has not ended and waits for nothing', () => {
+    assert.equal(sessionEnded(s, ms('2024-06-03T10:59:59.999Z')), false);
+    assert.equal(awaitsReview(s, ms('2024-06-03T10:00:00Z')), false);
+  });
+
+  it('ended by endedAt, or by reaching expiresAt before the sweeper records it', () => {
+    assert.equal(sessionEnded(session('bg_x', { endedAt: '2024-06-03T09:30:00Z', endedBy: 'u' }), ms('2024-06-03T09:40:00Z')), true);
+    assert.equal(sessionEnded(s, ms('2024-06-03T11:00:00Z')), true);
+    assert.equal(awaitsReview(s, ms('2024-06-03T11:00:00Z')), true);
+  });
+
+  it('a reviewed session no longer waits', () => {
+    const reviewed = session('bg_y', { review: { by: 'u_a', at: '2024-06-03T12:00:00Z', verdict: 'justified', notes: 'incident INC-1' } });
+    assert.equal(awaitsReview(reviewed, ms('2024-06-03T12:00:00Z')), false);
   });
 });

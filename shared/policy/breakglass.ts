@@ -51,3 +51,13 @@ export function findBreakGlass(
   }
   return undefined;
 }
+
+/** Ended: revoked or expired (endedAt set), or past expiresAt before the sweeper has recorded it. */
+export function sessionEnded(session: BreakGlassSession, nowMs: number): boolean {
+  return session.endedAt !== undefined || !(nowMs < Date.parse(session.expiresAt));
+}
+
+/** Ended and not yet reviewed: what the Needs review list and `GET /api/breakglass?review=pending` hold. */
+export function awaitsReview(session: BreakGlassSession, nowMs: number): boolean {
+  return session.review === undefined && sessionEnded(session, nowMs);
+}

@@ -4,6 +4,10 @@ export { strictest } from './outcome.ts';
 export type { Outcome } from './outcome.ts';
 export {
   BREAKGLASS_AUTHORITY_REFUSAL,
+  AUDITOR_ROLE,
+  BREAKGLASS_OWN_REVIEW_REFUSAL,
+  BREAKGLASS_REVIEW_AUTHORITY_REFUSAL,
+  breakGlassReviewRefusal,
   FREEZE_AUTHORITY_REFUSAL,
   holdsOrgRole,
   isAdmin,
@@ -11,6 +15,7 @@ export {
   mayChangeProtection,
   mayFreeze,
   PROTECTION_AUTHORITY_REFUSAL,
+  mayReviewBreakGlass,
 } from './roles.ts';
 export { conditionsHold } from './conditions.ts';
 export type { ActionInput } from './action-input.ts';
@@ -20,7 +25,7 @@ export { evaluateAction } from './evaluate-action.ts';
 export { checkResource } from './resources.ts';
 export type { ResourceCheck } from './resources.ts';
 export type { ActionEvaluation, Violation } from './evaluate-action.ts';
-export { activeBreakGlass } from './breakglass.ts';
+export { activeBreakGlass, awaitsReview, sessionEnded } from './breakglass.ts';
 export { canApprove, isEligible, isEligibleForAny } from './eligibility.ts';
 export { maxDistinctTeams } from './matching.ts';
 export { evaluateProgress, progressLine } from './progress.ts';

@@ -1,4 +1,4 @@
-import type { User } from '../schemas/index.ts';
+import type { BreakGlassSession, User } from '../schemas/index.ts';
 
 /** A role named in a policy is held when it is the user's org role or one of their custom roles. */
 export function holdsOrgRole(user: User, role: string): boolean {
@@ -36,3 +36,27 @@ export function mayBreakGlass(user: User): boolean {
 
 /** What the server answers (403) to a break-glass start by someone without break-glass authority. */
 export const BREAKGLASS_AUTHORITY_REFUSAL = 'only owners, admins and holders of the breakglass role can start a break-glass session';
+
+/** The custom role that lets a member review break-glass sessions without being an admin. */
+export const AUDITOR_ROLE = 'auditor';
+
+/** What the server answers (403) to a review by someone without review authority. */
+export const BREAKGLASS_REVIEW_AUTHORITY_REFUSAL = 'only owners, admins and holders of the auditor role can review a break-glass session';
+
+/** What the server answers (403) to a holder reviewing their own session: an override is never its own alibi. */
+export const BREAKGLASS_OWN_REVIEW_REFUSAL = 'you cannot review your own break-glass session';
+
+/**
+ * Break-glass review authority: owners, admins and holders of `auditor`, and never for the
+ * session's own holder. Without a session it answers whether the user may review at all.
+ */
+export function mayReviewBreakGlass(user: User, session?: Pick<BreakGlassSession, 'userId'>): boolean {
+  return breakGlassReviewRefusal(user, session) === undefined;
+}
+
+/** Why the user may not review (the server's 403 message), or undefined when they may. */
+export function breakGlassReviewRefusal(user: User, session?: Pick<BreakGlassSession, 'userId'>): string | undefined {
+  if (!isAdmin(user) && !holdsOrgRole(user, AUDITOR_ROLE)) return BREAKGLASS_REVIEW_AUTHORITY_REFUSAL;
+  if (session && session.userId === user.id) return BREAKGLASS_OWN_REVIEW_REFUSAL;
+  return undefined;
+}

@@ -10,6 +10,7 @@ import {
   Binding,
   BindingScope,
   BreakGlassSession,
+  BreakGlassVerdict,
   Cluster,
   CustomRoleName,
   DecisionReview,
@@ -182,6 +183,19 @@ export const StartBreakGlassBody = z.strictObject({
 });
 export type StartBreakGlassBody = z.infer<typeof StartBreakGlassBody>;
 
+/** A review's notes are the audit log's account of why an override was or wasn't fine: "ok" says nothing. */
+export const BREAKGLASS_REVIEW_NOTES_MIN = 10;
+export const BREAKGLASS_REVIEW_NOTES_MAX = 2000;
+export const ReviewBreakGlassBody = z.strictObject({
+  verdict: BreakGlassVerdict,
+  notes: z
+    .string()
+    .trim()
+    .min(BREAKGLASS_REVIEW_NOTES_MIN, `notes must be at least ${BREAKGLASS_REVIEW_NOTES_MIN} characters`)
+    .max(BREAKGLASS_REVIEW_NOTES_MAX),
+});
+export type ReviewBreakGlassBody = z.infer<typeof ReviewBreakGlassBody>;
+
 export const CreateTokenBody = z.strictObject({
   name: Name,
   /** Whole days from now; without it the token never expires. */
@@ -232,6 +246,8 @@ export const TokensQuery = z.strictObject({ userId: Id.optional() });
 
 export const BreakGlassListQuery = z.strictObject({
   active: z.enum(['true', 'false']).optional(),
+  /** `pending`: ended (revoked, or past expiresAt) and not yet reviewed. */
+  review: z.enum(['pending']).optional(),
 });
 
 // ---- responses ----------------------------------------------------------------------------------

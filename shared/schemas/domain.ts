@@ -317,6 +317,19 @@ export const BreakGlassScope = z.object({
 export const StrictBreakGlassScope = BreakGlassScope.strict();
 export type BreakGlassScope = z.infer<typeof BreakGlassScope>;
 
+export const BREAKGLASS_VERDICTS = ['justified', 'unjustified'] as const;
+export const BreakGlassVerdict = z.enum(BREAKGLASS_VERDICTS);
+export type BreakGlassVerdict = z.infer<typeof BreakGlassVerdict>;
+
+/** An auditor's verdict on an ended session: every break-glass use is looked at afterwards. */
+export const BreakGlassReview = z.object({
+  by: Id,
+  at: IsoTime,
+  verdict: BreakGlassVerdict,
+  notes: z.string(),
+});
+export type BreakGlassReview = z.infer<typeof BreakGlassReview>;
+
 export const BreakGlassSession = z.object({
   id: Id,
   userId: Id,
@@ -326,6 +339,7 @@ export const BreakGlassSession = z.object({
   expiresAt: IsoTime,
   endedAt: IsoTime.optional(),
   endedBy: Id.optional(),
+  review: BreakGlassReview.optional(),
 });
 export type BreakGlassSession = z.infer<typeof BreakGlassSession>;
 

@@ -76,6 +76,8 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'policy.try': [{ draft: { name: 'x' }, action: 'release.deploy', resource: {} }, /draft\.actions/],
   'policy.replay': [{ draft: { name: 'x', actions: ['release.deploy'], approvers: { userIds: [], teamIds: [], orgRoles: [] }, quorum: {} }, days: 91 }, /days/],
   'breakglass.list': [{ q: 1 }, /q/],
+  'breakglass.get': [{ id: 5 }, /id/],
+  'breakglass.review': [{ id: 'bg_1', verdict: 'fine', notes: 'the incident was real' }, /verdict/],
   'audit.page': [{ limit: -3 }, /limit/],
   'request.history': [{ id: '' }, /id/],
   'audit.verify': [{ deep: true }, /deep/],

@@ -15,7 +15,7 @@ import { AUTHORIZATION } from '../../server/http/authorization.ts';
 import { apiFor, call, cleanupTempDirs, expectOk, initDir, killAll, startServer, uniq, type ServerProcess } from './harness.ts';
 import { clockAt, nowMs } from '../clock.ts';
 
-type Who = 'public' | 'signed-in' | 'admin' | 'freezer' | 'breakglass';
+type Who = 'public' | 'signed-in' | 'admin' | 'freezer' | 'breakglass' | 'auditor';
 
 /** The matrix as this test believes it must be: route → who may call it. */
 const EXPECTED: [route: string, who: Who][] = [
@@ -62,6 +62,7 @@ const EXPECTED: [route: string, who: Who][] = [
   ['GET /api/breakglass', 'signed-in'],
   ['POST /api/breakglass', 'breakglass'],
   ['POST /api/breakglass/:id/revoke', 'signed-in'],
+  ['POST /api/breakglass/:id/review', 'auditor'],
   ['GET /api/audit', 'signed-in'],
   ['GET /api/audit/verify', 'signed-in'],
   ['GET /api/audit/export', 'signed-in'],
@@ -83,6 +84,7 @@ function expected(who: Who, caller: Caller): 'past' | 401 | 403 {
     admin: ['owner', 'admin'],
     freezer: ['owner', 'admin', 'release-manager'],
     breakglass: ['owner', 'admin', 'breakglass'],
+    auditor: ['owner', 'admin', 'auditor'],
   };
   return admitted[who].includes(caller) ? 'past' : 403;
 }

@@ -23,6 +23,7 @@ import {
   NudgeBody,
   RejectBody,
   SessionResponse,
+  ReviewBreakGlassBody,
   StartBreakGlassBody,
   UnfreezeBody,
 } from '../../shared/schemas/index.ts';
@@ -73,6 +74,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/environments/:id/unfreeze', schema: UnfreezeBody, keys: ['reason'], idKind: 'env' },
   { method: 'POST', path: '/api/breakglass', schema: StartBreakGlassBody, keys: ['reason', 'scope', 'durationMinutes'] },
   { method: 'POST', path: '/api/breakglass/:id/revoke', keys: [], idKind: 'session' },
+  { method: 'POST', path: '/api/breakglass/:id/review', schema: ReviewBreakGlassBody, keys: ['verdict', 'notes'], idKind: 'session' },
 ];
 
 const BAD_IDS = [

@@ -31,6 +31,7 @@ import {
   RequestsResponse,
   SessionResponse,
   SessionsResponse,
+  type ReviewBreakGlassBody,
   type StartBreakGlassBody,
   SyncResponse,
   TeamResponse,
@@ -123,6 +124,7 @@ export interface BackendClient {
   updateEnvironment(environmentId: string, body: PatchEnvironmentBody, idempotencyKey: string, opts?: CallOptions): Promise<FreezeResult>;
   startBreakGlass(body: StartBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   revokeBreakGlass(sessionId: string, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
+  reviewBreakGlass(sessionId: string, body: ReviewBreakGlassBody, idempotencyKey: string, opts?: CallOptions): Promise<BreakGlassSession>;
   breakGlassSessions(active?: boolean, opts?: CallOptions): Promise<BreakGlassSession[]>;
   /** Oldest first from `after`; or, with `before`, newest first below it. */
   audit(after?: number, limit?: number, opts?: CallOptions & { subject?: string; before?: number }): Promise<z.infer<typeof AuditResponse>>;
@@ -343,6 +345,7 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     updateEnvironment: (envId, body, key, opts) => freezeLike(`api/environments/${enc(envId)}`, body, key, opts, 'PATCH'),
     startBreakGlass: async (body, key, opts) => (await post('api/breakglass', SessionResponse, body, key, opts)).session,
     revokeBreakGlass: async (id, key, opts) => (await post(`api/breakglass/${enc(id)}/revoke`, SessionResponse, {}, key, opts)).session,
+    reviewBreakGlass: async (id, body, key, opts) => (await post(`api/breakglass/${enc(id)}/review`, SessionResponse, body, key, opts)).session,
     breakGlassSessions: async (active, opts) =>
       (await get('api/breakglass', SessionsResponse, opts, active === undefined ? undefined : { active: String(active) })).sessions,
     audit: (after = 0, limit = 500, opts) =>

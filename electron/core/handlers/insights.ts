@@ -8,6 +8,12 @@ import { environmentsById, teamsById, usersById } from './lookups.ts';
 export function insightsHandlers(cache: Cache, clock: Clock): Pick<Handlers, 'insights.get'> {
   return {
     'insights.get': async ({ days }) =>
-      computeInsights(cache.list('request'), { users: usersById(cache), teams: teamsById(cache), environments: environmentsById(cache) }, clock(), days),
+      computeInsights(
+        cache.list('request'),
+        { users: usersById(cache), teams: teamsById(cache), environments: environmentsById(cache) },
+        clock(),
+        days,
+        cache.list('breakglass'),
+      ),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApprovalRequest, Environment, Team, User } from '../../../shared/schemas/index.ts';
+import type { ApprovalRequest, BreakGlassSession, Environment, Team, User } from '../../../shared/schemas/index.ts';
 import { computeInsights } from './insights.ts';
 
 const now = new Date('2026-11-20T12:00:00.000Z');
@@ -91,4 +91,36 @@ test('no data gives nulls, not zeros', () => {
   assert.equal(ins.overall.firstReviewP50Ms, null);
   assert.equal(ins.overall.quorumP90Ms, null);
   assert.deepEqual(ins.oldestWaiting, []);
+});
+
+test('sessions awaiting review: ended (revoked, expired, or past expiresAt unswept) and unreviewed, the longest-waiting first', () => {
+  const session = (id: string, startedAt: string, extra: Partial<BreakGlassSession> = {}): BreakGlassSession => ({
+    id,
+    userId: 'usr_ic',
+    reason: `incident ${id}`,
+    scope: { actions: ['rollback.execute'] },
+    startedAt,
+    expiresAt: at(startedAt, 60),
+    ...extra,
+  });
+  const sessions = [
+    session('bg_revoked', '2026-11-20T08:00:00.000Z', { endedAt: '2026-11-20T08:20:00.000Z', endedBy: 'usr_ic' }),
+    session('bg_unswept', '2026-11-20T10:00:00.000Z'),
+    session('bg_expired', '2026-11-18T08:00:00.000Z', { endedAt: '2026-11-18T09:00:00.000Z', endedBy: 'system' }),
+    session('bg_active', '2026-11-20T11:30:00.000Z'),
+    session('bg_reviewed', '2026-11-17T08:00:00.000Z', {
+      endedAt: '2026-11-17T08:30:00.000Z',
+      endedBy: 'usr_ic',
+      review: { by: 'usr_aud', at: '2026-11-17T10:00:00.000Z', verdict: 'justified', notes: 'real incident' },
+    }),
+  ];
+  const ins = computeInsights([], { users, teams, environments }, now, 30, sessions);
+  assert.deepEqual(
+    ins.awaitingReview.map((s) => [s.id, s.endedAt, s.ageMs]),
+    [
+      ['bg_expired', '2026-11-18T09:00:00.000Z', now.getTime() - Date.parse('2026-11-18T09:00:00.000Z')],
+      ['bg_revoked', '2026-11-20T08:20:00.000Z', 3 * 60 * min + 40 * min],
+      ['bg_unswept', '2026-11-20T11:00:00.000Z', 60 * min],
+    ],
+  );
 });

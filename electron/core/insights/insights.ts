@@ -1,7 +1,8 @@
 // Approval latency from the cached requests (issue: Insights): how long until someone first
 // reviews, how long until quorum, p50/p90 per day, per environment and per reviewing team, and
 // the requests waiting longest. Pure: the cache's requests in, numbers out.
-import type { ApprovalRequest, Environment, Team, User } from '../../../shared/schemas/index.ts';
+import type { ApprovalRequest, BreakGlassSession, Environment, Team, User } from '../../../shared/schemas/index.ts';
+import { awaitsReview } from '../../../shared/policy/index.ts';
 import type { Insights, LatencyStats } from '../../../shared/desktop/insights.ts';
 
 const DAY_MS = 86_400_000;
@@ -34,6 +35,7 @@ export function computeInsights(
   directory: { users: ReadonlyMap<string, User>; teams: ReadonlyMap<string, Team>; environments: ReadonlyMap<string, Environment> },
   now: Date,
   days: number,
+  sessions: readonly BreakGlassSession[] = [],
 ): Insights {
   const since = now.getTime() - days * DAY_MS;
   const byDay = new Map<string, Samples>();
@@ -86,5 +88,17 @@ export function computeInsights(
     })),
     byTeam: [...byTeam].map(([id, s]) => ({ teamId: id, name: directory.teams.get(id)?.name ?? id, ...s.stats() })),
     oldestWaiting,
+    awaitingReview: awaitingReview(sessions, now),
   };
+}
+
+/** Sessions that ended and wait for a verdict, the longest-waiting first. An unswept expiry ended at expiresAt. */
+export function awaitingReview(sessions: readonly BreakGlassSession[], now: Date): Insights['awaitingReview'] {
+  return sessions
+    .filter((s) => awaitsReview(s, now.getTime()))
+    .map((s) => {
+      const endedAt = s.endedAt ?? s.expiresAt;
+      return { id: s.id, userId: s.userId, reason: s.reason, endedAt, ageMs: now.getTime() - Date.parse(endedAt) };
+    })
+    .sort((a, b) => b.ageMs - a.ageMs || a.id.localeCompare(b.id));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { User } from '../../../shared/schemas/index.ts';
-import { whoMayStart } from './who-may-break-glass.ts';
+import { whoMayReview, whoMayStart } from './who-may-break-glass.ts';
 
 const user = (name: string, orgRole: User['orgRole'], roles: string[] = [], active?: boolean): User => ({
   id: `u_${name.replace(/\W/g, '')}`,
@@ -30,4 +30,18 @@ test('deactivated users are not named; one or none read as sentences', () => {
     'Only Ines Duarte (breakglass role) can start a break-glass session.',
   );
   assert.match(whoMayStart([user('Sam Ortiz', 'member')]), /^Nobody in this organisation can start a break-glass session/);
+});
+
+test('names everyone who may review sessions: owners, admins and auditors, active ones only', () => {
+  const users = [
+    user('Ines Duarte', 'member', ['breakglass']),
+    user('Aisha Rahman', 'member', ['auditor']),
+    user('Olivia Hart', 'owner'),
+    user('Old Auditor', 'member', ['auditor'], false),
+  ];
+  assert.equal(whoMayReview(users), 'Only Aisha Rahman (auditor role) and Olivia Hart (Owner) can review break-glass sessions.');
+  assert.equal(
+    whoMayReview([user('Sam Ortiz', 'member')]),
+    'Nobody in this organisation can review break-glass sessions: it needs the auditor role, Admin or Owner.',
+  );
 });

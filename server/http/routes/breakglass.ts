@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { BreakGlassListQuery, StartBreakGlassBody } from '../../../shared/schemas/index.ts';
+import { awaitsReview } from '../../../shared/policy/index.ts';
+import { BreakGlassListQuery, ReviewBreakGlassBody, StartBreakGlassBody } from '../../../shared/schemas/index.ts';
 import type { ServiceContext } from '../../domain/context.ts';
-import { isActive, revokeBreakGlass, startBreakGlass } from '../../domain/breakglass.ts';
+import { isActive, revokeBreakGlass, reviewBreakGlass, startBreakGlass } from '../../domain/breakglass.ts';
 import { mutationRoute, type IdParams } from '../mutation.ts';
 import { parse } from '../validate.ts';
 
@@ -16,13 +17,17 @@ export function registerBreakGlassRoutes(app: FastifyInstance, ctx: ServiceConte
   );
   app.get('/api/breakglass', async (req) => {
     const q = parse(BreakGlassListQuery, req.query, 'query');
-    if (q.active === 'true') return { sessions: await store.activeSessions(ctx.now()) };
-    const all = await store.list('breakglass');
     const now = ctx.now();
-    return { sessions: q.active === 'false' ? all.filter((s) => !isActive(s, now)) : all };
+    const byActivity = q.active === 'true' ? await store.activeSessions(now) : await store.list('breakglass');
+    const sessions = q.active === 'false' ? byActivity.filter((s) => !isActive(s, now)) : byActivity;
+    return { sessions: q.review === 'pending' ? sessions.filter((s) => awaitsReview(s, now.getTime())) : sessions };
   });
   app.post<IdParams>(
     '/api/breakglass/:id/revoke',
     mutationRoute(ctx, null, (tx, _body, req) => revokeBreakGlass(ctx, tx, req.user, req.params.id), present),
+  );
+  app.post<IdParams>(
+    '/api/breakglass/:id/review',
+    mutationRoute(ctx, ReviewBreakGlassBody, (tx, body, req) => reviewBreakGlass(ctx, tx, req.user, req.params.id, body), present),
   );
 }

@@ -36,6 +36,7 @@ const EVENT_LABELS: Record<string, string> = {
   'breakglass.started': 'Break-glass session started',
   'breakglass.revoked': 'Break-glass session ended',
   'breakglass.expired': 'Break-glass session expired',
+  'breakglass.reviewed': 'Break-glass session reviewed',
   'policy.created': 'Policy created',
   'policy.updated': 'Policy updated',
   'policy.deleted': 'Policy deleted',
@@ -62,6 +63,9 @@ export function eventLabel(type: string): string {
 /** The detail fields in the order and words a reader wants; others follow, spelled out. */
 const FIELD_LABELS: Record<string, string> = {
   reason: 'Reason',
+  verdict: 'Verdict',
+  notes: 'Notes',
+  holderId: 'Session of',
   comment: 'Comment',
   justification: 'Justification',
   message: 'Message',

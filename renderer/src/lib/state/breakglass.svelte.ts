@@ -1,11 +1,12 @@
 // Break-glass: the sessions in the cache, the signed-in user's active one (the app-wide banner
 // counts it down every second), what was done under a session (audit events that carry its id,
-// from the server while online), and start / end through the outbox.
+// from the server while online), start / end through the outbox, and the review of ended sessions
+// (the Needs review list, a verdict recorded on the server).
 import { createSubscriber } from 'svelte/reactivity';
-import type { AuditEvent, BreakGlassSession, BreakGlassScope } from '../../../../shared/schemas/index.ts';
+import type { AuditEvent, BreakGlassSession, BreakGlassScope, BreakGlassVerdict, User } from '../../../../shared/schemas/index.ts';
 import type { OutboxEntry } from '../../../../shared/desktop/outbox.ts';
-import { mayBreakGlass } from '../../../../shared/policy/index.ts';
-import { whoMayStart } from '../who-may-break-glass.ts';
+import { awaitsReview, breakGlassReviewRefusal, mayBreakGlass } from '../../../../shared/policy/index.ts';
+import { whoMayReview, whoMayStart } from '../who-may-break-glass.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 import { session } from './session.svelte.ts';
 import { connection } from './connection.svelte.ts';
@@ -86,6 +87,47 @@ export class BreakGlassState {
     const user = session.user;
     if (!user) return false;
     return mayBreakGlass(directory.data.users.find((u) => u.id === user.id) ?? user);
+  }
+
+  /** The signed-in user as the synced directory has them (what the server judges). */
+  #me(): User | undefined {
+    const user = session.user;
+    if (!user) return undefined;
+    return directory.data.users.find((u) => u.id === user.id) ?? user;
+  }
+
+  /** Ended, unreviewed sessions, the longest-waiting first (an unswept expiry ended at expiresAt). */
+  needsReview(now: number): BreakGlassSession[] {
+    return this.sessions
+      .filter((s) => awaitsReview(s, now))
+      .sort((a, b) => (a.endedAt ?? a.expiresAt).localeCompare(b.endedAt ?? b.expiresAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Why the signed-in user may not review this session (the server's refusal, from the shared
+   * rule), or undefined when they may. Without a session: whether they may review at all.
+   */
+  reviewRefusal(s?: BreakGlassSession): string | undefined {
+    const me = this.#me();
+    if (!me) return 'sign in to review break-glass sessions';
+    return breakGlassReviewRefusal(me, s);
+  }
+
+  /** Records the verdict on the server (online only); the cache has the reviewed session at once. */
+  async review(id: string, verdict: BreakGlassVerdict, notes: string): Promise<BreakGlassSession> {
+    this.#busy = true;
+    try {
+      const { session: reviewed } = await call('breakglass.review', { id, verdict, notes: notes.trim() });
+      await this.refresh();
+      return reviewed;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Who may review sessions, by name, from the directory. */
+  get whoMayReview(): string {
+    return whoMayReview(directory.data.users);
   }
 
   /** Who may start a session, by name, from the directory. */

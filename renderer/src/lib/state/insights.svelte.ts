@@ -28,7 +28,7 @@ export class InsightsState {
   #subscribe = createSubscriber(() => {
     void this.refresh();
     return on('cache.changed', (c) => {
-      if (!c.entities.includes('request')) return;
+      if (!c.entities.includes('request') && !c.entities.includes('breakglass')) return;
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.refresh(), 300);
     });
