@@ -26,6 +26,12 @@ import {
 } from './schemas/index.ts';
 import {
   AuditVerifyResponse,
+  BindingResponse,
+  CreatedTokenResponse,
+  CreatedUserResponse,
+  PolicyResponse,
+  TeamResponse,
+  UserResponse,
   CreateBindingBody,
   CreatePolicyBody,
   CreateTokenBody,
@@ -303,28 +309,28 @@ export const channels = {
   // People: users, teams and tokens managed on the server (online only); answers are applied to the cache at once.
   'users.create': {
     input: CreateUserBody,
-    output: z.object({ user: User, token: z.string() }),
+    output: CreatedUserResponse,
     description: 'create a user (POST /api/users, admins); `token` is the secret of their first token, shown in this answer only',
   },
   'users.update': {
     input: z.strictObject({ id: Id, ...PatchUserBody.shape }),
-    output: z.object({ user: User }),
+    output: UserResponse,
     description: "change a user's name, email, org role, custom roles or teams (PATCH /api/users/:id, admins; owners only for owners)",
   },
   'users.deactivate': {
     input: ById,
-    output: z.object({ user: User }),
+    output: UserResponse,
     description: 'deactivate a user: every token of theirs is refused at once, their decisions stay (admins; owners only for owners)',
   },
   'users.reactivate': {
     input: ById,
-    output: z.object({ user: User }),
+    output: UserResponse,
     description: 'reactivate a user: their tokens work again (admins; owners only for owners)',
   },
-  'teams.create': { input: NamedBody, output: z.object({ team: Team }), description: 'create a team (POST /api/teams, admins)' },
+  'teams.create': { input: NamedBody, output: TeamResponse, description: 'create a team (POST /api/teams, admins)' },
   'tokens.create': {
     input: z.strictObject({ ...CreateTokenBody.shape, userId: Id.optional() }),
-    output: z.object({ token: ApiToken, secret: z.string() }),
+    output: CreatedTokenResponse,
     description: 'a new API token for yourself, or (admins) for `userId`; `secret` is in this answer only (online only)',
   },
   'review.viewed.get': {
@@ -348,15 +354,15 @@ export const channels = {
   },
   'policies.delete': {
     input: ById,
-    output: z.object({ policy: Policy }),
+    output: PolicyResponse,
     description: 'delete a policy and its bindings (DELETE /api/policies/:id; online only)',
   },
   'bindings.create': {
     input: CreateBindingBody,
-    output: z.object({ binding: Binding }),
+    output: BindingResponse,
     description: 'bind a policy to the organization, a project, cluster or environment (online only)',
   },
-  'bindings.delete': { input: ById, output: z.object({ binding: Binding }), description: 'remove a binding (DELETE /api/bindings/:id; online only)' },
+  'bindings.delete': { input: ById, output: BindingResponse, description: 'remove a binding (DELETE /api/bindings/:id; online only)' },
   'environment.update': {
     input: PatchEnvironmentBody.extend({ id: Id }).strict(),
     output: z.union([z.strictObject({ environment: Environment }), z.strictObject({ request: ApprovalRequest })]),
