@@ -45,7 +45,10 @@ async function openRequest(page: Page, revision: string) {
   await expect(page.getByRole('status')).toContainText('Online', { timeout: 20_000 });
   const list = page.getByRole('list', { name: 'Approvals inbox' });
   await page.getByRole('textbox', { name: 'Search' }).fill(revision);
+  // The search box may still hold the previous search, whose one row is already listed: wait for
+  // the row of this revision, not just for one row.
   await expect(list.getByRole('listitem')).toHaveCount(1, { timeout: 20_000 });
+  await expect(list.getByRole('listitem')).toContainText(revision);
   await list.getByRole('link').first().click();
   const diff = page.getByRole('region', { name: 'Diff' });
   await expect(diff).toBeVisible({ timeout: 20_000 });
