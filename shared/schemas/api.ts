@@ -17,6 +17,7 @@ import {
   Environment,
   Id,
   IsoTime,
+  MAX_RULES,
   OrgRole,
   Policy,
   Project,
@@ -26,10 +27,13 @@ import {
   StrictApprovers,
   StrictBreakGlassScope,
   StrictConditions,
+  StrictEscalation,
+  StrictPolicyRule,
   StrictQuorum,
   StrictRequestCost,
   StrictReviewers,
   Team,
+  TerraformPlan,
   User,
 } from './domain.ts';
 
@@ -84,6 +88,8 @@ export const CreatePolicyBody = z.strictObject({
   conditions: StrictConditions.optional(),
   requesterCanApprove: z.boolean().optional(),
   adminBypass: z.boolean().optional(),
+  rules: z.array(StrictPolicyRule).max(MAX_RULES).optional(),
+  escalation: StrictEscalation.optional(),
 });
 export type CreatePolicyBody = z.infer<typeof CreatePolicyBody>;
 
@@ -96,6 +102,9 @@ export const PatchPolicyBody = z.strictObject({
   conditions: StrictConditions.optional(),
   requesterCanApprove: z.boolean().optional(),
   adminBypass: z.boolean().optional(),
+  rules: z.array(StrictPolicyRule).max(MAX_RULES).optional(),
+  /** null removes the escalation. */
+  escalation: StrictEscalation.nullable().optional(),
 });
 export type PatchPolicyBody = z.infer<typeof PatchPolicyBody>;
 
@@ -124,6 +133,9 @@ export const PolicyDraft = CreatePolicyBody.extend({
 });
 export type PolicyDraft = z.infer<typeof PolicyDraft>;
 
+/** A Terraform plan is carried with the request (lists and sync too): 1 MiB of JSON is a very large plan. */
+export const MAX_PLAN_CHARS = 1_048_576;
+
 /** 16 MiB bodies are allowed on this route; the diff is the large part. */
 export const CreateRequestBody = z.strictObject({
   action: Action,
@@ -139,6 +151,9 @@ export const CreateRequestBody = z.strictObject({
         .optional(),
       summary: z.string().max(10_000).optional(),
       cost: StrictRequestCost.optional(),
+      plan: TerraformPlan.refine((p) => JSON.stringify(p).length <= MAX_PLAN_CHARS, {
+        message: `the plan must be at most ${MAX_PLAN_CHARS} characters of JSON`,
+      }).optional(),
     })
     .optional(),
 });

@@ -176,6 +176,43 @@ export const Conditions = z.object(CONDITIONS_SHAPE).refine(hoursTogether, hours
 export const StrictConditions = z.strictObject(CONDITIONS_SHAPE).refine(hoursTogether, hoursTogetherError);
 export type Conditions = z.infer<typeof Conditions>;
 
+/** A content rule's outcome: the four of docs/policies.md, strictest first. */
+export const RULE_OUTCOMES = ['deny', 'pending', 'warn', 'allow'] as const;
+export const RuleOutcome = z.enum(RULE_OUTCOMES);
+export type RuleOutcome = z.infer<typeof RuleOutcome>;
+
+/** The most rules one policy may carry, and the longest CEL expression: both keep evaluation cheap. */
+export const MAX_RULES = 50;
+export const MAX_RULE_CHARS = 4000;
+
+const ruleShape = <Q extends z.ZodType>(quorum: Q) => ({
+  name: z.string().trim().min(1).max(100),
+  /** A CEL expression over the rule input (docs/policies.md, "Content rules"); true means the rule matches. */
+  when: z.string().trim().min(1).max(MAX_RULE_CHARS),
+  outcome: RuleOutcome,
+  /** Shown with a deny, recorded with a warn; the rule's name stands in when there is none. */
+  message: z.string().max(500).optional(),
+  /** Only for `pending`: raises the gate's quorum (risk-driven quorum). */
+  quorum: quorum.optional(),
+});
+const quorumOnlyForPending = (r: { outcome: RuleOutcome; quorum?: unknown }) => r.quorum === undefined || r.outcome === 'pending';
+const quorumOnlyForPendingError = { message: 'quorum is only allowed on a pending rule', path: ['quorum'] };
+export const PolicyRule = z.object(ruleShape(Quorum)).refine(quorumOnlyForPending, quorumOnlyForPendingError);
+/** As written in a body: unknown keys are refused, never dropped. */
+export const StrictPolicyRule = z.strictObject(ruleShape(StrictQuorum)).refine(quorumOnlyForPending, quorumOnlyForPendingError);
+export type PolicyRule = z.infer<typeof PolicyRule>;
+
+/** The longest an escalation may wait: 30 days, longer than any request lives. */
+export const MAX_ESCALATION_MINUTES = 43_200;
+const escalationShape = <A extends z.ZodType>(approvers: A) => ({
+  afterMinutes: z.number().int().min(1).max(MAX_ESCALATION_MINUTES),
+  approvers,
+});
+/** Who else may approve a gate still short of its quorum `afterMinutes` after the request was made. */
+export const Escalation = z.object(escalationShape(Approvers));
+export const StrictEscalation = z.strictObject(escalationShape(StrictApprovers));
+export type Escalation = z.infer<typeof Escalation>;
+
 export const Policy = z.object({
   id: Id,
   name: Name,
@@ -186,6 +223,9 @@ export const Policy = z.object({
   conditions: Conditions.default({}),
   requesterCanApprove: z.boolean().default(false),
   adminBypass: z.boolean().default(false),
+  /** Content rules (docs/policies.md, "Content rules"); absent means none. */
+  rules: z.array(PolicyRule).max(MAX_RULES).optional(),
+  escalation: Escalation.optional(),
 });
 export type Policy = z.infer<typeof Policy>;
 
@@ -226,6 +266,13 @@ export const Gate = z.object({
   requesterCanApprove: z.boolean(),
   adminBypass: z.boolean(),
   requireReason: z.boolean(),
+  /** The policy's content rules, snapshotted: evaluated again at each decision, where they may only raise the quorum. */
+  rules: z.array(PolicyRule).optional(),
+  /** The policy's timezone, for the rules' `now`. */
+  timezone: z.string().optional(),
+  escalation: Escalation.optional(),
+  /** When the sweeper made the escalation's approvers eligible (they are then in `approvers`). */
+  escalatedAt: IsoTime.optional(),
 });
 export type Gate = z.infer<typeof Gate>;
 
@@ -279,11 +326,68 @@ export const RequestCost = z.object(COST_SHAPE);
 export const StrictRequestCost = z.strictObject(COST_SHAPE);
 export type RequestCost = z.infer<typeof RequestCost>;
 
+/**
+ * Terraform's `show -json` output as the request gives it. Only `resource_changes[].address` and
+ * `.change.actions` are checked; the rest is passed to rules as written.
+ */
+export const TerraformPlan = z.looseObject({
+  resource_changes: z
+    .array(
+      z.looseObject({
+        address: z.string(),
+        change: z.looseObject({ actions: z.array(z.string()) }),
+      }),
+    )
+    .optional(),
+});
+export type TerraformPlan = z.infer<typeof TerraformPlan>;
+
+/** The diff's risk facts (shared/diff/risk-facts.ts): what content rules read as `risk`. */
+export const RISK_FACT_KEYS = [
+  'deletedResources',
+  'imageChanges',
+  'replicaChanges',
+  'rbacChanges',
+  'secretChanges',
+  'terraformDestroys',
+  'filesChanged',
+  'linesAdded',
+  'linesRemoved',
+] as const;
+export type RiskFactKey = (typeof RISK_FACT_KEYS)[number];
+const count = z.number().int().min(0);
+export const RiskFacts = z.object({
+  deletedResources: count,
+  imageChanges: count,
+  replicaChanges: count,
+  rbacChanges: count,
+  secretChanges: count,
+  terraformDestroys: count,
+  filesChanged: count,
+  linesAdded: count,
+  linesRemoved: count,
+  /** False when the analysis ran out of its time budget: the counts are then lower bounds. */
+  complete: z.boolean(),
+});
+export type RiskFacts = z.infer<typeof RiskFacts>;
+
+/** How one content rule judged a request (POST /api/policies/evaluate's `rules`, and the request's `ruleResults`). */
+export const RuleResult = z.object({
+  policyId: Id,
+  rule: z.string(),
+  matched: z.boolean(),
+  outcome: RuleOutcome,
+  /** Why it could not be evaluated; such a rule counts as `pending`, never as allowing. */
+  error: z.string().optional(),
+});
+export type RuleResult = z.infer<typeof RuleResult>;
+
 /** The payload as lists, detail and sync carry it: the diff text is fetched apart. */
 export const PayloadSummary = z.object({
   revision: z.string().optional(),
   summary: z.string().optional(),
   cost: RequestCost.optional(),
+  plan: TerraformPlan.optional(),
   diffBytes: z.number().int().min(0),
   diffLines: z.number().int().min(0),
 });
@@ -303,6 +407,10 @@ export const ApprovalRequest = z.object({
   /** Warnings recorded when it was allowed past a gate (the "warn" outcome). */
   warnings: z.array(z.string()).default([]),
   nudges: z.array(Nudge).default([]),
+  /** The diff's risk facts, computed by the server when the request was made; absent on requests older than content rules. */
+  risk: RiskFacts.optional(),
+  /** Every content rule of its gates' policies and how it judged the request, at creation and at each decision since. */
+  ruleResults: z.array(RuleResult).optional(),
   breakGlassSessionId: Id.optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
