@@ -17,7 +17,14 @@ module.exports = {
       severity: 'error',
       comment: 'shared/ (schemas, policy engine, IPC contract) runs unchanged on the server, in the core and in the renderer.',
       from: { path: '^shared/' },
-      to: { path: '^(server|electron|renderer|test|bench|scripts)/' },
+      to: { path: '^(server|electron|renderer|bench|scripts)/|^test/(?!data/)' },
+    },
+    {
+      name: 'shared-reads-test-data-only-in-tests',
+      severity: 'error',
+      comment: "shared/'s own tests may read the real-world inputs in test/data/; its code never does.",
+      from: { path: '^shared/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^test/' },
     },
     {
       name: 'renderer-sees-only-shared',

@@ -14,7 +14,7 @@ import { extname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { chromium, type Browser } from 'playwright';
-import { computeDiff } from '../renderer/src/lib/diff/parse.ts';
+import { computeDiff } from '../shared/diff/parse.ts';
 import { REPO, percentile, round, type Benchmark, type Figure } from './helpers.ts';
 import { seededRandom } from '../shared/random.ts';
 import { chromiumLaunchOptions } from '../test/chromium.ts';

@@ -1,4 +1,36 @@
-import type { Action, Binding, BreakGlassSession, Environment, Policy, Resource, User } from '../schemas/index.ts';
+import type {
+  Action,
+  Binding,
+  BreakGlassSession,
+  Cluster,
+  Decision,
+  Environment,
+  Policy,
+  Project,
+  RequestCost,
+  Resource,
+  RiskFacts,
+  Team,
+  TerraformPlan,
+  User,
+} from '../schemas/index.ts';
+
+/** What a request carries that content rules read; anything absent reads as none (no cost, `{}` plan, no risk). */
+export interface RuleContent {
+  revision?: string;
+  cost?: RequestCost;
+  plan?: TerraformPlan;
+  /** The diff's facts (shared/diff/risk-facts.ts). */
+  risk?: RiskFacts;
+}
+
+/** Names the rule input shows in place of ids (teams, projects, clusters, the approvers). */
+export interface RuleDirectory {
+  users: readonly User[];
+  teams: readonly Team[];
+  projects: readonly Project[];
+  clusters: readonly Cluster[];
+}
 
 /** Everything the engine needs to judge one requested action; the caller resolves it from its store. */
 export interface ActionInput {
@@ -21,6 +53,12 @@ export interface ActionInput {
   environments?: readonly Environment[];
   /** The requester's sessions; the engine checks which are active at `now` and whose they are. */
   breakGlassSessions: readonly BreakGlassSession[];
+  /** For content rules; without it rules see an empty request body. */
+  content?: RuleContent;
+  /** For content rules' names; without it names read as empty strings. */
+  directory?: RuleDirectory;
+  /** The decisions so far (at a decision; none at creation): content rules read the approvals. */
+  decisions?: readonly Decision[];
 }
 
 /** The environments a cluster action touches: every environment on its cluster. Undefined for other actions. */

@@ -1,5 +1,5 @@
 // Evaluating a requested action, steps 1–6 in that order (docs/policies.md, "Evaluating a requested action").
-import type { BreakGlassSession, Environment, Gate } from '../schemas/index.ts';
+import type { BreakGlassSession, Environment, Gate, RuleResult } from '../schemas/index.ts';
 import { clusterEnvironments, type ActionInput } from './action-input.ts';
 import { findBreakGlass } from './breakglass.ts';
 import { collectGates } from './collect-gates.ts';
@@ -26,6 +26,8 @@ export interface ActionEvaluation {
   bypassed: { gate: Gate; by: 'admin' | 'breakglass' }[];
   /** Human sentences recorded on the request (the "warn" outcome). */
   warnings: string[];
+  /** How each content rule of the policies that applied judged the action. */
+  ruleResults?: RuleResult[];
   breakGlassSessionId?: string;
 }
 

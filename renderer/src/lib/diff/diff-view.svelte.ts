@@ -1,7 +1,7 @@
 // The diff viewer's state: parsing (in slices for large diffs, showing what is parsed so far),
 // the risk summary, folds, the row list of the current layout and the virtual scroll window.
-import { assessSize, DiffParser, type DiffStats, type ParseResult } from './parse.ts';
-import { summarizeRisk, type RiskSummary } from './risk.ts';
+import { assessSize, DiffParser, type DiffStats, type ParseResult } from '../../../../shared/diff/parse.ts';
+import { summarizeRisk, type RiskSummary } from '../../../../shared/diff/risk.ts';
 import { buildRows, fileAt, rowOfLine, type Mode, type RowIndex } from './rows.ts';
 
 /** Every row is this tall (px): the scroller's geometry is arithmetic, never measured. */

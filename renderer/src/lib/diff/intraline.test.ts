@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDiff } from './parse.ts';
+import { parseDiff } from '../../../../shared/diff/parse.ts';
 import { changedRanges, defaultWindow, hasChangeIn, intraline, middleEllipsis, paint, partnerOf, WINDOW_CHARS } from './intraline.ts';
 
 const pick = (s: string, rs: readonly (readonly [number, number])[]) => rs.map(([a, b]) => s.slice(a, b));

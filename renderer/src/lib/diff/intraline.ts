@@ -3,7 +3,7 @@
 // Computed only for the rows on screen, and bounded: a common prefix and suffix first (linear), then a
 // word diff of the middle only when the middle is short.
 import { diffWordsWithSpace } from 'diff';
-import type { DiffLine, Hunk } from './parse.ts';
+import type { DiffLine, Hunk } from '../../../../shared/diff/parse.ts';
 
 /** [start, end) character offsets. */
 export type Range = readonly [number, number];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDiff } from './parse.ts';
+import { parseDiff } from '../../../../shared/diff/parse.ts';
 import { buildRows, fileAt, FOLD_MIN, rowOfLine, type Row } from './rows.ts';
 
 function diff(ctxBefore: number, ctxAfter: number): string {

@@ -1,7 +1,7 @@
 // Parsed files → the flat list of fixed-height rows the virtual scroller renders, in unified or
 // split layout, with long runs of unchanged context folded unless expanded. Rows are small index
 // records (no copies of line text), so 100k+ rows cost a few MB and a few ms.
-import type { DiffFile, Hunk } from './parse.ts';
+import type { DiffFile, Hunk } from '../../../../shared/diff/parse.ts';
 
 export type Mode = 'unified' | 'split';
 

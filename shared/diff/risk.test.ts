@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseDiff } from './parse.ts';
 import { summarizeRisk, type RiskKind } from './risk.ts';
 
-import { kubePrometheusDiff } from '../../../../test/data/index.ts';
+import { kubePrometheusDiff } from '../../test/data/index.ts';
 
 const K8S = `diff --git a/manifests/api-deployment.yaml b/manifests/api-deployment.yaml
 index 1..2 100644

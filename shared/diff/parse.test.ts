@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assessSize, computeDiff, LIMITS, MAX_LINE_CHARS, parseDiff, parseHunkHeader } from './parse.ts';
 
-import { kubePrometheusDiff } from '../../../../test/data/index.ts';
+import { kubePrometheusDiff } from '../../test/data/index.ts';
 
 const GIT = `diff --git a/deploy/app.yaml b/deploy/app.yaml
 index 1111111..2222222 100644
