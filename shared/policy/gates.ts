@@ -19,6 +19,12 @@ export function gateFromPolicy(policy: Policy): Gate {
     requesterCanApprove: policy.requesterCanApprove,
     adminBypass: policy.adminBypass,
     requireReason: policy.conditions.requireReason === true,
+    // Snapshotted with the gate: the rules run again at each decision and the escalation fires
+    // later, both as the policy stood when the request was made.
+    ...(policy.rules !== undefined && policy.rules.length > 0
+      ? { rules: policy.rules, ...(policy.conditions.timezone !== undefined ? { timezone: policy.conditions.timezone } : {}) }
+      : {}),
+    ...(policy.escalation !== undefined ? { escalation: policy.escalation } : {}),
   };
 }
 
