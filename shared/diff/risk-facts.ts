@@ -15,6 +15,8 @@ export const NO_RISK: RiskFacts = Object.freeze({
   filesChanged: 0,
   linesAdded: 0,
   linesRemoved: 0,
+  untaggedImages: 0,
+  deletedKinds: [],
   complete: true,
 });
 
@@ -33,6 +35,8 @@ export function riskFacts(diff: string): RiskFacts {
     filesChanged: parsed.files.length,
     linesAdded: parsed.added,
     linesRemoved: parsed.removed,
+    untaggedImages: 0,
+    deletedKinds: [],
     complete: true,
   };
 }

@@ -31,6 +31,8 @@ export const RULE_INPUT_DECLARATIONS = {
     filesChanged: 'int',
     linesAdded: 'int',
     linesRemoved: 'int',
+    untaggedImages: 'int',
+    deletedKinds: 'list<string>',
   },
   now: { weekday: 'string', hour: 'int' },
 } as const;

@@ -353,6 +353,7 @@ export const RISK_FACT_KEYS = [
   'filesChanged',
   'linesAdded',
   'linesRemoved',
+  'untaggedImages',
 ] as const;
 export type RiskFactKey = (typeof RISK_FACT_KEYS)[number];
 const count = z.number().int().min(0);
@@ -366,6 +367,10 @@ export const RiskFacts = z.object({
   filesChanged: count,
   linesAdded: count,
   linesRemoved: count,
+  /** Image references the change adds with no tag and no digest, or with `:latest`: what runs then is whatever was pushed last. */
+  untaggedImages: count,
+  /** The distinct kinds of the resources the change deletes (`PersistentVolumeClaim`, `Namespace`…), sorted; at most 50. */
+  deletedKinds: z.array(z.string()).max(50),
   /** False when the analysis ran out of its time budget: the counts are then lower bounds. */
   complete: z.boolean(),
 });
