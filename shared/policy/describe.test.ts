@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Conditions, Policy, Weekday } from '../schemas/index.ts';
 import { ACTIONS } from '../schemas/index.ts';
 import { conditionsHold } from './conditions.ts';
-import { actionsWords, bindingsWords, describePolicy, quorumWords, whenWords } from './describe.ts';
+import { actionsWords, bindingsWords, contentRuleWords, describePolicy, escalationWords, quorumWords, whenWords } from './describe.ts';
 import { policy } from './testing.ts';
 
 const NAMES = {
@@ -223,5 +223,55 @@ describe('approvers and bindings', () => {
     );
     assert.equal(bindingsWords([{ scope: 'project', targetId: 'p_gone' }], NAMES), 'bound to project p_gone');
     assert.equal(bindingsWords([]), 'not bound anywhere, so it applies nowhere');
+  });
+});
+
+describe('content rules and escalation in words', () => {
+  const names = { team: (id: string) => ({ security: 'Security', sre: 'SRE' })[id], user: (id: string) => ({ lena: 'Lena Fischer' })[id] };
+  it('quotes each rule with its outcome, the raise in words', () => {
+    assert.equal(
+      contentRuleWords({ name: 'cost cap', when: 'cost.monthlyCostDiff > 500', outcome: 'deny' }),
+      'denies when cost.monthlyCostDiff > 500 ("cost cap")',
+    );
+    assert.equal(
+      contentRuleWords(
+        {
+          name: 'destroys',
+          when: 'risk.terraformDestroys > 0',
+          outcome: 'pending',
+          quorum: { minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: ['security'], requiredOrgRoles: [] },
+        },
+        names,
+      ),
+      `holds for approval, needing ${quorumWords({ minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: ['security'], requiredOrgRoles: [] }, names)}, when risk.terraformDestroys > 0 ("destroys")`,
+    );
+    assert.equal(contentRuleWords({ name: 'w', when: 'true', outcome: 'warn' }), 'warns when true ("w")');
+    assert.equal(contentRuleWords({ name: 'a', when: 'true', outcome: 'allow' }), 'lets through when true ("a")');
+  });
+  it('says after how long and who may approve too', () => {
+    assert.equal(
+      escalationWords({ afterMinutes: 30, approvers: { userIds: ['lena'], teamIds: ['sre'], orgRoles: ['admin'] } }, names),
+      'after 30 min short of its quorum, Lena Fischer, team SRE or an admin may approve too',
+    );
+    assert.equal(
+      escalationWords({ afterMinutes: 120, approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } }, names),
+      'after 2 hours short of its quorum, team SRE may approve too',
+    );
+    assert.equal(
+      escalationWords({ afterMinutes: 2880, approvers: { userIds: [], teamIds: [], orgRoles: [] } }),
+      'after 2 days short of its quorum, nobody more may approve too',
+    );
+  });
+  it('joins the sentence only when present', () => {
+    const base = describePolicy(policy('p'));
+    assert.deepEqual(base.contentRules, []);
+    assert.equal(base.escalation, undefined);
+    const full = describePolicy(
+      policy('p', {
+        rules: [{ name: 'r', when: 'true', outcome: 'warn' }],
+        escalation: { afterMinutes: 60, approvers: { userIds: [], teamIds: [], orgRoles: ['admin'] } },
+      }),
+    );
+    assert.match(full.sentence, /warns when true \("r"\); after 1 hour short of its quorum, an admin may approve too$/);
   });
 });

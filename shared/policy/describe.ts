@@ -4,7 +4,7 @@
 // looser or stricter policy than the one the server enforces.
 import { ACTION_GROUPS, ACTION_LABELS, actionsOf } from '../inbox.ts';
 import { ACTIONS } from '../schemas/index.ts';
-import type { Action, BindingScope, Conditions, Policy } from '../schemas/index.ts';
+import type { Action, BindingScope, Conditions, Escalation, Policy, PolicyRule } from '../schemas/index.ts';
 import { daysWords, hoursWords, windowHours, zoneWords } from './window-words.ts';
 
 /** Display names for the ids a policy names; an id is shown where the name is unknown. */
@@ -32,6 +32,10 @@ export interface PolicyWords {
   approvers: string;
   /** "the requester can't approve", and the bypass and reason rules when set. */
   rules: string[];
+  /** One sentence per content rule: `denies when cost.monthlyCostDiff > 500 ("cost cap")`. */
+  contentRules: string[];
+  /** "after 30 min short of its quorum, team SRE leads may approve too"; undefined without escalation. */
+  escalation: string | undefined;
   /** "bound to project checkout"; undefined when no bindings were given. */
   bindings: string | undefined;
   /** Everything above as one sentence. */
@@ -169,7 +173,7 @@ export function bindingsWords(bindings: readonly BindingLike[], names: PolicyNam
  * Without `bindings` the sentence leaves out where it is bound (a draft not yet placed).
  */
 export function describePolicy(
-  p: Pick<Policy, 'actions' | 'approvers' | 'quorum' | 'conditions' | 'requesterCanApprove' | 'adminBypass'>,
+  p: Pick<Policy, 'actions' | 'approvers' | 'quorum' | 'conditions' | 'requesterCanApprove' | 'adminBypass' | 'rules' | 'escalation'>,
   names: PolicyNames = {},
   bindings?: readonly BindingLike[],
 ): PolicyWords {
@@ -178,7 +182,36 @@ export function describePolicy(
   const quorum = quorumWords(p.quorum, names);
   const approvers = approversWords(p.approvers, names);
   const rules = rulesWords(p);
+  const contentRules = (p.rules ?? []).map((r) => contentRuleWords(r, names));
+  const escalation = p.escalation ? escalationWords(p.escalation, names) : undefined;
   const bound = bindings ? bindingsWords(bindings, names) : undefined;
-  const sentence = `${what}, ${when}: ${[quorum, approvers, ...rules, ...(bound ? [bound] : [])].join('; ')}`;
-  return { what, when, quorum, approvers, rules, bindings: bound, sentence };
+  const parts = [quorum, approvers, ...rules, ...contentRules, ...(escalation ? [escalation] : []), ...(bound ? [bound] : [])];
+  const sentence = `${what}, ${when}: ${parts.join('; ')}`;
+  return { what, when, quorum, approvers, rules, contentRules, escalation, bindings: bound, sentence };
+}
+
+const OUTCOME_VERBS: Record<PolicyRule['outcome'], string> = {
+  deny: 'denies',
+  pending: 'holds for approval',
+  warn: 'warns',
+  allow: 'lets through',
+};
+
+/**
+ * `denies when cost.monthlyCostDiff > 500 ("cost cap")`, `holds for approval, needing 2 approvals
+ * including team Security, when risk.terraformDestroys > 0 ("destroys")`. The expression is quoted
+ * as written: rewording CEL would be a second, looser reading of it.
+ */
+export function contentRuleWords(rule: PolicyRule, names: PolicyNames = {}): string {
+  const needs = rule.outcome === 'pending' && rule.quorum ? `, needing ${quorumWords(rule.quorum, names)},` : '';
+  return `${OUTCOME_VERBS[rule.outcome]}${needs} when ${rule.when} ("${rule.name}")`;
+}
+
+/** "after 30 min short of its quorum, team SRE leads or Lena Fischer may approve too" */
+export function escalationWords(e: Escalation, names: PolicyNames = {}): string {
+  const n = resolve(names);
+  const who = [...e.approvers.userIds.map(n.user), ...e.approvers.teamIds.map((id) => `team ${n.team(id)}`), ...e.approvers.orgRoles.map(withArticle)];
+  const m = e.afterMinutes;
+  const after = m % 1440 === 0 ? plural(m / 1440, 'day') : m % 60 === 0 ? plural(m / 60, 'hour') : `${m} min`;
+  return `after ${after} short of its quorum, ${who.length > 0 ? listWords(who, 'or') : 'nobody more'} may approve too`;
 }

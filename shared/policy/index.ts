@@ -38,6 +38,18 @@ export { canApprove, isEligible, isEligibleForAny } from './eligibility.ts';
 export { maxDistinctTeams } from './matching.ts';
 export { evaluateProgress, progressLine } from './progress.ts';
 export type { NameLookup } from './progress.ts';
-export { actionsWords, approversWords, bindingsWords, describePolicy, listWords, quorumWords, rulesWords, whatWords, whenWords } from './describe.ts';
+export {
+  actionsWords,
+  approversWords,
+  bindingsWords,
+  contentRuleWords,
+  describePolicy,
+  escalationWords,
+  listWords,
+  quorumWords,
+  rulesWords,
+  whatWords,
+  whenWords,
+} from './describe.ts';
 export type { BindingLike, PolicyNames, PolicyWords } from './describe.ts';
 export { clockAt, daysWords, hoursWords, windowHours, wrapsPastMidnight, zoneCity, zoneWords } from './window-words.ts';
