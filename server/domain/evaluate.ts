@@ -3,7 +3,7 @@
 import type { Action, Binding, Environment, Policy, Resource, User } from '../../shared/schemas/index.ts';
 import { checkResource, evaluateAction, type ActionEvaluation } from '../../shared/policy/index.ts';
 import type { RuleContent, RuleDirectory } from '../../shared/policy/action-input.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { StoreReader, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { DomainError, invalid, type DomainErrorKind } from './errors.ts';
 import { refused, type Result } from './result.ts';
@@ -17,7 +17,7 @@ export interface Evaluated {
 }
 
 /** The names content rules show in place of ids. */
-export async function ruleDirectory(tx: StoreTx): Promise<RuleDirectory> {
+export async function ruleDirectory(tx: StoreReader): Promise<RuleDirectory> {
   return { users: await tx.list('user'), teams: await tx.list('team'), projects: await tx.list('project'), clusters: await tx.list('cluster') };
 }
 
@@ -25,7 +25,7 @@ export async function ruleDirectory(tx: StoreTx): Promise<RuleDirectory> {
  * Fills the resource from its environment and refuses ids that don't exist (400 invalid_request)
  * or disagree (400 invalid_resource, see shared/policy/resources.ts).
  */
-export async function resolveResource(tx: StoreTx, resource: Resource, action: Action): Promise<{ resource: Resource; environment?: Environment }> {
+export async function resolveResource(tx: StoreReader, resource: Resource, action: Action): Promise<{ resource: Resource; environment?: Environment }> {
   let environment: Environment | undefined;
   if (resource.environmentId !== undefined) {
     environment = await tx.get('environment', resource.environmentId);
@@ -46,7 +46,7 @@ export async function resolveResource(tx: StoreTx, resource: Resource, action: A
  */
 export async function evaluate(
   ctx: ServiceContext,
-  tx: StoreTx,
+  tx: StoreReader,
   actor: User,
   action: Action,
   resource: Resource,
