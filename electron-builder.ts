@@ -10,7 +10,21 @@ import type { Configuration } from 'electron-builder';
  * theirs, used by `gatehouse serve` and the development-only embedded backend) or bundled into the
  * renderer by Vite (diff), so it is left out of the app. The test rebuilds main and compares.
  */
-export const APP_RUNTIME_PACKAGES = ['eventsource-parser', 'ky', 'sql.js', 'zod'] as const;
+export const APP_RUNTIME_PACKAGES = ['@marcbachmann/cel-js', 'eventsource-parser', 'ky', 'sql.js', 'zod'] as const;
+
+/**
+ * Patterns that leave out of the package every module but `keep`. A scoped name cannot sit in one
+ * extglob (its slash ends the segment), so the scope is kept at the top and then filtered inside.
+ */
+function nodeModulesExcept(keep: readonly string[]): string[] {
+  const top = [...new Set(keep.map((name) => name.split('/')[0]!))];
+  const scoped = new Map<string, string[]>();
+  for (const name of keep) {
+    const [scope, inner] = name.split('/');
+    if (inner !== undefined) scoped.set(scope!, [...(scoped.get(scope!) ?? []), inner]);
+  }
+  return [`!node_modules/!(${top.join('|')}){,/**/*}`, ...[...scoped].map(([scope, inner]) => `!node_modules/${scope}/!(${inner.join('|')}){,/**/*}`)];
+}
 
 /**
  * electron-builder 26's default deb dependencies (FpmTarget.getDefaultDepends): setting `depends`
@@ -26,7 +40,7 @@ const config: Configuration = {
   copyright: 'Copyright © 2026 Gatehouse',
   directories: { output: 'dist', buildResources: 'build' },
   // For node_modules electron-builder applies only the exclusions: every package but the app's goes.
-  files: ['out/**/*', 'package.json', '!**/*.map', `!node_modules/!(${APP_RUNTIME_PACKAGES.join('|')}){,/**/*}`],
+  files: ['out/**/*', 'package.json', '!**/*.map', ...nodeModulesExcept(APP_RUNTIME_PACKAGES)],
   // Nothing native ships (sql.js is WebAssembly), so nothing is rebuilt for Electron: rebuilding
   // would also swap the project's better-sqlite3 for an Electron build the backend can't load.
   npmRebuild: false,

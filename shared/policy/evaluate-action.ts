@@ -7,6 +7,8 @@ import { isClusterAction, isDeployLike } from './gates.ts';
 import { strictest } from './outcome.ts';
 import type { Outcome } from './outcome.ts';
 import { isAdmin } from './roles.ts';
+import { ruleInputAt, ruleInputBase, type RuleInputBase } from './rule-input.ts';
+import { judgeRules, raiseGate } from './rules.ts';
 
 export interface Violation {
   policyId: string;
@@ -105,21 +107,22 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
     };
   }
 
-  // 3. Gates.
-  const gates = collectGates(input, clusterEnvs);
+  // 3. Gates, then what each policy's content rules make of its gate.
+  const collected = collectGates(input, clusterEnvs);
+  const ruled = applyRules(input, collected);
 
   // 4. Reason, checked before bypass: the DESIGN order, so an admin still has to say why they act
-  //    off-hours even when the policy would then let them through.
+  //    off-hours even when the policy would then let them through. Every collected gate counts,
+  //    also one its rules let through: a reason is part of the policy, not of its quorum. Content
+  //    rules that deny join the same list, and deny admins too.
   let violations: Violation[] | undefined;
-  for (let i = 0; i < gates.length; i++) {
-    const gate = gates[i]!;
-    if (!gate.requireReason) continue;
-    if (violations === undefined) {
-      if (input.justification.trim() !== '') break;
-      violations = [];
+  if (input.justification.trim() === '') {
+    for (let i = 0; i < collected.length; i++) {
+      const gate = collected[i]!;
+      if (gate.requireReason) (violations ??= []).push({ policyId: gate.policyId ?? gate.id, message: reasonRequiredMessage(gate) });
     }
-    violations.push({ policyId: gate.policyId ?? gate.id, message: reasonRequiredMessage(gate) });
   }
+  if (ruled.denied.length > 0) (violations ??= []).push(...ruled.denied);
   if (violations !== undefined) {
     return {
       outcome: 'deny',
@@ -127,8 +130,10 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
       gates: [],
       bypassed: [],
       warnings: [],
+      ...(ruled.results !== undefined ? { ruleResults: ruled.results } : {}),
     };
   }
+  const gates = ruled.gates;
 
   // 5. Bypass.
   const bypassed: ActionEvaluation['bypassed'] = [];
@@ -140,7 +145,7 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
       else remaining.push(gate);
     }
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...ruled.warnings];
   if (bypassed.length > 0) {
     const skipped: Gate[] = bypassed.map((b) => b.gate);
     warnings.push(`Admin bypass: ${requester.name} (${requester.orgRole}) skipped ${quotedNames(skipped)}.`);
@@ -148,6 +153,60 @@ export function evaluateAction(input: ActionInput): ActionEvaluation {
 
   // 6. Outcome: each remaining gate is 'pending', each bypassed one 'warn'. strictest is
   //    idempotent, so one entry per kind gives the same answer as one per gate.
-  const outcome = strictest([remaining.length > 0 ? 'pending' : 'allow', bypassed.length > 0 ? 'warn' : 'allow']);
-  return { outcome, gates: outcome === 'pending' ? remaining : [], bypassed, warnings };
+  const outcome = strictest([remaining.length > 0 ? 'pending' : 'allow', bypassed.length > 0 || ruled.warnings.length > 0 ? 'warn' : 'allow']);
+  return {
+    outcome,
+    gates: outcome === 'pending' ? remaining : [],
+    bypassed,
+    warnings,
+    ...(ruled.results !== undefined ? { ruleResults: ruled.results } : {}),
+  };
+}
+
+interface Ruled {
+  /** The gates left once each policy's rules have judged it: dropped (allow, warn), raised (pending) or as they were. */
+  gates: Gate[];
+  denied: Violation[];
+  warnings: string[];
+  /** Undefined when no gate carries rules. */
+  results: RuleResult[] | undefined;
+}
+
+/** The rule input is built once per evaluation, and only when some gate has rules. */
+function applyRules(input: ActionInput, gates: Gate[]): Ruled {
+  let base: RuleInputBase | undefined;
+  let out: Gate[] | undefined;
+  const ruled: Ruled = { gates, denied: [], warnings: [], results: undefined };
+  for (let i = 0; i < gates.length; i++) {
+    const gate = gates[i]!;
+    const rules = gate.rules;
+    if (rules === undefined || rules.length === 0) {
+      out?.push(gate);
+      continue;
+    }
+    base ??= ruleInputBase(input);
+    const j = judgeRules(gate.policyId ?? gate.id, gate.name, rules, ruleInputAt(base, gate.timezone, input.now), gate.timezone);
+    (ruled.results ??= []).push(...j.results);
+    out ??= gates.slice(0, i);
+    switch (j.outcome) {
+      case undefined:
+        out.push(gate);
+        break;
+      case 'pending':
+        out.push(raiseGate(gate, j.raises));
+        // A warning under a stricter rule is still worth recording on the request.
+        for (const m of j.messages) ruled.warnings.push(m.message);
+        break;
+      case 'deny':
+        for (const m of j.messages) if (m.outcome === 'deny') ruled.denied.push({ policyId: m.policyId, message: m.message });
+        break;
+      case 'warn':
+        for (const m of j.messages) ruled.warnings.push(m.message);
+        break;
+      case 'allow':
+        break;
+    }
+  }
+  if (out !== undefined) ruled.gates = out;
+  return ruled;
 }

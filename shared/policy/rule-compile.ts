@@ -44,6 +44,12 @@ function ruleEnvironment(): Environment {
     // Structural bounds: a rule is a predicate, not a program.
     limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 500, maxMapEntries: 500, maxCallArguments: 16 },
   });
+  // CEL orders ints against doubles but, without these, refuses to compare them for equality:
+  // `cost.totalMonthlyCost == 0` would not compile, and nobody writes `0.0` for money.
+  // (The library registers the mirrored and negated forms itself.)
+  env.registerOperator('double == int', (a: number, b: bigint) => a === Number(b));
+  env.registerOperator('double in list<int>', (a: number, list: bigint[]) => list.some((b) => a === Number(b)));
+  env.registerOperator('int in list<double>', (a: bigint, list: number[]) => list.includes(Number(a)));
   for (const [name, type] of Object.entries(RULE_INPUT_DECLARATIONS)) {
     if (typeof type === 'string') env.registerVariable(name, type);
     else env.registerVariable({ name, schema: type });
@@ -87,6 +93,11 @@ function issueOf(e: unknown): { message: string; position?: number } {
 const MAX_CACHED = 5000;
 const cache = new Map<string, CompiledRule>();
 
+/** CEL's own names for concrete types (`int`, `list<string>`); a bare type variable (`V`) says nothing to a reader. */
+function typeWords(type: string): string {
+  return /^[a-z]/.test(type) ? `is of type ${type}` : 'is not known to be true or false';
+}
+
 /** Compiles and type-checks one `when`: it must parse, use only the declared input, and be a bool. */
 export function compileWhen(when: string): CompiledRule {
   const hit = cache.get(when);
@@ -96,7 +107,7 @@ export function compileWhen(when: string): CompiledRule {
     const checked = env.check(when);
     if (!checked.valid) compiled = { ok: false, ...issueOf(checked.error) };
     else if (checked.type !== 'bool' && checked.type !== 'dyn')
-      compiled = { ok: false, message: `a rule's when must be true or false, but this is of type ${String(checked.type)}`, position: 0 };
+      compiled = { ok: false, message: `a rule's when must be true or false, but this ${typeWords(String(checked.type))}`, position: 0 };
     else {
       const parsed = env.parse(when);
       compiled = { ok: true, program: (input) => parsed(input) };
