@@ -221,6 +221,88 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
       [{ scope: 'organization' }],
     );
 
+    // Seed 002: rules that read the change itself. Each ends in an `allow` when nothing risky
+    // matched, so the policy gates only what its rules single out (the strictest matching rule wins).
+    const productionEnvs = ['checkout', 'payments', 'search'].map((p) => ({ scope: 'environment' as const, targetId: envs.get(`${p}/production`)! }));
+    const otherwise = { name: 'otherwise', when: 'true', outcome: 'allow' as const };
+    await policy(
+      {
+        name: 'Production Cost Limit',
+        description: 'A production change that raises the monthly bill by more than 500 is refused.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['Release']),
+        quorum: quorum(1),
+        requesterCanApprove: false,
+        rules: [
+          {
+            name: 'monthly cost limit',
+            when: 'has_cost && cost.monthlyCostDiff > 500',
+            outcome: 'deny',
+            message: 'the monthly cost rises by more than 500',
+          },
+          otherwise,
+        ],
+      },
+      productionEnvs,
+    );
+    await policy(
+      {
+        name: 'Production Terraform Destroy',
+        description: 'A Terraform destroy in production needs two approvals including Security.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['Security', 'SRE']),
+        quorum: quorum(1),
+        requesterCanApprove: false,
+        rules: [
+          {
+            name: 'terraform destroy',
+            // `plan` is `{}` without one, and reading a field a map lacks is an error in CEL: has() first.
+            when: 'risk.terraformDestroys > 0 || (has(plan.resource_changes) && plan.resource_changes.exists(c, "delete" in c.change.actions))',
+            outcome: 'pending',
+            message: 'a Terraform destroy needs two approvals including Security',
+            quorum: quorum(2, { requiredTeamIds: [teams.get('Security')!] }),
+          },
+          otherwise,
+        ],
+      },
+      productionEnvs,
+    );
+    await policy(
+      {
+        name: 'Production Volume Protection',
+        description: 'Deleting a PersistentVolumeClaim in production is refused: its data goes with it.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['SRE']),
+        quorum: quorum(1),
+        requesterCanApprove: false,
+        rules: [
+          {
+            name: 'no PVC deletion',
+            when: '"PersistentVolumeClaim" in risk.deletedKinds',
+            outcome: 'deny',
+            message: 'deleting a PersistentVolumeClaim in production is not allowed',
+          },
+          otherwise,
+        ],
+      },
+      productionEnvs,
+    );
+    await policy(
+      {
+        name: 'Untagged Images',
+        description: 'An image without a tag is recorded as a warning: what runs cannot be told from the diff.',
+        actions: DEPLOY_LIKE,
+        approvers: approvers(['SRE']),
+        quorum: quorum(1),
+        requesterCanApprove: false,
+        rules: [
+          { name: 'untagged image', when: 'risk.untaggedImages > 0', outcome: 'warn', message: 'an image has no tag (it runs whatever :latest is)' },
+          otherwise,
+        ],
+      },
+      [{ scope: 'organization' }],
+    );
+
     await buildHistory(
       ctx,
       tx,

@@ -25,7 +25,7 @@ export interface NewRequest {
 /** Records a request after evaluation: pending with its gates, or approved at once. */
 export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: User, e: Evaluated, input: NewRequest): Promise<ApprovalRequest> {
   const now = ctx.now();
-  const { revision, diff, summary, cost } = input.payload ?? {};
+  const { revision, diff, summary, cost, plan } = input.payload ?? {};
   const ev = e.evaluation;
   const status = ev.outcome === 'pending' ? 'pending' : 'approved';
   const request: ApprovalRequest = {
@@ -38,6 +38,7 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
       ...(revision !== undefined ? { revision } : {}),
       ...(summary !== undefined ? { summary } : {}),
       ...(cost !== undefined ? { cost } : {}),
+      ...(plan !== undefined ? { plan } : {}),
       diffBytes: diff ? Buffer.byteLength(diff, 'utf8') : 0,
       diffLines: countLines(diff),
     },
@@ -49,6 +50,8 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
     status,
     warnings: ev.warnings,
     nudges: [],
+    ...(e.content?.risk ? { risk: e.content.risk } : {}),
+    ...(ev.ruleResults ? { ruleResults: ev.ruleResults } : {}),
     ...(ev.breakGlassSessionId ? { breakGlassSessionId: ev.breakGlassSessionId } : {}),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -72,6 +75,8 @@ export async function createRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
       gates: ev.gates.map((g) => ({ gateId: g.id, name: g.name })),
       bypassed: bypassDetails(ev),
       warnings: ev.warnings,
+      risk: request.risk,
+      ruleResults: ev.ruleResults,
     },
     ev.breakGlassSessionId,
   );

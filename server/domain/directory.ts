@@ -13,9 +13,10 @@ import type {
 } from '../../shared/schemas/index.ts';
 import { Policy as PolicySchema } from '../../shared/schemas/index.ts';
 import { gateFromPolicy, isAdmin, isEligible } from '../../shared/policy/index.ts';
+import { ruleIssues } from '../../shared/policy/rule-compile.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
-import { conflict, forbidden, invalid, notFound } from './errors.ts';
+import { DomainError, conflict, forbidden, invalid, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { assertRefs } from './refs.ts';
 import { changed, created, type Result } from './result.ts';
@@ -107,12 +108,18 @@ export async function createNamed(
   return created(value);
 }
 
-async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quorum'>): Promise<void> {
+async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quorum' | 'rules' | 'escalation'>): Promise<void> {
   await assertRefs(tx, [
     ['user', p.approvers.userIds, 'approvers.userIds'],
     ['team', p.approvers.teamIds, 'approvers.teamIds'],
     ['user', p.quorum.requiredUserIds, 'quorum.requiredUserIds'],
     ['team', p.quorum.requiredTeamIds, 'quorum.requiredTeamIds'],
+    ['user', p.escalation?.approvers.userIds, 'escalation.approvers.userIds'],
+    ['team', p.escalation?.approvers.teamIds, 'escalation.approvers.teamIds'],
+    ...(p.rules ?? []).flatMap((r, i): Parameters<typeof assertRefs>[1] => [
+      ['user', r.quorum?.requiredUserIds, `rules[${i}].quorum.requiredUserIds`],
+      ['team', r.quorum?.requiredTeamIds, `rules[${i}].quorum.requiredTeamIds`],
+    ]),
   ]);
   // Only approvers' decisions count, so a required user who can't approve makes the gate unpassable.
   const gate = gateFromPolicy({ ...PolicySchema.parse({ id: 'check', name: 'check', actions: ['release.deploy'], approvers: p.approvers, quorum: p.quorum }) });
@@ -136,8 +143,22 @@ async function assertPolicyRefs(tx: StoreTx, p: Pick<Policy, 'approvers' | 'quor
   }
 }
 
+/** A rule that does not compile is refused when the policy is saved, at its position, not on every request later. */
+export function assertRulesCompile(rules: Policy['rules']): void {
+  const issues = ruleIssues(rules ?? []);
+  if (issues.length === 0) return;
+  const first = issues[0]!;
+  throw new DomainError(
+    'invalid_request',
+    'invalid_rule',
+    `rule "${first.rule}": ${first.message}${first.position !== undefined ? ` (at position ${first.position})` : ''}`,
+    issues.map((i) => ({ rule: i.rule, message: i.message, ...(i.position !== undefined ? { position: i.position } : {}) })),
+  );
+}
+
 export async function createPolicy(ctx: ServiceContext, tx: StoreTx, actor: User, body: CreatePolicyBody): Promise<Result<Policy>> {
   assertAdmin(actor);
+  assertRulesCompile(body.rules);
   const policy = PolicySchema.parse({ ...body, id: newId('pol') });
   await assertPolicyRefs(tx, policy);
   await tx.put('policy', policy);
@@ -149,7 +170,12 @@ export async function patchPolicy(ctx: ServiceContext, tx: StoreTx, actor: User,
   assertAdmin(actor);
   const policy = await tx.get('policy', id);
   if (!policy) throw notFound('policy');
-  const parsed = PolicySchema.safeParse({ ...policy, ...body });
+  assertRulesCompile(body.rules);
+  const { escalation, ...rest } = body;
+  const { escalation: _saved, ...kept } = policy;
+  // `escalation: null` removes it; left out, the saved one stays.
+  const merged = escalation === null ? { ...kept, ...rest } : { ...policy, ...rest, ...(escalation !== undefined ? { escalation } : {}) };
+  const parsed = PolicySchema.safeParse(merged);
   if (!parsed.success) throw invalid('the patched policy is invalid', parsed.error.issues);
   await assertPolicyRefs(tx, parsed.data);
   await tx.put('policy', parsed.data);

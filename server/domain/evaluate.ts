@@ -1,8 +1,9 @@
 // Running the policy engine for an action inside a transaction, and recording a refusal. Every
 // service that can be gated (requests, environments, break-glass) starts here.
-import type { Action, Environment, Resource, User } from '../../shared/schemas/index.ts';
+import type { Action, Binding, Environment, Policy, Resource, User } from '../../shared/schemas/index.ts';
 import { checkResource, evaluateAction, type ActionEvaluation } from '../../shared/policy/index.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { RuleContent, RuleDirectory } from '../../shared/policy/action-input.ts';
+import type { StoreReader, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { DomainError, invalid, type DomainErrorKind } from './errors.ts';
 import { refused, type Result } from './result.ts';
@@ -11,13 +12,20 @@ export interface Evaluated {
   evaluation: ActionEvaluation;
   resource: Resource;
   environment?: Environment;
+  /** What content rules read of the request; only requests made through POST /api/requests carry any. */
+  content?: RuleContent;
+}
+
+/** The names content rules show in place of ids. */
+export async function ruleDirectory(tx: StoreReader): Promise<RuleDirectory> {
+  return { users: await tx.list('user'), teams: await tx.list('team'), projects: await tx.list('project'), clusters: await tx.list('cluster') };
 }
 
 /**
  * Fills the resource from its environment and refuses ids that don't exist (400 invalid_request)
  * or disagree (400 invalid_resource, see shared/policy/resources.ts).
  */
-export async function resolveResource(tx: StoreTx, resource: Resource, action: Action): Promise<{ resource: Resource; environment?: Environment }> {
+export async function resolveResource(tx: StoreReader, resource: Resource, action: Action): Promise<{ resource: Resource; environment?: Environment }> {
   let environment: Environment | undefined;
   if (resource.environmentId !== undefined) {
     environment = await tx.get('environment', resource.environmentId);
@@ -31,7 +39,21 @@ export async function resolveResource(tx: StoreTx, resource: Resource, action: A
   return environment ? { resource: out, environment } : { resource: out };
 }
 
-export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, action: Action, resource: Resource, justification: string): Promise<Evaluated> {
+/**
+ * Judges an action with the saved policies. `content` is the request's body as rules read it;
+ * the other gated services (freeze, protection, break-glass) have none, and their rules see an
+ * empty request. `policies` and `bindings` replace the saved ones for a dry run with a draft.
+ */
+export async function evaluate(
+  ctx: ServiceContext,
+  tx: StoreReader,
+  actor: User,
+  action: Action,
+  resource: Resource,
+  justification: string,
+  content?: RuleContent,
+  policySet?: { policies: readonly Policy[]; bindings: readonly Binding[] },
+): Promise<Evaluated> {
   const resolved = await resolveResource(tx, resource, action);
   const evaluation = evaluateAction({
     action,
@@ -41,11 +63,13 @@ export async function evaluate(ctx: ServiceContext, tx: StoreTx, actor: User, ac
     now: ctx.now(),
     ...(resolved.environment ? { environment: resolved.environment } : {}),
     environments: await tx.list('environment'),
-    policies: await tx.list('policy'),
-    bindings: await tx.list('binding'),
+    policies: policySet?.policies ?? (await tx.list('policy')),
+    bindings: policySet?.bindings ?? (await tx.list('binding')),
     breakGlassSessions: await tx.sessionsOf(actor.id),
+    ...(content ? { content } : {}),
+    directory: await ruleDirectory(tx),
   });
-  return { evaluation, ...resolved };
+  return { evaluation, ...resolved, ...(content ? { content } : {}) };
 }
 
 const DENIAL_KIND: Record<NonNullable<ActionEvaluation['deny']>['code'], DomainErrorKind> = {

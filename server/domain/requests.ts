@@ -1,13 +1,15 @@
 // Requests: the approvals inbox. Creating one runs the policy engine; deciding one re-evaluates
 // its snapshotted gates. Every function here runs inside one store transaction.
 import type { Action, ApprovalRequest, CreateRequestBody, Decision, DecisionReview, NudgeBody, User } from '../../shared/schemas/index.ts';
-import { evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny } from '../../shared/policy/index.ts';
+import { evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny, rulesAtDecision } from '../../shared/policy/index.ts';
+import type { RuleContent } from '../../shared/policy/action-input.ts';
+import { NO_RISK, riskFacts } from '../../shared/diff/risk-facts.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
 import { applyEffect } from './effects.ts';
 import { DomainError, conflict, forbidden, invalid, notFound } from './errors.ts';
-import { evaluate, refuse } from './evaluate.ts';
+import { evaluate, refuse, ruleDirectory } from './evaluate.ts';
 import { changed, created, refused, type Result } from './result.ts';
 
 const SPECIAL_ROUTES: Partial<Record<Action, string>> = {
@@ -21,9 +23,24 @@ export async function submitRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
   const route = SPECIAL_ROUTES[body.action];
   if (route) throw invalid(`action ${body.action} is requested through ${route}`, [{ path: ['action'], message: `use ${route}` }]);
   const justification = body.justification ?? '';
-  const e = await evaluate(ctx, tx, actor, body.action, body.resource, justification);
+  const e = await evaluate(ctx, tx, actor, body.action, body.resource, justification, requestContent(body.payload));
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, body.action, e);
   return created(await createRequest(ctx, tx, actor, e, { action: body.action, justification, payload: body.payload }));
+}
+
+/**
+ * What content rules read of a request's payload. The diff is analysed once, here; without one
+ * the facts are NO_RISK (all zero), which is also what the request then records, so a rule's
+ * `risk.deletedResources > 0` reads the same at creation, at each decision and in the console.
+ */
+export function requestContent(payload: CreateRequestBody['payload']): RuleContent {
+  const { revision, cost, plan, diff } = payload ?? {};
+  return {
+    ...(revision !== undefined ? { revision } : {}),
+    ...(cost !== undefined ? { cost } : {}),
+    ...(plan !== undefined ? { plan } : {}),
+    risk: diff ? riskFacts(diff) : NO_RISK,
+  };
 }
 
 /** A request found expired is expired on the spot, and that commits with the refusal. */
@@ -64,16 +81,42 @@ export async function decide(
     at: now.toISOString(),
   };
   const decisions = [...request.decisions, decision];
-  const users = new Map((await tx.list('user')).map((u) => [u.id, u]));
-  const progress = evaluateProgress({ ...request, decisions }, users);
-  const updated: ApprovalRequest = { ...request, decisions, status: progress.status, updatedAt: now.toISOString() };
+  const directory = await ruleDirectory(tx);
+  const users = new Map(directory.users.map((u) => [u.id, u]));
+  const requester = users.get(request.requesterId);
+  const environment = request.resource.environmentId !== undefined ? await tx.get('environment', request.resource.environmentId) : undefined;
+  // The snapshotted rules read the approvals, so they run again now; they can only raise a gate's
+  // quorum or reject the request, never pass it.
+  const rules = requester ? rulesAtDecision(request, { requester, environment, directory, decisions, now }) : undefined;
+  const gates = rules?.gates ?? request.gates;
+  const progress = evaluateProgress({ ...request, gates, decisions }, users);
+  const ruleDeny = rules?.deny;
+  const updated: ApprovalRequest = {
+    ...request,
+    gates,
+    decisions,
+    status: ruleDeny ? 'rejected' : progress.status,
+    ...(rules?.ruleResults ? { ruleResults: rules.ruleResults } : {}),
+    ...(ruleDeny ? { warnings: [...request.warnings, ruleDeny.message] } : {}),
+    updatedAt: now.toISOString(),
+  };
   await tx.put('request', updated);
   await audit(tx, now, actor, kind === 'approve' ? 'request.approval' : 'request.rejection', id, {
     comment: body.comment,
     reviewedDigest: body.reviewedDigest,
     review: kind === 'approve' ? body.review : undefined,
+    ...(rules?.ruleResults ? { ruleResults: rules.ruleResults } : {}),
   });
-  if (updated.status !== 'pending') {
+  if (ruleDeny) {
+    await audit(tx, now, actor, 'request.rejected', id, {
+      action: updated.action,
+      resource: updated.resource,
+      rule: ruleDeny.rule,
+      policyId: ruleDeny.policyId,
+      message: ruleDeny.message,
+      by: 'rule',
+    });
+  } else if (updated.status !== 'pending') {
     await audit(tx, now, actor, `request.${updated.status}`, id, { action: updated.action, resource: updated.resource, summary: progress.summary });
     if (updated.status === 'approved') {
       const effect = await tx.requestEffect(id);

@@ -62,6 +62,8 @@ export const AUTHORIZATION = {
   'POST /api/policies': 'admin',
   'PATCH /api/policies/:id': 'admin',
   'DELETE /api/policies/:id': 'admin',
+  // Anyone may dry-run their own request; for someone else or with a draft, owners and admins (checked in server/domain/dry-run.ts).
+  'POST /api/policies/evaluate': 'signed-in',
   'GET /api/bindings': 'signed-in',
   'POST /api/bindings': 'admin',
   'DELETE /api/bindings/:id': 'admin',

@@ -15,6 +15,7 @@ import {
   CustomRoleName,
   DecisionReview,
   Environment,
+  Gate,
   Id,
   IsoTime,
   MAX_RULES,
@@ -24,6 +25,8 @@ import {
   Protection,
   RequestStatus,
   Resource,
+  RuleOutcome,
+  RuleResult,
   StrictApprovers,
   StrictBreakGlassScope,
   StrictConditions,
@@ -158,6 +161,32 @@ export const CreateRequestBody = z.strictObject({
     .optional(),
 });
 export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
+
+/**
+ * POST /api/policies/evaluate: what creating that request would do, changing nothing. `policy` is
+ * a draft judged as if bound (`binding`) beside the saved policies.
+ */
+export const EvaluatePolicyBody = z.strictObject({
+  action: CreateRequestBody.shape.action,
+  resource: CreateRequestBody.shape.resource,
+  justification: CreateRequestBody.shape.justification,
+  payload: CreateRequestBody.shape.payload,
+  /** Whose request it would be; without it, the caller's. */
+  requesterId: Id.optional(),
+  policy: CreatePolicyBody.extend({ binding: DraftBinding }).optional(),
+});
+export type EvaluatePolicyBody = z.infer<typeof EvaluatePolicyBody>;
+
+export const EvaluatePolicyResponse = z.object({
+  outcome: RuleOutcome,
+  /** The gates the request would wait on ([] unless the outcome is pending). */
+  gates: z.array(Gate),
+  warnings: z.array(z.string()),
+  /** Why it would be refused: the rules' and policies' messages, or the lock's. */
+  violations: z.array(z.object({ policyId: z.string().optional(), message: z.string() })),
+  rules: z.array(RuleResult),
+});
+export type EvaluatePolicyResponse = z.infer<typeof EvaluatePolicyResponse>;
 
 export const ApproveBody = z.strictObject({
   comment: z.string().max(10_000).optional(),

@@ -48,6 +48,7 @@ const EXPECTED: [route: string, who: Who][] = [
   ['POST /api/policies', 'admin'],
   ['PATCH /api/policies/:id', 'admin'],
   ['DELETE /api/policies/:id', 'admin'],
+  ['POST /api/policies/evaluate', 'signed-in'],
   ['GET /api/bindings', 'signed-in'],
   ['POST /api/bindings', 'admin'],
   ['DELETE /api/bindings/:id', 'admin'],
