@@ -17,14 +17,23 @@ export interface PolicyDeps {
 
 type PolicyChannels = 'policies.save' | 'policies.delete' | 'bindings.create' | 'bindings.delete';
 
-/** The server's zod-style issues (`path` as an array or a dotted string) as field paths. */
-export function fieldIssues(details: unknown): FieldIssue[] {
+/**
+ * The server's zod-style issues (`path` as an array or a dotted string) as field paths. An
+ * invalid_rule issue names its rule instead (`{rule, message, position?}`): it is put on that
+ * rule's `when`, found by name in the rules that were sent.
+ */
+export function fieldIssues(details: unknown, rules: readonly { name: string }[] = []): FieldIssue[] {
   if (!Array.isArray(details)) return [];
   const issues: FieldIssue[] = [];
   for (const d of details) {
-    const path = (d as { path?: unknown })?.path;
-    const message = (d as { message?: unknown })?.message;
+    const { path, message, rule, position } = (d ?? {}) as { path?: unknown; message?: unknown; rule?: unknown; position?: unknown };
     if (typeof message !== 'string') continue;
+    if (typeof rule === 'string' && path === undefined) {
+      const index = rules.findIndex((r) => r.name.trim() === rule.trim());
+      const at = typeof position === 'number' ? ` (at position ${position})` : '';
+      issues.push(index === -1 ? { path: 'rules', message: `rule "${rule}": ${message}${at}` } : { path: `rules.${index}.when`, message: `${message}${at}` });
+      continue;
+    }
     const dotted = Array.isArray(path) ? path.map(String).join('.') : typeof path === 'string' ? path : '';
     issues.push({ path: dotted, message });
   }
@@ -55,13 +64,15 @@ export function policyHandlers({ cache, connection, changed }: PolicyDeps): Pick
                   conditions: body.conditions ?? {},
                   requesterCanApprove: body.requesterCanApprove ?? false,
                   adminBypass: body.adminBypass ?? false,
+                  rules: body.rules ?? [],
+                  escalation: body.escalation ?? null,
                 },
                 randomUUID(),
               );
         apply([{ seq: cache.cursor(), entity: 'policy', id: policy.id, op: 'upsert', data: policy }]);
         return { policy };
       } catch (err) {
-        if (err instanceof ApiError && err.status === 400) return { refused: { message: err.message, issues: fieldIssues(err.details) } };
+        if (err instanceof ApiError && err.status === 400) return { refused: { message: err.message, issues: fieldIssues(err.details, body.rules) } };
         throw err;
       }
     },

@@ -2,11 +2,40 @@
 // rather than in the screen so that leaving the screen (a `g` shortcut, a notification) does not
 // throw away what was typed: coming back shows the editor as it was left.
 import type { FieldIssue } from '../../../../shared/ipc.ts';
+import { compileWhen, ruleIssues } from '../../../../shared/policy/rule-compile.ts';
 import { ORG_ROLES } from '../../../../shared/schemas/index.ts';
-import type { Action, Binding, Policy, Weekday } from '../../../../shared/schemas/index.ts';
+import type { Action, Binding, Policy, PolicyRule, Quorum, RuleOutcome, Weekday } from '../../../../shared/schemas/index.ts';
 import { CreatePolicyBody, type DraftBinding, type PolicyDraft } from '../../../../shared/schemas/api.ts';
 import { call } from '../api.ts';
 import { directory } from './directory.svelte.ts';
+
+/** A quorum's controls (the policy's own, and a pending rule's raise). */
+export interface QuorumForm {
+  minApprovals: number;
+  minDistinctTeams: number;
+  requiredUserIds: string[];
+  requiredTeamIds: string[];
+  requiredRoles: string[];
+}
+
+/** One content rule's controls; `raise` switches the pending rule's quorum on. */
+export interface RuleForm {
+  name: string;
+  when: string;
+  outcome: RuleOutcome;
+  message: string;
+  raise: boolean;
+  quorum: QuorumForm;
+}
+
+/** The escalation's controls; `on` false: the policy has none. */
+export interface EscalationForm {
+  on: boolean;
+  afterMinutes: number;
+  userIds: string[];
+  teamIds: string[];
+  orgRoles: string[];
+}
 
 /** The editor's fields, one per control (the hour window has an on/off switch of its own). */
 export interface PolicyForm {
@@ -32,6 +61,8 @@ export interface PolicyForm {
   requireReason: boolean;
   requesterCanApprove: boolean;
   adminBypass: boolean;
+  rules: RuleForm[];
+  escalation: EscalationForm;
   /** Where a new policy will be bound once saved (a saved one's bindings change in place). */
   bindings: DraftBinding[];
 }
@@ -59,7 +90,66 @@ export function blankForm(): PolicyForm {
     requireReason: false,
     requesterCanApprove: false,
     adminBypass: false,
+    rules: [],
+    escalation: blankEscalation(),
     bindings: [],
+  };
+}
+
+function blankEscalation(): EscalationForm {
+  return { on: false, afterMinutes: 30, userIds: [], teamIds: [], orgRoles: [] };
+}
+
+function quorumFormOf(q: Quorum): QuorumForm {
+  return {
+    minApprovals: q.minApprovals,
+    minDistinctTeams: q.minDistinctTeams,
+    requiredUserIds: [...q.requiredUserIds],
+    requiredTeamIds: [...q.requiredTeamIds],
+    requiredRoles: [...q.requiredOrgRoles],
+  };
+}
+
+function quorumOf(q: QuorumForm): Quorum {
+  return {
+    minApprovals: q.minApprovals,
+    minDistinctTeams: q.minDistinctTeams,
+    requiredUserIds: [...q.requiredUserIds],
+    requiredTeamIds: [...q.requiredTeamIds],
+    requiredOrgRoles: [...q.requiredRoles],
+  };
+}
+
+/** A new rule: pending, raising the quorum to two approvals (what a risk rule most often asks). */
+export function blankRule(n: number): RuleForm {
+  return {
+    name: `rule ${n}`,
+    when: '',
+    outcome: 'pending',
+    message: '',
+    raise: true,
+    quorum: { minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredRoles: [] },
+  };
+}
+
+function ruleFormOf(r: PolicyRule): RuleForm {
+  return {
+    name: r.name,
+    when: r.when,
+    outcome: r.outcome,
+    message: r.message ?? '',
+    raise: r.quorum !== undefined,
+    quorum: r.quorum ? quorumFormOf(r.quorum) : blankRule(0).quorum,
+  };
+}
+
+function ruleOf(r: RuleForm): PolicyRule {
+  return {
+    name: r.name,
+    when: r.when,
+    outcome: r.outcome,
+    ...(r.message.trim() ? { message: r.message } : {}),
+    ...(r.outcome === 'pending' && r.raise ? { quorum: quorumOf(r.quorum) } : {}),
   };
 }
 
@@ -88,6 +178,16 @@ export function formOf(p: Policy): PolicyForm {
     requireReason: c.requireReason ?? false,
     requesterCanApprove: p.requesterCanApprove,
     adminBypass: p.adminBypass,
+    rules: (p.rules ?? []).map(ruleFormOf),
+    escalation: p.escalation
+      ? {
+          on: true,
+          afterMinutes: p.escalation.afterMinutes,
+          userIds: [...p.escalation.approvers.userIds],
+          teamIds: [...p.escalation.approvers.teamIds],
+          orgRoles: [...p.escalation.approvers.orgRoles],
+        }
+      : blankEscalation(),
     bindings: [],
   };
 }
@@ -106,16 +206,19 @@ export function bodyOf(f: PolicyForm): CreatePolicyBody {
     description: f.description,
     actions: [...f.actions],
     approvers: { userIds: [...f.approverUserIds], teamIds: [...f.approverTeamIds], orgRoles: [...f.approverRoles] },
-    quorum: {
-      minApprovals: f.minApprovals,
-      minDistinctTeams: f.minDistinctTeams,
-      requiredUserIds: [...f.requiredUserIds],
-      requiredTeamIds: [...f.requiredTeamIds],
-      requiredOrgRoles: [...f.requiredRoles],
-    },
+    quorum: quorumOf(f),
     conditions,
     requesterCanApprove: f.requesterCanApprove,
     adminBypass: f.adminBypass,
+    ...(f.rules.length ? { rules: f.rules.map(ruleOf) } : {}),
+    ...(f.escalation.on
+      ? {
+          escalation: {
+            afterMinutes: f.escalation.afterMinutes,
+            approvers: { userIds: [...f.escalation.userIds], teamIds: [...f.escalation.teamIds], orgRoles: [...f.escalation.orgRoles] },
+          },
+        }
+      : {}),
   };
 }
 
@@ -137,14 +240,24 @@ const PLAIN: Record<string, string> = {
   'conditions.timezone': 'Not a time zone this console knows: pick one from the list (e.g. Europe/Istanbul), or leave it empty for UTC.',
 };
 
-/** The shared schema's refusals, by dotted path, before anything is sent. */
+/** The shared schema's refusals, by dotted path, and the rules that do not compile, before anything is sent. */
 export function checkForm(f: PolicyForm): FieldIssue[] {
-  const parsed = CreatePolicyBody.safeParse(bodyOf(f));
-  if (parsed.success) return [];
-  return parsed.error.issues.map((i) => {
-    const path = i.path.map(String).join('.');
-    return { path, message: PLAIN[path] ?? i.message };
-  });
+  const body = bodyOf(f);
+  const parsed = CreatePolicyBody.safeParse(body);
+  const schema = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const path = i.path.map(String).join('.');
+        return { path, message: PLAIN[path] ?? i.message };
+      });
+  // An empty `when` is the schema's to refuse; compiling it too would say the same thing twice.
+  const rules = ruleIssues(body.rules ?? [])
+    .filter((i) => f.rules[i.index]?.when.trim())
+    .map((i) => {
+      const compiled = compileWhen(f.rules[i.index]!.when);
+      return { path: `rules.${i.index}.${!compiled.ok && compiled.message === i.message ? 'when' : 'name'}`, message: i.message };
+    });
+  return [...schema, ...rules];
 }
 
 /** Org roles and every custom role someone holds: the roles a policy can name. */
