@@ -1,0 +1,76 @@
+// A request's content-rule results as the detail lists them: each next to the rule it judged (its
+// expression and message, from the gate's snapshot, which is what was evaluated), the matching
+// and failing ones first, strictest first, so "why is this held" is the first line read.
+import { RISK_LABELS } from '../../../shared/diff/risk.ts';
+import { RULE_OUTCOMES } from '../../../shared/schemas/index.ts';
+import type { ApprovalRequest, RiskFacts, RuleOutcome } from '../../../shared/schemas/index.ts';
+
+export interface RuleRow {
+  key: string;
+  policyId: string;
+  /** The gate's name (the policy's name when the request was made). */
+  policy: string;
+  rule: string;
+  matched: boolean;
+  outcome: RuleOutcome;
+  /** The rule's expression, when its gate still carries the snapshot. */
+  when?: string;
+  message?: string;
+  error?: string;
+}
+
+export const OUTCOME_WORDS: Record<RuleOutcome, string> = {
+  deny: 'denies',
+  pending: 'holds for approval',
+  warn: 'warns',
+  allow: 'lets through',
+};
+
+const rank = (r: RuleRow) => (r.matched || r.error !== undefined ? 0 : 10) + RULE_OUTCOMES.indexOf(r.outcome);
+
+export function ruleRows(request: Pick<ApprovalRequest, 'gates' | 'ruleResults'>): RuleRow[] {
+  return (request.ruleResults ?? [])
+    .map((r, i): RuleRow => {
+      const gate = request.gates.find((g) => g.policyId === r.policyId);
+      const rule = gate?.rules?.find((x) => x.name === r.rule);
+      return {
+        key: `${r.policyId} ${r.rule} ${i}`,
+        policyId: r.policyId,
+        policy: gate?.name ?? r.policyId,
+        rule: r.rule,
+        matched: r.matched,
+        outcome: r.outcome,
+        ...(rule ? { when: rule.when } : {}),
+        ...(rule?.message ? { message: rule.message } : {}),
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      };
+    })
+    .sort((a, b) => rank(a) - rank(b));
+}
+
+export interface RiskRow {
+  label: string;
+  count: number;
+}
+
+/**
+ * The counts the diff viewer's risk summary shows (with its labels), and untagged images; only
+ * those found. The file and line counts are the change's size, not a risk, and are worded apart.
+ */
+export function riskRows(risk: RiskFacts): RiskRow[] {
+  const rows: RiskRow[] = [
+    { label: RISK_LABELS['deleted-resource'], count: risk.deletedResources },
+    { label: RISK_LABELS.image, count: risk.imageChanges },
+    { label: RISK_LABELS.replicas, count: risk.replicaChanges },
+    { label: RISK_LABELS.rbac, count: risk.rbacChanges },
+    { label: RISK_LABELS.secret, count: risk.secretChanges },
+    { label: RISK_LABELS['terraform-destroy'], count: risk.terraformDestroys },
+    { label: 'Untagged images', count: risk.untaggedImages },
+  ];
+  return rows.filter((r) => r.count > 0);
+}
+
+/** "3 files, +120 −4 lines" */
+export function sizeWords(risk: RiskFacts): string {
+  return `${risk.filesChanged.toLocaleString('en')} ${risk.filesChanged === 1 ? 'file' : 'files'}, +${risk.linesAdded.toLocaleString('en')} −${risk.linesRemoved.toLocaleString('en')} lines`;
+}
