@@ -20,6 +20,7 @@ import {
   Project,
   RequestStatus,
   Resource,
+  RuleResult,
   SyncEntity,
   Team,
   User,
@@ -72,7 +73,11 @@ const TryVerdict = z.object({
   ),
   bypassed: z.array(z.object({ name: z.string(), by: z.enum(['admin', 'breakglass']) })),
   warnings: z.array(z.string()),
+  /** How each content rule of the policies that applied judged the action. */
+  rules: z.array(RuleResult).default([]),
 });
+/** What a request's payload carries for content rules, checked as POST /api/requests checks it. */
+const RequestPayload = CreateRequestBody.shape.payload.unwrap().shape;
 /** shared/policy/replay.ts ReplayResult. */
 const ReplayResult = z.object({
   considered: z.number().int(),
@@ -230,13 +235,17 @@ export const channels = {
       /** Who asks; default: the signed-in user. */
       requesterId: Id.optional(),
       justification: z.string().max(10_000).default(''),
+      /** Content rules read its risk facts (as the server computes them for a request). */
       diff: z
         .string()
         .max(16 * 1024 * 1024)
         .optional(),
+      cost: RequestPayload.cost,
+      plan: RequestPayload.plan,
     }),
     output: z.object({ saved: TryVerdict, draft: TryVerdict, requesterId: Id }),
-    description: 'the verdict on one action with the saved policies and with the draft in place, computed offline from the cache',
+    description:
+      "the verdict on one action (with its diff's risk facts, cost and plan for content rules) with the saved policies and with the draft in place, computed offline from the cache",
   },
   'policy.replay': {
     input: z.strictObject({ draft: PolicyDraft, days: z.number().int().min(1).max(90).default(30) }),

@@ -103,7 +103,7 @@ describe('verdicts for the draft', () => {
     const ev = judge(withDraft({ policies: [], bindings: [] }, PRA), staging);
     assert.equal(ev.outcome, 'allow');
     assert.equal(draftTouched(ev, DRAFT_POLICY_ID), undefined);
-    assert.deepEqual(verdictOf(ev, 'rick', names, DRAFT_POLICY_ID), { outcome: 'allow', gates: [], bypassed: [], warnings: [] });
+    assert.deepEqual(verdictOf(ev, 'rick', names, DRAFT_POLICY_ID), { outcome: 'allow', gates: [], bypassed: [], warnings: [], rules: [] });
   });
 
   it('a draft requiring a reason refuses a request without one (422, with the message)', () => {

@@ -2,7 +2,7 @@
 // enforces (evaluateAction), so the console can show what saving it would change before it does.
 import type { PolicyDraft } from '../schemas/api.ts';
 import { Policy } from '../schemas/index.ts';
-import type { ApprovalRequest, Binding, Gate, Team, User } from '../schemas/index.ts';
+import type { ApprovalRequest, Binding, Gate, RuleResult, Team, User } from '../schemas/index.ts';
 import type { ActionEvaluation } from './evaluate-action.ts';
 import { evaluateProgress } from './progress.ts';
 
@@ -64,6 +64,8 @@ export interface Verdict {
   gates: GateView[];
   bypassed: { name: string; by: 'admin' | 'breakglass' }[];
   warnings: string[];
+  /** How each content rule of the policies that applied judged the action. */
+  rules: RuleResult[];
 }
 
 export interface Names {
@@ -110,6 +112,7 @@ export function verdictOf(
     gates: gateViews(ev.gates, requesterId, names, draftId),
     bypassed: ev.bypassed.map((b) => ({ name: b.gate.name, by: b.by })),
     warnings: ev.warnings,
+    rules: ev.ruleResults ?? [],
   };
   if (ev.refusal !== undefined) out.refused = { status: ev.refusal.status, message: ev.refusal.message, details: [] };
   else if (ev.deny !== undefined) out.refused = { status: ev.deny.status, message: ev.deny.message, details: (ev.deny.details ?? []).map((d) => d.message) };

@@ -104,3 +104,61 @@ test('Try it and Replay answer from the cache with the server unreachable', asyn
   const noEnv = await core.dispatch('policy.try', { draft, action: 'release.deploy', resource: {} });
   assert.match((noEnv as any).error.message, /release.deploy needs an environment/);
 });
+
+test("Try it runs the draft's content rules offline: risk facts from the diff, the cost and the plan, each rule's result in the verdict", async () => {
+  const dir = await call('directory.get');
+  const checkout = dir.projects.find((p: any) => p.name === 'checkout');
+  const staging = dir.environments.find((e: any) => e.projectId === checkout.id && e.name === 'staging');
+  const sre = dir.teams.find((t: any) => t.name === 'SRE').id;
+  const draft = {
+    name: 'Staging content rules',
+    actions: ['release.deploy'],
+    approvers: { userIds: [], teamIds: [sre], orgRoles: [] },
+    quorum: { minApprovals: 0 },
+    rules: [
+      { name: 'no deletions', when: 'risk.deletedResources > 0', outcome: 'deny', message: 'staging keeps its volumes' },
+      { name: 'costly', when: 'has_cost && cost.monthlyCostDiff > 100', outcome: 'pending', quorum: { minApprovals: 2 } },
+      { name: 'db destroy', when: 'has(plan.resource_changes) && plan.resource_changes.exists(c, "delete" in c.change.actions)', outcome: 'warn' },
+    ],
+    bindings: [{ scope: 'project', targetId: checkout.id }],
+  };
+  const ask = { draft, action: 'release.deploy', resource: { environmentId: staging.id }, justification: 'ship' };
+  const byRule = (v: any) => Object.fromEntries(v.rules.filter((r: any) => r.policyId === 'draft').map((r: any) => [r.rule, r.matched]));
+
+  const plain = await call('policy.try', ask);
+  assert.deepEqual(byRule(plain.draft), { 'no deletions': false, costly: false, 'db destroy': false });
+  assert.equal(plain.draft.outcome, plain.saved.outcome, 'no rule matched: the draft changes nothing');
+  assert.deepEqual(
+    plain.saved.rules.filter((r: any) => r.policyId === 'draft'),
+    [],
+    'the saved verdict has no draft rules',
+  );
+
+  const deletes = [
+    'diff --git a/k8s/pvc.yaml b/k8s/pvc.yaml',
+    'deleted file mode 100644',
+    '--- a/k8s/pvc.yaml',
+    '+++ /dev/null',
+    '@@ -1,2 +0,0 @@',
+    '-apiVersion: v1',
+    '-kind: PersistentVolumeClaim',
+    '',
+  ].join('\n');
+  const denied = await call('policy.try', { ...ask, diff: deletes });
+  assert.equal(byRule(denied.draft)['no deletions'], true);
+  assert.equal(denied.draft.outcome, 'deny');
+  assert.ok(
+    denied.draft.refused.details.some((d: string) => /staging keeps its volumes/.test(d)),
+    denied.draft.refused.details.join('; '),
+  );
+
+  const plan = { resource_changes: [{ address: 'aws_db_instance.main', change: { actions: ['delete'] } }] };
+  const costly = await call('policy.try', { ...ask, cost: { totalMonthlyCost: 900, monthlyCostDiff: 250 }, plan });
+  assert.deepEqual(byRule(costly.draft), { 'no deletions': false, costly: true, 'db destroy': true });
+  assert.equal(costly.draft.outcome, 'pending');
+  assert.deepEqual(costly.draft.gates.find((g: any) => g.fromDraft).needs, ['2 more approvals']);
+
+  const badPlan = await core.dispatch('policy.try', { ...ask, plan: { resource_changes: [{ address: 1 }] } });
+  assert.equal(badPlan.ok, false);
+  assert.match((badPlan as any).error.message, /plan\.resource_changes\.0/);
+});

@@ -4,6 +4,7 @@
 // these very functions, with the same inputs resolved the same way).
 import { FREEZE_AUTHORITY_REFUSAL, canApprove, checkResource, evaluateAction, evaluateProgress, mayFreeze } from '../../../shared/policy/index.ts';
 import type { ActionEvaluation } from '../../../shared/policy/index.ts';
+import type { RuleContent } from '../../../shared/policy/action-input.ts';
 import type {
   Action,
   ApprovalRequest,
@@ -74,6 +75,8 @@ export interface ActionDraft {
   action: Action;
   resource: Resource;
   justification?: string;
+  /** What content rules read of the request (its diff's risk facts, cost, plan). */
+  content?: RuleContent;
 }
 
 /** The cached directory the engine needs. Sessions may be everyone's: the engine keeps the requester's. */
@@ -85,6 +88,9 @@ export interface PreviewDirectory {
   /** When given, unknown project / cluster ids are refused as the server refuses them. */
   projects?: ReadonlyMap<string, Project> | readonly Project[];
   clusters?: ReadonlyMap<string, Cluster> | readonly Cluster[];
+  /** Content rules read names, not ids; without them names read as empty strings. */
+  users?: readonly User[];
+  teams?: readonly Team[];
 }
 
 /** A draft the server would refuse with 400 before evaluating it (the same message). */
@@ -160,5 +166,14 @@ export function previewAction(draft: ActionDraft, me: User, directory: PreviewDi
     policies: directory.policies,
     bindings: directory.bindings,
     breakGlassSessions: directory.breakGlassSessions,
+    ...(draft.content ? { content: draft.content } : {}),
+    ...(directory.users && directory.teams
+      ? { directory: { users: directory.users, teams: directory.teams, projects: list(directory.projects), clusters: list(directory.clusters) } }
+      : {}),
   });
+}
+
+function list<T>(from: ReadonlyMap<string, T> | readonly T[] | undefined): readonly T[] {
+  if (from === undefined) return [];
+  return from instanceof Map ? [...from.values()] : (from as readonly T[]);
 }
