@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ApprovalRequest, SyncChange } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
+import { NO_RISK } from '../../../shared/diff/risk-facts.ts';
 import { Cache, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
 import { SEAL_BYTES } from './file-format.ts';
@@ -75,6 +76,40 @@ describe('applyChanges', () => {
     // a tombstone for something never seen is fine
     cache.applyChanges([tombstone('request', 'req_never'), tombstone('team', 'team_never')], 44);
     assert.equal(cache.cursor(), 44);
+  });
+
+  test("a request's content-rule fields (plan, cost, risk facts, rule results, rule snapshot) survive the store and a reopen", async () => {
+    let { cache } = await openCache();
+    const org = makeOrg(3);
+    const base = makeRequest(org, 0);
+    const req: ApprovalRequest = {
+      ...base,
+      payload: {
+        ...base.payload,
+        cost: { totalMonthlyCost: 1840.5, monthlyCostDiff: -120, currency: 'EUR' },
+        plan: { format_version: '1.2', resource_changes: [{ address: 'aws_db_instance.main', change: { actions: ['delete'] } }] },
+      },
+      gates: base.gates.map((g) => ({
+        ...g,
+        rules: [{ name: 'destroys', when: 'risk.terraformDestroys > 0', outcome: 'pending', quorum: { ...g.quorum, minApprovals: 2 } }],
+        timezone: 'Europe/Istanbul',
+      })),
+      warnings: ['untagged images: app uses nginx:latest'],
+      risk: { ...NO_RISK, terraformDestroys: 1, deletedResources: 2, deletedKinds: ['PersistentVolumeClaim'], filesChanged: 3, complete: false },
+      ruleResults: [
+        { policyId: 'pol_prod', rule: 'destroys', matched: true, outcome: 'pending' },
+        { policyId: 'pol_prod', rule: 'broken', matched: true, outcome: 'pending', error: 'no such key: x' },
+      ],
+    };
+    seeded(cache, org, [req]);
+    assert.deepEqual(cache.request(req.id), req);
+    await closeCache(cache);
+    ({ cache } = await openCache());
+    assert.deepEqual(cache.request(req.id), req);
+    assert.deepEqual(
+      cache.list('request').find((r) => r.id === req.id),
+      req,
+    );
   });
 
   test('a bad change rolls the whole page back', async () => {
