@@ -41,6 +41,16 @@ test('rule rows: matched and failed first, strictest first, with the snapshotted
   );
 });
 
+test('rule rows: a policy that made no gate is named, and its rule read, from the cached policies', () => {
+  const rows = ruleRows({ gates: [], ruleResults: [{ policyId: 'pol_org', rule: 'untagged image', matched: false, outcome: 'warn' }] }, [
+    { id: 'pol_org', name: 'Image hygiene', rules: [{ name: 'untagged image', when: 'risk.untaggedImages > 0', outcome: 'warn', message: 'tag it' }] },
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.policy, r.when, r.message]),
+    [['Image hygiene', 'risk.untaggedImages > 0', 'tag it']],
+  );
+});
+
 test('rule rows: a request from before content rules has none', () => {
   assert.deepEqual(ruleRows({ gates: [], ruleResults: undefined }), []);
 });

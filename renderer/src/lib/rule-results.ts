@@ -3,17 +3,17 @@
 // and failing ones first, strictest first, so "why is this held" is the first line read.
 import { RISK_LABELS } from '../../../shared/diff/risk.ts';
 import { RULE_OUTCOMES } from '../../../shared/schemas/index.ts';
-import type { ApprovalRequest, RiskFacts, RuleOutcome } from '../../../shared/schemas/index.ts';
+import type { ApprovalRequest, Policy, RiskFacts, RuleOutcome } from '../../../shared/schemas/index.ts';
 
 export interface RuleRow {
   key: string;
   policyId: string;
-  /** The gate's name (the policy's name when the request was made). */
+  /** The gate's name (the policy's name when the request was made), else the policy's as cached now. */
   policy: string;
   rule: string;
   matched: boolean;
   outcome: RuleOutcome;
-  /** The rule's expression, when its gate still carries the snapshot. */
+  /** The rule's expression: from its gate's snapshot, else from the policy as cached now. */
   when?: string;
   message?: string;
   error?: string;
@@ -28,15 +28,20 @@ export const OUTCOME_WORDS: Record<RuleOutcome, string> = {
 
 const rank = (r: RuleRow) => (r.matched || r.error !== undefined ? 0 : 10) + RULE_OUTCOMES.indexOf(r.outcome);
 
-export function ruleRows(request: Pick<ApprovalRequest, 'gates' | 'ruleResults'>): RuleRow[] {
+/**
+ * A policy whose rules let the request through makes no gate, so there is no snapshot to read
+ * its name and rules from: `policies` (the cached ones) stand in.
+ */
+export function ruleRows(request: Pick<ApprovalRequest, 'gates' | 'ruleResults'>, policies: readonly Pick<Policy, 'id' | 'name' | 'rules'>[] = []): RuleRow[] {
   return (request.ruleResults ?? [])
     .map((r, i): RuleRow => {
       const gate = request.gates.find((g) => g.policyId === r.policyId);
-      const rule = gate?.rules?.find((x) => x.name === r.rule);
+      const policy = policies.find((p) => p.id === r.policyId);
+      const rule = (gate ? gate.rules : policy?.rules)?.find((x) => x.name === r.rule);
       return {
         key: `${r.policyId} ${r.rule} ${i}`,
         policyId: r.policyId,
-        policy: gate?.name ?? r.policyId,
+        policy: gate?.name ?? policy?.name ?? r.policyId,
         rule: r.rule,
         matched: r.matched,
         outcome: r.outcome,
