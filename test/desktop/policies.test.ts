@@ -106,6 +106,50 @@ test('policies.save creates and replaces, refusals name their fields, bindings.*
   }
 });
 
+test("content rules and escalation: saved, cleared by an edit that leaves them out, and a rule the server cannot compile refused at that rule's when", async () => {
+  const core = await coreAs(OLIVIA);
+  try {
+    const dir = await call(core, 'directory.get');
+    const sre = dir.teams.find((t: { name: string }) => t.name === 'SRE').id;
+    const body = {
+      name: 'Rules round trip',
+      actions: ['release.deploy'],
+      approvers: { userIds: [], teamIds: [sre], orgRoles: [] },
+      quorum: { minApprovals: 1, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [] },
+      rules: [
+        {
+          name: 'fine',
+          when: 'risk.deletedResources > 0',
+          outcome: 'pending',
+          quorum: { minApprovals: 2, minDistinctTeams: 0, requiredUserIds: [], requiredTeamIds: [], requiredOrgRoles: [] },
+        },
+      ],
+      escalation: { afterMinutes: 30, approvers: { userIds: [], teamIds: [sre], orgRoles: [] } },
+    };
+    const { policy } = await call(core, 'policies.save', body);
+    assert.deepEqual(policy.rules, body.rules);
+    assert.deepEqual(policy.escalation, body.escalation);
+
+    const { rules: _r, escalation: _e, ...plain } = body;
+    const cleared = await call(core, 'policies.save', { ...plain, id: policy.id });
+    assert.equal(cleared.policy.escalation, undefined, 'an edit without escalation removes it');
+    assert.deepEqual(cleared.policy.rules ?? [], [], 'an edit without rules removes them');
+
+    const refused = await call(core, 'policies.save', {
+      ...body,
+      id: policy.id,
+      rules: [body.rules[0], { name: 'typo', when: 'risk.deleted > 0', outcome: 'deny' }],
+    });
+    assert.match(refused.refused.message, /rule "typo": No such key: deleted \(at position 5\)/);
+    assert.deepEqual(refused.refused.issues, [{ path: 'rules.1.when', message: 'No such key: deleted (at position 5)' }]);
+    const kept = (await call(core, 'directory.get')).policies.find((p: { id: string }) => p.id === policy.id);
+    assert.deepEqual(kept.rules ?? [], [], 'the refused save changed nothing');
+    await call(core, 'policies.delete', { id: policy.id });
+  } finally {
+    await core.close();
+  }
+});
+
 test('a member is refused by the server and nothing changes', async () => {
   const core = await coreAs(RHEA);
   try {
