@@ -3,7 +3,7 @@
 // its line with a caret at the column, and Save is refused; fixed, Try it shows the rule matching
 // a diff that deletes a resource (computed offline from the cache), and the policy is saved. A
 // request Rhea Manning then files with such a diff shows, in its detail, the rule that matched and
-// the request's risk facts. Nothing here depends on the hour: the policy has no time window, and
+// the request's risk facts, and its gate the policy's escalation. Nothing here depends on the hour: the policy has no time window, and
 // the outcome asserted is the draft's rule, not the saved policies' gates.
 import type { Page } from '@playwright/test';
 import { test, expect } from '@playwright/test';
@@ -100,6 +100,12 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
     'holds for approval, needing 2 approvals, when risk.deletedResources > 0 ("no deletions")',
   );
 
+  // Escalation: Security may approve too once a gate has waited 30 minutes.
+  await page.getByLabel('Widen the approvers when a gate waits too long').check();
+  await page.getByRole('spinbutton', { name: 'After (minutes)' }).fill('30');
+  await page.getByRole('group', { name: 'Escalation teams' }).getByLabel('Security', { exact: true }).check();
+  await expect(page.getByLabel('Summary in plain words')).toContainText('after 30 min short of its quorum, team Security may approve too');
+
   // Try it, offline from the cache: a staging deploy deleting a PVC matches the rule; without the diff it does not.
   const tryForm = page.getByRole('form', { name: 'Try this draft' });
   await tryForm.getByRole('combobox', { name: 'Action' }).selectOption('release.deploy');
@@ -119,6 +125,10 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
   await page.getByRole('button', { name: 'Save policy' }).click();
   await expect(page.getByText(`Created policy ${NAME}`)).toBeVisible({ timeout: 20_000 });
   const saved = ((await remoteApi(remote, '/api/policies', ADAM)).body.policies as { name: string; rules?: unknown[] }[]).find((p) => p.name === NAME);
+  expect((saved as { escalation?: unknown })?.escalation).toEqual({
+    afterMinutes: 30,
+    approvers: { userIds: [], teamIds: [expect.any(String)], orgRoles: [] },
+  });
   expect(saved?.rules).toEqual([
     { name: 'no deletions', when: 'risk.deletedResources > 0', outcome: 'pending', quorum: expect.objectContaining({ minApprovals: 2 }) },
   ]);
@@ -149,7 +159,7 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
   await expect(matched).toContainText('risk.deletedResources > 0');
   const risk = page.getByRole('region', { name: 'Risk facts' });
   await expect(risk).toContainText('Deleted resources 1');
-  await expect(risk).toContainText('1 file, +0 −4 lines');
+  await expect(risk).toContainText('1 file, +0 −4 lines · deletes PersistentVolumeClaim');
   await expect(
     page
       .getByRole('region', { name: /^Policies/ })
