@@ -81,7 +81,7 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
   const error = rule.getByRole('alert');
   await expect(error).toContainText('Line 1, column 6: No such key: deleted');
   await expect(error.locator('pre')).toHaveText('risk.deleted > 0\n     ^');
-  await shots(page, 'policy-rule-error', () => rule.scrollIntoViewIfNeeded());
+  await shots(page, 'rules-editor-error', () => rule.scrollIntoViewIfNeeded());
 
   // Save is refused: the editor stays open with the error, nothing is created.
   await page.getByRole('button', { name: 'Save policy' }).click();
@@ -117,7 +117,7 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
   await expect(drafted.getByRole('listitem').filter({ hasText: 'no deletions' })).toContainText('matched: holds for approval');
   const own = page.getByRole('region', { name: 'Verdict' }).getByRole('listitem').filter({ hasText: 'this draft' });
   await expect(own).toContainText('Needs: 2 more approvals');
-  await shots(page, 'policy-try-rules', () => drafted.scrollIntoViewIfNeeded());
+  await shots(page, 'rules-try', () => drafted.scrollIntoViewIfNeeded());
   await tryForm.getByRole('textbox', { name: 'Diff (optional)' }).fill('');
   await tryForm.getByRole('button', { name: 'Try it' }).click();
   await expect(drafted.getByRole('listitem').filter({ hasText: 'no deletions' })).toContainText('did not match');
@@ -166,5 +166,5 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
       .getByRole('listitem')
       .filter({ hasText: NAME }),
   ).toContainText('0 of 2');
-  await shots(page, 'request-rules', () => rules.scrollIntoViewIfNeeded());
+  await shots(page, 'rules-request', () => rules.scrollIntoViewIfNeeded());
 });

@@ -40,6 +40,30 @@ for (const size of SIZES) {
       await expect(page.getByRole('region', { name: 'Diff' })).toContainText('adyen-eu');
       await shot('request');
 
+      // The Terraform destroy on payments: its risk facts, and the demo's content rules that judged it.
+      await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Search' }).fill('infra@77d0e2b');
+      await expect(list.getByRole('listitem')).toHaveCount(1);
+      await expect(list.getByRole('listitem')).toContainText('infra@77d0e2b');
+      await list.getByRole('link').first().click();
+      const rules = page.getByRole('region', { name: /^Content rules/ });
+      await expect(rules.getByRole('listitem').filter({ hasText: /^\s*terraform destroy/ })).toContainText('matched: holds for approval', { timeout: 20_000 });
+      await page.getByRole('region', { name: 'Risk facts' }).scrollIntoViewIfNeeded();
+      await shot('request-risk');
+      await rules.scrollIntoViewIfNeeded();
+      await shot('request-rules');
+
+      // A policy with content rules, read-only: each rule quoted in its words.
+      await go(page, 'Policies');
+      await page
+        .getByRole('navigation', { name: 'Policy list' })
+        .getByRole('button', { name: /^Production Terraform Destroy/ })
+        .click();
+      await expect(page.getByRole('article', { name: 'Production Terraform Destroy' }).getByLabel('Summary in plain words')).toContainText(
+        'risk.terraformDestroys',
+      );
+      await shot('policy-rules');
+
       // One frozen environment (with its times written out) and an open freeze form.
       await go(page, 'Environments');
       const checkout = page.getByRole('article', { name: 'checkout / production' });

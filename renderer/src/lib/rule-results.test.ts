@@ -16,7 +16,7 @@ const gate = (policyId: string, name: string, rules: Gate['rules']): Gate => ({
   ...(rules ? { rules } : {}),
 });
 
-test('rule rows: matched and failed first, strictest first, with the snapshotted expression and message', () => {
+test('rule rows: matched and failed first, strictest first, then matched allows, then the rest, with the snapshotted expression and message', () => {
   const request: Pick<ApprovalRequest, 'gates' | 'ruleResults'> = {
     gates: [
       gate('pol_a', 'Production', [
@@ -27,6 +27,7 @@ test('rule rows: matched and failed first, strictest first, with the snapshotted
     ruleResults: [
       { policyId: 'pol_a', rule: 'cost cap', matched: false, outcome: 'deny' },
       { policyId: 'pol_a', rule: 'destroys', matched: true, outcome: 'pending' },
+      { policyId: 'pol_a', rule: 'otherwise', matched: true, outcome: 'allow' },
       { policyId: 'pol_gone', rule: 'warned', matched: false, outcome: 'warn', error: 'no such key: plan' },
     ],
   };
@@ -36,6 +37,7 @@ test('rule rows: matched and failed first, strictest first, with the snapshotted
     [
       ['destroys', true, 'Production', 'risk.terraformDestroys > 0', undefined, undefined],
       ['warned', false, 'pol_gone', undefined, undefined, 'no such key: plan'],
+      ['otherwise', true, 'Production', undefined, undefined, undefined],
       ['cost cap', false, 'Production', 'cost.monthlyCostDiff > 500.0', 'too expensive', undefined],
     ],
   );

@@ -26,7 +26,8 @@ export const OUTCOME_WORDS: Record<RuleOutcome, string> = {
   allow: 'lets through',
 };
 
-const rank = (r: RuleRow) => (r.matched || r.error !== undefined ? 0 : 10) + RULE_OUTCOMES.indexOf(r.outcome);
+/** What held or refused the request first, then the catch-all allows that let a policy pass, then the rules that did not match. */
+const rank = (r: RuleRow) => (r.error !== undefined || (r.matched && r.outcome !== 'allow') ? 0 : r.matched ? 10 : 20) + RULE_OUTCOMES.indexOf(r.outcome);
 
 /**
  * A policy whose rules let the request through makes no gate, so there is no snapshot to read
