@@ -62,6 +62,7 @@ for (const size of SIZES) {
       await expect(page.getByRole('article', { name: 'Production Terraform Destroy' }).getByLabel('Summary in plain words')).toContainText(
         'risk.terraformDestroys',
       );
+      await page.locator('.page').evaluate((el) => el.scrollTo(0, 0));
       await shot('policy-rules');
 
       // One frozen environment (with its times written out) and an open freeze form.
