@@ -124,6 +124,9 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
 
   await page.getByRole('button', { name: 'Save policy' }).click();
   await expect(page.getByText(`Created policy ${NAME}`)).toBeVisible({ timeout: 20_000 });
+  const detail = page.getByRole('article', { name: NAME });
+  await expect(detail.getByRole('definition').filter({ hasText: 'when risk.deletedResources > 0 ("no deletions")' })).toBeVisible();
+  await expect(detail.getByRole('definition').filter({ hasText: /^after 30 min short of its quorum, team Security may approve too$/ })).toBeVisible();
   const saved = ((await remoteApi(remote, '/api/policies', ADAM)).body.policies as { name: string; rules?: unknown[] }[]).find((p) => p.name === NAME);
   expect((saved as { escalation?: unknown })?.escalation).toEqual({
     afterMinutes: 30,
