@@ -95,6 +95,22 @@ for (const size of SIZES) {
       await expect(page.getByRole('region', { name: 'Diff' })).toContainText('adyen-eu');
       await expectNoHorizontalOverflow(page, 'request detail');
 
+      // The Terraform destroy: risk facts and content rules with long expressions, which must wrap.
+      await go(page, 'Inbox');
+      await page.getByRole('textbox', { name: 'Search' }).fill('infra@77d0e2b');
+      await expect(list.getByRole('listitem')).toContainText('infra@77d0e2b');
+      await list.getByRole('link').first().click();
+      await expect(page.getByRole('region', { name: /^Content rules/ })).toContainText('risk.terraformDestroys', { timeout: 20_000 });
+      await expectNoHorizontalOverflow(page, 'request detail with content rules');
+
+      await go(page, 'Policies');
+      await page
+        .getByRole('navigation', { name: 'Policy list' })
+        .getByRole('button', { name: /^Production Terraform Destroy/ })
+        .click();
+      await expect(page.getByRole('article', { name: 'Production Terraform Destroy' })).toContainText('Content rules');
+      await expectNoHorizontalOverflow(page, 'a policy with content rules');
+
       await go(page, 'Environments');
       await expect(page.getByRole('article', { name: 'checkout / production' })).toBeVisible();
       await expectNoHorizontalOverflow(page, 'environments');
