@@ -3,7 +3,7 @@
 // its line with a caret at the column, and Save is refused; fixed, Try it shows the rule matching
 // a diff that deletes a resource (computed offline from the cache), and the policy is saved. A
 // request Rhea Manning then files with such a diff shows, in its detail, the rule that matched and
-// the request's risk facts, and its gate the policy's escalation. Nothing here depends on the hour: the policy has no time window, and
+// the request's risk facts, and its gate the policy's escalation, online and offline from the cache. Nothing here depends on the hour: the policy has no time window, and
 // the outcome asserted is the draft's rule, not the saved policies' gates.
 import type { Page } from '@playwright/test';
 import { test, expect } from '@playwright/test';
@@ -170,4 +170,13 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
       .filter({ hasText: NAME }),
   ).toContainText('0 of 2');
   await shots(page, 'rules-request', () => rules.scrollIntoViewIfNeeded());
+
+  // Offline, opened again: the rule results and risk facts come from the cached request.
+  await remote.killServer();
+  await expect(page.getByRole('status')).toContainText('Offline', { timeout: 30_000 });
+  await page.getByRole('link', { name: 'Inbox' }).click();
+  await expect(list.getByRole('listitem')).toContainText(REVISION);
+  await list.getByRole('link').first().click();
+  await expect(matched).toContainText('matched: holds for approval', { timeout: 20_000 });
+  await expect(risk).toContainText('Deleted resources 1');
 });
