@@ -2,9 +2,11 @@
 // who may edit policies): a rule whose `when` misspells a risk fact shows the compile error under
 // its line with a caret at the column, and Save is refused; fixed, Try it shows the rule matching
 // a diff that deletes a resource (computed offline from the cache), and the policy is saved. A
-// request Rhea Manning then files with such a diff shows, in its detail, the rule that matched and
-// the request's risk facts, and its gate the policy's escalation, online and offline from the cache. Nothing here depends on the hour: the policy has no time window, and
-// the outcome asserted is the draft's rule, not the saved policies' gates.
+// request Rhea Manning then files with such a diff shows, in its detail, the rule that matched,
+// the request's risk facts and its gate's escalation, online and then offline from the cache.
+// The clock is not pinned: `gatehouse serve` has no clock of its own to pin, and nothing here
+// depends on the hour (the policy has no time window; only the draft's rule and gate are asserted,
+// never the saved policies' gates, the off-hours one among them).
 import type { Page } from '@playwright/test';
 import { test, expect } from '@playwright/test';
 import { screen } from './fixtures.ts';
