@@ -117,6 +117,15 @@ function readText(file: string, flag: string): string {
   }
 }
 
+/** Each rule of the file that does not compile, with its position: the server would refuse it (400 invalid_rule). */
+function ruleProblems(file: PoliciesFile): string[] {
+  return file.policies.flatMap((p) =>
+    ruleIssues(p.rules.map(({ name, when, outcome }) => ({ name, when, outcome }))).map(
+      (r) => `policy "${p.name}", rule "${r.rule}": ${r.message}${r.position !== undefined ? ` (at position ${r.position})` : ''}`,
+    ),
+  );
+}
+
 async function exportPolicies(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, { ...CLIENT_FLAGS, output: { type: 'string', short: 'o' } }, POLICY_USAGE);
   if (flags.help) return (void console.log(POLICY_USAGE), 0);
@@ -168,6 +177,12 @@ async function applyPolicies(argv: string[]): Promise<number> {
   if (flags.help) return (void console.log(POLICY_USAGE), 0);
   const file = required(flags, 'file', POLICY_USAGE);
   const wanted = parseYamlFile(readText(file, '-f'), file, PoliciesFile);
+  // Checked before anything is sent, so a bad rule never leaves the server half applied.
+  const badRules = ruleProblems(wanted);
+  if (badRules.length > 0) {
+    console.error(`error: rules that do not compile (the server refuses them: invalid_rule); nothing was applied:\n  ${badRules.join('\n  ')}`);
+    return 1;
+  }
   const api = client(flags);
   const [dir, saved] = await Promise.all([fetchDirectory(api), fetchPolicies(api)]);
   const steps = planApply(resolvePolicies(wanted.policies, dir), saved, dir);
@@ -207,11 +222,7 @@ async function testPolicies(argv: string[]): Promise<number> {
   const casesFile = required(flags, 'cases', POLICY_USAGE);
   const policies = parseYamlFile(readText(file, '-f'), file, PoliciesFile);
   const cases = parseYamlFile(readText(casesFile, '--cases'), casesFile, CasesFile);
-  const badRules = policies.policies.flatMap((p) =>
-    ruleIssues(p.rules.map(({ name, when, outcome }) => ({ name, when, outcome }))).map(
-      (r) => `policy "${p.name}", rule "${r.rule}": ${r.message}${r.position !== undefined ? ` (at position ${r.position})` : ''}`,
-    ),
-  );
+  const badRules = ruleProblems(policies);
   if (badRules.length > 0) throw new BadInput(`${file}: rules that do not compile:\n  ${badRules.join('\n  ')}`);
   if (cases.directory !== undefined && flags.server !== undefined) throw new BadInput(`give --server or a directory: in ${casesFile}, not both`);
   const dir = cases.directory !== undefined ? directoryFromFile(cases.directory) : await fetchDirectory(client(flags));
