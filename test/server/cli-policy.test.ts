@@ -146,6 +146,25 @@ describe('gatehouse policy against a demo server', () => {
     assert.deepEqual(await snapshot(), now);
   });
 
+  test('an escalation added, then left out of the file: patched in, then removed', async () => {
+    const doc = parse(await exported()) as PolicyFile;
+    const credential = doc.policies.find((p) => p.name === 'Credential Issue')!;
+    credential.escalation = { afterMinutes: 30, approvers: { teams: ['Platform'] } };
+    const file = write('escalation.yaml', doc);
+    const add = await policyCli(['apply', '-f', file]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, /^~ update policy "Credential Issue": escalation$/m);
+    const saved = () => snapshot().then((s) => s.policies.find((p) => p.name === 'Credential Issue')!);
+    assert.equal((await saved()).escalation?.afterMinutes, 30);
+    assert.match(await exported(), /escalation:\n\s+afterMinutes: 30\n\s+approvers:\n\s+users: \[\]\n\s+teams:\n\s+- Platform/);
+
+    delete credential.escalation;
+    const remove = await policyCli(['apply', '-f', write('no-escalation.yaml', doc)]);
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.match(remove.stdout, /^~ update policy "Credential Issue": escalation$/m);
+    assert.equal((await saved()).escalation, undefined);
+  });
+
   test('a rule that does not compile: exit 1 with its position, nothing applied', async () => {
     const doc = parse(await exported()) as PolicyFile;
     doc.policies[0]!.quorum.minApprovals += 1;
