@@ -77,6 +77,13 @@ export const PoliciesFile = z
     f.policies.forEach((p, i) => {
       if (seen.has(p.name.toLowerCase())) ctx.addIssue({ code: 'custom', message: `a second policy named "${p.name}"`, path: ['policies', i, 'name'] });
       seen.add(p.name.toLowerCase());
+      const bound = new Set<string>();
+      p.bindings.forEach((b, j) => {
+        const key = `${b.scope} ${b.target?.toLowerCase() ?? ''}`;
+        if (bound.has(key))
+          ctx.addIssue({ code: 'custom', message: `bound twice to ${b.scope}${b.target ? ` ${b.target}` : ''}`, path: ['policies', i, 'bindings', j] });
+        bound.add(key);
+      });
     });
   });
 export type PoliciesFile = z.infer<typeof PoliciesFile>;
