@@ -54,3 +54,38 @@ test('a migration this build does not know (a newer Gatehouse was here) is refus
   assert.throws(() => migrate(db), /migration 99, which this Gatehouse .* does not know; upgrade Gatehouse/);
   db.close();
 });
+
+test('6 gives pending requests filed before it the due time of their first escalation that has not fired', () => {
+  const db = new Database(':memory:');
+  const { 6: six, ...before } = MIGRATIONS;
+  assert.ok(six);
+  migrate(db, before);
+  const gate = (afterMinutes: number, escalatedAt?: string) => ({
+    id: `g${afterMinutes}`,
+    escalation: { afterMinutes },
+    ...(escalatedAt ? { escalatedAt } : {}),
+  });
+  const requests = [
+    { id: 'req_a', status: 'pending', gates: [gate(90), gate(30), gate(5, '2026-03-09T10:05:00.000Z')] },
+    { id: 'req_b', status: 'pending', gates: [{ id: 'plain' }] },
+    { id: 'req_c', status: 'approved', gates: [gate(30)] },
+  ];
+  requests.forEach((r, i) => {
+    db.prepare('INSERT INTO entities (entity, id, data, seq, n) VALUES (?, ?, ?, ?, ?)').run(
+      'request',
+      r.id,
+      JSON.stringify({ ...r, createdAt: '2026-03-09T10:00:00.000Z' }),
+      i + 1,
+      i + 1,
+    );
+    db.prepare('INSERT INTO requests (id, status, action, expires_at) VALUES (?, ?, ?, ?)').run(r.id, r.status, 'release.deploy', '2026-03-16T10:00:00.000Z');
+  });
+  migrate(db);
+  const due = db.prepare('SELECT id, escalate_at FROM requests ORDER BY id').all();
+  assert.deepEqual(due, [
+    { id: 'req_a', escalate_at: '2026-03-09T10:30:00.000Z' },
+    { id: 'req_b', escalate_at: null },
+    { id: 'req_c', escalate_at: null },
+  ]);
+  db.close();
+});

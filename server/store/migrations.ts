@@ -88,6 +88,18 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   // Signed checkpoints of the audit chain: the event at seq had this hash, signed with the server's
   // Ed25519 key (kept outside this file), so a rewritten or truncated chain no longer matches.
   5: `CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, at TEXT NOT NULL, signature TEXT NOT NULL);`,
+  // When a request's next escalation falls due (server/store/escalation-due.ts), for the sweeper.
+  // Pending requests filed before this get it from their snapshotted gates.
+  6: `
+  ALTER TABLE requests ADD COLUMN escalate_at TEXT;
+  CREATE INDEX requests_escalation ON requests (status, escalate_at);
+  UPDATE requests SET escalate_at = (
+    SELECT MIN(strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(e.data, '$.createdAt'), '+' || json_extract(g.value, '$.escalation.afterMinutes') || ' minutes'))
+    FROM entities e, json_each(e.data, '$.gates') g
+    WHERE e.entity = 'request' AND e.id = requests.id
+      AND json_extract(g.value, '$.escalation') IS NOT NULL AND json_extract(g.value, '$.escalatedAt') IS NULL
+  ) WHERE status = 'pending';
+  `,
 };
 
 function versions(migrations: Readonly<Record<number, string>>): number[] {

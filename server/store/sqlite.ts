@@ -15,6 +15,7 @@ import type {
 } from '../../shared/schemas/index.ts';
 import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
+import { escalationDueAt } from './escalation-due.ts';
 import { migrate } from './migrations.ts';
 import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
 
@@ -391,6 +392,7 @@ export class SqliteStore implements Store, StoreTx {
       requestIds: this.#all<{ id: string }>(`SELECT id FROM requests WHERE status = 'pending' AND expires_at <= ?`, t).map((r) => r.id),
       environmentIds: this.#all<{ environment_id: string }>('SELECT environment_id FROM freezes WHERE until <= ?', t).map((r) => r.environment_id),
       sessionIds: this.#all<{ id: string }>('SELECT id FROM sessions WHERE ended = 0 AND expires_at <= ?', t).map((r) => r.id),
+      escalationIds: this.#all<{ id: string }>(`SELECT id FROM requests WHERE status = 'pending' AND escalate_at <= ?`, t).map((r) => r.id),
     };
   }
 
@@ -426,7 +428,7 @@ export class SqliteStore implements Store, StoreTx {
       }
       case 'request': {
         const r = value as ApprovalRequest;
-        this.#run('UPDATE requests SET status = ? WHERE id = ?', r.status, r.id);
+        this.#run('UPDATE requests SET status = ?, escalate_at = ? WHERE id = ?', r.status, escalationDueAt(r), r.id);
         break;
       }
       case 'breakglass': {

@@ -71,8 +71,11 @@ export interface StoreReader {
   checkpoints(after: number, limit: number): Promise<AuditCheckpoint[]>;
   /** The checkpoint with the highest seq (at most `atOrBefore`), if any. */
   lastCheckpoint(atOrBefore?: number): Promise<AuditCheckpoint | undefined>;
-  /** Pending requests past expiry, freezes past `until`, sessions past expiry and not ended. */
-  due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[] }>;
+  /**
+   * Pending requests past expiry, freezes past `until`, sessions past expiry and not ended, and
+   * pending requests with an escalation due (one that has not fired; its gate may have passed since).
+   */
+  due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[]; escalationIds: string[] }>;
   isInitialized(): Promise<boolean>;
 }
 

@@ -19,6 +19,10 @@ export interface RiskItem {
   fileIndex: number;
   hunkIndex: number;
   lineIndex: number;
+  /** deleted-resource: the top-level kinds deleted (a whole file may hold several documents), distinct. */
+  resourceKinds?: string[];
+  /** image: an added reference with no tag and no digest, or tagged `latest`. */
+  untagged?: boolean;
 }
 
 export interface RiskSummary {
@@ -27,6 +31,17 @@ export interface RiskSummary {
   counts: Record<RiskKind, number>;
   /** More items were found than are listed. */
   truncated: boolean;
+  /** Image items marked `untagged`, including any beyond the cap. */
+  untaggedImages: number;
+  /** The distinct `resourceKinds` of the deleted-resource items, sorted; at most MAX_DELETED_KINDS. */
+  deletedKinds: string[];
+  /** False when `expired` stopped the pass: every count is then a lower bound. */
+  complete: boolean;
+}
+
+export interface SummarizeOptions {
+  /** Asked now and then; true stops the pass where it is (a hunk or file cut short adds nothing of its own end). */
+  expired?: () => boolean;
 }
 
 export const RISK_LABELS: Record<RiskKind, string> = {
@@ -39,6 +54,9 @@ export const RISK_LABELS: Record<RiskKind, string> = {
 };
 
 const MAX_ITEMS = 2000;
+export const MAX_DELETED_KINDS = 50;
+/** Lines between two `expired()` checks: a clock read per line would cost more than the scan. */
+const CHECK_EVERY = 1024;
 const MAX_SCAN_CHARS = 400; // risk patterns sit at the start of short lines
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
@@ -77,15 +95,32 @@ function lineNo(l: DiffLine): number | null {
 }
 
 /** The risk summary of parsed files. */
-export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
+export function summarizeRisk(files: readonly DiffFile[], options: SummarizeOptions = {}): RiskSummary {
   const items: RiskItem[] = [];
   const counts = emptyCounts();
+  let untaggedImages = 0;
+  const kindsDeleted = new Set<string>();
   const add = (item: RiskItem) => {
     counts[item.kind]++;
+    if (item.untagged) untaggedImages++;
+    for (const k of item.resourceKinds ?? []) kindsDeleted.add(k);
     if (items.length < MAX_ITEMS) items.push(item);
   };
+  const expired = options.expired;
+  let sinceCheck = 0;
+  let complete = true;
+  const outOfTime = (lines: number): boolean => {
+    if (!expired) return false;
+    sinceCheck += lines;
+    if (sinceCheck < CHECK_EVERY) return false;
+    sinceCheck = 0;
+    if (expired()) complete = false;
+    return !complete;
+  };
 
-  files.forEach((f, fi) => {
+  scan: for (let fi = 0; fi < files.length; fi++) {
+    const f = files[fi]!;
+    if (outOfTime(CHECK_EVERY)) break;
     const path = filePath(f);
     const isTf = /\.(tf|tfvars|hcl)$/i.test(path);
     const pathRbac = /(^|[/_.-])(rbac|(cluster)?role(binding)?s?)([/_.-]|$)/i.test(path);
@@ -97,13 +132,16 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
     const removedKinds = new Map<string, { hi: number; li: number; line: DiffLine }[]>();
     const addedKinds = new Map<string, number>();
 
-    f.hunks.forEach((h, hi) => {
+    for (let hi = 0; hi < f.hunks.length; hi++) {
+      const h = f.hunks[hi]!;
       const removedImages: string[] = [];
       let lastRemovedReplicas: number | null = null;
-      h.lines.forEach((l, li) => {
+      for (let li = 0; li < h.lines.length; li++) {
+        if (outOfTime(1)) break scan;
+        const l = h.lines[li]!;
         const text = l.text.length > MAX_SCAN_CHARS ? l.text.slice(0, MAX_SCAN_CHARS) : l.text;
         if (l.kind === 'add' || l.kind === 'del') changed = true;
-        if (l.kind === 'meta') return;
+        if (l.kind === 'meta') continue;
         const k = anyKind(text);
         if (k) {
           if (RBAC_KINDS.has(k) && topKind(text)) rbacKind ??= k;
@@ -122,7 +160,7 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
           if (m && (f.plain || l.kind === 'add' || l.kind === 'ctx') && !isTf)
             add({ ...base, kind: 'terraform-destroy', severity: 'high', text: `- ${m[1]} "${m[2]}"${m[3] ? ` "${m[3]}"` : ''}` });
         }
-        if (l.kind === 'ctx') return;
+        if (l.kind === 'ctx') continue;
 
         if (l.kind === 'del') {
           if (isTf) {
@@ -132,7 +170,7 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
           const tk = topKind(text);
           if (tk) {
             if (f.status === 'deleted') {
-              if (deletedKinds.length < 50) deletedKinds.push(tk);
+              if (deletedKinds.length < MAX_DELETED_KINDS) deletedKinds.push(tk);
             } else {
               const list = removedKinds.get(tk) ?? [];
               list.push({ hi, li, line: l });
@@ -154,7 +192,14 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
             let k = removedImages.findIndex((r) => repoOf(r) === repoOf(imageValue));
             if (k === -1 && removedImages.length > 0) k = 0;
             const from = k === -1 ? null : removedImages.splice(k, 1)[0]!;
-            add({ ...base, kind: 'image', severity: 'medium', text: from ? `${from} → ${shortImage(imageValue, from)}` : `${imageValue} (new)` });
+            const untagged = isUntagged(im?.[1] ?? 'image', imageValue);
+            add({
+              ...base,
+              kind: 'image',
+              severity: 'medium',
+              text: from ? `${from} → ${shortImage(imageValue, from)}` : `${imageValue} (new)`,
+              ...(untagged ? { untagged } : {}),
+            });
           }
         }
 
@@ -170,9 +215,9 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
             add({ ...base, kind: 'replicas', severity, text: from !== null ? `${rm[1]} ${from} → ${n}` : `${rm[1]}: ${n}` });
           }
         }
-      });
+      }
       // a removed image or replicas line without a replacement in its hunk (a deleted file says enough)
-      if (f.status === 'deleted') return;
+      if (f.status === 'deleted') continue;
       for (const r of removedImages)
         add({ file: path, line: null, fileIndex: fi, hunkIndex: hi, lineIndex: -1, kind: 'image', severity: 'medium', text: `${r} removed` });
       if (lastRemovedReplicas !== null)
@@ -186,12 +231,22 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
           severity: 'medium',
           text: `replicas ${lastRemovedReplicas} removed`,
         });
-    });
+    }
 
     const counts = `+${f.added} −${f.removed}`;
     if (f.status === 'deleted') {
       const kinds = deletedKinds.length ? ` (${summarizeKinds(deletedKinds)})` : '';
-      add({ file: path, line: null, fileIndex: fi, hunkIndex: -1, lineIndex: -1, kind: 'deleted-resource', severity: 'high', text: `File deleted${kinds}` });
+      add({
+        file: path,
+        line: null,
+        fileIndex: fi,
+        hunkIndex: -1,
+        lineIndex: -1,
+        kind: 'deleted-resource',
+        severity: 'high',
+        text: `File deleted${kinds}`,
+        ...(deletedKinds.length ? { resourceKinds: [...new Set(deletedKinds)] } : {}),
+      });
     } else {
       for (const [kind, removed] of removedKinds) {
         const readded = addedKinds.get(kind) ?? 0;
@@ -205,6 +260,7 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
             kind: 'deleted-resource',
             severity: 'high',
             text: `${kind} removed`,
+            resourceKinds: [kind],
           });
         }
       }
@@ -233,10 +289,27 @@ export function summarizeRisk(files: readonly DiffFile[]): RiskSummary {
         text: `Secret ${f.status === 'modified' ? 'changed' : f.status} (${counts})`,
       });
     }
-  });
+  }
 
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  return { items, counts, truncated: total > items.length };
+  const deletedKinds = [...kindsDeleted].sort().slice(0, MAX_DELETED_KINDS);
+  return { items, counts, truncated: total > items.length, untaggedImages, deletedKinds, complete };
+}
+
+// `image:` values that are not literal references (Helm `{{ … }}`, `$(VAR)`) say nothing about a tag
+const IMAGE_REF_RE = /^[A-Za-z0-9][\w.\-/:@]*$/;
+
+/**
+ * An added image reference that pins nothing: no tag and no digest, or `latest` (what runs is
+ * whatever was pushed last). A registry port (`registry:5000/app`) is not a tag. A kustomize
+ * `newName` carries no tag by design (its `newTag` does), so only `newTag`/`tag: latest` count there.
+ */
+function isUntagged(key: string, value: string): boolean {
+  if (key === 'tag' || key === 'newTag') return value === 'latest';
+  if (key === 'newName' || !IMAGE_REF_RE.test(value) || value.includes('@')) return false;
+  const name = value.slice(value.lastIndexOf('/') + 1);
+  const colon = name.lastIndexOf(':');
+  return colon === -1 || name.slice(colon + 1) === 'latest';
 }
 
 function summarizeKinds(kinds: string[]): string {

@@ -286,3 +286,26 @@ describe('progressLine', () => {
     assert.equal(line([g('Prod', { minApprovals: 2 })], [reject('alice')]), 'rejected');
   });
 });
+
+describe('evaluateProgress: escalation', () => {
+  const escalation = { afterMinutes: 30, approvers: { userIds: [], teamIds: ['security'], orgRoles: [] } };
+  const sreOnly = { userIds: [], teamIds: ['sre'], orgRoles: [] };
+
+  it('says who may approve too, and after how long; nothing without an escalation', () => {
+    const p = only([g('Prod', { minApprovals: 1 }, { approvers: sreOnly, escalation })], []);
+    assert.equal(p.escalation, 'after 30 min short of its quorum, team Security may approve too');
+    assert.equal(p.escalatedAt, undefined);
+    assert.deepEqual(p.canStillApprove, ['alice', 'sam', 'bob']);
+    const plain = only([g('Prod', { minApprovals: 1 }, { approvers: sreOnly })], []);
+    assert.ok(!('escalation' in plain) && !('escalatedAt' in plain));
+  });
+
+  it('once escalated: says so with the time, and the widened approvers count', () => {
+    const at = '2026-03-09T10:30:00.000Z';
+    const escalated = g('Prod', { minApprovals: 1 }, { approvers: { ...sreOnly, teamIds: ['sre', 'security'] }, escalation, escalatedAt: at });
+    const p = only([escalated], [approve('dave')]);
+    assert.equal(p.escalation, 'escalated: after 30 min short of its quorum, team Security may approve too');
+    assert.equal(p.escalatedAt, at);
+    assert.equal(p.passed, true);
+  });
+});

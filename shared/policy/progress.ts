@@ -1,5 +1,6 @@
 // Where a pending request stands: per gate, what is met, what is missing, who can still move it.
 import type { ApprovalRequest, Gate, GateProgress, Progress, User } from '../schemas/index.ts';
+import { escalationWords } from './describe.ts';
 import { isEligible, isEligibleForAny } from './eligibility.ts';
 import { maxDistinctTeams } from './matching.ts';
 import { holdsOrgRole } from './roles.ts';
@@ -69,7 +70,15 @@ function gateProgress(gate: Gate, approvers: readonly User[], eligibleUndecided:
     met,
     missing,
     canStillApprove: eligibleUndecided,
+    ...escalationProgress(gate, names),
   };
+}
+
+/** The escalation's words, and when it fired: "escalated: after 30 min short of its quorum, team SRE may approve too". */
+function escalationProgress(gate: Gate, names: Names): Pick<GateProgress, 'escalation' | 'escalatedAt'> {
+  if (!gate.escalation) return {};
+  const words = escalationWords(gate.escalation, names);
+  return gate.escalatedAt ? { escalation: `escalated: ${words}`, escalatedAt: gate.escalatedAt } : { escalation: words };
 }
 
 /**

@@ -307,6 +307,13 @@ export const GateProgress = z.object({
   missing: z.array(z.string()),
   /** Users eligible for this gate who have not decided yet. */
   canStillApprove: z.array(Id),
+  /**
+   * The gate's escalation in words: "after 30 min short of its quorum, team SRE may approve too",
+   * prefixed "escalated: " once it fired. Absent without one.
+   */
+  escalation: z.string().optional(),
+  /** When the escalation fired (its approvers are then eligible for the gate). */
+  escalatedAt: IsoTime.optional(),
 });
 export type GateProgress = z.infer<typeof GateProgress>;
 

@@ -85,9 +85,9 @@ export interface DemoUser {
   orgRole: string;
   token: string;
 }
-export async function demoDir(): Promise<{ dir: string; users: DemoUser[]; token: (email: string) => string }> {
+export async function demoDir(extraArgs: string[] = []): Promise<{ dir: string; users: DemoUser[]; token: (email: string) => string }> {
   const dir = tempDir();
-  const r = await runCli(['demo', '--data', dir]);
+  const r = await runCli(['demo', '--data', dir, ...extraArgs]);
   assert.equal(r.code, 0, `demo failed: ${r.stderr}`);
   const users = r.stdout
     .trim()

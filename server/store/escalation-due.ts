@@ -1,0 +1,19 @@
+// When a request's next escalation falls due: kept in a column of the requests table so the
+// sweeper finds due escalations with an index range instead of reading every pending request.
+import type { ApprovalRequest, Gate } from '../../shared/schemas/index.ts';
+
+/** Epoch ms at which this gate's escalation falls due; null without one or once it has fired. */
+export function gateEscalationDueMs(gate: Gate, createdAt: string): number | null {
+  if (!gate.escalation || gate.escalatedAt !== undefined) return null;
+  return Date.parse(createdAt) + gate.escalation.afterMinutes * 60_000;
+}
+
+/** The earliest due time of the request's escalations that have not fired, as an ISO instant; null when none is left. */
+export function escalationDueAt(request: Pick<ApprovalRequest, 'gates' | 'createdAt'>): string | null {
+  let due: number | null = null;
+  for (const g of request.gates) {
+    const t = gateEscalationDueMs(g, request.createdAt);
+    if (t !== null && (due === null || t < due)) due = t;
+  }
+  return due === null ? null : new Date(due).toISOString();
+}
