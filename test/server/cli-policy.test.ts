@@ -244,6 +244,26 @@ cases:
   - name: a dev deploy goes through
     input: {action: release.deploy, project: checkout, environment: dev, requester: ${DEV}}
     expect: allow
+  - name: a diff deleting a PersistentVolumeClaim in production is denied by its risk facts
+    input:
+      action: release.deploy
+      project: checkout
+      environment: production
+      requester: ${DEV}
+      justification: drop the old volume
+      payload:
+        diff: |
+          diff --git a/k8s/data.yaml b/k8s/data.yaml
+          deleted file mode 100644
+          --- a/k8s/data.yaml
+          +++ /dev/null
+          @@ -1,4 +0,0 @@
+          -apiVersion: v1
+          -kind: PersistentVolumeClaim
+          -metadata:
+          -  name: orders-data
+    expect: deny
+    expectMessage: deleting a PersistentVolumeClaim in production is not allowed
 `;
 
   test('test: ok per case and exit 0 when every expectation holds; FAIL and exit 1 on a wrong one', async () => {
@@ -253,6 +273,7 @@ cases:
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /^ok\s+a cost rise over 500 is denied by the rule$/m);
     assert.match(good.stdout, /^ok\s+a dev deploy goes through$/m);
+    assert.match(good.stdout, /^ok\s+a diff deleting a PersistentVolumeClaim in production is denied by its risk facts$/m);
 
     const wrong = COST_CASES.replace('expect: deny', 'expect: pending');
     const bad = await policyCli(['test', '-f', policies, '--cases', write('wrong.yaml', wrong)]);
