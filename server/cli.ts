@@ -1,4 +1,4 @@
-// The `gatehouse` command: dispatches to init, serve, demo, deploy and audit (server/cli/). A UsageError
+// The `gatehouse` command: dispatches to init, serve, demo, deploy, audit and policy (server/cli/). A UsageError
 // is the user's mistake and prints as one line; anything else prints its stack. Both exit 1.
 import { UsageError } from './cli/args.ts';
 import { init } from './cli/init.ts';
@@ -6,6 +6,7 @@ import { serve } from './cli/serve.ts';
 import { demo } from './cli/demo.ts';
 import { deploy } from './cli/deploy.ts';
 import { audit } from './cli/audit.ts';
+import { policy } from './cli/policy.ts';
 
 const USAGE = `usage: gatehouse <command> [flags]
 
@@ -15,10 +16,11 @@ commands:
   demo     fill a fresh data dir with a realistic demo organisation
   deploy   request a deployment (release.deploy) and optionally wait for the decision
   audit    verify an audit export offline (audit verify --file F --public-key F)
+  policy   policies as code: export, apply -f FILE [--dry-run], test -f FILE --cases FILE
 
 Run "gatehouse <command> --help" for the flags of each.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { init, serve, demo, deploy, audit };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { init, serve, demo, deploy, audit, policy };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { EnvironmentsResponse, ErrorBody, ProjectsResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
-import type { z } from 'zod';
+import { EnvironmentsResponse, ProjectsResponse, RequestDetailResponse, RequestResponse } from '../../shared/schemas/index.ts';
 import { serverUrlProblem } from '../../shared/transport.ts';
+import { Api } from './api-client.ts';
 import { parseDuration, parseFlags, required, resolveToken, TOKEN_USAGE, UsageError } from './args.ts';
 
 export const DEPLOY_USAGE = `usage: gatehouse deploy --server URL (--token-file FILE | --token T) --project P --env E --revision R
@@ -18,38 +18,6 @@ this machine (127.0.0.0/8, ::1, localhost); plain http to another host needs
 ${TOKEN_USAGE}`;
 
 const shownId = (id: string) => id.replace(/^req_/, 'dep_');
-
-class Api {
-  constructor(
-    readonly base: string,
-    readonly token: string,
-  ) {}
-  async call<S extends z.ZodType>(
-    schema: S,
-    path: string,
-    init: { method?: string; body?: unknown } = {},
-  ): Promise<{ status: number; data?: z.infer<S>; error?: ErrorBody['error'] }> {
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, this.base), {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${this.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (err) {
-      throw new UsageError(`cannot reach ${this.base}: ${(err as Error).message}`);
-    }
-    const json: unknown = await res.json().catch(() => undefined);
-    if (res.ok) {
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) throw new UsageError(`unexpected response from ${path}: ${parsed.error.message}`);
-      return { status: res.status, data: parsed.data };
-    }
-    const err = ErrorBody.safeParse(json);
-    return { status: res.status, error: err.success ? err.data.error : { code: 'http_error', message: `HTTP ${res.status}` } };
-  }
-}
 
 export async function deploy(argv: string[]): Promise<number> {
   const flags = parseFlags(

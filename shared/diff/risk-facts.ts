@@ -22,8 +22,8 @@ export const NO_RISK: RiskFacts = Object.freeze({
   complete: true,
 });
 
-/** Milliseconds of analysis a diff gets by default: about what the 118k-line kube-prometheus diff takes (bench: risk.analyze_100k_ms). */
-export const RISK_BUDGET_MS = 250;
+/** Milliseconds of analysis a diff gets by default: over three times what the 118k-line kube-prometheus diff takes (bench: risk.analyze_100k_ms), so a cold or loaded server still finishes real diffs; only pathological ones stop early. */
+export const RISK_BUDGET_MS = 1000;
 /** Lines parsed between two looks at the clock. */
 const PARSE_SLICE = 4096;
 

@@ -33,6 +33,7 @@ export const RULE_INPUT_DECLARATIONS = {
     linesRemoved: 'int',
     untaggedImages: 'int',
     deletedKinds: 'list<string>',
+    complete: 'bool',
   },
   now: { weekday: 'string', hour: 'int' },
 } as const;

@@ -38,6 +38,7 @@ function riskInput(risk: RiskFacts | undefined) {
     linesRemoved: BigInt(risk?.linesRemoved ?? 0),
     untaggedImages: BigInt(risk?.untaggedImages ?? 0),
     deletedKinds: risk?.deletedKinds ?? [],
+    complete: risk?.complete ?? true,
   };
 }
 

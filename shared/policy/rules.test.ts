@@ -5,6 +5,7 @@ import { RULE_OUTCOMES } from '../schemas/index.ts';
 import type { PolicyRule, RiskFacts, RuleOutcome } from '../schemas/index.ts';
 import { NO_RISK } from '../diff/risk-facts.ts';
 import type { RuleDirectory } from './action-input.ts';
+import { INCOMPLETE_RISK, INCOMPLETE_RISK_RULE } from './rules.ts';
 import { evaluateAction, gateFromPolicy, raiseGate, ruleInputAt, ruleInputBase, ruleIssues, rulesAtDecision, strictest } from './index.ts';
 import { actionInput, approve, environment, orgBinding, policy, reject, session, user } from './testing.ts';
 
@@ -94,6 +95,20 @@ describe('content rules: the four outcomes', () => {
     const none = judge([rule('docs only', 'risk.filesChanged == 0', 'allow')], { content: { risk: risk({ filesChanged: 3 }) } });
     assert.equal(none.outcome, 'pending');
     assert.deepEqual(none.gates, [gateFromPolicy(ruled('pol', [rule('docs only', 'risk.filesChanged == 0', 'allow')]))]);
+  });
+
+  it('risk facts cut short at the time budget never let a change through on the rules that read them', () => {
+    const rules = [rule('no deletions', 'risk.deletedResources > 0', 'deny'), rule('otherwise', 'true', 'allow')];
+    assert.equal(judge(rules, { content: { risk: risk({ filesChanged: 40 }) } }).outcome, 'allow');
+    const cut = judge(rules, { content: { risk: risk({ filesChanged: 40, complete: false }) } });
+    assert.equal(cut.outcome, 'pending');
+    assert.deepEqual(cut.gates, [gateFromPolicy(ruled('pol', rules))]);
+    assert.deepEqual(cut.ruleResults?.at(-1), { policyId: 'pol', rule: INCOMPLETE_RISK_RULE, matched: true, outcome: 'pending', error: INCOMPLETE_RISK });
+    // What the facts did count still denies; rules that read no facts are judged as ever.
+    assert.equal(judge(rules, { content: { risk: risk({ deletedResources: 1, complete: false }) } }).outcome, 'deny');
+    assert.equal(judge([rule('all', 'true', 'allow')], { content: { risk: risk({ complete: false }) } }).outcome, 'allow');
+    // And authors can read it themselves.
+    assert.equal(judge([rule('cut', '!risk.complete', 'deny')], { content: { risk: risk({ complete: false }) } }).outcome, 'deny');
   });
 
   it('pending raises the quorum: the larger numbers, the union of requirements, and the required become approvers', () => {

@@ -44,6 +44,15 @@ function errorText(e: unknown): string {
  * Runs every rule against `input` (rule-input.ts; undefined: the policy's timezone is unknown here,
  * so no rule can be read and each counts as an error).
  */
+const READS_RISK = /\brisk\b/;
+/** The result recorded when incomplete risk facts hold a policy that its rules would let through. */
+export const INCOMPLETE_RISK_RULE = '(risk analysis incomplete)';
+export const INCOMPLETE_RISK = 'the diff’s risk analysis stopped at its time budget, so its facts are lower bounds: counted as pending';
+
+function riskIncomplete(input: Record<string, unknown> | undefined): boolean {
+  return (input?.risk as { complete?: unknown } | undefined)?.complete === false;
+}
+
 export function judgeRules(
   policyId: string,
   policyName: string,
@@ -76,10 +85,18 @@ export function judgeRules(
     }
     judgement.results.push({ policyId, rule: rule.name, matched, outcome: rule.outcome });
     if (!matched) continue;
+
     judgement.outcome = stricter(judgement.outcome ?? 'allow', rule.outcome);
     if (rule.outcome === 'pending' && rule.quorum !== undefined) judgement.raises.push(rule.quorum);
     if (rule.outcome === 'deny' || rule.outcome === 'warn')
       judgement.messages.push({ policyId, rule: rule.name, outcome: rule.outcome, message: ruleMessage(policyName, rule) });
+  }
+  // Facts cut short at the analysis budget are lower bounds: a rule reading them that did not
+  // match might have, so they may not let the change through, or a huge diff would slip past
+  // "risk.deletedResources > 0 → deny, otherwise allow".
+  if ((judgement.outcome === 'allow' || judgement.outcome === 'warn') && riskIncomplete(input) && rules.some((r) => READS_RISK.test(r.when))) {
+    judgement.outcome = 'pending';
+    judgement.results.push({ policyId, rule: INCOMPLETE_RISK_RULE, matched: true, outcome: 'pending', error: INCOMPLETE_RISK });
   }
   return judgement;
 }

@@ -69,7 +69,7 @@ describe('init / serve / help', () => {
     const top = await runCli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /usage: gatehouse/);
-    for (const cmd of ['init', 'serve', 'demo', 'deploy']) {
+    for (const cmd of ['init', 'serve', 'demo', 'deploy', 'audit', 'policy']) {
       const r = await runCli([cmd, '--help']);
       assert.equal(r.code, 0, `${cmd} --help`);
       assert.match(r.stdout, new RegExp(`usage: gatehouse ${cmd}`));
