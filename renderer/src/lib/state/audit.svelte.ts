@@ -29,6 +29,7 @@ const EVENT_LABELS: Record<string, string> = {
   'request.refused': 'Action refused',
   'request.nudged': 'Reviewers nudged',
   'request.effect_skipped': 'Approved change not applied',
+  'request.escalated': 'Request escalated',
   'environment.created': 'Environment created',
   'environment.updated': 'Environment updated',
   'environment.frozen': 'Environment frozen',
