@@ -78,6 +78,8 @@ const TryVerdict = z.object({
 });
 /** What a request's payload carries for content rules, checked as POST /api/requests checks it. */
 const RequestPayload = CreateRequestBody.shape.payload.unwrap().shape;
+/** What content rules read of a request that is only being previewed: its revision, diff's risk facts, cost and plan, checked as a request's are. */
+const PreviewContent = { revision: RequestPayload.revision, diff: RequestPayload.diff, cost: RequestPayload.cost, plan: RequestPayload.plan };
 /** shared/policy/replay.ts ReplayResult. */
 const ReplayResult = z.object({
   considered: z.number().int(),
@@ -216,7 +218,7 @@ export const channels = {
   },
   'outbox.undo': { input: ById, output: OutboxSummary, description: 'undo a held decision that has not been sent yet' },
   'preview.action': {
-    input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).default('') }),
+    input: z.strictObject({ action: Action, resource: Resource.strict(), justification: z.string().max(10_000).default(''), ...PreviewContent }),
     output: z.object({
       outcome: z.enum(['deny', 'pending', 'warn', 'allow']),
       message: z.string().optional(),
@@ -235,13 +237,7 @@ export const channels = {
       /** Who asks; default: the signed-in user. */
       requesterId: Id.optional(),
       justification: z.string().max(10_000).default(''),
-      /** Content rules read its risk facts (as the server computes them for a request). */
-      diff: z
-        .string()
-        .max(16 * 1024 * 1024)
-        .optional(),
-      cost: RequestPayload.cost,
-      plan: RequestPayload.plan,
+      ...PreviewContent,
     }),
     output: z.object({ saved: TryVerdict, draft: TryVerdict, requesterId: Id }),
     description:

@@ -14,7 +14,7 @@ import {
   type Environment,
   type Resource,
 } from '../../shared/schemas/index.ts';
-import { requestContent } from '../domain/requests.ts';
+import { requestContent } from '../../shared/policy/request-content.ts';
 import { BadInput } from './policy-file.ts';
 import type { Directory, ResolvedPolicy } from './policy-names.ts';
 

@@ -8,7 +8,7 @@ import type { ServiceContext } from './context.ts';
 import { assertRulesCompile } from './directory.ts';
 import { forbidden, invalid } from './errors.ts';
 import { evaluate } from './evaluate.ts';
-import { requestContent } from './requests.ts';
+import { requestContent } from '../../shared/policy/request-content.ts';
 
 export async function dryRun(ctx: ServiceContext, store: StoreReader, actor: User, body: EvaluatePolicyBody): Promise<EvaluatePolicyResponse> {
   const forOther = body.requesterId !== undefined && body.requesterId !== actor.id;

@@ -2,8 +2,7 @@
 // its snapshotted gates. Every function here runs inside one store transaction.
 import type { Action, ApprovalRequest, CreateRequestBody, Decision, DecisionReview, NudgeBody, User } from '../../shared/schemas/index.ts';
 import { evaluateProgress, holdsOrgRole, isAdmin, isEligibleForAny, rulesAtDecision } from '../../shared/policy/index.ts';
-import type { RuleContent } from '../../shared/policy/action-input.ts';
-import { NO_RISK, riskFacts } from '../../shared/diff/risk-facts.ts';
+import { requestContent } from '../../shared/policy/request-content.ts';
 import type { StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { createRequest } from './create-request.ts';
@@ -26,21 +25,6 @@ export async function submitRequest(ctx: ServiceContext, tx: StoreTx, actor: Use
   const e = await evaluate(ctx, tx, actor, body.action, body.resource, justification, requestContent(body.payload));
   if (e.evaluation.outcome === 'deny') return refuse(ctx, tx, actor, body.action, e);
   return created(await createRequest(ctx, tx, actor, e, { action: body.action, justification, payload: body.payload }));
-}
-
-/**
- * What content rules read of a request's payload. The diff is analysed once, here; without one
- * the facts are NO_RISK (all zero), which is also what the request then records, so a rule's
- * `risk.deletedResources > 0` reads the same at creation, at each decision and in the console.
- */
-export function requestContent(payload: CreateRequestBody['payload']): RuleContent {
-  const { revision, cost, plan, diff } = payload ?? {};
-  return {
-    ...(revision !== undefined ? { revision } : {}),
-    ...(cost !== undefined ? { cost } : {}),
-    ...(plan !== undefined ? { plan } : {}),
-    risk: diff ? riskFacts(diff) : NO_RISK,
-  };
 }
 
 /** A request found expired is expired on the spot, and that commits with the refusal. */

@@ -162,3 +162,44 @@ test("Try it runs the draft's content rules offline: risk facts from the diff, t
   assert.equal(badPlan.ok, false);
   assert.match((badPlan as any).error.message, /plan\.resource_changes\.0/);
 });
+
+test('the new request preview runs the content rules as the server will, offline: the cost limit refuses, an untagged image warns, and a rule that allows drops its gate', async () => {
+  const dir = await call('directory.get');
+  const checkout = dir.projects.find((p: any) => p.name === 'checkout');
+  const env = (name: string) => dir.environments.find((e: any) => e.projectId === checkout.id && e.name === name).id;
+  const ask = (environment: string, content: Record<string, unknown> = {}) =>
+    call('preview.action', { action: 'release.deploy', resource: { environmentId: env(environment) }, justification: 'ship', ...content });
+
+  // The demo's "Untagged Images" policy binds the whole organisation but allows whatever has no
+  // untagged image: without the rules its gate would show on every deploy.
+  const plain = await ask('staging');
+  assert.ok(!plain.gates.includes('Untagged Images'), plain.gates.join(', '));
+
+  const costly = await ask('production', { cost: { totalMonthlyCost: 4000, monthlyCostDiff: 750 } });
+  assert.equal(costly.outcome, 'deny');
+  assert.match(costly.message, /Policy "Production Cost Limit", rule "monthly cost limit": the monthly cost rises by more than 500/);
+
+  const untagged = [
+    'diff --git a/k8s/web.yaml b/k8s/web.yaml',
+    '--- a/k8s/web.yaml',
+    '+++ b/k8s/web.yaml',
+    '@@ -1,2 +1,2 @@',
+    ' kind: Deployment',
+    '-      image: registry.example.com/checkout/web:1.4.2',
+    '+      image: registry.example.com/checkout/web',
+    '',
+  ].join('\n');
+  const warned = await ask('staging', { diff: untagged });
+  assert.ok(
+    warned.warnings.some((w: string) => /rule "untagged image"/.test(w)),
+    warned.warnings.join('; '),
+  );
+
+  const bad = await core.dispatch('preview.action', {
+    action: 'release.deploy',
+    resource: { environmentId: env('staging') },
+    cost: { totalMonthlyCost: -1, monthlyCostDiff: 0 },
+  });
+  assert.equal(bad.ok, false);
+  assert.match((bad as any).error.message, /cost\.totalMonthlyCost/);
+});

@@ -1,9 +1,9 @@
 // policy.try and policy.replay: a draft policy judged beside the saved ones, offline from the
 // cache (they must answer with the server unreachable: an editor tries a rule before saving it).
 import type { Clock } from '../../../shared/clock.ts';
-import { riskFacts } from '../../../shared/diff/risk-facts.ts';
 import type { Handlers } from '../../../shared/ipc.ts';
 import { replayDraft } from '../../../shared/policy/replay.ts';
+import { requestContent } from '../../../shared/policy/request-content.ts';
 import { draftPolicyId, verdictOf, withDraft } from '../../../shared/policy/try-draft.ts';
 import type { PolicyDraft } from '../../../shared/schemas/api.ts';
 import type { Cache } from '../cache/index.ts';
@@ -25,7 +25,7 @@ function checkBindings(cache: Cache, draft: PolicyDraft): void {
 
 export function policyTryHandlers(cache: Cache, connection: Connection, clock: Clock): Pick<Handlers, 'policy.try' | 'policy.replay'> {
   return {
-    'policy.try': async ({ draft, action, resource, requesterId, justification, diff, cost, plan }) => {
+    'policy.try': async ({ draft, action, resource, requesterId, justification, revision, diff, cost, plan }) => {
       checkBindings(cache, draft);
       const users = usersById(cache);
       const requester = requesterId === undefined ? connection.whoAmI() : users.get(requesterId);
@@ -44,8 +44,7 @@ export function policyTryHandlers(cache: Cache, connection: Connection, clock: C
       const id = draftPolicyId(draft);
       const drafted = withDraft(saved, draft);
       // Risk facts as the server computes them when the request is made: from the diff, none without one.
-      const content = { risk: riskFacts(diff ?? ''), ...(cost ? { cost } : {}), ...(plan ? { plan } : {}) };
-      const ask = { action, resource, justification, content };
+      const ask = { action, resource, justification, content: requestContent({ revision, diff, cost, plan }) };
       const before = previewAction(ask, requester, { ...directory, ...saved }, now);
       const after = previewAction(ask, requester, { ...directory, policies: drafted.policies, bindings: drafted.bindings }, now);
       return { saved: verdictOf(before, requester.id, names, id), draft: verdictOf(after, requester.id, names, id), requesterId: requester.id };

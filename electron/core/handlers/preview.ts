@@ -1,13 +1,14 @@
 // preview.action: what the server would answer to an action, computed offline from the cache.
 import type { Clock } from '../../../shared/clock.ts';
 import type { Handlers } from '../../../shared/ipc.ts';
+import { requestContent } from '../../../shared/policy/request-content.ts';
 import type { Cache } from '../cache/index.ts';
 import type { Connection } from '../connection/index.ts';
 import { previewAction } from '../preview/index.ts';
 
 export function previewHandlers(cache: Cache, connection: Connection, clock: Clock): Pick<Handlers, 'preview.action'> {
   return {
-    'preview.action': async (draft) => {
+    'preview.action': async ({ action, resource, justification, revision, diff, cost, plan }) => {
       const directory = {
         environments: cache.list('environment'),
         policies: cache.list('policy'),
@@ -15,7 +16,12 @@ export function previewHandlers(cache: Cache, connection: Connection, clock: Clo
         breakGlassSessions: cache.list('breakglass'),
         projects: cache.list('project'),
         clusters: cache.list('cluster'),
+        users: cache.list('user'),
+        teams: cache.list('team'),
       };
+      // Content rules judge every request the server files, so the preview runs them too: without
+      // the content, a policy whose rules allow most changes would show its gate on every one.
+      const draft = { action, resource, justification, content: requestContent({ revision, diff, cost, plan }) };
       const ev = previewAction(draft, connection.whoAmI(), directory, clock());
       // A 422 says "policy violations"; which policy wants what is in its details, and that is what the user must read.
       const details = ev.deny?.details?.map((d) => d.message) ?? [];
