@@ -7,10 +7,11 @@ import type { Configuration } from 'electron-builder';
 /**
  * The npm packages Electron's main process loads at run time (out/main/main.js keeps npm packages
  * external). Everything else in `dependencies` is the backend's (better-sqlite3, fastify, ws and
- * theirs, used by `gatehouse serve` and the development-only embedded backend) or bundled into the
- * renderer by Vite (diff), so it is left out of the app. The test rebuilds main and compares.
+ * theirs, used by `gatehouse serve` and the development-only embedded backend), so it is left out
+ * of the app. `diff` is both: Vite bundles it into the renderer, and main loads it for the risk
+ * facts Try it and the new request preview compute offline. The test rebuilds main and compares.
  */
-export const APP_RUNTIME_PACKAGES = ['@marcbachmann/cel-js', 'eventsource-parser', 'ky', 'sql.js', 'zod'] as const;
+export const APP_RUNTIME_PACKAGES = ['@marcbachmann/cel-js', 'diff', 'eventsource-parser', 'ky', 'sql.js', 'zod'] as const;
 
 /**
  * Patterns that leave out of the package every module but `keep`. A scoped name cannot sit in one
