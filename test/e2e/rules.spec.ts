@@ -4,9 +4,9 @@
 // a diff that deletes a resource (computed offline from the cache), and the policy is saved. A
 // request Rhea Manning then files with such a diff shows, in its detail, the rule that matched,
 // the request's risk facts and its gate's escalation, online and then offline from the cache.
-// The clock is not pinned: `gatehouse serve` has no clock of its own to pin, and nothing here
-// depends on the hour (the policy has no time window; only the draft's rule and gate are asserted,
-// never the saved policies' gates, the off-hours one among them).
+// The lane's clock reaches the separate backend too, so the demo's Off-Hours Change Gate applies
+// in the night lanes: Try it and the filed request give a reason, as that gate requires, and only
+// the draft's rule and gate are asserted, never the saved policies' gates.
 import type { Page } from '@playwright/test';
 import { test, expect } from '@playwright/test';
 import { screen } from './fixtures.ts';
@@ -113,6 +113,7 @@ test('a rule that does not compile is shown at its position and refused; fixed, 
   await tryForm.getByRole('combobox', { name: 'Action' }).selectOption('release.deploy');
   await tryForm.getByRole('combobox', { name: 'Environment' }).selectOption({ label: 'checkout / staging' });
   await tryForm.getByRole('combobox', { name: 'Requester' }).selectOption({ label: 'Rhea Manning' });
+  await tryForm.getByRole('textbox', { name: 'Justification' }).fill('Drop the old volume');
   await tryForm.getByRole('textbox', { name: 'Diff (optional)' }).fill(DELETES_PVC);
   await tryForm.getByRole('button', { name: 'Try it' }).click();
   const drafted = page.getByRole('list', { name: 'With this draft: content rules' });
