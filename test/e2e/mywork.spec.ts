@@ -113,8 +113,12 @@ test('Copy link, opened in another tab of the same browser, shows that request w
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const rows = inboxList(page).getByRole('listitem');
   await search(page, 'checkout@4f2a9c1');
-  await rows.filter({ hasText: 'Deploy' }).first().getByRole('link').click();
+  // The search applies after Enter: until it has, the first row mentioning "Deploy" may be
+  // another request (a policy named "Production Deploy Gate" is on many rows).
+  await expect(rows).toHaveCount(2);
+  await rows.getByRole('link', { name: /^Deploy/ }).click();
   await expect(page).toHaveURL(/#\/request\/req_/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('checkout / production');
   const id = decodeURIComponent(page.url().split('#/request/')[1]!);
   // The first tab's address no longer carries the secret.
   expect(page.url()).not.toContain(new URL(app.openUrl).hash.slice(1));
