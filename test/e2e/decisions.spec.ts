@@ -124,10 +124,12 @@ test('a in the inbox can be undone; without Undo it is approved after the window
   // The toast goes at once; the row stops being queued once the core has taken the entry back.
   await expect(row).not.toContainText('Queued');
 
-  // No Undo: sent once the window ends.
+  // No Undo: sent once the window ends. Pressed twice, it is queued once.
   await row.getByRole('link').focus();
   await page.keyboard.press('a');
   await expect(undo).toContainText('sending in');
+  await page.keyboard.press('a');
+  await expect(page.getByText(/^Your decision on Deploy · payments \/ production is already queued/)).toBeVisible();
   await expect(row).toContainText(WAITING);
   await expect(row).not.toContainText(WAITING, { timeout: 20_000 });
   await expect(undo).toBeHidden();

@@ -22,6 +22,10 @@ export interface HeldGroup {
 class HeldState {
   #groups = $state.raw<HeldGroup[]>([]);
   #next = 1;
+  /** Requests whose decision is on its way into the outbox, and entries on their way out of it:
+   * the outbox summary (and the inbox's rows) learn of either a moment later. */
+  #entering = new Set<string>();
+  #leaving = new Set<string>();
 
   /** Groups with at least one entry still waiting in the outbox (unsent), oldest first. */
   get visible(): HeldGroup[] {
@@ -33,12 +37,26 @@ class HeldState {
     return this.visible.at(-1);
   }
 
+  /**
+   * Whether this console has a decision on `requestId` waiting to be sent. It reads the outbox as it
+   * is now, not a row loaded before an Undo (or a quick second keypress), so an undone decision can
+   * be made again at once and a double press queues one decision, not two.
+   */
+  queuedFor(requestId: string): boolean {
+    if (this.#entering.has(requestId)) return true;
+    return connection.entriesFor(requestId).some((e) => e.state !== 'conflict' && !this.#leaving.has(e.id));
+  }
+
   /** Queues `ops` with an undo window; resolves once they are on disk. */
   async hold(ops: OutboxOp[], text: string): Promise<OutboxEntry[]> {
     const entries: OutboxEntry[] = [];
+    const requests = ops.flatMap((op) => ('requestId' in op ? [op.requestId] : []));
+    for (const id of requests) this.#entering.add(id);
     try {
       for (const op of ops) entries.push(await call('outbox.enqueueHeld', { op, holdSeconds: HOLD_SECONDS }));
+      await connection.refresh();
     } finally {
+      for (const id of requests) this.#entering.delete(id);
       if (entries.length > 0) {
         const until = Math.max(...entries.map((e) => Date.parse(e.holdUntil ?? e.queuedAt)));
         const live = this.visible;
@@ -54,14 +72,19 @@ class HeldState {
     if (!group) return;
     this.#groups = this.#groups.filter((g) => g.key !== key);
     const tooLate: string[] = [];
-    for (const id of group.ids) {
-      try {
-        await call('outbox.undo', { id });
-      } catch (err) {
-        tooLate.push(errorMessage(err));
+    for (const id of group.ids) this.#leaving.add(id);
+    try {
+      for (const id of group.ids) {
+        try {
+          await call('outbox.undo', { id });
+        } catch (err) {
+          tooLate.push(errorMessage(err));
+        }
       }
+      await connection.refresh();
+    } finally {
+      for (const id of group.ids) this.#leaving.delete(id);
     }
-    void connection.refresh();
     if (tooLate.length === 0) flash.show(`Undone: ${group.text}`);
     else if (tooLate.length === group.ids.length) flash.show(`Too late to undo: ${tooLate[0]}`, 'error');
     else flash.show(`Undid ${group.ids.length - tooLate.length} of ${group.ids.length}; too late for the rest: ${tooLate[0]}`, 'error');
