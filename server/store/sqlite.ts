@@ -471,7 +471,12 @@ export class SqliteStore implements Store, StoreTx {
     const rows =
       filter.status === undefined
         ? this.#all<DeliveryRow>('SELECT * FROM deliveries WHERE channel_id = ? ORDER BY n DESC LIMIT ?', channelId, filter.limit)
-        : this.#all<DeliveryRow>('SELECT * FROM deliveries WHERE channel_id = ? AND status = ? ORDER BY n DESC LIMIT ?', channelId, filter.status, filter.limit);
+        : this.#all<DeliveryRow>(
+            'SELECT * FROM deliveries WHERE channel_id = ? AND status = ? ORDER BY n DESC LIMIT ?',
+            channelId,
+            filter.status,
+            filter.limit,
+          );
     return rows.map(deliveryFromRow);
   }
 
@@ -481,9 +486,11 @@ export class SqliteStore implements Store, StoreTx {
   }
 
   async dueDeliveries(now: Date, limit: number): Promise<StoredDelivery[]> {
-    return this.#all<DeliveryRow>(`SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, n LIMIT ?`, now.toISOString(), limit).map(
-      deliveryFromRow,
-    );
+    return this.#all<DeliveryRow>(
+      `SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, n LIMIT ?`,
+      now.toISOString(),
+      limit,
+    ).map(deliveryFromRow);
   }
 
   async dueReminders(now: Date): Promise<{ reminderIds: string[]; expiringIds: string[] }> {
@@ -686,7 +693,11 @@ export class SqliteStore implements Store, StoreTx {
 
   async putPreferences(userId: string, preferences: Preferences): Promise<void> {
     this.#assertTx();
-    this.#run('INSERT INTO preferences (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data', userId, JSON.stringify(preferences));
+    this.#run(
+      'INSERT INTO preferences (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data',
+      userId,
+      JSON.stringify(preferences),
+    );
   }
 
   async setNotifyCursor(seq: number): Promise<void> {
