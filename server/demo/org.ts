@@ -2,6 +2,7 @@
 // every shape (always on in production, off-hours, one project's production only, cluster
 // operations, credential issue, unfreeze review), a month of decided history and a dozen pending
 // requests with real-looking diffs. docs/policies.md ("The demo organisation") describes it.
+import { patchSettings } from '../domain/org-settings.ts';
 import type { Action, ApprovalRequest, OrgRole, Policy, User } from '../../shared/schemas/index.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import { createBinding, createNamed, createPolicy, createUser } from '../domain/directory.ts';
@@ -73,6 +74,8 @@ export async function buildDemo(base: ServiceContext): Promise<DemoUser[]> {
     for (const name of ['Platform', 'Release', 'SRE', 'Security', 'Developers']) {
       teams.set(name, value(await createNamed(ctx, tx, actor, 'team', { name })).id);
     }
+    // The security team hears of every break-glass start (seed 001).
+    value(await patchSettings(ctx, tx, actor, { securityTeamIds: [teams.get('Security')!] }));
     const users = new Map<string, DemoUser>([['owner', { email: owner.user.email, orgRole: 'owner', token: owner.token, user: owner.user }]]);
     for (const p of PEOPLE.slice(1)) {
       const { user, token } = value(

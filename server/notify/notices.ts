@@ -103,7 +103,7 @@ const OUTCOME_TITLE: Record<string, string> = {
 export type RequestNoticeKind =
   | { event: 'request.pending' }
   | { event: 'request.updated'; actorId: string; decision?: { kind: 'approve' | 'reject'; comment?: string }; nudged?: boolean }
-  | { event: 'request.decided'; actorId: string; outcome: string; comment?: string }
+  | { event: 'request.decided'; actorId: string; outcome: string; decision?: { kind: 'approve' | 'reject'; comment?: string }; reason?: string }
   | { event: 'request.escalated'; gate: string; afterMinutes: number }
   | { event: 'request.reminder'; n: number }
   | { event: 'request.expiring' };
@@ -167,9 +167,10 @@ export function requestNotice(dir: Directory, request: ApprovalRequest, at: stri
       const actor = person(dir, kind.actorId);
       data.actor = actor;
       data.outcome = kind.outcome;
-      if (kind.comment) data.decision = { kind: 'reject', comment: kind.comment };
+      if (kind.decision) data.decision = kind.decision;
       title = `${OUTCOME_TITLE[kind.outcome] ?? kind.outcome}: ${what}`;
-      text = kind.comment;
+      if (kind.reason) data.reason = kind.reason;
+      text = kind.decision?.comment ?? kind.reason;
       people = kind.actorId === request.requesterId ? [] : active([dir.users.get(request.requesterId)]);
       break;
     }
@@ -314,12 +315,15 @@ export async function noticeFor(store: StoreReader, dir: Directory, event: Audit
             ? requestNotice(dir, request, event.at, { event: 'request.escalated', gate: String(d.name ?? ''), afterMinutes: Number(d.afterMinutes ?? 0) })
             : undefined;
         default: {
-          const comment = event.type === 'request.rejected' ? lastRejectComment(request) : undefined;
+          // The decision that settled it (a rule's rejection has none; cancel and expiry neither).
+          const decisive = request.decisions.findLast((x) => x.userId === event.actorId);
+          const settled = event.type === 'request.approved' || (event.type === 'request.rejected' && event.details.by !== 'rule');
           return requestNotice(dir, request, event.at, {
             event: 'request.decided',
             actorId: event.actorId,
             outcome: event.type.slice('request.'.length),
-            ...(comment ? { comment } : {}),
+            ...(settled && decisive ? { decision: { kind: decisive.kind, ...(decisive.comment ? { comment: decisive.comment } : {}) } } : {}),
+            ...(event.details.by === 'rule' && typeof event.details.message === 'string' ? { reason: event.details.message } : {}),
           });
         }
       }
@@ -338,8 +342,4 @@ export async function noticeFor(store: StoreReader, dir: Directory, event: Audit
     default:
       return undefined;
   }
-}
-
-function lastRejectComment(request: ApprovalRequest): string | undefined {
-  return request.decisions.findLast((x) => x.kind === 'reject')?.comment;
 }

@@ -2,12 +2,15 @@
 // it turns new audit events and due reminders into deliveries, then sends what is due, up to
 // CONCURRENCY at a time. A delivery is leased (its next attempt moved a minute on, its attempt
 // counted) in a transaction before it is sent, so a crash mid-send retries it after restart.
+// Leases are taken and results written a batch per transaction, so one commit carries many.
 import type { ServiceContext } from '../domain/context.ts';
 import type { StoredChannel, StoredDelivery } from '../store/types.ts';
 import { drainAuditLog, AUDIT_BATCH, queueDueReminders } from './sources.ts';
 import { send, type Mailer } from './transports.ts';
 
 const CONCURRENCY = 16;
+/** Leased ahead of the senders, so a freed sender never waits for a transaction. */
+const LEASE_BATCH = 64;
 const LEASE_MS = 60_000;
 const RETRY_WINDOW_MS = 24 * 3600_000;
 const FIRST_RETRY_MS = 5_000;
@@ -35,7 +38,14 @@ export class NotificationService {
   #cycle: Promise<void> | undefined;
   #again = false;
   #closed = false;
-  readonly #sending = new Set<Promise<void>>();
+  /** Leased, waiting for a free sender. */
+  #leased: { delivery: StoredDelivery; channel: StoredChannel | undefined }[] = [];
+  #leasing: Promise<void> | undefined;
+  #active = 0;
+  /** Finished attempts, written together in the next transaction. */
+  #results: { delivery: StoredDelivery; channel: StoredChannel | undefined; error: string | undefined }[] = [];
+  #flushing: Promise<void> | undefined;
+  #idle: (() => void)[] = [];
 
   constructor(ctx: ServiceContext, options: NotificationOptions) {
     this.#ctx = ctx;
@@ -72,7 +82,11 @@ export class NotificationService {
     clearInterval(this.#timer);
     this.#offCommit?.();
     await this.#cycle;
-    await Promise.all(this.#sending);
+    await this.#leasing;
+    // What was leased but not started stays leased: it is sent after the lease ends (a restart).
+    this.#leased = [];
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#flush();
     this.#options.mailer?.close();
   }
 
@@ -94,35 +108,52 @@ export class NotificationService {
     }
     const due = await store.dueReminders(this.#ctx.now());
     if (due.reminderIds.length > 0 || due.expiringIds.length > 0) await queueDueReminders(this.#ctx, due, await this.#queueOptions());
-    if (this.#sending.size < CONCURRENCY && (await store.dueDeliveries(this.#ctx.now(), 1)).length > 0) await this.#pump();
+    this.#lease();
   }
 
-  /** Leases what is due (as many as there are free slots) and starts sending it. */
-  async #pump(): Promise<void> {
-    const free = CONCURRENCY - this.#sending.size;
-    if (free <= 0 || this.#closed) return;
-    const leased = await this.#ctx.store.transact(async (tx) => {
+  /** Leases the next batch of due deliveries when the senders are about to run dry; one lease at a time. */
+  #lease(): void {
+    if (this.#closed || this.#leasing || this.#leased.length >= CONCURRENCY) return;
+    this.#leasing = this.#leaseBatch()
+      .catch((err: unknown) => this.#options.log.error({ err }, 'could not lease deliveries'))
+      .finally(() => {
+        this.#leasing = undefined;
+        this.#startSenders();
+      });
+  }
+
+  async #leaseBatch(): Promise<void> {
+    const store = this.#ctx.store;
+    if ((await store.dueDeliveries(this.#ctx.now(), 1)).length === 0) return;
+    const leased = await store.transact(async (tx) => {
       const now = this.#ctx.now();
-      const due = await tx.dueDeliveries(now, free);
       const out: { delivery: StoredDelivery; channel: StoredChannel | undefined }[] = [];
-      for (const d of due) {
+      const channels = new Map<string, StoredChannel | undefined>();
+      for (const d of await tx.dueDeliveries(now, LEASE_BATCH)) {
         const attempts = d.attempts + 1;
         await tx.updateDelivery(d.id, { status: 'pending', attempts, lastError: d.lastError, nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString() });
-        out.push({ delivery: { ...d, attempts }, channel: await tx.getChannel(d.channelId) });
+        if (!channels.has(d.channelId)) channels.set(d.channelId, await tx.getChannel(d.channelId));
+        out.push({ delivery: { ...d, attempts }, channel: channels.get(d.channelId) });
       }
       return out;
     });
-    for (const { delivery, channel } of leased) {
-      const job = this.#deliver(delivery, channel).finally(() => {
-        this.#sending.delete(job);
-        // A freed slot takes the next due delivery at once.
-        this.kick();
+    this.#leased.push(...leased);
+  }
+
+  #startSenders(): void {
+    while (!this.#closed && this.#active < CONCURRENCY && this.#leased.length > 0) {
+      const { delivery, channel } = this.#leased.shift()!;
+      this.#active++;
+      void this.#attempt(delivery, channel).finally(() => {
+        this.#active--;
+        if (this.#active === 0) for (const resolve of this.#idle.splice(0)) resolve();
+        this.#startSenders();
+        if (this.#leased.length < CONCURRENCY) this.#lease();
       });
-      this.#sending.add(job);
     }
   }
 
-  async #deliver(delivery: StoredDelivery, channel: StoredChannel | undefined): Promise<void> {
+  async #attempt(delivery: StoredDelivery, channel: StoredChannel | undefined): Promise<void> {
     let error: string | undefined;
     try {
       if (!channel) throw new Error('the channel was deleted');
@@ -130,25 +161,36 @@ export class NotificationService {
     } catch (err) {
       error = (err as Error).message || String(err);
     }
+    this.#results.push({ delivery, channel, error });
+    if (!this.#flushing) this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+  }
+
+  /** Writes every finished attempt in one transaction. */
+  async #flush(): Promise<void> {
+    const results = this.#results.splice(0);
+    this.#flushing = undefined;
+    if (results.length === 0) return;
     await this.#ctx.store
       .transact(async (tx) => {
         const now = this.#ctx.now();
-        const current = await tx.getDelivery(delivery.id);
-        // Deleted with its channel, or redelivered meanwhile: the newer state stands.
-        if (!current || current.attempts !== delivery.attempts) return;
-        if (error === undefined) {
-          await tx.updateDelivery(delivery.id, { status: 'delivered', attempts: delivery.attempts, deliveredAt: now.toISOString() });
-          return;
+        for (const { delivery, channel, error } of results) {
+          const current = await tx.getDelivery(delivery.id);
+          // Deleted with its channel, or redelivered meanwhile: the newer state stands.
+          if (!current || current.attempts !== delivery.attempts) continue;
+          if (error === undefined) {
+            await tx.updateDelivery(delivery.id, { status: 'delivered', attempts: delivery.attempts, deliveredAt: now.toISOString() });
+            continue;
+          }
+          const next = now.getTime() + retryDelayMs(delivery.attempts);
+          const giveUp = !channel || next - Date.parse(current.windowStart) > RETRY_WINDOW_MS;
+          await tx.updateDelivery(delivery.id, {
+            status: giveUp ? 'failed' : 'pending',
+            attempts: delivery.attempts,
+            lastError: error,
+            ...(giveUp ? {} : { nextAttemptAt: new Date(next).toISOString() }),
+          });
         }
-        const next = now.getTime() + retryDelayMs(delivery.attempts);
-        const giveUp = !channel || next - Date.parse(current.windowStart) > RETRY_WINDOW_MS;
-        await tx.updateDelivery(delivery.id, {
-          status: giveUp ? 'failed' : 'pending',
-          attempts: delivery.attempts,
-          lastError: error,
-          ...(giveUp ? {} : { nextAttemptAt: new Date(next).toISOString() }),
-        });
       })
-      .catch((err: unknown) => this.#options.log.error({ err, delivery: delivery.id }, 'could not record a delivery attempt'));
+      .catch((err: unknown) => this.#options.log.error({ err, deliveries: results.map((r) => r.delivery.id) }, 'could not record delivery attempts'));
   }
 }

@@ -90,17 +90,19 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: ServiceContext,
     ),
   );
 
-  // Public: a mail client POSTs here (RFC 8058) with no session; the signed token is the authority.
-  app.post<{ Params: { token: string } }>('/api/unsubscribe/:token', async (req, reply) => {
-    try {
-      await ctx.store.transact((tx) => unsubscribe(tx, req.params.token));
-    } catch (err) {
-      if (err instanceof DomainError) {
+  // Public: a mail client POSTs here (RFC 8058) with no session, and with the form body
+  // `List-Unsubscribe=One-Click`, which only this route reads; the signed token is the authority.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: { token: string } }>('/api/unsubscribe/:token', async (req, reply) => {
+      try {
+        await ctx.store.transact((tx) => unsubscribe(tx, req.params.token));
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
         const e = fromDomainError(err);
         return reply.status(e.status).send(e.toBody());
       }
-      throw err;
-    }
-    return reply.status(204).send();
+      return reply.status(204).send();
+    });
   });
 }
