@@ -20,7 +20,7 @@ import {
 import { call, cleanupTempDirs, expectError, expectOk, initDir, killAll, startServer, uniq, waitFor, type ServerProcess } from './harness.ts';
 import { setupOrg, type Org } from './fixtures.ts';
 import { SlackReceiver, WebhookReceiver, type WebhookBody } from './receivers.ts';
-import { auditEvent, createChannel, deliveries, deliveriesAbout, expectNoContent, urlsIn, waitForDelivery, webhookChannel } from './notify-fixtures.ts';
+import { auditEvent, createChannel, deliveries, deliveriesAbout, urlsIn, waitForDelivery, webhookChannel } from './notify-fixtures.ts';
 
 let server: ServerProcess;
 let org: Org;
@@ -235,10 +235,10 @@ test('an email channel on a server without --smtp-url waits and retries with the
   assert.equal(d.status, 'pending', 'still pending: it will be retried');
   assert.equal(d.lastError, 'this server has no SMTP server (serve --smtp-url)');
   assert.ok(d.nextAttemptAt, 'a next attempt is scheduled');
-  expectNoContent(await org.owner.api.del(`/api/channels/${channel.id}`), 'DELETE channel');
+  expectOk(await org.owner.api.del(`/api/channels/${channel.id}`), 200, ChannelResponse, 'DELETE channel');
 });
 
-test('PATCH changes a channel (null clears a filter), DELETE removes it and its pending deliveries', async () => {
+test('PATCH changes a channel (null clears a filter), DELETE answers it as it was and removes it with its deliveries', async () => {
   const env = await gatedEnv();
   const { channel } = await webhookChannel(org.owner.api, hook, { events: ['request.pending'], projectIds: [org.projectId], environmentIds: [env.id] });
   const patched = expectOk(
@@ -253,10 +253,13 @@ test('PATCH changes a channel (null clears a filter), DELETE removes it and its 
   assert.equal(patched.createdAt, channel.createdAt);
   assert.ok(Date.parse(patched.updatedAt) >= Date.parse(channel.updatedAt));
   expectError(await org.admin.api.patch(`/api/channels/${channel.id}`, { kind: 'slack' }), 400, 'invalid_request');
+  const sent = expectOk(await org.admin.api.post(`/api/channels/${channel.id}/test`), 202, DeliveryResponse).delivery;
 
-  expectNoContent(await org.admin.api.del(`/api/channels/${channel.id}`), 'DELETE channel');
+  const deleted = expectOk(await org.admin.api.del(`/api/channels/${channel.id}`), 200, ChannelResponse, 'DELETE channel').channel;
+  assert.deepEqual(deleted, patched, 'DELETE answers the channel as it was');
   expectError(await org.admin.api.get(`/api/channels/${channel.id}`), 404, undefined, 'channel not found');
   expectError(await org.admin.api.get(`/api/channels/${channel.id}/deliveries`), 404, undefined, 'channel not found');
+  expectError(await org.admin.api.post(`/api/deliveries/${sent.id}/redeliver`), 404, undefined, 'delivery not found', 'its deliveries went with it');
   await auditEvent(org.owner.api, channel.id, 'channel.deleted');
 });
 
@@ -317,7 +320,7 @@ test('bad input: each refusal names the problem, and nothing is created', async 
     unchanged,
     'refused patches changed nothing',
   );
-  expectNoContent(await org.owner.api.del(`/api/channels/${channel.id}`), 'DELETE channel');
+  expectOk(await org.owner.api.del(`/api/channels/${channel.id}`), 200, ChannelResponse, 'DELETE channel');
 
   const settings = expectOk(await org.owner.api.get('/api/settings'), 200, SettingsResponse).settings;
   assert.equal(settings.reminderAfterMinutes, DEFAULT_REMINDER_MINUTES);

@@ -2,7 +2,7 @@
 // to the receiver that checks it), reading a channel's deliveries, and waiting for one.
 import assert from 'node:assert/strict';
 import { AuditResponse, CreatedChannelResponse, DeliveriesResponse, type Channel, type Delivery, type NotifyEvent } from '../../shared/schemas/index.ts';
-import { expectOk, uniq, waitFor, type Api, type ApiResponse } from './harness.ts';
+import { expectOk, uniq, waitFor, type Api } from './harness.ts';
 import type { WebhookReceiver } from './receivers.ts';
 
 export interface Filters {
@@ -66,10 +66,4 @@ export function urlsIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(urlsIn);
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => (k === 'url' && typeof v === 'string' ? [v] : urlsIn(v)));
   return [];
-}
-
-/** 204 with an empty body. */
-export function expectNoContent(res: ApiResponse, what: string): void {
-  assert.equal(res.status, 204, `${what}: expected 204, got ${res.status}: ${res.text.slice(0, 300)}`);
-  assert.equal(res.text, '', `${what}: a 204 has no body`);
 }
