@@ -99,6 +99,8 @@ export interface WebhookHit {
   /** Set when the request passed every check (absent: it was answered 400). */
   body?: WebhookBody;
   timestamp: number;
+  /** performance.now() when it arrived (for bench/notify.ts). */
+  receivedAt: number;
 }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
@@ -200,13 +202,13 @@ export class WebhookReceiver extends HttpPeer {
     const checked = this.check(req, path, raw);
     if (typeof checked === 'string') {
       this.problems.push(`${req.method} ${path}: ${checked}`);
-      this.hits.push({ path, status: 400, timestamp: Number(req.headers['x-gatehouse-timestamp']) });
+      this.hits.push({ path, status: 400, timestamp: Number(req.headers['x-gatehouse-timestamp']), receivedAt: performance.now() });
       res.writeHead(400).end(checked);
       return;
     }
     const { body, ts } = checked;
     if (this.mode === 'unavailable') {
-      this.hits.push({ path, status: 503, body, timestamp: ts });
+      this.hits.push({ path, status: 503, body, timestamp: ts, receivedAt: performance.now() });
       res.writeHead(503).end('down for maintenance');
       return;
     }
@@ -217,7 +219,7 @@ export class WebhookReceiver extends HttpPeer {
       else this.redeliveries.set(body.id, allowed - 1);
     }
     this.accepted.set(body.id, times + 1);
-    this.hits.push({ path, status: 200, body, timestamp: ts });
+    this.hits.push({ path, status: 200, body, timestamp: ts, receivedAt: performance.now() });
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   }
 }
