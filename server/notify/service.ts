@@ -1,7 +1,8 @@
 // The notification worker: woken by every commit (and once a second for retries and reminders),
 // it turns new audit events and due reminders into deliveries, then sends what is due, up to
 // CONCURRENCY at a time. A delivery is leased (its next attempt moved a minute on, its attempt
-// counted) in a transaction before it is sent, so a crash mid-send retries it after restart.
+// counted) in a transaction before it is sent, so a crash mid-send retries it when the server
+// starts again.
 // Leases are taken and results written a batch per transaction, so one commit carries many.
 import type { ServiceContext } from '../domain/context.ts';
 import type { StoredChannel, StoredDelivery } from '../store/types.ts';
@@ -52,7 +53,9 @@ export class NotificationService {
     this.#options = options;
   }
 
-  start(): void {
+  /** Starts the worker. Leases left by a process that died mid-send are ended first: those are sent at once. */
+  async start(): Promise<void> {
+    await this.#ctx.store.transact((tx) => tx.releaseLeases(this.#ctx.now()));
     this.#offCommit = this.#ctx.store.onCommit(() => this.kick());
     this.#timer = setInterval(() => this.kick(), this.#options.intervalMs ?? 1000);
     this.#timer.unref();
@@ -131,7 +134,13 @@ export class NotificationService {
       const channels = new Map<string, StoredChannel | undefined>();
       for (const d of await tx.dueDeliveries(now, LEASE_BATCH)) {
         const attempts = d.attempts + 1;
-        await tx.updateDelivery(d.id, { status: 'pending', attempts, lastError: d.lastError, nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString() });
+        await tx.updateDelivery(d.id, {
+          status: 'pending',
+          attempts,
+          lastError: d.lastError,
+          nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString(),
+          leased: true,
+        });
         if (!channels.has(d.channelId)) channels.set(d.channelId, await tx.getChannel(d.channelId));
         out.push({ delivery: { ...d, attempts }, channel: channels.get(d.channelId) });
       }

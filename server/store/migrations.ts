@@ -120,7 +120,9 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
     created_at TEXT NOT NULL,
     window_start TEXT NOT NULL,
     next_at TEXT,
-    delivered_at TEXT
+    delivered_at TEXT,
+    -- Being sent by the process that leased it (next_at is then the lease's end).
+    leased INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX deliveries_channel ON deliveries (channel_id, n);
   CREATE INDEX deliveries_due ON deliveries (status, next_at);

@@ -729,15 +729,21 @@ export class SqliteStore implements Store, StoreTx {
   async updateDelivery(id: string, u: DeliveryUpdate): Promise<void> {
     this.#assertTx();
     this.#run(
-      'UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, next_at = ?, delivered_at = ?, window_start = COALESCE(?, window_start) WHERE id = ?',
+      'UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, next_at = ?, delivered_at = ?, window_start = COALESCE(?, window_start), leased = ? WHERE id = ?',
       u.status,
       u.attempts,
       u.lastError ?? null,
       u.nextAttemptAt ?? null,
       u.deliveredAt ?? null,
       u.windowStart ?? null,
+      u.leased ? 1 : 0,
       id,
     );
+  }
+
+  async releaseLeases(now: Date): Promise<number> {
+    this.#assertTx();
+    return this.#run(`UPDATE deliveries SET leased = 0, next_at = ? WHERE leased = 1 AND status = 'pending'`, now.toISOString()).changes;
   }
 
   async setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void> {

@@ -30,7 +30,11 @@ export interface StoredDelivery extends Delivery {
   windowStart: string;
 }
 
-export type DeliveryUpdate = Pick<StoredDelivery, 'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'> & { windowStart?: string };
+export type DeliveryUpdate = Pick<StoredDelivery, 'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'> & {
+  windowStart?: string;
+  /** Being sent now, by this process; `nextAttemptAt` is then when the lease ends. */
+  leased?: boolean;
+};
 
 /** What an approved gated request does besides being approved (freeze, unfreeze, …). */
 export type Effect =
@@ -142,6 +146,8 @@ export interface StoreTx extends StoreReader {
   insertDelivery(delivery: StoredDelivery): Promise<void>;
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
   setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void>;
+  /** Ends every lease: due now. Only for a process that knows no other holds one (one `serve` per SQLite file). */
+  releaseLeases(now: Date): Promise<number>;
 }
 
 export interface Store extends StoreReader {
