@@ -133,16 +133,17 @@ export class NotificationService {
       const out: { delivery: StoredDelivery; channel: StoredChannel | undefined }[] = [];
       const channels = new Map<string, StoredChannel | undefined>();
       for (const d of await tx.dueDeliveries(now, LEASE_BATCH)) {
-        const attempts = d.attempts + 1;
+        // The attempt is counted when its outcome is written: the log never shows an attempt
+        // without its answer.
         await tx.updateDelivery(d.id, {
           status: 'pending',
-          attempts,
+          attempts: d.attempts,
           lastError: d.lastError,
           nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString(),
           leased: true,
         });
         if (!channels.has(d.channelId)) channels.set(d.channelId, await tx.getChannel(d.channelId));
-        out.push({ delivery: { ...d, attempts }, channel: channels.get(d.channelId) });
+        out.push({ delivery: d, channel: channels.get(d.channelId) });
       }
       return out;
     });
@@ -184,17 +185,17 @@ export class NotificationService {
         const now = this.#ctx.now();
         for (const { delivery, channel, error } of results) {
           const current = await tx.getDelivery(delivery.id);
-          // Deleted with its channel, or redelivered meanwhile: the newer state stands.
-          if (!current || current.attempts !== delivery.attempts) continue;
+          if (!current) continue; // deleted with its channel
+          const attempts = current.attempts + 1;
           if (error === undefined) {
-            await tx.updateDelivery(delivery.id, { status: 'delivered', attempts: delivery.attempts, deliveredAt: now.toISOString() });
+            await tx.updateDelivery(delivery.id, { status: 'delivered', attempts, deliveredAt: now.toISOString() });
             continue;
           }
-          const next = now.getTime() + retryDelayMs(delivery.attempts);
+          const next = now.getTime() + retryDelayMs(attempts);
           const giveUp = !channel || next - Date.parse(current.windowStart) > RETRY_WINDOW_MS;
           await tx.updateDelivery(delivery.id, {
             status: giveUp ? 'failed' : 'pending',
-            attempts: delivery.attempts,
+            attempts,
             lastError: error,
             ...(giveUp ? {} : { nextAttemptAt: new Date(next).toISOString() }),
           });
