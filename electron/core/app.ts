@@ -27,6 +27,7 @@ import { settingsHandlers } from './handlers/settings.ts';
 import { tokenHandlers } from './handlers/tokens.ts';
 import { policyHandlers } from './handlers/policies.ts';
 import { environmentHandlers } from './handlers/environments.ts';
+import { notificationHandlers } from './handlers/notifications.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -192,6 +193,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...settingsHandlers(settings),
     ...policyHandlers({ cache, connection, changed: (entities, cursor) => emit('cache.changed', { entities, cursor }) }),
     ...environmentHandlers({ cache, connection }),
+    ...notificationHandlers({ connection }),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));
 
