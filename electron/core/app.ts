@@ -108,6 +108,17 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     },
     settings: () => settings.current.notifications,
     clock: notifierClock(clock),
+    cancelledBy: async (requestId) => {
+      const client = connection.reachable();
+      if (!client) return undefined;
+      for (let after = 0; ; ) {
+        const page = await client.audit(after, 1000, { subject: requestId });
+        const cancel = page.events.find((e) => e.type === 'request.cancelled');
+        if (cancel) return cancel.actorId;
+        if (page.next === null || page.events.length === 0) return undefined;
+        after = page.next;
+      }
+    },
   });
   const count = new CountPublisher(() => {
     const me = connection.me;
