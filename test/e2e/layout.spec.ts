@@ -128,7 +128,7 @@ for (const size of SIZES) {
       await expectNoHorizontalOverflow(page, 'insights');
 
       await go(page, 'Settings');
-      await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+      await expect(page.getByRole('heading', { name: 'Desktop notifications' })).toBeVisible();
       await expectNoHorizontalOverflow(page, 'settings');
 
       // Last: signing out stops the embedded demo backend. (If it asks to confirm, confirm.)

@@ -91,7 +91,7 @@ for (const size of SIZES) {
       await shot('insights');
 
       await go(page, 'Settings');
-      await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+      await expect(page.getByRole('heading', { name: 'Desktop notifications' })).toBeVisible();
       await shot('settings');
 
       await go(page, 'Inbox');
