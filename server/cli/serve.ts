@@ -12,6 +12,7 @@ export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1]
                       [--max-writes-per-minute ${DEFAULT_RATE_LIMITS.writesPerMinute}] [--max-streams-per-user ${DEFAULT_RATE_LIMITS.streamsPerUser}]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
                       [--audit-key FILE] [--checkpoint-interval 60s] [--clock INSTANT]
+                      [--smtp-url smtp://HOST:PORT --mail-from ADDRESS]
 
 Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. With --tls-cert
 and --tls-key (PEM files, both or neither) it speaks HTTPS. Prints "listening on
@@ -23,10 +24,24 @@ per request.
 DIR/audit-signing.key); keep it apart from the database. Without one, serve creates it (mode
 0600) and says so, unless the database already holds checkpoints: then the key must be restored.
 --checkpoint-interval (at most 60s) is how soon new audit events get a signed checkpoint.
+--smtp-url (smtp:// or smtps://, with user:password@ if the server wants them) and --mail-from
+(both or neither) let email channels send; without them email deliveries wait and retry.
 
 ${CLOCK_USAGE}`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Both or neither; the URL smtp:// or smtps:// with a host, the sender one plain address. */
+function smtpOption(url: string | undefined, from: string | undefined): { url: string; from: string } | undefined {
+  if (url === undefined && from === undefined) return undefined;
+  if (url === undefined || from === undefined) throw new UsageError('--smtp-url and --mail-from go together: give both or neither');
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || !['smtp:', 'smtps:'].includes(parsed.protocol) || !parsed.hostname) {
+    throw new UsageError(`--smtp-url must be smtp://HOST[:PORT] or smtps://HOST[:PORT], got "${url}"`);
+  }
+  if (!/^[^\s@<>"]+@[^\s@<>"]+$/.test(from)) throw new UsageError(`--mail-from must be an email address (name@example.com), got "${from}"`);
+  return { url, from };
+}
 
 function positiveInt(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -72,6 +87,8 @@ export async function serve(argv: string[]): Promise<number> {
       'tls-key': { type: 'string' },
       'max-writes-per-minute': { type: 'string' },
       'max-streams-per-user': { type: 'string' },
+      'smtp-url': { type: 'string' },
+      'mail-from': { type: 'string' },
     },
     SERVE_USAGE,
   );
@@ -89,6 +106,7 @@ export async function serve(argv: string[]): Promise<number> {
   const writesPerMinute = positiveInt(flags['max-writes-per-minute'], '--max-writes-per-minute', DEFAULT_RATE_LIMITS.writesPerMinute);
   const streamsPerUser = positiveInt(flags['max-streams-per-user'], '--max-streams-per-user', DEFAULT_RATE_LIMITS.streamsPerUser);
   const https = tlsOption(flags['tls-cert'], flags['tls-key']);
+  const smtp = smtpOption(flags['smtp-url'], flags['mail-from']);
 
   const { clock, pin } = clockOption(flags.clock);
   const keyFile = flags['audit-key'] !== undefined ? resolve(flags['audit-key']) : defaultAuditKeyPath(dir);
@@ -105,6 +123,7 @@ export async function serve(argv: string[]): Promise<number> {
     logLevel: logLevel === 'silent' ? false : logLevel,
     rateLimits: { writesPerMinute, streamsPerUser },
     ...(https ? { https } : {}),
+    ...(smtp ? { smtp } : {}),
   });
   try {
     await app.listen({ host, port });

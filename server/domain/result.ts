@@ -9,15 +9,18 @@ import type { DomainError } from './errors.ts';
 export type Result<T> =
   | { kind: 'created'; value: T }
   | { kind: 'changed'; value: T }
+  /** Taken on, to be done later (a delivery queued): 202. */
+  | { kind: 'accepted'; value: T }
   | { kind: 'held'; request: ApprovalRequest }
   | { kind: 'refused'; error: DomainError };
 
 export const created = <T>(value: T): Result<T> => ({ kind: 'created', value });
 export const changed = <T>(value: T): Result<T> => ({ kind: 'changed', value });
+export const accepted = <T>(value: T): Result<T> => ({ kind: 'accepted', value });
 export const held = (request: ApprovalRequest): Result<never> => ({ kind: 'held', request });
 export const refused = (error: DomainError): Result<never> => ({ kind: 'refused', error });
 
 /** The created or changed value; undefined when the action was held or refused. */
 export function appliedValue<T>(r: Result<T>): T | undefined {
-  return r.kind === 'created' || r.kind === 'changed' ? r.value : undefined;
+  return r.kind === 'created' || r.kind === 'changed' || r.kind === 'accepted' ? r.value : undefined;
 }

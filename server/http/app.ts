@@ -14,7 +14,10 @@ import { registerAuthorization } from './authorization.ts';
 import { BODY_LIMIT } from './body-limits.ts';
 import { HttpError, fromDomainError } from './errors.ts';
 import { DEFAULT_RATE_LIMITS, registerWriteRateLimit, type RateLimits } from './rate-limits.ts';
+import { NotificationService } from '../notify/service.ts';
+import { smtpMailer } from '../notify/transports.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerChannelRoutes } from './routes/channels.ts';
 import { registerBindingRoutes } from './routes/bindings.ts';
 import { registerBreakGlassRoutes } from './routes/breakglass.ts';
 import { registerEnvironmentRoutes } from './routes/environments.ts';
@@ -43,6 +46,8 @@ export interface AppOptions {
   rateLimits?: Partial<RateLimits>;
   /** PEM certificate and key: the server speaks HTTPS (checked by the caller). */
   https?: { cert: Buffer; key: Buffer };
+  /** Email: the SMTP server (smtp:// or smtps:// URL) and the sender address. */
+  smtp?: { url: string; from: string };
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -139,6 +144,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSyncRoutes(app, ctx);
   registerEventRoutes(app, ctx, { heartbeatMs: options.heartbeatMs ?? 15_000, streamsPerUser: limits.streamsPerUser });
 
+  // Notifications: without a public URL, links point at the address this server listens on.
+  const listenUrl = () => {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const host = typeof address === 'object' && address ? (address.family === 'IPv6' ? `[${address.address}]` : address.address) : '127.0.0.1';
+    return `${options.https ? 'https' : 'http'}://${host}:${port}`;
+  };
+  const notifications = new NotificationService(ctx, {
+    ...(options.smtp ? { mailer: smtpMailer(options.smtp.url, options.smtp.from) } : {}),
+    listenUrl,
+    log: app.log,
+  });
+  registerChannelRoutes(app, ctx, {
+    apiBase: async () => (await ctx.store.settings()).publicUrl ?? listenUrl(),
+    kick: () => setImmediate(() => notifications.kick()),
+  });
+
   // The audit head gets a signed checkpoint now (covering what a crash left unsigned), then at
   // least once a checkpoint interval while new events come, and when the server closes.
   const checkpointMs = Math.min(options.checkpointIntervalMs ?? 60_000, 60_000);
@@ -175,9 +197,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pruner = setInterval(() => void pruneIdempotency(ctx).catch((err: unknown) => app.log.error({ err }, 'prune failed')), 3600_000);
   sweeper.unref();
   pruner.unref();
+  app.addHook('onReady', async () => notifications.start());
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     clearInterval(pruner);
+    await notifications.close();
     await sweeping;
     await signHead().catch((err: unknown) => app.log.error({ err }, 'audit checkpoint failed'));
   });

@@ -17,7 +17,7 @@ import {
 import { HttpError } from './errors.ts';
 
 /**
- * - `public`: no token needed (only the health check).
+ * - `public`: no token needed (the health check; an unsubscribe link, which carries its own signature).
  * - `signed-in`: any active user with a valid token.
  * - `admin`: owners and admins.
  * - `freezer`: owners, admins and holders of `release-manager` (freeze authority).
@@ -89,6 +89,21 @@ export const AUTHORIZATION = {
   'GET /api/audit/public-key': 'signed-in',
   'GET /api/sync': 'signed-in',
   'GET /api/events': 'signed-in',
+
+  'GET /api/channels': 'admin',
+  'POST /api/channels': 'admin',
+  'GET /api/channels/:id': 'admin',
+  'PATCH /api/channels/:id': 'admin',
+  'DELETE /api/channels/:id': 'admin',
+  'GET /api/channels/:id/deliveries': 'admin',
+  'POST /api/channels/:id/test': 'admin',
+  'POST /api/deliveries/:id/redeliver': 'admin',
+  'GET /api/settings': 'signed-in',
+  'PATCH /api/settings': 'admin',
+  'GET /api/me/preferences': 'signed-in',
+  'PATCH /api/me/preferences': 'signed-in',
+  // A mail client's one-click unsubscribe carries no session: the link's signature is checked instead.
+  'POST /api/unsubscribe/:token': 'public',
 } as const satisfies Record<string, Audience>;
 
 export type RouteKey = keyof typeof AUTHORIZATION;

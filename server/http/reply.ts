@@ -9,7 +9,7 @@ export interface Reply {
 
 /**
  * The answer to a mutation's result: 201 for something created, 200 for a change, 202 with the
- * pending request for a held action, the refusal's error otherwise. `present` names the value in
+ * pending request for a held action (or with what was queued), the refusal's error otherwise. `present` names the value in
  * the body (`{policy}`, `{environment}`, …).
  */
 export function replyFor<T>(result: Result<T>, present: (value: T) => unknown): Reply {
@@ -18,6 +18,8 @@ export function replyFor<T>(result: Result<T>, present: (value: T) => unknown): 
       return { status: 201, body: present(result.value) };
     case 'changed':
       return { status: 200, body: present(result.value) };
+    case 'accepted':
+      return { status: 202, body: present(result.value) };
     case 'held':
       return { status: 202, body: { request: result.request } };
     case 'refused': {

@@ -100,6 +100,38 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
       AND json_extract(g.value, '$.escalation') IS NOT NULL AND json_extract(g.value, '$.escalatedAt') IS NULL
   ) WHERE status = 'pending';
   `,
+  // Notifications: channels (with their secrets, never synced), their deliveries (the durable
+  // queue), org settings and user preferences, the notifier's cursor into the audit log (from the
+  // head: what happened before is not announced), the secret that signs unsubscribe links, and when
+  // each pending request's next reminder and expiry warning fall due.
+  7: `
+  CREATE TABLE channels (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+  CREATE TABLE deliveries (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    channel_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    subject TEXT,
+    recipient TEXT,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    next_at TEXT,
+    delivered_at TEXT
+  );
+  CREATE INDEX deliveries_channel ON deliveries (channel_id, n);
+  CREATE INDEX deliveries_due ON deliveries (status, next_at);
+  CREATE TABLE preferences (user_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('notify_cursor', (SELECT COALESCE(MAX(seq), 0) FROM audit));
+  INSERT INTO meta (key, value) VALUES ('notify_secret', lower(hex(randomblob(32))));
+  ALTER TABLE requests ADD COLUMN remind_at TEXT;
+  ALTER TABLE requests ADD COLUMN expiring_at TEXT;
+  CREATE INDEX requests_reminder ON requests (status, remind_at);
+  CREATE INDEX requests_expiring ON requests (status, expiring_at);
+  `,
 };
 
 function versions(migrations: Readonly<Record<number, string>>): number[] {

@@ -17,7 +17,8 @@ import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
 import { escalationDueAt } from './escalation-due.ts';
 import { migrate } from './migrations.ts';
-import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx } from './types.ts';
+import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx, StoredChannel, StoredDelivery, DeliveryUpdate } from './types.ts';
+import { DEFAULT_PREFERENCES, DEFAULT_SETTINGS, type OrgSettings, type Preferences } from '../../shared/schemas/index.ts';
 
 interface TokenRow {
   id: string;
@@ -65,6 +66,40 @@ function auditFromRow(r: AuditRow): AuditEvent {
     breakGlass: r.breakglass_session_id !== null,
     prevHash: r.prev_hash,
     hash: r.hash,
+  };
+}
+
+interface DeliveryRow {
+  id: string;
+  channel_id: string;
+  event: string;
+  subject: string | null;
+  recipient: string | null;
+  body: string;
+  status: StoredDelivery['status'];
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  window_start: string;
+  next_at: string | null;
+  delivered_at: string | null;
+}
+
+function deliveryFromRow(r: DeliveryRow): StoredDelivery {
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    event: r.event,
+    ...(r.subject !== null ? { subject: r.subject } : {}),
+    ...(r.recipient !== null ? { to: r.recipient } : {}),
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    createdAt: r.created_at,
+    ...(r.next_at !== null && r.status === 'pending' ? { nextAttemptAt: r.next_at } : {}),
+    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
+    body: r.body,
+    windowStart: r.window_start,
   };
 }
 
@@ -396,6 +431,81 @@ export class SqliteStore implements Store, StoreTx {
     };
   }
 
+  // ---- notifications --------------------------------------------------------------------------
+
+  async listChannels(): Promise<StoredChannel[]> {
+    return this.#all<{ data: string }>('SELECT data FROM channels ORDER BY n').map((r) => JSON.parse(r.data) as StoredChannel);
+  }
+
+  async getChannel(id: string): Promise<StoredChannel | undefined> {
+    const row = this.#one<{ data: string }>('SELECT data FROM channels WHERE id = ?', id);
+    return row && (JSON.parse(row.data) as StoredChannel);
+  }
+
+  #meta(key: string): string | undefined {
+    return this.#one<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value;
+  }
+  #setMeta(key: string, value: string): void {
+    this.#run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  async settings(): Promise<OrgSettings> {
+    const raw = this.#meta('settings');
+    return raw ? { ...DEFAULT_SETTINGS, ...(JSON.parse(raw) as Partial<OrgSettings>) } : { ...DEFAULT_SETTINGS };
+  }
+
+  async preferences(userId: string): Promise<Preferences> {
+    const row = this.#one<{ data: string }>('SELECT data FROM preferences WHERE user_id = ?', userId);
+    return row ? (JSON.parse(row.data) as Preferences) : structuredClone(DEFAULT_PREFERENCES);
+  }
+
+  async notifyCursor(): Promise<number> {
+    return Number(this.#meta('notify_cursor') ?? 0);
+  }
+
+  async notifySecret(): Promise<string> {
+    return this.#meta('notify_secret')!;
+  }
+
+  async deliveries(channelId: string, filter: { status?: StoredDelivery['status']; limit: number }): Promise<StoredDelivery[]> {
+    const rows =
+      filter.status === undefined
+        ? this.#all<DeliveryRow>('SELECT * FROM deliveries WHERE channel_id = ? ORDER BY n DESC LIMIT ?', channelId, filter.limit)
+        : this.#all<DeliveryRow>(
+            'SELECT * FROM deliveries WHERE channel_id = ? AND status = ? ORDER BY n DESC LIMIT ?',
+            channelId,
+            filter.status,
+            filter.limit,
+          );
+    return rows.map(deliveryFromRow);
+  }
+
+  async getDelivery(id: string): Promise<StoredDelivery | undefined> {
+    const row = this.#one<DeliveryRow>('SELECT * FROM deliveries WHERE id = ?', id);
+    return row && deliveryFromRow(row);
+  }
+
+  async dueDeliveries(now: Date, limit: number): Promise<StoredDelivery[]> {
+    return this.#all<DeliveryRow>(
+      `SELECT * FROM deliveries WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, n LIMIT ?`,
+      now.toISOString(),
+      limit,
+    ).map(deliveryFromRow);
+  }
+
+  async dueReminders(now: Date): Promise<{ reminderIds: string[]; expiringIds: string[] }> {
+    const t = now.toISOString();
+    return {
+      reminderIds: this.#all<{ id: string }>(`SELECT id FROM requests WHERE status = 'pending' AND remind_at <= ?`, t).map((r) => r.id),
+      expiringIds: this.#all<{ id: string }>(`SELECT id FROM requests WHERE status = 'pending' AND expiring_at <= ?`, t).map((r) => r.id),
+    };
+  }
+
+  async reminderTimes(requestId: string): Promise<{ remindAt: string | null; expiringAt: string | null } | undefined> {
+    const row = this.#one<{ remind_at: string | null; expiring_at: string | null }>('SELECT remind_at, expiring_at FROM requests WHERE id = ?', requestId);
+    return row && { remindAt: row.remind_at, expiringAt: row.expiring_at };
+  }
+
   async isInitialized(): Promise<boolean> {
     return this.#one('SELECT 1 FROM entities WHERE entity = ? LIMIT 1', 'user') !== undefined;
   }
@@ -563,5 +673,76 @@ export class SqliteStore implements Store, StoreTx {
   async pruneIdempotent(olderThan: Date): Promise<void> {
     this.#assertTx();
     this.#run('DELETE FROM idempotency WHERE created_at < ?', olderThan.toISOString());
+  }
+
+  async putChannel(channel: StoredChannel): Promise<void> {
+    this.#assertTx();
+    this.#run('INSERT INTO channels (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', channel.id, JSON.stringify(channel));
+  }
+
+  async removeChannel(id: string): Promise<void> {
+    this.#assertTx();
+    this.#run('DELETE FROM channels WHERE id = ?', id);
+    this.#run('DELETE FROM deliveries WHERE channel_id = ?', id);
+  }
+
+  async putSettings(settings: OrgSettings): Promise<void> {
+    this.#assertTx();
+    this.#setMeta('settings', JSON.stringify(settings));
+  }
+
+  async putPreferences(userId: string, preferences: Preferences): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO preferences (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data',
+      userId,
+      JSON.stringify(preferences),
+    );
+  }
+
+  async setNotifyCursor(seq: number): Promise<void> {
+    this.#assertTx();
+    this.#setMeta('notify_cursor', String(seq));
+  }
+
+  async insertDelivery(d: StoredDelivery): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      `INSERT INTO deliveries (id, channel_id, event, subject, recipient, body, status, attempts, last_error, created_at, window_start, next_at, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      d.id,
+      d.channelId,
+      d.event,
+      d.subject ?? null,
+      d.to ?? null,
+      d.body,
+      d.status,
+      d.attempts,
+      d.lastError ?? null,
+      d.createdAt,
+      d.windowStart,
+      d.nextAttemptAt ?? null,
+      d.deliveredAt ?? null,
+    );
+  }
+
+  async updateDelivery(id: string, u: DeliveryUpdate): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, next_at = ?, delivered_at = ?, window_start = COALESCE(?, window_start) WHERE id = ?',
+      u.status,
+      u.attempts,
+      u.lastError ?? null,
+      u.nextAttemptAt ?? null,
+      u.deliveredAt ?? null,
+      u.windowStart ?? null,
+      id,
+    );
+  }
+
+  async setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void> {
+    this.#assertTx();
+    if (times.remindAt !== undefined) this.#run('UPDATE requests SET remind_at = ? WHERE id = ?', times.remindAt, requestId);
+    if (times.expiringAt !== undefined) this.#run('UPDATE requests SET expiring_at = ? WHERE id = ?', times.expiringAt, requestId);
   }
 }

@@ -14,7 +14,23 @@ import type {
   User,
   Action,
   EntityTypes,
+  Channel,
+  Delivery,
+  OrgSettings,
+  Preferences,
 } from '../../shared/schemas/index.ts';
+
+/** A channel as stored: with its secret and its whole URL, which the API never shows again. */
+export type StoredChannel = Omit<Channel, 'hasSecret'> & { secret?: string };
+
+/** A delivery as queued: `body` is what is sent, made once so every retry sends the same bytes. */
+export interface StoredDelivery extends Delivery {
+  body: string;
+  /** Retries stop 24 h after this (queued, or redelivered). */
+  windowStart: string;
+}
+
+export type DeliveryUpdate = Pick<StoredDelivery, 'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'deliveredAt'> & { windowStart?: string };
 
 /** What an approved gated request does besides being approved (freeze, unfreeze, …). */
 export type Effect =
@@ -77,6 +93,25 @@ export interface StoreReader {
    */
   due(now: Date): Promise<{ requestIds: string[]; environmentIds: string[]; sessionIds: string[]; escalationIds: string[] }>;
   isInitialized(): Promise<boolean>;
+
+  // ---- notifications (server/notify) ----
+  listChannels(): Promise<StoredChannel[]>;
+  getChannel(id: string): Promise<StoredChannel | undefined>;
+  settings(): Promise<OrgSettings>;
+  preferences(userId: string): Promise<Preferences>;
+  /** The last audit seq the notifier has turned into deliveries. */
+  notifyCursor(): Promise<number>;
+  /** The key that signs unsubscribe links, made with the database. */
+  notifySecret(): Promise<string>;
+  /** A channel's deliveries, newest first. */
+  deliveries(channelId: string, filter: { status?: Delivery['status']; limit: number }): Promise<StoredDelivery[]>;
+  getDelivery(id: string): Promise<StoredDelivery | undefined>;
+  /** Pending deliveries whose next attempt is due at `now`, oldest first. */
+  dueDeliveries(now: Date, limit: number): Promise<StoredDelivery[]>;
+  /** Pending requests whose next reminder, or whose expiry warning, is due at `now`. */
+  dueReminders(now: Date): Promise<{ reminderIds: string[]; expiringIds: string[] }>;
+  /** When a request's next reminder and its expiry warning are due (null: none). */
+  reminderTimes(requestId: string): Promise<{ remindAt: string | null; expiringAt: string | null } | undefined>;
 }
 
 export interface StoreTx extends StoreReader {
@@ -97,6 +132,16 @@ export interface StoreTx extends StoreReader {
   addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void>;
   pruneIdempotent(olderThan: Date): Promise<void>;
+
+  putChannel(channel: StoredChannel): Promise<void>;
+  /** Deletes the channel and its deliveries. */
+  removeChannel(id: string): Promise<void>;
+  putSettings(settings: OrgSettings): Promise<void>;
+  putPreferences(userId: string, preferences: Preferences): Promise<void>;
+  setNotifyCursor(seq: number): Promise<void>;
+  insertDelivery(delivery: StoredDelivery): Promise<void>;
+  updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
+  setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void>;
 }
 
 export interface Store extends StoreReader {

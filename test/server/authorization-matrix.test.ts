@@ -71,6 +71,19 @@ const EXPECTED: [route: string, who: Who][] = [
   ['GET /api/audit/public-key', 'signed-in'],
   ['GET /api/sync', 'signed-in'],
   ['GET /api/events', 'signed-in'],
+  ['GET /api/channels', 'admin'],
+  ['POST /api/channels', 'admin'],
+  ['GET /api/channels/:id', 'admin'],
+  ['PATCH /api/channels/:id', 'admin'],
+  ['DELETE /api/channels/:id', 'admin'],
+  ['GET /api/channels/:id/deliveries', 'admin'],
+  ['POST /api/channels/:id/test', 'admin'],
+  ['POST /api/deliveries/:id/redeliver', 'admin'],
+  ['GET /api/settings', 'signed-in'],
+  ['PATCH /api/settings', 'admin'],
+  ['GET /api/me/preferences', 'signed-in'],
+  ['PATCH /api/me/preferences', 'signed-in'],
+  ['POST /api/unsubscribe/:token', 'public'],
 ];
 
 type Caller = 'owner' | 'admin' | 'member' | 'release-manager' | 'breakglass' | 'auditor' | 'deactivated' | 'expired' | 'revoked' | 'none';
@@ -130,7 +143,7 @@ after(async () => {
 /** A concrete call for a route: unknown ids, empty bodies. */
 function concrete(route: string): { method: string; path: string } {
   const [method, pattern] = route.split(' ') as [string, string];
-  return { method, path: pattern.replace(':id', 'x_nothing') };
+  return { method, path: pattern.replace(':id', 'x_nothing').replace(':token', 'x_nothing') };
 }
 
 async function statusOf(method: string, path: string, token: string | undefined): Promise<{ status: number; requires?: string; text: string }> {

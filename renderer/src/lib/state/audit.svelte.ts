@@ -52,6 +52,10 @@ const EVENT_LABELS: Record<string, string> = {
   'team.created': 'Team created',
   'project.created': 'Project created',
   'cluster.created': 'Cluster created',
+  'channel.created': 'Notification channel added',
+  'channel.updated': 'Notification channel changed',
+  'channel.deleted': 'Notification channel removed',
+  'settings.updated': 'Organisation settings changed',
 };
 
 export function eventLabel(type: string): string {
