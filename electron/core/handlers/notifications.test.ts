@@ -65,7 +65,13 @@ test('a 400 comes back as refused, each issue at its field path', async () => {
   });
 });
 
-test('an unknown project or environment (422) is refused at its filter', () => {
+test('an unknown project or environment is refused at its filter, as the server words it (400 naming the field) or as the API describes it (422)', () => {
+  assert.deepEqual(channelRefusal(new ApiError(400, 'invalid_request', 'projectIds: unknown project "prj_gone"')), {
+    refused: { message: 'projectIds: unknown project "prj_gone"', issues: [{ path: 'projectIds', message: 'unknown project "prj_gone"' }] },
+  });
+  assert.deepEqual(channelRefusal(new ApiError(400, 'invalid_request', 'only a webhook channel has a secret')), {
+    refused: { message: 'only a webhook channel has a secret', issues: [] },
+  });
   assert.deepEqual(channelRefusal(new ApiError(422, 'unknown_reference', 'unknown project prj_gone')), {
     refused: { message: 'unknown project prj_gone', issues: [{ path: 'projectIds', message: 'unknown project prj_gone' }] },
   });

@@ -5,7 +5,7 @@
 // A save the server refuses over a field (400 with issues, an unknown project or environment in a
 // filter) comes back as `refused` with the field's path, for the form to show at that field.
 import { randomUUID } from 'node:crypto';
-import type { ChannelSaveResult, Handlers } from '../../../shared/ipc.ts';
+import type { ChannelSaveResult, FieldIssue, Handlers } from '../../../shared/ipc.ts';
 import { ApiError } from '../client/index.ts';
 import type { Connection } from '../connection/index.ts';
 import { fieldIssues } from './policies.ts';
@@ -28,20 +28,28 @@ type NotificationChannels =
   | 'preferences.get'
   | 'preferences.update';
 
-/** 422s that name one filter: `unknown project <id>`, `unknown environment <id>`. */
+const CHANNEL_FIELDS = new Set(['name', 'url', 'secret', 'to', 'events', 'projectIds', 'environmentIds']);
+/** Refusals that name a filter without saying its field: `unknown project <id>`, `unknown environment <id>`. */
 const UNKNOWN_FILTER: [RegExp, string][] = [
   [/^unknown project\b/, 'projectIds'],
   [/^unknown environment\b/, 'environmentIds'],
 ];
 
-/** A refusal over a field as `refused`; anything else is thrown on (offline, forbidden, not found…). */
+/** The field a refusal's message is about: `projectIds: unknown project "prj_x"`, or `unknown environment env_x`. */
+function messageIssue(message: string): FieldIssue | undefined {
+  const named = /^(\w+): (.+)$/s.exec(message);
+  if (named && CHANNEL_FIELDS.has(named[1]!)) return { path: named[1]!, message: named[2]! };
+  const path = UNKNOWN_FILTER.find(([re]) => re.test(message))?.[1];
+  return path === undefined ? undefined : { path, message };
+}
+
+/** A refusal over a field (400, or 422 for an unknown filter) as `refused`; anything else is thrown on (offline, forbidden, not found…). */
 export function channelRefusal(err: unknown): ChannelSaveResult {
-  if (err instanceof ApiError && err.status === 400) {
-    return { refused: { message: err.message, issues: fieldIssues(err.details) } };
-  }
-  if (err instanceof ApiError && err.status === 422) {
-    const path = UNKNOWN_FILTER.find(([re]) => re.test(err.message))?.[1];
-    if (path !== undefined) return { refused: { message: err.message, issues: [{ path, message: err.message }] } };
+  if (err instanceof ApiError && (err.status === 400 || err.status === 422)) {
+    const issues = fieldIssues(err.details);
+    const fromMessage = issues.length === 0 ? messageIssue(err.message) : undefined;
+    if (fromMessage) return { refused: { message: err.message, issues: [fromMessage] } };
+    if (err.status === 400) return { refused: { message: err.message, issues } };
   }
   throw err;
 }
