@@ -64,9 +64,12 @@ async function warnExpiring(tx: StoreTx, id: string, options: QueueOptions): Pro
   return (await queueNotice(tx, notice, await tx.listChannels(), options)).length;
 }
 
-/** Queues the reminders and expiry warnings due now; each in its own transaction. */
-export async function queueDueReminders(ctx: ServiceContext, options: Omit<QueueOptions, 'now'>): Promise<number> {
-  const due = await ctx.store.dueReminders(ctx.now());
+/** Queues the reminders and expiry warnings `store.dueReminders` found; each in its own transaction (which checks it is still due). */
+export async function queueDueReminders(
+  ctx: ServiceContext,
+  due: { reminderIds: string[]; expiringIds: string[] },
+  options: Omit<QueueOptions, 'now'>,
+): Promise<number> {
   let queued = 0;
   for (const id of due.reminderIds) queued += await ctx.store.transact((tx) => remind(tx, id, { ...options, now: ctx.now() }));
   for (const id of due.expiringIds) queued += await ctx.store.transact((tx) => warnExpiring(tx, id, { ...options, now: ctx.now() }));
