@@ -44,6 +44,20 @@ import {
   Progress,
   ReviewBreakGlassBody,
 } from './schemas/api.ts';
+import {
+  Channel,
+  ChannelResponse,
+  ChannelsResponse,
+  CreateChannelBody,
+  DeliveriesQuery,
+  DeliveriesResponse,
+  DeliveryResponse,
+  PatchChannelBody,
+  PatchPreferencesBody,
+  PatchSettingsBody,
+  PreferencesResponse,
+  SettingsResponse,
+} from './schemas/notify.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { CreateRequestBody } from './schemas/api.ts';
@@ -179,6 +193,16 @@ export const FieldIssue = z.object({ path: z.string(), message: z.string() });
 export type FieldIssue = z.infer<typeof FieldIssue>;
 /** Saved, or refused with the server's reasons at their fields (400): the editor shows them in place. */
 export const PolicySaveResult = z.union([z.object({ policy: Policy }), z.object({ refused: z.object({ message: z.string(), issues: z.array(FieldIssue) }) })]);
+
+/**
+ * A channel saved (with a new webhook's generated secret, in this answer only), or refused with the
+ * server's reasons at their fields (a 400's issues; an unknown project or environment at its filter).
+ */
+export const ChannelSaveResult = z.union([
+  z.object({ channel: Channel, secret: z.string().optional() }),
+  z.object({ refused: z.object({ message: z.string(), issues: z.array(FieldIssue) }) }),
+]);
+export type ChannelSaveResult = z.infer<typeof ChannelSaveResult>;
 
 export const channels = {
   'session.get': { input: Empty, output: Session, description: 'who is signed in, to which server' },
@@ -373,6 +397,51 @@ export const channels = {
     output: z.union([z.strictObject({ environment: Environment }), z.strictObject({ request: ApprovalRequest })]),
     description:
       "change an environment's protection and/or reviewers (PATCH /api/environments/:id): {environment} when applied at once, {request} when held for approval (online only)",
+  },
+  // Notifications (docs/notifications.md), online only: channels and their deliveries (owners and
+  // admins), the organisation's settings (everyone reads, owners and admins change) and the
+  // signed-in user's email preferences. Nothing here is cached: each answer is the server's.
+  'channels.list': { input: Empty, output: ChannelsResponse, description: 'the notification channels, oldest first (GET /api/channels; owners and admins)' },
+  'channels.get': { input: ById, output: ChannelResponse, description: 'one notification channel (GET /api/channels/:id; owners and admins)' },
+  'channels.create': {
+    input: CreateChannelBody,
+    output: ChannelSaveResult,
+    description:
+      'add a webhook, Slack or email channel (POST /api/channels); a webhook made without a secret answers its generated one, in this answer only; field refusals come back as `refused`',
+  },
+  'channels.update': {
+    input: z.strictObject({ id: Id, ...PatchChannelBody.shape }),
+    output: ChannelSaveResult,
+    description:
+      "change a channel's name, URL, secret, recipients, events or filters (PATCH /api/channels/:id; null clears); field refusals come back as `refused`",
+  },
+  'channels.remove': {
+    input: ById,
+    output: z.object({ id: Id }),
+    description: 'delete a channel and its deliveries not yet made (DELETE /api/channels/:id)',
+  },
+  'channels.test': { input: ById, output: DeliveryResponse, description: 'send a channel.test delivery through the channel now (POST /api/channels/:id/test)' },
+  'channels.deliveries': {
+    input: z.strictObject({ id: Id, ...DeliveriesQuery.shape }),
+    output: DeliveriesResponse,
+    description: "a channel's deliveries, newest first, optionally of one status (GET /api/channels/:id/deliveries)",
+  },
+  'deliveries.redeliver': {
+    input: ById,
+    output: DeliveryResponse,
+    description: 'send a delivery again now, same id, retried for another 24 h (POST /api/deliveries/:id/redeliver)',
+  },
+  'orgSettings.get': { input: Empty, output: SettingsResponse, description: "the organisation's notification settings (GET /api/settings)" },
+  'orgSettings.update': {
+    input: PatchSettingsBody,
+    output: SettingsResponse,
+    description: 'change the reminder interval, the security teams or the public URL (PATCH /api/settings; owners and admins; null removes the URL)',
+  },
+  'preferences.get': { input: Empty, output: PreferencesResponse, description: 'which events the signed-in user gets by email (GET /api/me/preferences)' },
+  'preferences.update': {
+    input: PatchPreferencesBody,
+    output: PreferencesResponse,
+    description: 'choose which events the signed-in user gets by email (PATCH /api/me/preferences)',
   },
 } as const;
 

@@ -27,6 +27,7 @@ import { settingsHandlers } from './handlers/settings.ts';
 import { tokenHandlers } from './handlers/tokens.ts';
 import { policyHandlers } from './handlers/policies.ts';
 import { environmentHandlers } from './handlers/environments.ts';
+import { notificationHandlers } from './handlers/notifications.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -107,6 +108,17 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     },
     settings: () => settings.current.notifications,
     clock: notifierClock(clock),
+    cancelledBy: async (requestId) => {
+      const client = connection.reachable();
+      if (!client) return undefined;
+      for (let after = 0; ; ) {
+        const page = await client.audit(after, 1000, { subject: requestId });
+        const cancel = page.events.find((e) => e.type === 'request.cancelled');
+        if (cancel) return cancel.actorId;
+        if (page.next === null || page.events.length === 0) return undefined;
+        after = page.next;
+      }
+    },
   });
   const count = new CountPublisher(() => {
     const me = connection.me;
@@ -192,6 +204,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...settingsHandlers(settings),
     ...policyHandlers({ cache, connection, changed: (entities, cursor) => emit('cache.changed', { entities, cursor }) }),
     ...environmentHandlers({ cache, connection }),
+    ...notificationHandlers({ connection }),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));
 

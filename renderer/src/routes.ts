@@ -13,6 +13,7 @@ import Insights from './screens/Insights.svelte';
 import People from './screens/People.svelte';
 import PeoplePerson from './screens/PeoplePerson.svelte';
 import Policies from './screens/Policies.svelte';
+import Notifications from './screens/Notifications.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -47,5 +48,6 @@ export const routes: Route[] = [
   { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
   { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },
   { path: '/people/:id', title: 'Person', section: '/people', component: PeoplePerson },
+  { path: '/notifications', title: 'Notifications', nav: 'Notifications', icon: 'bell', key: 'o', component: Notifications },
   { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
 ];

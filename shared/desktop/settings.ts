@@ -27,7 +27,7 @@ export const NotificationSettings = z
   .object({
     enabled: z.boolean().default(true).describe('Show OS notifications at all. Break-glass notifications are shown even when this is off.'),
     newRequests: z.boolean().default(true).describe('Notify about new requests that I can approve.'),
-    myRequests: z.boolean().default(true).describe('Notify when one of my requests is approved or rejected.'),
+    myRequests: z.boolean().default(true).describe('Notify when one of my requests is approved, rejected or expires, or someone else cancels it.'),
     freezes: z.boolean().default(true).describe('Notify when an environment is frozen or unfrozen.'),
     breakGlass: z
       .literal(true, { error: BREAK_GLASS_ALWAYS })

@@ -45,6 +45,18 @@ export const CHANNEL_NAMES = [
   'bindings.create',
   'bindings.delete',
   'environment.update',
+  'channels.list',
+  'channels.get',
+  'channels.create',
+  'channels.update',
+  'channels.remove',
+  'channels.test',
+  'channels.deliveries',
+  'deliveries.redeliver',
+  'orgSettings.get',
+  'orgSettings.update',
+  'preferences.get',
+  'preferences.update',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

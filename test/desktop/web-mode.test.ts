@@ -101,6 +101,18 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'bindings.create': [{ policyId: 'pol_1', scope: 'project' }, /targetId/],
   'bindings.delete': [{ id: 5 }, /id/],
   'environment.update': [{ id: 'env_1', protection: 'sealed' }, /protection/],
+  'channels.list': [{ kind: 'webhook' }, /kind/],
+  'channels.get': [{ id: 5 }, /id/],
+  'channels.create': [{ kind: 'webhook', name: 'Hook', events: ['request.pending'] }, /url: a webhook channel needs a url/],
+  'channels.update': [{ id: 'ch_1', kind: 'email' }, /kind/],
+  'channels.remove': [{ id: '' }, /id/],
+  'channels.test': [{ channelId: 'ch_1' }, /channelId|id/],
+  'channels.deliveries': [{ id: 'ch_1', status: 'lost' }, /status/],
+  'deliveries.redeliver': [{ id: 9 }, /id/],
+  'orgSettings.get': [{ all: true }, /all/],
+  'orgSettings.update': [{ reminderAfterMinutes: 0 }, /reminderAfterMinutes/],
+  'preferences.get': [{ user: 'usr_1' }, /user/],
+  'preferences.update': [{ email: { events: ['request.sneezed'] } }, /email\.events\.0/],
 };
 
 test('a bad input to every channel is an invalid_input error naming the field', async () => {

@@ -127,8 +127,13 @@ for (const size of SIZES) {
       await expect(page.getByRole('heading', { name: 'Waiting longest' })).toBeVisible();
       await expectNoHorizontalOverflow(page, 'insights');
 
+      await go(page, 'Notifications');
+      await expect(page.getByText('Only owners and admins see and manage notification channels')).toBeVisible();
+      await expectNoHorizontalOverflow(page, 'notifications');
+
       await go(page, 'Settings');
-      await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+      await expect(page.getByRole('heading', { name: 'Desktop notifications' })).toBeVisible();
+      await expect(page.getByRole('form', { name: 'Organisation settings' })).toBeVisible();
       await expectNoHorizontalOverflow(page, 'settings');
 
       // Last: signing out stops the embedded demo backend. (If it asks to confirm, confirm.)

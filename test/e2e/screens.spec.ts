@@ -90,9 +90,17 @@ for (const size of SIZES) {
       await expect(page.getByRole('heading', { name: 'Waiting longest' })).toBeVisible();
       await shot('insights');
 
+      // The release manager is a member: the screen says who manages channels.
+      await go(page, 'Notifications');
+      await expect(page.getByText('Only owners and admins see and manage notification channels')).toBeVisible();
+      await shot('notifications');
+
       await go(page, 'Settings');
-      await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+      await expect(page.getByRole('heading', { name: 'Desktop notifications' })).toBeVisible();
       await shot('settings');
+      await page.getByRole('heading', { name: 'Email notifications' }).scrollIntoViewIfNeeded();
+      await expect(page.getByRole('form', { name: 'Email notifications' }).getByRole('checkbox').first()).toBeVisible();
+      await shot('settings-notifications');
 
       await go(page, 'Inbox');
       await page.keyboard.press('?');

@@ -58,6 +58,22 @@ import {
   type CreatePolicyBody,
   type PatchPolicyBody,
   type Policy,
+  type Channel,
+  ChannelResponse,
+  ChannelsResponse,
+  CreatedChannelResponse,
+  type CreateChannelBody,
+  type PatchChannelBody,
+  type Delivery,
+  type DeliveryStatus,
+  DeliveriesResponse,
+  DeliveryResponse,
+  type OrgSettings,
+  type PatchSettingsBody,
+  SettingsResponse,
+  type Preferences,
+  type PatchPreferencesBody,
+  PreferencesResponse,
 } from '../../../shared/schemas/index.ts';
 import { serverUrlProblem } from '../../../shared/transport.ts';
 import { ApiError, NetworkError } from './errors.ts';
@@ -150,6 +166,21 @@ export interface BackendClient {
   deletePolicy(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Policy>;
   createBinding(body: CreateBindingBody, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
   deleteBinding(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Binding>;
+  // Notifications (owners and admins for channels and deliveries; settings read by anyone,
+  // preferences the caller's own): each mutation with a key, so a retry is safe.
+  channels(opts?: CallOptions): Promise<Channel[]>;
+  channel(id: string, opts?: CallOptions): Promise<Channel>;
+  /** A webhook made without a secret answers its generated one here only (a replay answers without it). */
+  createChannel(body: CreateChannelBody, idempotencyKey: string, opts?: CallOptions): Promise<z.infer<typeof CreatedChannelResponse>>;
+  updateChannel(id: string, body: PatchChannelBody, idempotencyKey: string, opts?: CallOptions): Promise<z.infer<typeof CreatedChannelResponse>>;
+  deleteChannel(id: string, idempotencyKey: string, opts?: CallOptions): Promise<void>;
+  testChannel(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Delivery>;
+  deliveries(channelId: string, query?: { status?: DeliveryStatus; limit?: number }, opts?: CallOptions): Promise<Delivery[]>;
+  redeliver(id: string, idempotencyKey: string, opts?: CallOptions): Promise<Delivery>;
+  orgSettings(opts?: CallOptions): Promise<OrgSettings>;
+  updateOrgSettings(body: PatchSettingsBody, idempotencyKey: string, opts?: CallOptions): Promise<OrgSettings>;
+  preferences(opts?: CallOptions): Promise<Preferences>;
+  updatePreferences(body: PatchPreferencesBody, idempotencyKey: string, opts?: CallOptions): Promise<Preferences>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
@@ -295,6 +326,8 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     call({ method: 'GET', path, schema, signal: opts?.signal, ...(searchParams ? { searchParams } : {}) });
   const post = <S extends z.ZodType>(path: string, schema: S, json: unknown, idempotencyKey: string | undefined, opts?: CallOptions) =>
     call({ method: 'POST', path, schema, json, signal: opts?.signal, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+  const patch = <S extends z.ZodType>(path: string, schema: S, json: unknown, idempotencyKey: string, opts?: CallOptions) =>
+    call({ method: 'PATCH', path, schema, json, idempotencyKey, signal: opts?.signal });
   const enc = encodeURIComponent;
 
   async function freezeLike(path: string, body: unknown, key: string, opts?: CallOptions, method: Method = 'POST'): Promise<FreezeResult> {
@@ -376,6 +409,27 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     createBinding: async (body, key, opts) => (await post('api/bindings', BindingResponse, body, key, opts)).binding,
     deleteBinding: async (id, key, opts) =>
       (await call({ method: 'DELETE', path: `api/bindings/${enc(id)}`, schema: BindingResponse, idempotencyKey: key, signal: opts?.signal })).binding,
+    channels: async (opts) => (await get('api/channels', ChannelsResponse, opts)).channels,
+    channel: async (id, opts) => (await get(`api/channels/${enc(id)}`, ChannelResponse, opts)).channel,
+    createChannel: (body, key, opts) => post('api/channels', CreatedChannelResponse, body, key, opts),
+    updateChannel: (id, body, key, opts) => patch(`api/channels/${enc(id)}`, CreatedChannelResponse, body, key, opts),
+    async deleteChannel(id, key, opts) {
+      // 204: no body to read.
+      const res = await send({ method: 'DELETE', path: `api/channels/${enc(id)}`, idempotencyKey: key, signal: opts?.signal });
+      await res.body?.cancel().catch(() => undefined);
+    },
+    testChannel: async (id, key, opts) => (await post(`api/channels/${enc(id)}/test`, DeliveryResponse, {}, key, opts)).delivery,
+    deliveries: async (channelId, query = {}, opts) => {
+      const sp: Record<string, string | number> = {};
+      if (query.status !== undefined) sp.status = query.status;
+      if (query.limit !== undefined) sp.limit = query.limit;
+      return (await get(`api/channels/${enc(channelId)}/deliveries`, DeliveriesResponse, opts, sp)).deliveries;
+    },
+    redeliver: async (id, key, opts) => (await post(`api/deliveries/${enc(id)}/redeliver`, DeliveryResponse, {}, key, opts)).delivery,
+    orgSettings: async (opts) => (await get('api/settings', SettingsResponse, opts)).settings,
+    updateOrgSettings: async (body, key, opts) => (await patch('api/settings', SettingsResponse, body, key, opts)).settings,
+    preferences: async (opts) => (await get('api/me/preferences', PreferencesResponse, opts)).preferences,
+    updatePreferences: async (body, key, opts) => (await patch('api/me/preferences', PreferencesResponse, body, key, opts)).preferences,
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });

@@ -16,7 +16,7 @@ export function outboxSummary(outbox: Outbox): Payload<'outbox.changed'> {
 export interface OutboxDeps {
   outbox: Outbox;
   connection: Connection;
-  /** Told about the user's own freezes, so their sync echo raises no notification. */
+  /** Told about the user's own freezes and cancels, so their sync echo raises no notification. */
   notifier: Pick<Notifier, 'noteOwnAction'>;
 }
 
@@ -38,6 +38,7 @@ export function outboxHandlers({
     // Queued for the signed-in user and this server only: sent under no other identity.
     const entry = await outbox.enqueue(op, connection.owner(), holdMs === undefined ? {} : { holdMs });
     if (op.type === 'freeze' || op.type === 'unfreeze') notifier.noteOwnAction({ kind: 'environment', id: op.environmentId });
+    if (op.type === 'cancel') notifier.noteOwnAction({ kind: 'request', id: op.requestId });
     connection.drainOutbox();
     return entry;
   };

@@ -112,7 +112,10 @@ function up<T extends { id: string }>(entity: SyncEntity, data: T): SyncChange {
 }
 
 /** The notifier wired to fakes and a tiny cache, applied after observe as the sync engine does. */
-function setup(opts: { settings?: Partial<NotificationSettings>; me?: User; at?: string } = {}) {
+/** Lets the notifier's pending look-ups (who cancelled) answer. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+function setup(opts: { settings?: Partial<NotificationSettings>; me?: User; at?: string; cancelledBy?: (id: string) => Promise<string | undefined> } = {}) {
   const clock = new FakeClock(opts.at ?? T0);
   const sink = new FakeSink();
   const cache = new Map<string, unknown>();
@@ -130,6 +133,7 @@ function setup(opts: { settings?: Partial<NotificationSettings>; me?: User; at?:
       environment: (id) => (cache.get(`environment/${id}`) as Environment | undefined) ?? (id === prod.id ? prod : undefined),
       project: (id) => (id === 'proj_api' ? { id, name: 'api' } : undefined),
     },
+    ...(opts.cancelledBy ? { cancelledBy: opts.cancelledBy } : {}),
   });
   const sync = (changes: SyncChange[], bootstrapping = false) => {
     notifier.observe(changes, (entity, id) => cache.get(`${entity}/${id}`), { bootstrapping });
@@ -235,21 +239,74 @@ describe('(b) my own requests decided', () => {
     assert.equal(h.sink.shown.length, count);
   });
 
-  test("someone else's request decided, or mine cancelled/expired: nothing; myRequests=false: nothing", () => {
-    const h = setup({ settings: { myRequests: false } });
+  test("someone else's request decided: nothing; myRequests=false: nothing for mine approved, expired or cancelled by an admin", async () => {
+    const h = setup({ settings: { myRequests: false }, cancelledBy: async () => 'bob' });
     const other = request('req_o', { gates: [gate('sre', { approvers: { userIds: [], teamIds: ['sre'], orgRoles: [] } })] });
     const mine = request('req_m', { requesterId: 'alice' });
-    h.sync([up('request', other), up('request', mine)], true);
+    const mine2 = request('req_m2', { requesterId: 'alice' });
+    const mine3 = request('req_m3', { requesterId: 'alice' });
+    h.sync([up('request', other), up('request', mine), up('request', mine2), up('request', mine3)], true);
     h.sync([
       up('request', { ...other, status: 'approved' }),
       up('request', { ...mine, status: 'approved', decisions: [{ userId: 'bob', kind: 'approve', at: T0 }] }),
+      up('request', { ...mine2, status: 'expired' }),
+      up('request', { ...mine3, status: 'cancelled' }),
     ]);
+    await settle();
     assert.deepEqual(h.sink.log, []);
-    h.setSettings({ myRequests: true });
-    const mine2 = request('req_m2', { requesterId: 'alice' });
-    h.sync([up('request', mine2)], true);
-    h.sync([up('request', { ...mine2, status: 'expired' })]);
-    assert.deepEqual(h.sink.log, []);
+  });
+
+  test('mine expired: notified, a click opens it', () => {
+    const h = setup();
+    const mine = request('req_m', { requesterId: 'alice' });
+    h.sync([up('request', mine)], true);
+    h.sync([up('request', { ...mine, status: 'expired' })]);
+    assert.deepEqual(h.sink.shown, [
+      { id: 'request:req_m:expired', title: 'Your request expired', body: 'release.deploy on api/production — it expired before it was approved' },
+    ]);
+    assert.deepEqual(h.notifier.target('request:req_m:expired'), { kind: 'request', id: 'req_m' });
+  });
+
+  test('mine cancelled by an admin (the audit log says who): notified with their name; cancelled by me, from this app or elsewhere: nothing', async () => {
+    const actors = new Map([
+      ['req_admin', 'bob'],
+      ['req_cli', 'alice'],
+    ]);
+    const asked: string[] = [];
+    const h = setup({
+      cancelledBy: async (id) => {
+        asked.push(id);
+        return actors.get(id);
+      },
+    });
+    const [byAdmin, fromHere, fromCli, unknown] = ['req_admin', 'req_here', 'req_cli', 'req_unknown'].map((id) => request(id, { requesterId: 'alice' }));
+    h.sync([up('request', byAdmin!), up('request', fromHere!), up('request', fromCli!), up('request', unknown!)], true);
+
+    h.notifier.noteOwnAction({ kind: 'request', id: 'req_here' });
+    h.sync([up('request', { ...fromHere!, status: 'cancelled' })]);
+    h.sync([up('request', { ...fromCli!, status: 'cancelled' })]);
+    h.sync([up('request', { ...unknown!, status: 'cancelled' })]);
+    await settle();
+    assert.deepEqual(h.sink.log, [], 'my own cancels, and one nobody can name, raise nothing');
+    assert.deepEqual(asked, ['req_cli', 'req_unknown'], 'a cancel made from this app needs no look-up');
+
+    h.sync([up('request', { ...byAdmin!, status: 'cancelled' })]);
+    await settle();
+    assert.deepEqual(h.sink.shown, [
+      { id: 'request:req_admin:cancelled', title: 'Your request was cancelled', body: 'release.deploy on api/production — cancelled by Bob' },
+    ]);
+    assert.deepEqual(h.notifier.target('request:req_admin:cancelled'), { kind: 'request', id: 'req_admin' });
+  });
+
+  test('without a way to ask who cancelled, or when asking fails: nothing', async () => {
+    for (const cancelledBy of [undefined, () => Promise.reject(new Error('offline'))]) {
+      const h = setup(cancelledBy ? { cancelledBy } : {});
+      const mine = request('req_m', { requesterId: 'alice' });
+      h.sync([up('request', mine)], true);
+      h.sync([up('request', { ...mine, status: 'cancelled' })]);
+      await settle();
+      assert.deepEqual(h.sink.log, []);
+    }
   });
 });
 
@@ -425,19 +482,29 @@ describe('(f) quiet hours', () => {
     ['2026-11-24T07:00:00Z', false],
     ['2026-11-23T21:59:00Z', false],
   ] as const) {
-    test(`quiet 22:00–07:00 at ${at.slice(11, 16)}: ${suppressed ? 'suppressed' : 'shown'} (break-glass always shown)`, () => {
-      const h = setup({ settings: quiet, at });
+    test(`quiet 22:00–07:00 at ${at.slice(11, 16)}: ${suppressed ? 'suppressed' : 'shown'} (break-glass always shown)`, async () => {
+      const h = setup({ settings: quiet, at, cancelledBy: async () => 'bob' });
       const envFrozen = { ...prod, protection: 'locked' as const, freeze: { by: 'bob', at, reason: 'x', previousProtection: 'restricted' as const } };
       const mine = request('req_m', { requesterId: 'alice' });
-      h.sync([up('environment', prod), up('request', mine)], true);
+      const expiring = request('req_e', { requesterId: 'alice' });
+      const cancelled = request('req_c', { requesterId: 'alice' });
+      h.sync([up('environment', prod), up('request', mine), up('request', expiring), up('request', cancelled)], true);
       h.sync([
         up('request', request('req_1', { expiresAt: '2026-11-30T00:00:00Z' })),
         up('request', { ...mine, status: 'approved', decisions: [{ userId: 'bob', kind: 'approve', at }] }),
+        up('request', { ...expiring, status: 'expired' }),
+        up('request', { ...cancelled, status: 'cancelled' }),
         up('environment', envFrozen),
         up('breakglass', bgSession('bg_1', { startedAt: at, expiresAt: '2026-11-30T00:00:00Z' })),
       ]);
-      const ids = h.sink.shown.map((n) => n.id.split(':')[0]);
-      assert.deepEqual(ids, suppressed ? ['breakglass'] : ['breakglass', 'request', 'request', 'environment']);
+      await settle();
+      const ids = h.sink.shown.map((n) => n.id.split(':').slice(0, 3).join(':'));
+      assert.deepEqual(
+        ids,
+        suppressed
+          ? ['breakglass:bg_1']
+          : ['breakglass:bg_1', 'request:req_1', 'request:req_m:approved', 'request:req_e:expired', 'environment:env_prod:frozen', 'request:req_c:cancelled'],
+      );
     });
   }
 });

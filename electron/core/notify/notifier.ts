@@ -7,7 +7,11 @@
 //   their token were stolen, that notification is how they find out), during quiet hours, and
 //   even when notifications are disabled. It is a security event; the setting is not switchable.
 // - Nothing is notified while bootstrapping (the initial full sync), nor for the user's own
-//   actions (their own requests, their own decisions, freezes they made).
+//   actions (their own requests, their own decisions, freezes they made, their own cancels).
+// - A requester hears when their own request is decided: approved, rejected, expired, or
+//   cancelled by someone else (an admin). A synced request does not say who cancelled it, so the
+//   audit log is asked (`cancelledBy`); when it cannot say, nothing is shown, since nearly every
+//   cancel is the requester's own.
 // - A burst of new approvable requests (several within `coalesceWindowMs` of each other, or
 //   several in one sync page) is ONE notification "N new requests awaiting your approval" that
 //   replaces the single one shown for the first. It is withdrawn once none of its requests is
@@ -53,6 +57,8 @@ export interface NotifierOptions {
   clock?: NotifierClock;
   /** IANA zone for quiet hours and times in texts; the system's local zone when omitted. */
   timeZone?: string;
+  /** Who cancelled a request (the actor of its `request.cancelled` audit event); undefined when unknown. */
+  cancelledBy?: (requestId: string) => Promise<string | undefined>;
 }
 
 export interface ObserveOptions {
@@ -122,6 +128,7 @@ export class Notifier {
   readonly #settings: () => NotificationSettings;
   readonly #clock: NotifierClock;
   readonly #timeZone: string | undefined;
+  readonly #cancelledBy: ((requestId: string) => Promise<string | undefined>) | undefined;
 
   /** Open "awaiting your approval" notifications (single or burst), by notification id. */
   readonly #notes = new Map<string, RequestNote>();
@@ -131,6 +138,8 @@ export class Notifier {
   /** Open "environment frozen" notification per environment, withdrawn when it is unfrozen. */
   readonly #frozenNotes = new Map<string, string>();
   readonly #ownActions = new Map<string, number>();
+  /** Requests the user cancelled from this app: their echo is their own action. */
+  readonly #ownCancels = new Set<string>();
   #burst: Burst | undefined;
   #burstSeq = 0;
   #expiryTimer: unknown;
@@ -143,6 +152,7 @@ export class Notifier {
     this.#settings = options.settings;
     this.#clock = options.clock ?? notifierClock();
     this.#timeZone = options.timeZone;
+    this.#cancelledBy = options.cancelledBy;
   }
 
   /**
@@ -234,11 +244,17 @@ export class Notifier {
   }
 
   /**
-   * The user just froze or unfroze an environment themselves: the resulting change is their own
-   * action and is not notified. (An immediate unfreeze records no actor the notifier could see.)
+   * The user just froze or unfroze an environment, or cancelled a request, themselves: the
+   * resulting change is their own action and is not notified. (An immediate unfreeze records no
+   * actor the notifier could see; a cancelled request records none at all.)
    */
-  noteOwnAction(action: { kind: 'environment'; id: string }): void {
-    this.#ownActions.set(action.id, this.#clock.now());
+  noteOwnAction(action: { kind: 'environment' | 'request'; id: string }): void {
+    if (action.kind === 'environment') return void this.#ownActions.set(action.id, this.#clock.now());
+    this.#ownCancels.add(action.id);
+    if (this.#ownCancels.size > MAX_TARGETS) {
+      const oldest = this.#ownCancels.values().next().value;
+      if (oldest !== undefined) this.#ownCancels.delete(oldest);
+    }
   }
 
   /** Stops the timers; later calls do nothing. Open notifications are left to the sink. */
@@ -354,9 +370,29 @@ export class Notifier {
     return timer;
   }
 
-  // (b) My own request approved or rejected (not by me).
+  // (b) My own request decided: approved or rejected (not by me), expired, or cancelled by someone else.
   #myRequestDecided(before: ApprovalRequest, after: ApprovalRequest, me: User, names: Names): void {
     if (after.requesterId !== me.id || before.status !== 'pending') return;
+    const what = `${after.action} on ${names.resource(after)}`;
+    const title = after.status === 'expired' ? 'Your request expired' : `Your request was ${after.status}`;
+    const decided = (body: string) => ({ id: `request:${after.id}:${after.status}`, title, body });
+    const target: NoticeTarget = { kind: 'request', id: after.id };
+    if (after.status === 'expired') {
+      if (this.#allowed('myRequests')) this.#show(decided(`${what} — it expired before it was approved`), target);
+      return;
+    }
+    if (after.status === 'cancelled') {
+      if (this.#ownCancels.delete(after.id) || this.#cancelledBy === undefined) return;
+      // Asked once the page is applied; quiet hours and the setting are read when the answer comes.
+      this.#cancelledBy(after.id).then(
+        (by) => {
+          if (this.#disposed || by === undefined || by === me.id || !this.#allowed('myRequests')) return;
+          this.#show(decided(`${what} — cancelled by ${names.user(by)}`), target);
+        },
+        () => undefined,
+      );
+      return;
+    }
     if (after.status !== 'approved' && after.status !== 'rejected') return;
     const kind = after.status === 'approved' ? 'approve' : 'reject';
     let by: { userId: string; comment?: string | undefined } | undefined;
@@ -369,14 +405,7 @@ export class Notifier {
     if (by?.userId === me.id) return;
     if (!this.#allowed('myRequests')) return;
     const comment = by?.comment ? `: “${by.comment}”` : '';
-    this.#show(
-      {
-        id: `request:${after.id}:${after.status}`,
-        title: `Your request was ${after.status}`,
-        body: `${after.action} on ${names.resource(after)}${by ? ` — ${after.status} by ${names.user(by.userId)}${comment}` : ''}`,
-      },
-      { kind: 'request', id: after.id },
-    );
+    this.#show(decided(by ? `${what} — ${after.status} by ${names.user(by.userId)}${comment}` : what), target);
   }
 
   // Someone nudged me on a request I can still approve.
