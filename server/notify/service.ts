@@ -1,13 +1,14 @@
 // The notification worker: woken by every commit (and once a second for retries and reminders),
 // it turns new audit events and due reminders into deliveries, then sends what is due, up to
-// CONCURRENCY at a time. A delivery is leased (its next attempt moved a minute on, its attempt
-// counted) in a transaction before it is sent, so a crash mid-send retries it when the server
-// starts again.
-// Leases are taken and results written a batch per transaction, so one commit carries many.
+// CONCURRENCY at a time. A delivery is leased (marked, its next attempt moved a minute on) in a
+// transaction before it is sent, so a crash mid-send sends it again when the server starts. Leases
+// are taken and results written a batch per transaction, so one commit carries many.
 import type { ServiceContext } from '../domain/context.ts';
-import type { StoredChannel, StoredDelivery } from '../store/types.ts';
+import type { StoredChannel, StoredDelivery, StoreTx } from '../store/types.ts';
 import { drainAuditLog, AUDIT_BATCH, queueDueReminders } from './sources.ts';
 import { send, type Mailer } from './transports.ts';
+
+type Leased = { delivery: StoredDelivery; channel: StoredChannel | undefined };
 
 const CONCURRENCY = 16;
 /** Leased ahead of the senders, so a freed sender never waits for a transaction. */
@@ -40,7 +41,7 @@ export class NotificationService {
   #again = false;
   #closed = false;
   /** Leased, waiting for a free sender. */
-  #leased: { delivery: StoredDelivery; channel: StoredChannel | undefined }[] = [];
+  #leased: Leased[] = [];
   #leasing: Promise<void> | undefined;
   #active = 0;
   /** Finished attempts, written together in the next transaction. */
@@ -105,7 +106,13 @@ export class NotificationService {
     if ((await store.auditHead()).seq > (await store.notifyCursor())) {
       const options = await this.#queueOptions();
       for (;;) {
-        const { events } = await store.transact((tx) => drainAuditLog(tx, { ...options, now: this.#ctx.now() }));
+        // What a commit queued is leased in the same transaction: one fsync from commit to send.
+        const { events, leased } = await store.transact(async (tx) => {
+          const drained = await drainAuditLog(tx, { ...options, now: this.#ctx.now() });
+          return { events: drained.events, leased: drained.queued > 0 && this.#hasRoom() ? await this.#leaseIn(tx) : [] };
+        });
+        this.#leased.push(...leased);
+        this.#startSenders();
         if (events < AUDIT_BATCH) break;
       }
     }
@@ -115,8 +122,12 @@ export class NotificationService {
   }
 
   /** Leases the next batch of due deliveries when the senders are about to run dry; one lease at a time. */
+  #hasRoom(): boolean {
+    return !this.#closed && this.#leased.length < CONCURRENCY;
+  }
+
   #lease(): void {
-    if (this.#closed || this.#leasing || this.#leased.length >= CONCURRENCY) return;
+    if (this.#leasing || !this.#hasRoom()) return;
     this.#leasing = this.#leaseBatch()
       .catch((err: unknown) => this.#options.log.error({ err }, 'could not lease deliveries'))
       .finally(() => {
@@ -128,26 +139,28 @@ export class NotificationService {
   async #leaseBatch(): Promise<void> {
     const store = this.#ctx.store;
     if ((await store.dueDeliveries(this.#ctx.now(), 1)).length === 0) return;
-    const leased = await store.transact(async (tx) => {
-      const now = this.#ctx.now();
-      const out: { delivery: StoredDelivery; channel: StoredChannel | undefined }[] = [];
-      const channels = new Map<string, StoredChannel | undefined>();
-      for (const d of await tx.dueDeliveries(now, LEASE_BATCH)) {
-        // The attempt is counted when its outcome is written: the log never shows an attempt
-        // without its answer.
-        await tx.updateDelivery(d.id, {
-          status: 'pending',
-          attempts: d.attempts,
-          lastError: d.lastError,
-          nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString(),
-          leased: true,
-        });
-        if (!channels.has(d.channelId)) channels.set(d.channelId, await tx.getChannel(d.channelId));
-        out.push({ delivery: d, channel: channels.get(d.channelId) });
-      }
-      return out;
-    });
-    this.#leased.push(...leased);
+    this.#leased.push(...(await store.transact((tx) => this.#leaseIn(tx))));
+  }
+
+  /** Leases up to LEASE_BATCH due deliveries in the caller's transaction. */
+  async #leaseIn(tx: StoreTx): Promise<Leased[]> {
+    const now = this.#ctx.now();
+    const out: Leased[] = [];
+    const channels = new Map<string, StoredChannel | undefined>();
+    for (const d of await tx.dueDeliveries(now, LEASE_BATCH)) {
+      // The attempt is counted when its outcome is written: the log never shows an attempt
+      // without its answer.
+      await tx.updateDelivery(d.id, {
+        status: 'pending',
+        attempts: d.attempts,
+        lastError: d.lastError,
+        nextAttemptAt: new Date(now.getTime() + LEASE_MS).toISOString(),
+        leased: true,
+      });
+      if (!channels.has(d.channelId)) channels.set(d.channelId, await tx.getChannel(d.channelId));
+      out.push({ delivery: d, channel: channels.get(d.channelId) });
+    }
+    return out;
   }
 
   #startSenders(): void {
