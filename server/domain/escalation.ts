@@ -4,7 +4,7 @@
 // special case, and audited as the system's act.
 import type { Approvers, ApprovalRequest, Gate, User } from '../../shared/schemas/index.ts';
 import { evaluateProgress } from '../../shared/policy/index.ts';
-import { gateEscalationDueMs } from '../store/escalation-due.ts';
+import { gateEscalationDueMs } from '../store/due-times.ts';
 import type { StoreReader, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 

@@ -39,6 +39,7 @@ export class NotificationService {
   #offCommit: (() => void) | undefined;
   #cycle: Promise<void> | undefined;
   #again = false;
+  #hasChannels = true;
   #closed = false;
   /** Leased, waiting for a free sender. */
   #leased: Leased[] = [];
@@ -57,7 +58,10 @@ export class NotificationService {
   /** Starts the worker. Leases left by a process that died mid-send are ended first: those are sent at once. */
   async start(): Promise<void> {
     await this.#ctx.store.transact((tx) => tx.releaseLeases(this.#ctx.now()));
-    this.#offCommit = this.#ctx.store.onCommit(() => this.kick());
+    // With no channel there is nobody to tell at once: the timer's tick moves the cursor.
+    this.#offCommit = this.#ctx.store.onCommit(() => {
+      if (this.#hasChannels) this.kick();
+    });
     this.#timer = setInterval(() => this.kick(), this.#options.intervalMs ?? 1000);
     this.#timer.unref();
     this.kick();
@@ -101,6 +105,7 @@ export class NotificationService {
 
   async #run(): Promise<void> {
     const store = this.#ctx.store;
+    this.#hasChannels = (await store.listChannels()).length > 0;
     // Reads outside a transaction are only hints (each write re-reads inside one): they keep a
     // quiet server from taking the write lock once a second for nothing.
     if ((await store.auditHead()).seq > (await store.notifyCursor())) {

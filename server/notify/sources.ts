@@ -1,38 +1,26 @@
 // Where notices come from: the audit log after the notifier's cursor (what committed), and the
 // clock (reminders, expiry warnings). Each runs in a transaction that also records that it ran
 // (the cursor moves, the request's next reminder moves), so nothing is queued twice.
-import type { ApprovalRequest } from '../../shared/schemas/index.ts';
 import type { ServiceContext } from '../domain/context.ts';
 import type { StoreTx } from '../store/types.ts';
 import { noticeFor, readDirectory, requestNotice } from './notices.ts';
 import { queueNotice, type QueueOptions } from './queue.ts';
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 /** Audit events read per transaction. */
 export const AUDIT_BATCH = 200;
-
-/** When a new request's first reminder and its expiry warning fall due. */
-function firstTimes(request: ApprovalRequest, reminderMinutes: number): { remindAt: string; expiringAt: string | null } {
-  const created = Date.parse(request.createdAt);
-  const warn = Date.parse(request.expiresAt) - DAY_MS;
-  return { remindAt: new Date(created + reminderMinutes * MINUTE_MS).toISOString(), expiringAt: warn > created ? new Date(warn).toISOString() : null };
-}
 
 /** Turns the audit events after the cursor into deliveries; returns how many events it read and deliveries it queued. */
 export async function drainAuditLog(tx: StoreTx, options: Omit<QueueOptions, 'now'> & { now: Date }): Promise<{ events: number; queued: number }> {
   const cursor = await tx.notifyCursor();
   const events = await tx.auditPage(cursor, AUDIT_BATCH);
   if (events.length === 0) return { events: 0, queued: 0 };
-  const dir = await readDirectory(tx);
   const channels = await tx.listChannels();
   let queued = 0;
-  for (const event of events) {
-    if (event.type === 'request.created') {
-      const request = await tx.get('request', event.subject);
-      if (request?.status === 'pending') await tx.setReminderTimes(request.id, firstTimes(request, dir.settings.reminderAfterMinutes));
-    }
-    const notice = await noticeFor(tx, dir, event);
+  // Nobody to tell: only the cursor moves.
+  const dir = channels.length > 0 ? await readDirectory(tx) : undefined;
+  for (const event of dir ? events : []) {
+    const notice = await noticeFor(tx, dir!, event);
     if (notice) queued += (await queueNotice(tx, notice, channels, options)).length;
   }
   await tx.setNotifyCursor(events[events.length - 1]!.seq);

@@ -88,7 +88,7 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   // Signed checkpoints of the audit chain: the event at seq had this hash, signed with the server's
   // Ed25519 key (kept outside this file), so a rewritten or truncated chain no longer matches.
   5: `CREATE TABLE audit_checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, at TEXT NOT NULL, signature TEXT NOT NULL);`,
-  // When a request's next escalation falls due (server/store/escalation-due.ts), for the sweeper.
+  // When a request's next escalation falls due (server/store/due-times.ts), for the sweeper.
   // Pending requests filed before this get it from their snapshotted gates.
   6: `
   ALTER TABLE requests ADD COLUMN escalate_at TEXT;

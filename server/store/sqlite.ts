@@ -15,7 +15,7 @@ import type {
 } from '../../shared/schemas/index.ts';
 import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
-import { escalationDueAt } from './escalation-due.ts';
+import { escalationDueAt, firstReminderTimes } from './due-times.ts';
 import { migrate } from './migrations.ts';
 import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx, StoredChannel, StoredDelivery, DeliveryUpdate } from './types.ts';
 import { DEFAULT_PREFERENCES, DEFAULT_SETTINGS, type OrgSettings, type Preferences } from '../../shared/schemas/index.ts';
@@ -450,8 +450,13 @@ export class SqliteStore implements Store, StoreTx {
   }
 
   async settings(): Promise<OrgSettings> {
-    const raw = this.#meta('settings');
-    return raw ? { ...DEFAULT_SETTINGS, ...(JSON.parse(raw) as Partial<OrgSettings>) } : { ...DEFAULT_SETTINGS };
+    let settings = this.#cache.get('settings') as OrgSettings | undefined;
+    if (!settings) {
+      const raw = this.#meta('settings');
+      settings = raw ? { ...DEFAULT_SETTINGS, ...(JSON.parse(raw) as Partial<OrgSettings>) } : { ...DEFAULT_SETTINGS };
+      this.#cache.set('settings', settings);
+    }
+    return structuredClone(settings);
   }
 
   async preferences(userId: string): Promise<Preferences> {
@@ -581,8 +586,9 @@ export class SqliteStore implements Store, StoreTx {
 
   async insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void> {
     this.#assertTx();
+    const times = firstReminderTimes(request, (await this.settings()).reminderAfterMinutes);
     this.#run(
-      'INSERT INTO requests (id, status, action, environment_id, project_id, expires_at, diff, effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO requests (id, status, action, environment_id, project_id, expires_at, diff, effect, remind_at, expiring_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       request.id,
       request.status,
       request.action,
@@ -591,6 +597,8 @@ export class SqliteStore implements Store, StoreTx {
       request.expiresAt,
       diff ?? null,
       effect ? JSON.stringify(effect) : null,
+      times.remindAt,
+      times.expiringAt,
     );
     await this.put('request', request);
   }
@@ -689,6 +697,7 @@ export class SqliteStore implements Store, StoreTx {
   async putSettings(settings: OrgSettings): Promise<void> {
     this.#assertTx();
     this.#setMeta('settings', JSON.stringify(settings));
+    this.#cache.delete('settings');
   }
 
   async putPreferences(userId: string, preferences: Preferences): Promise<void> {

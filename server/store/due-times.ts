@@ -1,5 +1,6 @@
-// When a request's next escalation falls due: kept in a column of the requests table so the
-// sweeper finds due escalations with an index range instead of reading every pending request.
+// When a request's next escalation, first reminder and expiry warning fall due: kept in columns
+// of the requests table so the sweepers find what is due with an index range instead of reading
+// every pending request.
 import type { ApprovalRequest, Gate } from '../../shared/schemas/index.ts';
 
 /** Epoch ms at which this gate's escalation falls due; null without one or once it has fired. */
@@ -16,4 +17,16 @@ export function escalationDueAt(request: Pick<ApprovalRequest, 'gates' | 'create
     if (t !== null && (due === null || t < due)) due = t;
   }
   return due === null ? null : new Date(due).toISOString();
+}
+
+const DAY_MS = 86_400_000;
+
+/** A new request's first reminder (`reminderMinutes` after filing) and its expiry warning (a day before; none for requests that live a day or less). */
+export function firstReminderTimes(
+  request: Pick<ApprovalRequest, 'createdAt' | 'expiresAt'>,
+  reminderMinutes: number,
+): { remindAt: string; expiringAt: string | null } {
+  const created = Date.parse(request.createdAt);
+  const warn = Date.parse(request.expiresAt) - DAY_MS;
+  return { remindAt: new Date(created + reminderMinutes * 60_000).toISOString(), expiringAt: warn > created ? new Date(warn).toISOString() : null };
 }
