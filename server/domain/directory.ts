@@ -14,7 +14,7 @@ import type {
 import { Policy as PolicySchema } from '../../shared/schemas/index.ts';
 import { gateFromPolicy, isAdmin, isEligible } from '../../shared/policy/index.ts';
 import { ruleIssues } from '../../shared/policy/rule-compile.ts';
-import type { StoreTx } from '../store/types.ts';
+import type { StoreReader, StoreTx } from '../store/types.ts';
 import { audit, type ServiceContext } from './context.ts';
 import { DomainError, conflict, forbidden, invalid, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -27,6 +27,17 @@ export function assertAdmin(actor: User): void {
 }
 
 /** Creates a user and a first token for them (named `tokenName`); the secret is shown once and stored only hashed. */
+/** The user a GitHub login belongs to (GitHub logins are case-insensitive). */
+export async function userByGitHubLogin(tx: StoreReader, login: string): Promise<User | undefined> {
+  const wanted = login.toLowerCase();
+  return (await tx.list('user')).find((u) => u.githubLogin?.toLowerCase() === wanted);
+}
+
+async function assertGitHubLoginFree(tx: StoreReader, login: string, self: string | undefined): Promise<void> {
+  const holder = await userByGitHubLogin(tx, login);
+  if (holder && holder.id !== self) throw conflict('github_login_taken', `the GitHub login ${login} already belongs to ${holder.name}`);
+}
+
 export async function createUser(
   ctx: ServiceContext,
   tx: StoreTx,
@@ -39,6 +50,7 @@ export async function createUser(
     if (body.orgRole === 'owner' && actor.orgRole !== 'owner') throw forbidden('only owners can create owners');
   }
   if (await tx.userByEmail(body.email)) throw conflict('email_taken', `a user with email ${body.email} already exists`);
+  if (body.githubLogin !== undefined) await assertGitHubLoginFree(tx, body.githubLogin, undefined);
   await assertRefs(tx, [['team', body.teamIds, 'teamIds']]);
   const user: User = {
     id: newId('usr'),
@@ -48,6 +60,7 @@ export async function createUser(
     roles: [...new Set(body.roles ?? [])],
     teamIds: [...new Set(body.teamIds ?? [])],
     active: true,
+    ...(body.githubLogin !== undefined ? { githubLogin: body.githubLogin } : {}),
   };
   await tx.put('user', user);
   await audit(tx, ctx.now(), actor, 'user.created', user.id, {
@@ -56,6 +69,7 @@ export async function createUser(
     orgRole: user.orgRole,
     roles: user.roles,
     teamIds: user.teamIds,
+    ...(user.githubLogin !== undefined ? { githubLogin: user.githubLogin } : {}),
   });
   const { secret: token } = await issueToken(ctx, tx, actor, user, { name: tokenName });
   return created({ user, token });
@@ -76,9 +90,13 @@ export async function patchUser(ctx: ServiceContext, tx: StoreTx, actor: User, i
   if (body.email !== undefined && body.email.toLowerCase() !== user.email.toLowerCase() && (await tx.userByEmail(body.email))) {
     throw conflict('email_taken', `a user with email ${body.email} already exists`);
   }
+  if (body.githubLogin) await assertGitHubLoginFree(tx, body.githubLogin, user.id);
   await assertRefs(tx, [['team', body.teamIds, 'teamIds']]);
+  const { githubLogin: _previous, ...rest } = user;
+  const githubLogin = body.githubLogin === undefined ? user.githubLogin : (body.githubLogin ?? undefined);
   const updated: User = {
-    ...user,
+    ...rest,
+    ...(githubLogin !== undefined ? { githubLogin } : {}),
     ...(body.name !== undefined ? { name: body.name } : {}),
     ...(body.email !== undefined ? { email: body.email } : {}),
     ...(body.orgRole !== undefined ? { orgRole: body.orgRole } : {}),

@@ -134,6 +134,25 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   CREATE INDEX requests_reminder ON requests (status, remind_at);
   CREATE INDEX requests_expiring ON requests (status, expiring_at);
   `,
+  // GitHub deployment protection rules: linked repositories (one project each, matched without
+  // case as GitHub does), the deployment each GitHub-made request answers, and the durable queue of
+  // posts to their callbacks. The gate's cursor starts at the head: nothing before it was GitHub's.
+  8: `
+  CREATE TABLE github_links (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, repository TEXT NOT NULL UNIQUE COLLATE NOCASE, data TEXT NOT NULL);
+  CREATE TABLE github_deployments (request_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE github_callbacks (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    request_id TEXT,
+    status TEXT NOT NULL,
+    next_at TEXT,
+    leased INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX github_callbacks_due ON github_callbacks (status, next_at);
+  CREATE INDEX github_callbacks_request ON github_callbacks (request_id, n);
+  INSERT INTO meta (key, value) VALUES ('github_cursor', (SELECT COALESCE(MAX(seq), 0) FROM audit));
+  `,
 };
 
 function versions(migrations: Readonly<Record<number, string>>): number[] {

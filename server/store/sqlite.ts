@@ -12,12 +12,25 @@ import type {
   Environment,
   SyncEntity,
   User,
+  GitHubLink,
 } from '../../shared/schemas/index.ts';
 import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
 import { escalationDueAt, firstReminderTimes } from './due-times.ts';
 import { migrate } from './migrations.ts';
-import type { Effect, IdempotentRecord, NewAuditEvent, RequestFilter, Store, StoreTx, StoredChannel, StoredDelivery, DeliveryUpdate } from './types.ts';
+import type {
+  Effect,
+  IdempotentRecord,
+  NewAuditEvent,
+  RequestFilter,
+  Store,
+  StoreTx,
+  StoredChannel,
+  StoredDelivery,
+  DeliveryUpdate,
+  GitHubCallback,
+  GitHubDeployment,
+} from './types.ts';
 import { DEFAULT_PREFERENCES, DEFAULT_SETTINGS, type OrgSettings, type Preferences } from '../../shared/schemas/index.ts';
 
 interface TokenRow {
@@ -511,6 +524,40 @@ export class SqliteStore implements Store, StoreTx {
     return row && { remindAt: row.remind_at, expiringAt: row.expiring_at };
   }
 
+  // ---- GitHub ---------------------------------------------------------------------------------
+
+  async githubLinks(): Promise<GitHubLink[]> {
+    return this.#all<{ data: string }>('SELECT data FROM github_links ORDER BY n').map((r) => JSON.parse(r.data) as GitHubLink);
+  }
+
+  async githubDeployment(requestId: string): Promise<GitHubDeployment | undefined> {
+    const row = this.#one<{ data: string }>('SELECT data FROM github_deployments WHERE request_id = ?', requestId);
+    return row && (JSON.parse(row.data) as GitHubDeployment);
+  }
+
+  async githubCursor(): Promise<number> {
+    return Number(this.#meta('github_cursor') ?? 0);
+  }
+
+  async dueGitHubCallbacks(now: Date, limit: number): Promise<GitHubCallback[]> {
+    return this.#all<{ data: string }>(
+      `SELECT data FROM github_callbacks WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, n LIMIT ?`,
+      now.toISOString(),
+      limit,
+    ).map((r) => JSON.parse(r.data) as GitHubCallback);
+  }
+
+  async getGitHubCallback(id: string): Promise<GitHubCallback | undefined> {
+    const row = this.#one<{ data: string }>('SELECT data FROM github_callbacks WHERE id = ?', id);
+    return row && (JSON.parse(row.data) as GitHubCallback);
+  }
+
+  async githubCallbacks(requestId: string): Promise<GitHubCallback[]> {
+    return this.#all<{ data: string }>('SELECT data FROM github_callbacks WHERE request_id = ? ORDER BY n', requestId).map(
+      (r) => JSON.parse(r.data) as GitHubCallback,
+    );
+  }
+
   async isInitialized(): Promise<boolean> {
     return this.#one('SELECT 1 FROM entities WHERE entity = ? LIMIT 1', 'user') !== undefined;
   }
@@ -752,7 +799,53 @@ export class SqliteStore implements Store, StoreTx {
 
   async releaseLeases(now: Date): Promise<number> {
     this.#assertTx();
-    return this.#run(`UPDATE deliveries SET leased = 0, next_at = ? WHERE leased = 1 AND status = 'pending'`, now.toISOString()).changes;
+    const t = now.toISOString();
+    const callbacks = this.#all<{ data: string }>(`SELECT data FROM github_callbacks WHERE leased = 1 AND status = 'pending'`);
+    for (const r of callbacks) await this.putGitHubCallback({ ...(JSON.parse(r.data) as GitHubCallback), leased: false, nextAttemptAt: t });
+    return this.#run(`UPDATE deliveries SET leased = 0, next_at = ? WHERE leased = 1 AND status = 'pending'`, t).changes + callbacks.length;
+  }
+
+  async putGitHubLink(link: GitHubLink): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO github_links (id, repository, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET repository = excluded.repository, data = excluded.data',
+      link.id,
+      link.repository,
+      JSON.stringify(link),
+    );
+  }
+
+  async removeGitHubLink(id: string): Promise<void> {
+    this.#assertTx();
+    this.#run('DELETE FROM github_links WHERE id = ?', id);
+  }
+
+  async putGitHubDeployment(d: GitHubDeployment): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      'INSERT INTO github_deployments (request_id, data) VALUES (?, ?) ON CONFLICT (request_id) DO UPDATE SET data = excluded.data',
+      d.requestId,
+      JSON.stringify(d),
+    );
+  }
+
+  async setGitHubCursor(seq: number): Promise<void> {
+    this.#assertTx();
+    this.#setMeta('github_cursor', String(seq));
+  }
+
+  async putGitHubCallback(c: GitHubCallback): Promise<void> {
+    this.#assertTx();
+    this.#run(
+      `INSERT INTO github_callbacks (id, request_id, status, next_at, leased, data) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, leased = excluded.leased, data = excluded.data`,
+      c.id,
+      c.requestId ?? null,
+      c.status,
+      c.status === 'pending' ? (c.nextAttemptAt ?? null) : null,
+      c.leased ? 1 : 0,
+      JSON.stringify(c),
+    );
   }
 
   async setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void> {

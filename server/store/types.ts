@@ -18,6 +18,7 @@ import type {
   Delivery,
   OrgSettings,
   Preferences,
+  GitHubLink,
 } from '../../shared/schemas/index.ts';
 
 /** A channel as stored: with its secret and its whole URL, which the API never shows again. */
@@ -35,6 +36,40 @@ export type DeliveryUpdate = Pick<StoredDelivery, 'status' | 'attempts' | 'lastE
   /** Being sent now, by this process; `nextAttemptAt` is then when the lease ends. */
   leased?: boolean;
 };
+
+/** A GitHub deployment waiting on a request (server/github): where its verdict and progress go. */
+export interface GitHubDeployment {
+  requestId: string;
+  repository: string;
+  installationId: number;
+  callbackUrl: string;
+  environmentName: string;
+  /** Progress reports queued so far: GitHub keeps at most 10 per run, the verdict included. */
+  reports: number;
+  /** The verdict is queued: nothing more is said. */
+  settled: boolean;
+}
+
+/** One post to a run's deployment protection rule callback, queued durably and retried until GitHub takes it. */
+export interface GitHubCallback {
+  id: string;
+  /** Absent for a deployment refused before any request existed (a locked environment, an unlinked repository). */
+  requestId?: string;
+  installationId: number;
+  url: string;
+  /** The JSON posted: {environment_name, state?, comment}; made once, so every retry sends the same. */
+  body: string;
+  /** A verdict (with `state`), not a progress report. */
+  verdict: boolean;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  /** Being sent now; `nextAttemptAt` is then when the lease ends. */
+  leased?: boolean;
+}
 
 /** What an approved gated request does besides being approved (freeze, unfreeze, …). */
 export type Effect =
@@ -116,6 +151,17 @@ export interface StoreReader {
   dueReminders(now: Date): Promise<{ reminderIds: string[]; expiringIds: string[] }>;
   /** When a request's next reminder and its expiry warning are due (null: none). */
   reminderTimes(requestId: string): Promise<{ remindAt: string | null; expiringAt: string | null } | undefined>;
+
+  // ---- GitHub deployment protection rules (server/github) ----
+  githubLinks(): Promise<GitHubLink[]>;
+  githubDeployment(requestId: string): Promise<GitHubDeployment | undefined>;
+  /** The last audit seq the GitHub gate has turned into callbacks. */
+  githubCursor(): Promise<number>;
+  /** Pending callbacks due at `now`, oldest first. */
+  dueGitHubCallbacks(now: Date, limit: number): Promise<GitHubCallback[]>;
+  getGitHubCallback(id: string): Promise<GitHubCallback | undefined>;
+  /** A request's callbacks, oldest first (what GitHub was told). */
+  githubCallbacks(requestId: string): Promise<GitHubCallback[]>;
 }
 
 export interface StoreTx extends StoreReader {
@@ -146,7 +192,13 @@ export interface StoreTx extends StoreReader {
   insertDelivery(delivery: StoredDelivery): Promise<void>;
   updateDelivery(id: string, update: DeliveryUpdate): Promise<void>;
   setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void>;
-  /** Ends every lease: due now. Only for a process that knows no other holds one (one `serve` per SQLite file). */
+  putGitHubLink(link: GitHubLink): Promise<void>;
+  removeGitHubLink(id: string): Promise<void>;
+  putGitHubDeployment(deployment: GitHubDeployment): Promise<void>;
+  setGitHubCursor(seq: number): Promise<void>;
+  /** Inserts or replaces the callback with this id. */
+  putGitHubCallback(callback: GitHubCallback): Promise<void>;
+  /** Ends every lease (deliveries and GitHub callbacks): due now. Only for a process that knows no other holds one (one `serve` per SQLite file). */
   releaseLeases(now: Date): Promise<number>;
 }
 

@@ -38,6 +38,7 @@ import {
   Team,
   TerraformPlan,
   User,
+  GitHubLogin,
 } from './domain.ts';
 
 const Name = z.string().trim().min(1).max(200);
@@ -52,6 +53,7 @@ export const CreateUserBody = z.strictObject({
   orgRole: OrgRole,
   roles: z.array(CustomRoleName).max(100).optional(),
   teamIds: IdList.optional(),
+  githubLogin: GitHubLogin.optional(),
 });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
@@ -61,6 +63,8 @@ export const PatchUserBody = z.strictObject({
   orgRole: OrgRole.optional(),
   roles: z.array(CustomRoleName).max(100).optional(),
   teamIds: IdList.optional(),
+  /** null takes the login away. */
+  githubLogin: GitHubLogin.nullable().optional(),
 });
 export type PatchUserBody = z.infer<typeof PatchUserBody>;
 

@@ -19,6 +19,13 @@ export const CustomRoleName = RoleName.refine((r) => !(ORG_ROLES as readonly str
   message: 'roles may not be named owner, admin or member (those are org roles: use orgRole)',
 });
 
+/** GitHub's own rule for logins: letters, digits and single hyphens, at most 39, no hyphen at either end. */
+export const GitHubLogin = z
+  .string()
+  .trim()
+  .max(39, 'a GitHub login has at most 39 characters')
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*$/, 'must be a GitHub login: letters, digits and single hyphens, not at either end');
+
 export const User = z.object({
   id: Id,
   name: Name,
@@ -28,6 +35,8 @@ export const User = z.object({
   teamIds: z.array(Id).default([]),
   /** false: deactivated, every token refused, past decisions kept. The server always sends it; absent reads as true. */
   active: z.boolean().optional(),
+  /** Deployments this GitHub user starts are requested in their name (docs/github.md). */
+  githubLogin: GitHubLogin.optional(),
 });
 export type User = z.infer<typeof User>;
 

@@ -1,3 +1,4 @@
 export * from './domain.ts';
 export * from './api.ts';
 export * from './notify.ts';
+export * from './github.ts';
