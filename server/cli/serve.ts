@@ -6,6 +6,7 @@ import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
 import { defaultAuditKeyPath, openStore } from './data-dir.ts';
 import { resolve } from 'node:path';
+import { GITHUB_USAGE, githubOption } from './github-option.ts';
 
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
                       [--tls-cert FILE --tls-key FILE]
@@ -13,6 +14,8 @@ export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
                       [--audit-key FILE] [--checkpoint-interval 60s] [--clock INSTANT]
                       [--smtp-url smtp://HOST:PORT --mail-from ADDRESS]
+                      [--github-app-id ID --github-private-key FILE --github-webhook-secret-file FILE
+                       [--github-api-url URL]]
 
 Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. With --tls-cert
 and --tls-key (PEM files, both or neither) it speaks HTTPS. Prints "listening on
@@ -26,6 +29,7 @@ DIR/audit-signing.key); keep it apart from the database. Without one, serve crea
 --checkpoint-interval (at most 60s) is how soon new audit events get a signed checkpoint.
 --smtp-url (smtp:// or smtps://, with user:password@ if the server wants them) and --mail-from
 (both or neither) let email channels send; without them email deliveries wait and retry.
+${GITHUB_USAGE}
 
 ${CLOCK_USAGE}`;
 
@@ -89,6 +93,10 @@ export async function serve(argv: string[]): Promise<number> {
       'max-streams-per-user': { type: 'string' },
       'smtp-url': { type: 'string' },
       'mail-from': { type: 'string' },
+      'github-app-id': { type: 'string' },
+      'github-private-key': { type: 'string' },
+      'github-webhook-secret-file': { type: 'string' },
+      'github-api-url': { type: 'string' },
     },
     SERVE_USAGE,
   );
@@ -107,6 +115,7 @@ export async function serve(argv: string[]): Promise<number> {
   const streamsPerUser = positiveInt(flags['max-streams-per-user'], '--max-streams-per-user', DEFAULT_RATE_LIMITS.streamsPerUser);
   const https = tlsOption(flags['tls-cert'], flags['tls-key']);
   const smtp = smtpOption(flags['smtp-url'], flags['mail-from']);
+  const github = githubOption(flags);
 
   const { clock, pin } = clockOption(flags.clock);
   const keyFile = flags['audit-key'] !== undefined ? resolve(flags['audit-key']) : defaultAuditKeyPath(dir);
@@ -124,6 +133,7 @@ export async function serve(argv: string[]): Promise<number> {
     rateLimits: { writesPerMinute, streamsPerUser },
     ...(https ? { https } : {}),
     ...(smtp ? { smtp } : {}),
+    ...(github ? { github } : {}),
   });
   try {
     await app.listen({ host, port });

@@ -28,6 +28,9 @@ import { registerRequestRoutes } from './routes/requests.ts';
 import { registerSyncRoutes } from './routes/sync.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerUserRoutes } from './routes/users.ts';
+import { registerGitHubRoutes } from './routes/github.ts';
+import { GitHubApi, type GitHubAppConfig } from '../github/api.ts';
+import { GitHubGate } from '../github/gate.ts';
 
 export interface AppOptions {
   store: Store;
@@ -48,6 +51,8 @@ export interface AppOptions {
   https?: { cert: Buffer; key: Buffer };
   /** Email: the SMTP server (smtp:// or smtps:// URL) and the sender address. */
   smtp?: { url: string; from: string };
+  /** The GitHub App this server is (deployment protection rules); without it the webhook answers 404. */
+  github?: GitHubAppConfig;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -161,6 +166,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     kick: () => setImmediate(() => notifications.kick()),
   });
 
+  const githubApi = options.github ? new GitHubApi(options.github, ctx.now) : undefined;
+  const githubGate = githubApi ? new GitHubGate(ctx, githubApi, { log: app.log }) : undefined;
+  registerGitHubRoutes(app, ctx, {
+    ...(githubApi && options.github ? { github: { api: githubApi, webhookSecret: options.github.webhookSecret, appId: options.github.appId } } : {}),
+    watch: () => githubGate?.watch(),
+  });
+
   // The audit head gets a signed checkpoint now (covering what a crash left unsigned), then at
   // least once a checkpoint interval while new events come, and when the server closes.
   const checkpointMs = Math.min(options.checkpointIntervalMs ?? 60_000, 60_000);
@@ -197,11 +209,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pruner = setInterval(() => void pruneIdempotency(ctx).catch((err: unknown) => app.log.error({ err }, 'prune failed')), 3600_000);
   sweeper.unref();
   pruner.unref();
-  app.addHook('onReady', async () => notifications.start());
+  app.addHook('onReady', async () => {
+    // The notifier's start ends leases a dead process left, the gate's among them.
+    await notifications.start();
+    githubGate?.start();
+  });
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
     clearInterval(pruner);
     await notifications.close();
+    await githubGate?.close();
     await sweeping;
     await signHead().catch((err: unknown) => app.log.error({ err }, 'audit checkpoint failed'));
   });

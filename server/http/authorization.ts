@@ -104,6 +104,12 @@ export const AUTHORIZATION = {
   'PATCH /api/me/preferences': 'signed-in',
   // A mail client's one-click unsubscribe carries no session: the link's signature is checked instead.
   'POST /api/unsubscribe/:token': 'public',
+  // GitHub signs its webhooks with the App's secret (X-Hub-Signature-256): no bearer token.
+  'POST /integrations/github/webhook': 'public',
+  'GET /api/integrations/github': 'admin',
+  'GET /api/integrations/github/links': 'admin',
+  'POST /api/integrations/github/links': 'admin',
+  'DELETE /api/integrations/github/links/:id': 'admin',
 } as const satisfies Record<string, Audience>;
 
 export type RouteKey = keyof typeof AUTHORIZATION;

@@ -535,6 +535,10 @@ export class SqliteStore implements Store, StoreTx {
     return row && (JSON.parse(row.data) as GitHubDeployment);
   }
 
+  async hasOpenGitHubDeployments(): Promise<boolean> {
+    return this.#one(`SELECT 1 FROM github_deployments WHERE json_extract(data, '$.settled') = 0 LIMIT 1`) !== undefined;
+  }
+
   async githubCursor(): Promise<number> {
     return Number(this.#meta('github_cursor') ?? 0);
   }

@@ -155,6 +155,8 @@ export interface StoreReader {
   // ---- GitHub deployment protection rules (server/github) ----
   githubLinks(): Promise<GitHubLink[]>;
   githubDeployment(requestId: string): Promise<GitHubDeployment | undefined>;
+  /** Whether any GitHub run still waits for its verdict. */
+  hasOpenGitHubDeployments(): Promise<boolean>;
   /** The last audit seq the GitHub gate has turned into callbacks. */
   githubCursor(): Promise<number>;
   /** Pending callbacks due at `now`, oldest first. */

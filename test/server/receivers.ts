@@ -12,7 +12,7 @@ import { testClock } from '../clock.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `pick` returns something; the error names `what` and shows `seen` so a miss says why. */
-async function until<T>(pick: () => T | undefined, what: string, seen: () => string, timeoutMs: number): Promise<T> {
+export async function until<T>(pick: () => T | undefined, what: string, seen: () => string, timeoutMs: number): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = pick();
@@ -28,7 +28,7 @@ type Mode = 'up' | 'unavailable' | 'refusing';
  * An HTTP server that can be taken down: answering 503, or closed so connections are refused,
  * and brought back on the same port (the channel's URL does not change).
  */
-abstract class HttpPeer {
+export abstract class HttpPeer {
   port = 0;
   protected mode: Mode = 'up';
   protected readonly server: http.Server;
