@@ -84,6 +84,12 @@ const EXPECTED: [route: string, who: Who][] = [
   ['GET /api/me/preferences', 'signed-in'],
   ['PATCH /api/me/preferences', 'signed-in'],
   ['POST /api/unsubscribe/:token', 'public'],
+  // Unsigned here: 404 on a server that is not a GitHub App, 401 on one that is.
+  ['POST /integrations/github/webhook', 'public'],
+  ['GET /api/integrations/github', 'admin'],
+  ['GET /api/integrations/github/links', 'admin'],
+  ['POST /api/integrations/github/links', 'admin'],
+  ['DELETE /api/integrations/github/links/:id', 'admin'],
 ];
 
 type Caller = 'owner' | 'admin' | 'member' | 'release-manager' | 'breakglass' | 'auditor' | 'deactivated' | 'expired' | 'revoked' | 'none';
