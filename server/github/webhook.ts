@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { requestContent } from '../../shared/policy/request-content.ts';
-import type { ApprovalRequest, Environment, GitHubLink, User } from '../../shared/schemas/index.ts';
+import { GitHubRepository, type ApprovalRequest, type Environment, type GitHubLink, type User } from '../../shared/schemas/index.ts';
 import { audit, type ServiceContext } from '../domain/context.ts';
 import { createRequest } from '../domain/create-request.ts';
 import { userByGitHubLogin } from '../domain/directory.ts';
@@ -38,7 +38,8 @@ export const ProtectionRuleEvent = z.object({
     creator: z.object({ login: z.string().max(100) }).nullish(),
   }),
   pull_requests: z.array(z.object({ number: z.number().int().optional(), title: z.string().max(1000).optional() })).nullish(),
-  repository: z.object({ full_name: z.string().max(200) }),
+  // Checked as a repository name: it becomes part of API paths the installation token is sent to.
+  repository: z.object({ full_name: GitHubRepository }),
   installation: z.object({ id: z.number().int().positive() }),
   sender: z.object({ login: z.string().max(100) }).nullish(),
 });
