@@ -26,11 +26,10 @@ function link(dir: Directory, request: ApprovalRequest): string {
   return links.web ?? links.app;
 }
 
-/** While pending: who has approved and what is missing. */
+/** While pending: what just happened (who approved), how far it is and what is missing. */
 export function progressComment(dir: Directory, request: ApprovalRequest, lead?: string): string {
   const progress = progressLine(evaluateProgress(request, dir.users, { user: (id) => dir.names.get(id), team: (id) => dir.names.get(id) }));
-  const head = lead ?? `Waiting for approval in Gatehouse (${request.id})`;
-  return clip(`${head}: ${progress}. Review: ${link(dir, request)}`);
+  return clip(`${lead ? `${lead}. ` : ''}Waiting for approval in Gatehouse (${request.id}): ${progress}. Review: ${link(dir, request)}`);
 }
 
 /** The verdict on a settled request, with the reason GitHub shows. */

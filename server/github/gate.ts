@@ -2,7 +2,7 @@
 // cursor) into posts to their runs' callbacks, and sends those until GitHub takes them. A post is
 // queued in the transaction that moves the cursor, and leased before it is sent, so a crash at any
 // point neither loses the verdict nor sends it twice (a lease a dead process held ends at start).
-import type { AuditEvent } from '../../shared/schemas/index.ts';
+import type { ApprovalRequest, AuditEvent } from '../../shared/schemas/index.ts';
 import { audit, type ServiceContext } from '../domain/context.ts';
 import { newId } from '../domain/ids.ts';
 import { readDirectory, type Directory } from '../notify/notices.ts';
@@ -23,7 +23,7 @@ const PROGRESS_WINDOW_MS = 24 * 3600_000;
 /** The events that change what a pending request still needs. */
 const PROGRESS_EVENTS: Record<string, (dir: Directory, e: AuditEvent) => string | undefined> = {
   'request.created': () => undefined,
-  'request.approval': (dir, e) => `${dir.users.get(e.actorId)?.name ?? e.actorId} approved in Gatehouse`,
+  'request.approval': (dir, e) => `${dir.users.get(e.actorId)?.name ?? e.actorId} approved`,
   'request.escalated': (_dir, e) => `Escalated in Gatehouse (${typeof e.details.name === 'string' ? e.details.name : 'a gate'})`,
 };
 
@@ -51,30 +51,22 @@ export async function queueCallback(
   return callback;
 }
 
-/** What one audit event means for its request's GitHub run: a verdict, a progress report, or nothing. */
-async function answer(tx: StoreTx, dir: Directory, event: AuditEvent, deployment: GitHubDeployment, now: Date): Promise<void> {
-  const request = await tx.get('request', event.subject);
-  if (!request) return;
-  const target = { requestId: request.id, installationId: deployment.installationId, url: deployment.callbackUrl };
-  if (request.status !== 'pending') {
-    const message = typeof event.details.message === 'string' && event.details.by === 'rule' ? event.details.message : undefined;
-    const state = request.status === 'approved' ? 'approved' : 'rejected';
-    await queueCallback(tx, now, target, {
-      environment_name: deployment.environmentName,
-      state,
-      comment: verdictComment(dir, request, { actorId: event.actorId, ...(message ? { message } : {}) }),
-    });
-    // Progress reports not yet sent would only arrive after the verdict: they are dropped.
-    for (const c of await tx.githubCallbacks(request.id)) {
-      if (c.status === 'pending' && !c.verdict) await tx.putGitHubCallback({ ...c, status: 'failed', lastError: 'superseded by the verdict', leased: false });
-    }
-    await tx.putGitHubDeployment({ ...deployment, settled: true });
-    return;
+/** The run's verdict on a settled request, in the caller's transaction; progress not yet sent is dropped (it would arrive after). */
+async function settle(tx: StoreTx, dir: Directory, event: AuditEvent, deployment: GitHubDeployment, request: ApprovalRequest, now: Date): Promise<void> {
+  const message = typeof event.details.message === 'string' && event.details.by === 'rule' ? event.details.message : undefined;
+  await queueCallback(tx, now, target(deployment), {
+    environment_name: deployment.environmentName,
+    state: request.status === 'approved' ? 'approved' : 'rejected',
+    comment: verdictComment(dir, request, { actorId: event.actorId, ...(message ? { message } : {}) }),
+  });
+  for (const c of await tx.githubCallbacks(request.id)) {
+    if (c.status === 'pending' && !c.verdict) await tx.putGitHubCallback({ ...c, status: 'failed', lastError: 'superseded by the verdict', leased: false });
   }
-  const lead = PROGRESS_EVENTS[event.type];
-  if (!lead || deployment.reports >= MAX_PROGRESS_REPORTS) return;
-  await queueCallback(tx, now, target, { environment_name: deployment.environmentName, comment: progressComment(dir, request, lead(dir, event)) });
-  await tx.putGitHubDeployment({ ...deployment, reports: deployment.reports + 1 });
+  await tx.putGitHubDeployment({ ...deployment, settled: true });
+}
+
+function target(deployment: GitHubDeployment) {
+  return { requestId: deployment.requestId, installationId: deployment.installationId, url: deployment.callbackUrl };
 }
 
 /** Reads the audit events after the cursor; returns how many it read and whether it queued anything. */
@@ -82,13 +74,34 @@ export async function drainForGitHub(tx: StoreTx, now: Date): Promise<{ events: 
   const events = await tx.auditPage(await tx.githubCursor(), AUDIT_BATCH);
   if (events.length === 0) return { events: 0, queued: false };
   let dir: Directory | undefined;
+  // What a batch said about each pending request, told in one report: GitHub keeps only ten.
+  const progress = new Map<string, { deployment: GitHubDeployment; request: ApprovalRequest; leads: string[] }>();
   let queued = false;
   for (const event of events) {
     if (!event.type.startsWith('request.')) continue;
     const deployment = await tx.githubDeployment(event.subject);
     if (!deployment || deployment.settled) continue;
+    const request = await tx.get('request', event.subject);
+    if (!request) continue;
     dir ??= await readDirectory(tx);
-    await answer(tx, dir, event, deployment, now);
+    if (request.status !== 'pending') {
+      progress.delete(request.id);
+      await settle(tx, dir, event, deployment, request, now);
+      queued = true;
+      continue;
+    }
+    const lead = PROGRESS_EVENTS[event.type];
+    if (!lead) continue;
+    const entry = progress.get(request.id) ?? { deployment, request, leads: [] };
+    const words = lead(dir, event);
+    if (words) entry.leads.push(words);
+    progress.set(request.id, entry);
+  }
+  for (const { deployment, request, leads } of progress.values()) {
+    if (deployment.reports >= MAX_PROGRESS_REPORTS) continue;
+    const comment = progressComment(dir!, request, leads.length ? leads.join('; ') : undefined);
+    await queueCallback(tx, now, target(deployment), { environment_name: deployment.environmentName, comment });
+    await tx.putGitHubDeployment({ ...deployment, reports: deployment.reports + 1 });
     queued = true;
   }
   await tx.setGitHubCursor(events[events.length - 1]!.seq);

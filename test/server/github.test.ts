@@ -214,6 +214,29 @@ describe('deployment protection rule', () => {
   });
 });
 
+test("progress reports stop at nine, leaving GitHub's tenth for the verdict", async () => {
+  const team = await org.team();
+  const reviewers = [];
+  for (let i = 0; i < 11; i++) reviewers.push(await org.user(`Reviewer ${i}`, 'member', { teamIds: [team.id] }));
+  const env = await org.env({ name: uniq('production') });
+  await org.policyOn(env.id, { actions: ['release.deploy'], teamIds: [team.id], minApprovals: 11 });
+  const run = protectionRuleEvent(fake, { repository: REPO, environment: env.name, sender: 'mo-one' });
+  const res = await deliver(run.body);
+  await waitForReports(run.runId, 1);
+  // One approval at a time, each told before the next: the creation's report and eight more.
+  for (const [i, r] of reviewers.slice(0, 8).entries()) {
+    assert.equal((await r.api.post(`/api/requests/${res.body.requestId}/approve`, {})).status, 200);
+    const reports = await waitForReports(run.runId, i + 2);
+    assert.match(reports[i + 1]!.body.comment!, new RegExp(`^Reviewer ${i} approved\\. Waiting for approval in Gatehouse \\(req_\\w+\\): ${i + 1} of 11`));
+  }
+  for (const r of reviewers.slice(8, 10)) assert.equal((await r.api.post(`/api/requests/${res.body.requestId}/approve`, {})).status, 200);
+  await sleep(1500);
+  assert.equal(fake.reviewsOf(run.runId).length, 9, 'no tenth progress report');
+  assert.equal((await reviewers[10]!.api.post(`/api/requests/${res.body.requestId}/approve`, {})).status, 200);
+  assert.equal((await fake.verdict(run.runId)).body.state, 'approved');
+  assert.equal(fake.reviewsOf(run.runId).length, 10);
+});
+
 describe('durable callbacks', () => {
   test('GitHub down at decision time: the verdict arrives after it comes back', async () => {
     const env = await gatedEnv();
