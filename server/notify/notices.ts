@@ -3,7 +3,7 @@
 import type { ApprovalRequest, AuditEvent, BreakGlassSession, Environment, NotifyEvent, OrgSettings, User } from '../../shared/schemas/index.ts';
 import { ACTION_LABELS } from '../../shared/inbox.ts';
 import { evaluateProgress, progressLine } from '../../shared/policy/index.ts';
-import { RISK_LABELS } from '../../shared/diff/risk.ts';
+import { riskRows } from '../../shared/diff/risk-rows.ts';
 import type { StoreReader } from '../store/types.ts';
 
 export interface Notice {
@@ -65,20 +65,11 @@ export function requestLinks(settings: OrgSettings, id: string): { app: string; 
   return settings.publicUrl ? { app, web: `${settings.publicUrl.replace(/\/+$/, '')}/#/request/${encodeURIComponent(id)}` } : { app };
 }
 
-/** "2 deletions · RBAC changed": the risk facts found, in the diff viewer's words. */
+/** "Deleted resources: 2 · RBAC changes: 1": the risk facts found, in the diff viewer's words. */
 export function riskWords(request: ApprovalRequest): string | undefined {
   const r = request.risk;
   if (!r) return undefined;
-  const found: [string, number][] = [
-    [RISK_LABELS['deleted-resource'], r.deletedResources],
-    [RISK_LABELS.image, r.imageChanges],
-    [RISK_LABELS.replicas, r.replicaChanges],
-    [RISK_LABELS.rbac, r.rbacChanges],
-    [RISK_LABELS.secret, r.secretChanges],
-    [RISK_LABELS['terraform-destroy'], r.terraformDestroys],
-    ['Untagged images', r.untaggedImages],
-  ];
-  const words = found.filter(([, n]) => n > 0).map(([label, n]) => `${label}: ${n}`);
+  const words = riskRows(r).map(({ label, count }) => `${label}: ${count}`);
   if (!r.complete) words.push('analysis incomplete');
   return words.length ? words.join(' · ') : 'no risky changes found';
 }

@@ -1,7 +1,7 @@
 // A request's content-rule results as the detail lists them: each next to the rule it judged (its
 // expression and message, from the gate's snapshot, which is what was evaluated), the matching
 // and failing ones first, strictest first, so "why is this held" is the first line read.
-import { RISK_LABELS } from '../../../shared/diff/risk.ts';
+export { riskRows, type RiskRow } from '../../../shared/diff/risk-rows.ts';
 import { RULE_OUTCOMES } from '../../../shared/schemas/index.ts';
 import type { ApprovalRequest, Policy, RiskFacts, RuleOutcome } from '../../../shared/schemas/index.ts';
 
@@ -52,28 +52,6 @@ export function ruleRows(request: Pick<ApprovalRequest, 'gates' | 'ruleResults'>
       };
     })
     .sort((a, b) => rank(a) - rank(b));
-}
-
-export interface RiskRow {
-  label: string;
-  count: number;
-}
-
-/**
- * The counts the diff viewer's risk summary shows (with its labels), and untagged images; only
- * those found. The file and line counts are the change's size, not a risk, and are worded apart.
- */
-export function riskRows(risk: RiskFacts): RiskRow[] {
-  const rows: RiskRow[] = [
-    { label: RISK_LABELS['deleted-resource'], count: risk.deletedResources },
-    { label: RISK_LABELS.image, count: risk.imageChanges },
-    { label: RISK_LABELS.replicas, count: risk.replicaChanges },
-    { label: RISK_LABELS.rbac, count: risk.rbacChanges },
-    { label: RISK_LABELS.secret, count: risk.secretChanges },
-    { label: RISK_LABELS['terraform-destroy'], count: risk.terraformDestroys },
-    { label: 'Untagged images', count: risk.untaggedImages },
-  ];
-  return rows.filter((r) => r.count > 0);
 }
 
 /** "3 files, +120 −4 lines" */
