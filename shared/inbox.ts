@@ -1,6 +1,6 @@
 // How the inbox groups actions into its filters (issue: release, promotion, rollback, cluster,
 // project, security). One table, used by the desktop cache's queries and the renderer's chips.
-import type { Action } from './schemas/index.ts';
+import type { Action, Environment, Resource } from './schemas/index.ts';
 
 export const ACTION_GROUPS = ['release', 'promotion', 'rollback', 'cluster', 'project', 'security'] as const;
 export type ActionGroup = (typeof ACTION_GROUPS)[number];
@@ -46,4 +46,12 @@ export const ACTION_LABELS: Record<Action, string> = {
 
 export function actionsOf(group: ActionGroup): Action[] {
   return (Object.keys(ACTION_GROUP) as Action[]).filter((a) => ACTION_GROUP[a] === group);
+}
+
+/** "payments / production"; without an environment its project and cluster; else "organisation". */
+export function resourceLabel(r: Resource, environment: (id: string) => Environment | undefined, name: (id: string) => string): string {
+  const env = r.environmentId !== undefined ? environment(r.environmentId) : undefined;
+  if (env) return `${name(env.projectId)} / ${env.name}`;
+  const parts = [r.projectId, r.clusterId].filter((x): x is string => x !== undefined).map(name);
+  return parts.join(' / ') || 'organisation';
 }

@@ -1,7 +1,7 @@
 // From what happened (a committed audit event, or a reminder the clock made due) to a notice: the
 // notification event, what it is about, what a message carries and who the people concerned are.
-import type { ApprovalRequest, AuditEvent, BreakGlassSession, Environment, NotifyEvent, OrgSettings, User } from '../../shared/schemas/index.ts';
-import { ACTION_LABELS } from '../../shared/inbox.ts';
+import type { ApprovalRequest, AuditEvent, Progress, BreakGlassSession, Environment, NotifyEvent, OrgSettings, User } from '../../shared/schemas/index.ts';
+import { ACTION_LABELS, resourceLabel } from '../../shared/inbox.ts';
 import { evaluateProgress, progressLine } from '../../shared/policy/index.ts';
 import { riskRows } from '../../shared/diff/risk-rows.ts';
 import type { StoreReader } from '../store/types.ts';
@@ -54,10 +54,11 @@ export async function readDirectory(store: StoreReader): Promise<Directory> {
 const active = (users: Iterable<User | undefined>): User[] => [...new Set([...users].filter((u): u is User => u !== undefined && u.active !== false))];
 
 export function resourceName(dir: Directory, r: ApprovalRequest['resource']): string {
-  const env = r.environmentId ? dir.environments.get(r.environmentId) : undefined;
-  if (env) return `${dir.names.get(env.projectId) ?? env.projectId} / ${env.name}`;
-  const parts = [r.projectId, r.clusterId].filter((x): x is string => x !== undefined).map((id) => dir.names.get(id) ?? id);
-  return parts.join(' / ') || 'organisation';
+  return resourceLabel(
+    r,
+    (id) => dir.environments.get(id),
+    (id) => dir.names.get(id) ?? id,
+  );
 }
 
 export function requestLinks(settings: OrgSettings, id: string): { app: string; web?: string } {
@@ -75,8 +76,7 @@ export function riskWords(request: ApprovalRequest): string | undefined {
 }
 
 /** Eligible approvers of the gates still short, who have not decided. */
-function undecidedApprovers(dir: Directory, request: ApprovalRequest): User[] {
-  const progress = evaluateProgress(request, dir.users);
+function undecidedApprovers(dir: Directory, progress: Progress): User[] {
   return active(progress.gates.filter((g) => !g.passed).flatMap((g) => g.canStillApprove.map((id) => dir.users.get(id))));
 }
 
@@ -103,7 +103,8 @@ export type RequestNoticeKind =
 export function requestNotice(dir: Directory, request: ApprovalRequest, at: string, kind: RequestNoticeKind): Notice {
   const what = `${ACTION_LABELS[request.action]} · ${resourceName(dir, request.resource)}`;
   const requester = person(dir, request.requesterId);
-  const progress = progressLine(evaluateProgress(request, dir.users, { user: (id) => dir.names.get(id), team: (id) => dir.names.get(id) }));
+  const evaluated = evaluateProgress(request, dir.users, { user: (id) => dir.names.get(id), team: (id) => dir.names.get(id) });
+  const progress = progressLine(evaluated);
   const risk = riskWords(request);
   const summary = {
     id: request.id,
@@ -126,22 +127,22 @@ export function requestNotice(dir: Directory, request: ApprovalRequest, at: stri
   switch (kind.event) {
     case 'request.pending':
       title = `Waiting for you: ${what}`;
-      people = undecidedApprovers(dir, request);
+      people = undecidedApprovers(dir, evaluated);
       break;
     case 'request.reminder':
       title = `Still waiting for you: ${what}`;
       data.reminder = { n: kind.n };
-      people = undecidedApprovers(dir, request);
+      people = undecidedApprovers(dir, evaluated);
       break;
     case 'request.escalated':
       title = `Escalated to you: ${what}`;
       data.escalation = { gate: kind.gate, afterMinutes: kind.afterMinutes };
       text = `${kind.gate} was still short of its quorum after ${kind.afterMinutes} min: its escalation approvers may approve now.`;
-      people = undecidedApprovers(dir, request);
+      people = undecidedApprovers(dir, evaluated);
       break;
     case 'request.expiring':
       title = `Expires within a day: ${what}`;
-      people = active([dir.users.get(request.requesterId), ...undecidedApprovers(dir, request)]);
+      people = active([dir.users.get(request.requesterId), ...undecidedApprovers(dir, evaluated)]);
       break;
     case 'request.updated': {
       const actor = person(dir, kind.actorId);
@@ -151,7 +152,7 @@ export function requestNotice(dir: Directory, request: ApprovalRequest, at: stri
         ? `${actor.name} asks you to review: ${what}`
         : `${actor.name} ${kind.decision?.kind === 'reject' ? 'rejected' : 'approved'}: ${what}`;
       text = kind.decision?.comment;
-      people = undecidedApprovers(dir, request).filter((u) => u.id !== kind.actorId);
+      people = undecidedApprovers(dir, evaluated).filter((u) => u.id !== kind.actorId);
       break;
     }
     case 'request.decided': {

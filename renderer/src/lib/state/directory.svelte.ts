@@ -4,6 +4,7 @@ import { createSubscriber } from 'svelte/reactivity';
 import type { Output } from '../../../../shared/ipc.ts';
 import type { Environment, Resource } from '../../../../shared/schemas/index.ts';
 import { call, on } from '../api.ts';
+import { resourceLabel } from '../../../../shared/inbox.ts';
 
 type Directory = Output<'directory.get'>;
 const DIRECTORY_ENTITIES = new Set(['user', 'team', 'project', 'cluster', 'environment', 'policy', 'binding']);
@@ -53,10 +54,11 @@ export class DirectoryState {
 
   /** "checkout / production", "prod-eu-1", "payments / prod-eu-1". */
   resource(r: Resource): string {
-    const env = this.environment(r.environmentId);
-    if (env) return `${this.name(env.projectId)} / ${env.name}`;
-    const parts = [r.projectId ? this.name(r.projectId) : undefined, r.clusterId ? this.name(r.clusterId) : undefined].filter(Boolean);
-    return parts.join(' / ') || 'organisation';
+    return resourceLabel(
+      r,
+      (id) => this.environment(id),
+      (id) => this.name(id),
+    );
   }
 
   /** Environment label that stays unique across projects. */
