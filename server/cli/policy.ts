@@ -67,15 +67,15 @@ class ServerRefused extends Error {
   }
   lines(): string[] {
     const details = Array.isArray(this.error.details) ? (this.error.details as unknown[]) : [];
-    return [
-      `${this.error.message} (HTTP ${this.status} ${this.error.code})`,
-      ...details.map((d) => {
-        const x = d as { rule?: unknown; message?: unknown; position?: unknown; path?: unknown };
-        if (typeof x.rule === 'string')
-          return `  rule "${x.rule}": ${String(x.message)}${typeof x.position === 'number' ? ` (at position ${x.position})` : ''}`;
-        return `  ${Array.isArray(x.path) ? `${x.path.join('.')}: ` : ''}${String(x.message ?? JSON.stringify(d))}`;
-      }),
-    ];
+    const lines = details.flatMap((d) => {
+      const x = d as { rule?: unknown; message?: unknown; position?: unknown; path?: unknown };
+      if (typeof x.rule === 'string')
+        return [`  rule "${x.rule}": ${String(x.message)}${typeof x.position === 'number' ? ` (at position ${x.position})` : ''}`];
+      // A validation refusal's message already lists its issues: each is said once.
+      if (typeof x.message === 'string' && this.error.message.includes(x.message)) return [];
+      return [`  ${Array.isArray(x.path) ? `${x.path.join('.')}: ` : ''}${String(x.message ?? JSON.stringify(d))}`];
+    });
+    return [`${this.error.message} (HTTP ${this.status} ${this.error.code})`, ...lines];
   }
 }
 
