@@ -16,5 +16,8 @@ test("refusals in words: offline and forbidden say what they mean here, the serv
   assert.equal(githubError({ code: 'offline', message: 'x' }), GITHUB_OFFLINE);
   assert.equal(githubError({ code: 'forbidden', status: 403, message: 'x' }), GITHUB_FORBIDDEN);
   assert.equal(githubError(new Error('projectId: unknown project "prj_x"')), 'unknown project "prj_x"');
-  assert.equal(githubError(new Error('acme/x is already linked to project Payments: unlink it first')), 'acme/x is already linked to project Payments: unlink it first');
+  assert.equal(
+    githubError(new Error('acme/x is already linked to project Payments: unlink it first')),
+    'acme/x is already linked to project Payments: unlink it first',
+  );
 });

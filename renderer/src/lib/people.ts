@@ -14,7 +14,14 @@ export function peopleError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const FIELDS: Record<string, string> = { name: 'Name', email: 'Email', orgRole: 'Org role', roles: 'Custom roles', teamIds: 'Teams', githubLogin: 'GitHub login' };
+const FIELDS: Record<string, string> = {
+  name: 'Name',
+  email: 'Email',
+  orgRole: 'Org role',
+  roles: 'Custom roles',
+  teamIds: 'Teams',
+  githubLogin: 'GitHub login',
+};
 
 /** The first problem a schema found, named by its form field: "Email: Invalid email address". */
 export function fieldProblem(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
