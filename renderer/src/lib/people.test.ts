@@ -66,5 +66,8 @@ test("a GitHub login box as a body field: trimmed; empty leaves a new user witho
   assert.deepEqual(githubLoginField('', undefined), {});
   assert.deepEqual(githubLoginField('  ', 'gita-hub'), { githubLogin: null });
   assert.deepEqual(githubLoginField('other', 'gita-hub'), { githubLogin: 'other' });
-  assert.equal(fieldProblem(PatchUserBody.safeParse({ githubLogin: '-x' }).error!.issues), 'GitHub login: must be a GitHub login: letters, digits and single hyphens, not at either end');
+  assert.equal(
+    fieldProblem(PatchUserBody.safeParse({ githubLogin: '-x' }).error!.issues),
+    'GitHub login: must be a GitHub login: letters, digits and single hyphens, not at either end',
+  );
 });
