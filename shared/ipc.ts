@@ -58,6 +58,7 @@ import {
   PreferencesResponse,
   SettingsResponse,
 } from './schemas/notify.ts';
+import { CreateGitHubLinkBody, GitHubLinkResponse, GitHubLinksResponse, GitHubStatusResponse } from './schemas/github.ts';
 import { ACTION_GROUPS } from './inbox.ts';
 import { OutboxEntry, OutboxOp } from './desktop/outbox.ts';
 import { CreateRequestBody } from './schemas/api.ts';
@@ -442,6 +443,32 @@ export const channels = {
     input: PatchPreferencesBody,
     output: PreferencesResponse,
     description: 'choose which events the signed-in user gets by email (PATCH /api/me/preferences)',
+  },
+  // GitHub deployment protection rules (docs/github.md), online only and never cached: whether the
+  // server runs as a GitHub App, and which repository belongs to which project (admins).
+  'github.status': {
+    input: Empty,
+    output: GitHubStatusResponse.extend({
+      /** The server's URL as this app reaches it, with webhookPath: what to paste into the App's settings. */
+      webhookUrl: z.string(),
+    }),
+    description: 'whether the server runs as a GitHub App (its App id and API URL) and the webhook URL for the App (GET /api/integrations/github; admins)',
+  },
+  'github.links.list': {
+    input: Empty,
+    output: GitHubLinksResponse,
+    description: 'the linked repositories, oldest first (GET /api/integrations/github/links; admins)',
+  },
+  'github.links.create': {
+    input: CreateGitHubLinkBody,
+    output: GitHubLinkResponse,
+    description:
+      'link a repository (owner/name) to a project (POST /api/integrations/github/links; admins); a repository linked already is a conflict (409), an unknown project refused (400)',
+  },
+  'github.links.remove': {
+    input: ById,
+    output: GitHubLinkResponse,
+    description: "unlink a repository: its deployments are no longer Gatehouse's to gate (DELETE /api/integrations/github/links/:id; admins)",
   },
 } as const;
 

@@ -28,6 +28,7 @@ import { tokenHandlers } from './handlers/tokens.ts';
 import { policyHandlers } from './handlers/policies.ts';
 import { environmentHandlers } from './handlers/environments.ts';
 import { notificationHandlers } from './handlers/notifications.ts';
+import { githubHandlers } from './handlers/github.ts';
 import { createDispatcher } from './ipc/dispatch.ts';
 import { CountPublisher, Notifier, approvableCount, notifierClock } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
@@ -205,6 +206,7 @@ export async function createDesktopCore(deps: DesktopCoreDeps): Promise<DesktopC
     ...policyHandlers({ cache, connection, changed: (entities, cursor) => emit('cache.changed', { entities, cursor }) }),
     ...environmentHandlers({ cache, connection }),
     ...notificationHandlers({ connection }),
+    ...githubHandlers({ connection }),
   };
   const dispatch = createDispatcher(channels, withCoreErrors(handlers), (channel, err) => log(`${channel} failed: ${(err as Error)?.stack ?? String(err)}`));
 

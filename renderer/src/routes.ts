@@ -14,6 +14,7 @@ import People from './screens/People.svelte';
 import PeoplePerson from './screens/PeoplePerson.svelte';
 import Policies from './screens/Policies.svelte';
 import Notifications from './screens/Notifications.svelte';
+import GitHub from './screens/GitHub.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -49,5 +50,6 @@ export const routes: Route[] = [
   { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },
   { path: '/people/:id', title: 'Person', section: '/people', component: PeoplePerson },
   { path: '/notifications', title: 'Notifications', nav: 'Notifications', icon: 'bell', key: 'o', component: Notifications },
+  { path: '/github', title: 'GitHub', nav: 'GitHub', icon: 'branch', key: 'h', component: GitHub },
   { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
 ];

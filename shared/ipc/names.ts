@@ -57,6 +57,10 @@ export const CHANNEL_NAMES = [
   'orgSettings.update',
   'preferences.get',
   'preferences.update',
+  'github.status',
+  'github.links.list',
+  'github.links.create',
+  'github.links.remove',
 ] as const;
 export const EVENT_NAMES = [
   'cache.changed',

@@ -113,6 +113,10 @@ const BAD: Record<ChannelName, [input: unknown, field: RegExp]> = {
   'orgSettings.update': [{ reminderAfterMinutes: 0 }, /reminderAfterMinutes/],
   'preferences.get': [{ user: 'usr_1' }, /user/],
   'preferences.update': [{ email: { events: ['request.sneezed'] } }, /email\.events\.0/],
+  'github.status': [{ appId: '1' }, /appId/],
+  'github.links.list': [{ projectId: 'prj_1' }, /projectId/],
+  'github.links.create': [{ repository: 'acme', projectId: 'prj_1' }, /repository: must be a repository as owner\/name/],
+  'github.links.remove': [{ id: '' }, /id/],
 };
 
 test('a bad input to every channel is an invalid_input error naming the field', async () => {

@@ -131,6 +131,10 @@ for (const size of SIZES) {
       await expect(page.getByText('Only owners and admins see and manage notification channels')).toBeVisible();
       await expectNoHorizontalOverflow(page, 'notifications');
 
+      await go(page, 'GitHub');
+      await expect(page.getByText('Only owners and admins see and manage the GitHub integration')).toBeVisible();
+      await expectNoHorizontalOverflow(page, 'github');
+
       await go(page, 'Settings');
       await expect(page.getByRole('heading', { name: 'Desktop notifications' })).toBeVisible();
       await expect(page.getByRole('form', { name: 'Organisation settings' })).toBeVisible();

@@ -92,8 +92,8 @@ export interface RemoteSetup {
   close(): Promise<void>;
 }
 
-/** A demo backend, and web mode signed in to it as `email`. */
-export async function startRemote(email: string): Promise<RemoteSetup> {
+/** A demo backend (serve given `serverArgs` too, e.g. a GitHub App's flags), and web mode signed in to it as `email`. */
+export async function startRemote(email: string, serverArgs: string[] = []): Promise<RemoteSetup> {
   const serverDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-server-'));
   const webDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-web-'));
   let server: Proc | undefined;
@@ -117,7 +117,7 @@ export async function startRemote(email: string): Promise<RemoteSetup> {
     if (!token) throw new Error(`gatehouse demo printed no token for ${email}`);
 
     const startServer = async (port: string) => {
-      server = run(['server/cli.ts', 'serve', '--data', serverDir, '--port', port, '--log-level', 'silent']);
+      server = run(['server/cli.ts', 'serve', '--data', serverDir, '--port', port, '--log-level', 'silent', ...serverArgs]);
       return (await waitFor(server, /^listening on (http:\/\/\S+)$/m, 'gatehouse serve'))[1]!;
     };
     const serverUrl = await startServer('0');
@@ -137,7 +137,7 @@ export async function startRemote(email: string): Promise<RemoteSetup> {
       stopServer: () => stop(server, 'SIGTERM'),
       restartServer: async () => void (await startServer(port)),
       serveElsewhere: async () => {
-        const other = run(['server/cli.ts', 'serve', '--data', serverDir, '--port', '0', '--log-level', 'silent']);
+        const other = run(['server/cli.ts', 'serve', '--data', serverDir, '--port', '0', '--log-level', 'silent', ...serverArgs]);
         try {
           const url = (await waitFor(other, /^listening on (http:\/\/\S+)$/m, 'gatehouse serve'))[1]!;
           return { url, stop: () => stop(other) };

@@ -74,6 +74,11 @@ import {
   type Preferences,
   type PatchPreferencesBody,
   PreferencesResponse,
+  type CreateGitHubLinkBody,
+  type GitHubLink,
+  GitHubLinkResponse,
+  GitHubLinksResponse,
+  GitHubStatusResponse,
 } from '../../../shared/schemas/index.ts';
 import { serverUrlProblem } from '../../../shared/transport.ts';
 import { ApiError, NetworkError } from './errors.ts';
@@ -181,6 +186,11 @@ export interface BackendClient {
   updateOrgSettings(body: PatchSettingsBody, idempotencyKey: string, opts?: CallOptions): Promise<OrgSettings>;
   preferences(opts?: CallOptions): Promise<Preferences>;
   updatePreferences(body: PatchPreferencesBody, idempotencyKey: string, opts?: CallOptions): Promise<Preferences>;
+  // The GitHub App integration (admins): whether the server is one, and which repository is which project's.
+  githubStatus(opts?: CallOptions): Promise<GitHubStatusResponse>;
+  githubLinks(opts?: CallOptions): Promise<GitHubLink[]>;
+  createGitHubLink(body: CreateGitHubLinkBody, idempotencyKey: string, opts?: CallOptions): Promise<GitHubLink>;
+  deleteGitHubLink(id: string, idempotencyKey: string, opts?: CallOptions): Promise<GitHubLink>;
   /** The auditors' file (CSV or JSONL) as text, optionally limited to [from, to]. */
   auditExport(format: 'csv' | 'jsonl', range?: { from?: string; to?: string }, opts?: CallOptions): Promise<string>;
 }
@@ -430,6 +440,19 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
     updateOrgSettings: async (body, key, opts) => (await patch('api/settings', SettingsResponse, body, key, opts)).settings,
     preferences: async (opts) => (await get('api/me/preferences', PreferencesResponse, opts)).preferences,
     updatePreferences: async (body, key, opts) => (await patch('api/me/preferences', PreferencesResponse, body, key, opts)).preferences,
+    githubStatus: (opts) => get('api/integrations/github', GitHubStatusResponse, opts),
+    githubLinks: async (opts) => (await get('api/integrations/github/links', GitHubLinksResponse, opts)).links,
+    createGitHubLink: async (body, key, opts) => (await post('api/integrations/github/links', GitHubLinkResponse, body, key, opts)).link,
+    deleteGitHubLink: async (id, key, opts) =>
+      (
+        await call({
+          method: 'DELETE',
+          path: `api/integrations/github/links/${enc(id)}`,
+          schema: GitHubLinkResponse,
+          idempotencyKey: key,
+          signal: opts?.signal,
+        })
+      ).link,
     async auditExport(format, range, opts) {
       const searchParams: Record<string, string> = { format, ...(range?.from ? { from: range.from } : {}), ...(range?.to ? { to: range.to } : {}) };
       const res = await send({ method: 'GET', path: 'api/audit/export', searchParams, signal: opts?.signal });

@@ -2,9 +2,9 @@
 // the console does not offer is exactly what the server would refuse.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CreateUserBody } from '../../../shared/schemas/index.ts';
+import { CreateUserBody, PatchUserBody } from '../../../shared/schemas/index.ts';
 import type { User } from '../../../shared/schemas/index.ts';
-import { PEOPLE_OFFLINE, editRefusal, fieldProblem, parseRoles, peopleError, tokenRefusal } from './people.ts';
+import { PEOPLE_OFFLINE, editRefusal, fieldProblem, githubLoginField, parseRoles, peopleError, tokenRefusal } from './people.ts';
 
 const user = (id: string, orgRole: User['orgRole']): User => ({ id, name: id, email: `${id}@example.com`, orgRole, roles: [], teamIds: [], active: true });
 const owner = user('olivia', 'owner');
@@ -59,4 +59,15 @@ describe('peopleError', () => {
     assert.equal(peopleError(offline), PEOPLE_OFFLINE);
     assert.equal(peopleError(Object.assign(new Error('only owners can change an owner'), { code: 'forbidden' })), 'only owners can change an owner');
   });
+});
+
+test("a GitHub login box as a body field: trimmed; empty leaves a new user without one and takes a person's away", () => {
+  assert.deepEqual(githubLoginField(' gita-hub ', undefined), { githubLogin: 'gita-hub' });
+  assert.deepEqual(githubLoginField('', undefined), {});
+  assert.deepEqual(githubLoginField('  ', 'gita-hub'), { githubLogin: null });
+  assert.deepEqual(githubLoginField('other', 'gita-hub'), { githubLogin: 'other' });
+  assert.equal(
+    fieldProblem(PatchUserBody.safeParse({ githubLogin: '-x' }).error!.issues),
+    'GitHub login: must be a GitHub login: letters, digits and single hyphens, not at either end',
+  );
 });

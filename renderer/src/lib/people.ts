@@ -14,7 +14,14 @@ export function peopleError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const FIELDS: Record<string, string> = { name: 'Name', email: 'Email', orgRole: 'Org role', roles: 'Custom roles', teamIds: 'Teams' };
+const FIELDS: Record<string, string> = {
+  name: 'Name',
+  email: 'Email',
+  orgRole: 'Org role',
+  roles: 'Custom roles',
+  teamIds: 'Teams',
+  githubLogin: 'GitHub login',
+};
 
 /** The first problem a schema found, named by its form field: "Email: Invalid email address". */
 export function fieldProblem(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -22,6 +29,16 @@ export function fieldProblem(issues: readonly { path: readonly PropertyKey[]; me
   if (!first) return 'invalid';
   const field = FIELDS[String(first.path[0])] ?? String(first.path[0] ?? '');
   return field ? `${field}: ${first.message}` : first.message;
+}
+
+/**
+ * A GitHub login box's text as a body field: trimmed; empty is no login (left out of a new user,
+ * `null` on a person who had one, so the server takes it away; left out when there was none).
+ */
+export function githubLoginField(text: string, had: string | undefined): { githubLogin?: string | null } {
+  const login = text.trim();
+  if (login !== '') return { githubLogin: login };
+  return had !== undefined ? { githubLogin: null } : {};
 }
 
 /** "release-manager, tech-lead" → the list, blanks and repeats dropped. */
