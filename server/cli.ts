@@ -1,5 +1,6 @@
-// The `gatehouse` command: dispatches to init, serve, demo, deploy, audit and policy (server/cli/). A UsageError
-// is the user's mistake and prints as one line; anything else prints its stack. Both exit 1.
+// The `gatehouse` command: dispatches to init, serve, demo, deploy, audit, policy and github
+// (server/cli/). A UsageError is the user's mistake and prints as one line; anything else prints
+// its stack. Both exit 1.
 import { UsageError } from './cli/args.ts';
 import { init } from './cli/init.ts';
 import { serve } from './cli/serve.ts';
@@ -7,6 +8,7 @@ import { demo } from './cli/demo.ts';
 import { deploy } from './cli/deploy.ts';
 import { audit } from './cli/audit.ts';
 import { policy } from './cli/policy.ts';
+import { github } from './cli/github.ts';
 
 const USAGE = `usage: gatehouse <command> [flags]
 
@@ -17,10 +19,11 @@ commands:
   deploy   request a deployment (release.deploy) and optionally wait for the decision
   audit    verify an audit export offline (audit verify --file F --public-key F)
   policy   policies as code: export, apply -f FILE [--dry-run], test -f FILE --cases FILE
+  github   the GitHub integration: status, links [--json], link OWNER/NAME --project P, unlink OWNER/NAME
 
 Run "gatehouse <command> --help" for the flags of each.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { init, serve, demo, deploy, audit, policy };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { init, serve, demo, deploy, audit, policy, github };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -15,9 +15,9 @@ import {
   TeamsResponse,
   UsersResponse,
 } from '../../shared/schemas/index.ts';
-import { serverUrlProblem } from '../../shared/transport.ts';
-import { Api, type ApiError, ServerTalkError } from './api-client.ts';
-import { parseFlags, required, resolveToken, TOKEN_USAGE, UsageError } from './args.ts';
+import type { Api } from './api-client.ts';
+import { parseFlags, required, TOKEN_USAGE } from './args.ts';
+import { CLIENT_FLAGS, type ClientFlags, client as clientFor, get, runSubcommand, ServerRefused } from './client-command.ts';
 import { CasesFile, directoryFromFile, runCases } from './policy-cases.ts';
 import { API_VERSION, BadInput, PoliciesFile, parseYamlFile } from './policy-file.ts';
 import { compareText, type Directory, policyToFile, resolvePolicies } from './policy-names.ts';
@@ -41,49 +41,7 @@ The file format: docs/policies-as-code.md.
 
 ${TOKEN_USAGE}`;
 
-const CLIENT_FLAGS = {
-  server: { type: 'string' },
-  token: { type: 'string' },
-  'token-file': { type: 'string' },
-  'allow-insecure-http': { type: 'boolean' },
-} as const;
-
-type ClientFlags = { server?: string | undefined; token?: string | undefined; 'token-file'?: string | undefined; 'allow-insecure-http'?: boolean | undefined };
-
-function client(flags: ClientFlags): Api {
-  const server = required(flags, 'server', POLICY_USAGE);
-  const problem = serverUrlProblem(server, { allowInsecureHttp: flags['allow-insecure-http'] === true });
-  if (problem) throw new UsageError(`--server: ${problem}`);
-  return new Api(server, resolveToken(flags));
-}
-
-/** A server's refusal, in full: its message and each detail (a rule's error with its position). */
-class ServerRefused extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: ApiError,
-  ) {
-    super(error.message);
-  }
-  lines(): string[] {
-    const details = Array.isArray(this.error.details) ? (this.error.details as unknown[]) : [];
-    const lines = details.flatMap((d) => {
-      const x = d as { rule?: unknown; message?: unknown; position?: unknown; path?: unknown };
-      if (typeof x.rule === 'string')
-        return [`  rule "${x.rule}": ${String(x.message)}${typeof x.position === 'number' ? ` (at position ${x.position})` : ''}`];
-      // A validation refusal's message already lists its issues: each is said once.
-      if (typeof x.message === 'string' && this.error.message.includes(x.message)) return [];
-      return [`  ${Array.isArray(x.path) ? `${x.path.join('.')}: ` : ''}${String(x.message ?? JSON.stringify(d))}`];
-    });
-    return [`${this.error.message} (HTTP ${this.status} ${this.error.code})`, ...lines];
-  }
-}
-
-async function get<T>(r: Promise<{ status: number; data?: T; error?: ApiError }>): Promise<T> {
-  const res = await r;
-  if (res.data === undefined) throw new ServerRefused(res.status, res.error ?? { code: 'http_error', message: `HTTP ${res.status}` });
-  return res.data;
-}
+const client = (flags: ClientFlags) => clientFor(flags, POLICY_USAGE);
 
 async function fetchDirectory(api: Api): Promise<Directory> {
   const [users, teams, projects, clusters, environments] = await Promise.all([
@@ -239,25 +197,5 @@ async function testPolicies(argv: string[]): Promise<number> {
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { export: exportPolicies, apply: applyPolicies, test: testPolicies };
 
 export async function policy(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
-    console.log(POLICY_USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  try {
-    const run = SUBCOMMANDS[sub];
-    if (!run) throw new BadInput(`unknown policy command "${sub}"\n\n${POLICY_USAGE}`);
-    return await run(rest);
-  } catch (err) {
-    if (err instanceof ServerRefused) {
-      console.error(`error: ${err.lines().join('\n')}`);
-      return 1;
-    }
-    // The user's input (flags, files, names): 2. The server unreachable or talking nonsense: 1.
-    if (err instanceof UsageError && !(err instanceof ServerTalkError)) {
-      console.error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  return runSubcommand('policy', SUBCOMMANDS, POLICY_USAGE, argv);
 }

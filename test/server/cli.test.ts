@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { EnvironmentResponse, EnvironmentsResponse, ProjectsResponse, RequestDetailResponse } from '../../shared/schemas/index.ts';
+import { EnvironmentResponse, EnvironmentsResponse, ProjectsResponse, RequestDetailResponse, SettingsResponse } from '../../shared/schemas/index.ts';
 import { apiFor, cleanupTempDirs, demoDir, expectOk, initDir, killAll, runCli, startServer, tempDir, type ServerProcess } from './harness.ts';
 import { clockAt } from '../clock.ts';
 
@@ -69,7 +69,7 @@ describe('init / serve / help', () => {
     const top = await runCli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /usage: gatehouse/);
-    for (const cmd of ['init', 'serve', 'demo', 'deploy', 'audit', 'policy']) {
+    for (const cmd of ['init', 'serve', 'demo', 'deploy', 'audit', 'policy', 'github']) {
       const r = await runCli([cmd, '--help']);
       assert.equal(r.code, 0, `${cmd} --help`);
       assert.match(r.stdout, new RegExp(`usage: gatehouse ${cmd}`));
@@ -275,6 +275,126 @@ describe('deploy against a demo server', () => {
       assert.equal(d.request.status, word);
     });
   }
+
+  /** stdout of a --json run: exactly one line, one JSON object, and nothing else. */
+  const onlyJson = (stdout: string): Record<string, unknown> => {
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, `one line on stdout, got: ${stdout}`);
+    const parsed: unknown = JSON.parse(lines[0]!);
+    assert.ok(parsed && typeof parsed === 'object' && !Array.isArray(parsed), lines[0]);
+    return parsed as Record<string, unknown>;
+  };
+
+  test('deploy --json without --wait: the created request as one JSON object; the human line goes to stderr', async () => {
+    const r = await runCli(deployArgs('production', ['--json']));
+    assert.equal(r.code, 0, r.stderr);
+    const out = onlyJson(r.stdout);
+    assert.equal(out.status, 'pending');
+    assert.equal(out.exitCode, 0);
+    assert.match(String(out.id), /^dep_/);
+    assert.equal(out.requestId, String(out.id).replace(/^dep_/, 'req_'));
+    assert.equal(out.url, `gatehouse://request/${out.requestId}`, 'no publicUrl set: the desktop link');
+    assert.deepEqual(out.approvals, []);
+    assert.match(String(out.progress), /\S/, 'what it still needs');
+    assert.match(r.stderr, new RegExp(`Deployment ${out.id} created \\(pending approval\\)`));
+    const d = expectOk(await apiFor(server.url, token(DEV)).get(`/api/requests/${out.requestId}`), 200, RequestDetailResponse);
+    assert.equal(d.request.status, 'pending');
+  });
+
+  for (const [kind, code, word] of [
+    ['approve', 0, 'approved'],
+    ['reject', 1, 'rejected'],
+  ] as const) {
+    test(`deploy --wait --json: {"status": "${word}", "exitCode": ${code}} with who decided, and exit ${code}`, async () => {
+      const owner = apiFor(server.url, token('olivia.hart@example.com'));
+      expectOk(await owner.patch('/api/settings', { publicUrl: 'https://gatehouse.example.com/' }), 200, SettingsResponse);
+      const sre = apiFor(server.url, token(SRE));
+      let err = '';
+      let decision: Promise<number> | undefined;
+      try {
+        const r = await runCli(deployArgs('staging', ['--wait', '--timeout', '20s', '--json']), {
+          timeoutMs: 30_000,
+          onStderr: (chunk) => {
+            err += chunk;
+            const m = /Deployment dep_(\S+) created/.exec(err);
+            if (m && !decision) {
+              decision = (async () => {
+                await new Promise((res) => setTimeout(res, 300));
+                return (await sre.post(`/api/requests/req_${m[1]}/${kind}`, { comment: 'not during the sale' })).status;
+              })();
+            }
+          },
+        });
+        assert.ok(decision, 'the created line went to stderr');
+        assert.equal(await decision, 200, `${kind} via the API`);
+        assert.equal(r.code, code, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+        const out = onlyJson(r.stdout);
+        assert.equal(out.status, word);
+        assert.equal(out.exitCode, code);
+        assert.equal(out.url, `https://gatehouse.example.com/#/request/${out.requestId}`);
+        const d = expectOk(await sre.get(`/api/requests/${out.requestId}`), 200, RequestDetailResponse);
+        assert.equal(d.request.status, word);
+        if (word === 'approved') {
+          assert.deepEqual(
+            (out.approvals as { by: string }[]).map((a) => a.by),
+            ['Sam Ortiz'],
+          );
+          assert.equal(out.reason, undefined);
+        } else {
+          assert.deepEqual(out.approvals, []);
+          assert.equal(out.reason, 'rejected by Sam Ortiz: not during the sale');
+        }
+      } finally {
+        expectOk(await owner.patch('/api/settings', { publicUrl: null }), 200, SettingsResponse);
+      }
+    });
+  }
+
+  test('deploy --wait --json --timeout 2s: {"status": "timed_out", "exitCode": 2} with what it still needs, exit 2', async () => {
+    const r = await runCli(deployArgs('staging', ['--wait', '--timeout', '2s', '--json']), { timeoutMs: 20_000 });
+    assert.equal(r.code, 2, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+    const out = onlyJson(r.stdout);
+    assert.equal(out.status, 'timed_out');
+    assert.equal(out.exitCode, 2);
+    assert.equal(out.reason, 'still pending after 2 s');
+    assert.match(String(out.progress), /\S/);
+    const d = expectOk(await apiFor(server.url, token(DEV)).get(`/api/requests/${out.requestId}`), 200, RequestDetailResponse);
+    assert.equal(d.request.status, 'pending', 'the request stays pending');
+  });
+
+  test('deploy --wait --json to a frozen environment: {"status": "locked", "exitCode": 3} with the message, exit 3', async () => {
+    const owner = apiFor(server.url, token('olivia.hart@example.com'));
+    const id = envId('checkout', 'dev');
+    expectOk(await owner.post(`/api/environments/${id}/freeze`, { reason: 'CLI json freeze' }), 200, EnvironmentResponse);
+    try {
+      const r = await runCli(deployArgs('dev', ['--wait', '--json']));
+      assert.equal(r.code, 3, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+      const out = onlyJson(r.stdout);
+      assert.equal(out.status, 'locked');
+      assert.equal(out.exitCode, 3);
+      assert.match(String(out.reason), /Environment "dev" is locked\. Only Admins and Owners can deploy\./);
+      assert.equal(out.id, undefined, 'no request was made');
+    } finally {
+      expectOk(await owner.post(`/api/environments/${id}/unfreeze`, {}), 200, EnvironmentResponse);
+    }
+  });
+
+  test('deploy --json with bad input still ends in one JSON object: {"status": "error", "exitCode": 1}', async () => {
+    for (const [extra, message] of [
+      [['--env', 'nowhere'], /no environment "nowhere" in project checkout/],
+      [['--bogus'], /bogus/],
+      [['--timeout', '5s'], /--timeout only makes sense with --wait/],
+    ] as const) {
+      // a flag given twice: the last one counts
+      const r = await runCli(deployArgs('production', ['--json', ...extra]));
+      assert.equal(r.code, 1, `${extra.join(' ')}: ${r.stderr}`);
+      const out = onlyJson(r.stdout);
+      assert.equal(out.status, 'error');
+      assert.equal(out.exitCode, 1);
+      assert.match(String(out.reason), message);
+      assert.match(r.stderr, message);
+    }
+  });
 
   const baseArgs = () => ['deploy', '--server', server.url, '--project', 'checkout', '--env', 'dev', '--revision', 'abc', '--reason', 'CLI token test'];
 

@@ -40,7 +40,12 @@ export interface CliResult {
 /** Runs `gatehouse <args>` to completion (bounded by timeoutMs). */
 export function runCli(
   args: string[],
-  opts: { timeoutMs?: number; onStdout?: (chunk: string, child: ChildProcess) => void; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    timeoutMs?: number;
+    onStdout?: (chunk: string, child: ChildProcess) => void;
+    onStderr?: (chunk: string, child: ChildProcess) => void;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
@@ -55,7 +60,10 @@ export function runCli(
       stdout += c;
       opts.onStdout?.(c, child);
     });
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      opts.onStderr?.(c, child);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new Error(`gatehouse ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
