@@ -111,7 +111,10 @@ export async function receiveProtectionRule(ctx: ServiceContext, api: GitHubApi,
 
   const repository = event.repository.full_name;
   const link = (await store.githubLinks()).find((l: GitHubLink) => l.repository.toLowerCase() === repository.toLowerCase());
-  if (!link) return refuseRun(`the repository ${repository} is not linked to a Gatehouse project (an admin links it on the console's GitHub screen, or with gatehouse github link)`);
+  if (!link)
+    return refuseRun(
+      `the repository ${repository} is not linked to a Gatehouse project (an admin links it on the console's GitHub screen, or with gatehouse github link)`,
+    );
   const environment = findEnvironment(await store.list('environment'), link.projectId, event.environment);
   if (!environment) {
     const project = await store.get('project', link.projectId);
