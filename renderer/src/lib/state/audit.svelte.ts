@@ -56,6 +56,10 @@ const EVENT_LABELS: Record<string, string> = {
   'channel.updated': 'Notification channel changed',
   'channel.deleted': 'Notification channel removed',
   'settings.updated': 'Organisation settings changed',
+  'github.link.created': 'GitHub repository linked',
+  'github.link.deleted': 'GitHub repository unlinked',
+  'github.verdict.delivered': 'Verdict told to GitHub',
+  'github.verdict.failed': 'Verdict not taken by GitHub',
 };
 
 export function eventLabel(type: string): string {
