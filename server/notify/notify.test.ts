@@ -174,6 +174,15 @@ test('unsubscribe tokens: read back only with the same secret, untampered', () =
   assert.equal(readUnsubscribeToken('s3cret', `${payload}.`), undefined);
   assert.equal(readUnsubscribeToken('s3cret', 'garbage'), undefined);
   assert.equal(readUnsubscribeToken('s3cret', `${Buffer.from('usr_1\nnot.an.event').toString('base64url')}.${sig}`), undefined);
+  // A 32-byte MAC's last base64url character carries two bits: the four characters that share them
+  // decode alike, and every one but the token's own is refused.
+  const last = sig!.at(-1)!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const group = Math.floor(alphabet.indexOf(last) / 4) * 4;
+  for (const c of alphabet.slice(group, group + 4)) {
+    if (c === last) continue;
+    assert.equal(readUnsubscribeToken('s3cret', `${payload}.${sig!.slice(0, -1)}${c}`), undefined, `a last character ${c} for ${last}`);
+  }
 });
 
 test('retries back off from 5 s, doubling, at most an hour, within ±20 %', () => {
