@@ -237,10 +237,12 @@ export async function guarded<T>(server: ServerProcess, work: Promise<T>): Promi
  * `gatehouse serve --port 0 --log-level silent` on `dataDir` (or on `options.port`); resolves once it listens. The
  * benchmarks measure throughput and fan-out as a few users, far past the per-user rate limits
  * (120 writes a minute, 10 streams), so those are raised here: the figures are the server's, not
- * the limiter's.
+ * the limiter's. So is the pace of new event streams, unless `streamOpensPerSecond` is given (the
+ * reconnect storm measures the server with its pacing, as deployed).
  */
-export async function startServer(dataDir: string, options: { port?: number } = {}): Promise<ServerProcess> {
+export async function startServer(dataDir: string, options: { port?: number; streamOpensPerSecond?: number } = {}): Promise<ServerProcess> {
   const limits = ['--max-writes-per-minute', '100000000', '--max-streams-per-user', '100000'];
+  limits.push('--max-stream-opens-per-second', String(options.streamOpensPerSecond ?? 100_000_000));
   const port = String(options.port ?? 0); // a restart reuses the port its clients know
   const child = spawn(process.execPath, cliArgs(['serve', '--data', dataDir, '--port', port, '--log-level', 'silent', ...limits], serverNodeFlags()), {
     cwd: REPO,
