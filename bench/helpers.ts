@@ -1,6 +1,7 @@
 // Shared by the benchmarks: the figure type, percentiles, a keep-alive JSON client over node:http,
 // and the real server as a child process (CLI `init` + `serve`), killed on every way out.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -233,14 +234,17 @@ export async function guarded<T>(server: ServerProcess, work: Promise<T>): Promi
 }
 
 /**
- * `gatehouse serve --port 0 --log-level silent` on `dataDir`; resolves once it listens. The
+ * `gatehouse serve --port 0 --log-level silent` on `dataDir` (or on `options.port`); resolves once it listens. The
  * benchmarks measure throughput and fan-out as a few users, far past the per-user rate limits
  * (120 writes a minute, 10 streams), so those are raised here: the figures are the server's, not
- * the limiter's.
+ * the limiter's. So is the pace of new event streams, unless `streamOpensPerSecond` is given (the
+ * reconnect storm measures the server with its pacing, as deployed).
  */
-export async function startServer(dataDir: string): Promise<ServerProcess> {
+export async function startServer(dataDir: string, options: { port?: number; streamOpensPerSecond?: number } = {}): Promise<ServerProcess> {
   const limits = ['--max-writes-per-minute', '100000000', '--max-streams-per-user', '100000'];
-  const child = spawn(process.execPath, cliArgs(['serve', '--data', dataDir, '--port', '0', '--log-level', 'silent', ...limits], serverNodeFlags()), {
+  limits.push('--max-stream-opens-per-second', String(options.streamOpensPerSecond ?? 100_000_000));
+  const port = String(options.port ?? 0); // a restart reuses the port its clients know
+  const child = spawn(process.execPath, cliArgs(['serve', '--data', dataDir, '--port', port, '--log-level', 'silent', ...limits], serverNodeFlags()), {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -299,4 +303,17 @@ export async function startServer(dataDir: string): Promise<ServerProcess> {
         throw new Error(`server (pid ${child.pid}) exited with code ${graceful.code} (signal ${graceful.signal}) on SIGTERM:\n${stderr}`);
     },
   };
+}
+
+/** A process's resident set in KiB, from /proc (Linux): the server's memory as the OS sees it. */
+export function rssKb(pid: number): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the RSS of pid ${pid} (/proc/${pid}/status: ${(err as Error).message}); this figure needs Linux`);
+  }
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!m) throw new Error(`/proc/${pid}/status has no VmRSS line`);
+  return Number(m[1]);
 }

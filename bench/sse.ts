@@ -1,15 +1,24 @@
-// Figure 3: how long after a new request is sent its change event reaches the desktop clients,
-// with 500 of them subscribed to GET /api/events. Requests are created one at a time; each one's
-// latency, per subscriber, is from the moment its POST was sent until that subscriber receives an
-// `event: change` whose cursor is at least the sync cursor of the new request.
+// Figure 3: how long after a new request is sent its change event reaches the desktop clients
+// subscribed to GET /api/events: first with 500 of them (the team-sized baseline), then with 5,000
+// (a company's desktops), and how much server memory each subscriber holds. Requests are created
+// one at a time; each one's latency, per subscriber, is from the moment its POST was sent until
+// that subscriber receives an `event: change` whose cursor is at least the sync cursor of the new
+// request. The subscribers all live in this one process, so at 5,000 the figure includes this
+// process reading 5,000 sockets: an upper bound on the server's own fan-out time.
+// sse.rss_per_subscriber_kb is the server's resident set growth (/proc) from 500 to 5,000 open
+// streams, divided by the 4,500 added: sockets, the stream's objects, kernel buffers it touches.
 import http from 'node:http';
 import { join } from 'node:path';
-import { Api, guarded, initData, percentile, round, startServer, withTimeout, type Benchmark } from './helpers.ts';
+import { Api, guarded, initData, percentile, round, rssKb, sleep, startServer, withTimeout, type Benchmark, type Figure } from './helpers.ts';
 import { createOrg, createPendingRequest } from './org.ts';
 
-const SUBSCRIBERS = 500;
+const BASELINE = 500;
+const LARGE = 5_000;
 const WARMUP_EVENTS = 3;
 const EVENTS = 50;
+const LARGE_EVENTS = 20;
+/** Streams opened at once: a burst far past the listen backlog would measure SYN retries instead. */
+const CONNECT_BATCH = 250;
 
 interface Subscriber {
   req: http.ClientRequest;
@@ -27,7 +36,7 @@ export const sse: Benchmark = {
     const ownerToken = await initData(dataDir);
     const server = await startServer(dataDir);
     const api = new Api(server.base);
-    const streamAgent = new http.Agent({ keepAlive: true, maxSockets: SUBSCRIBERS + 10 });
+    const streamAgent = new http.Agent({ keepAlive: true, maxSockets: LARGE + 10 });
     const subscribers: Subscriber[] = [];
     try {
       return await guarded(server, body());
@@ -38,7 +47,7 @@ export const sse: Benchmark = {
       await server.stop();
     }
 
-    async function body() {
+    async function body(): Promise<Figure[]> {
       const org = await createOrg(api, ownerToken, { approvers: 10 });
       const tokens = [ownerToken, org.requester.token, ...org.approvers.map((a) => a.token)];
       const url = new URL(server.base);
@@ -48,6 +57,7 @@ export const sse: Benchmark = {
       let reached = 0;
       let onAllReached: (() => void) | undefined;
       let connectedCount = 0;
+      let connectTarget = 0;
       let onAllConnected: (() => void) | undefined;
       let streamError: Error | undefined;
 
@@ -56,19 +66,17 @@ export const sse: Benchmark = {
           // The event every stream starts with: the cursor at connect time, not a change.
           s.connected = true;
           s.maxCursor = cursor;
-          if (++connectedCount === SUBSCRIBERS) onAllConnected?.();
+          if (++connectedCount === connectTarget) onAllConnected?.();
           return;
         }
         const now = performance.now();
         s.cursors.push(cursor);
         s.times.push(now);
-        if (cursor >= target && s.maxCursor < target && ++reached === SUBSCRIBERS) onAllReached?.();
+        if (cursor >= target && s.maxCursor < target && ++reached === subscribers.length) onAllReached?.();
         if (cursor > s.maxCursor) s.maxCursor = cursor;
       };
 
-      ctx.log(`server pid ${server.pid}; connecting ${SUBSCRIBERS} subscribers to /api/events`);
-      const connected = new Promise<void>((r) => (onAllConnected = r));
-      for (let i = 0; i < SUBSCRIBERS; i++) {
+      const subscribe = (i: number) => {
         const s: Subscriber = { req: undefined as unknown as http.ClientRequest, cursors: [], times: [], maxCursor: 0, connected: false };
         s.req = http.get(
           {
@@ -107,46 +115,81 @@ export const sse: Benchmark = {
         );
         s.req.on('error', (err) => void (streamError ??= err));
         subscribers.push(s);
-      }
-      await withTimeout(connected, 30_000, `connecting ${SUBSCRIBERS} subscribers`);
-      if (streamError) throw streamError;
-      ctx.log(`${SUBSCRIBERS} subscribers connected; creating ${WARMUP_EVENTS} + ${EVENTS} requests one at a time`);
+      };
 
-      const sent: { at: number; cursor: number }[] = [];
-      let lastCursor = 0;
-      for (let k = 0; k < WARMUP_EVENTS + EVENTS; k++) {
-        reached = 0;
-        target = Infinity;
-        const allReached = new Promise<void>((r) => (onAllReached = r));
-        const at = performance.now();
-        const request = await createPendingRequest(api, org, k);
-        // The sync cursor of this commit: the seq of the new request's change.
-        const page = await api.call<{ changes: { seq: number; entity: string; id: string }[] }>('GET', `/api/sync?cursor=${lastCursor}&limit=5000`, ownerToken);
-        const change = page.changes.find((c) => c.entity === 'request' && c.id === request.id);
-        if (!change) throw new Error(`request ${request.id} is not in /api/sync after cursor ${lastCursor}`);
-        lastCursor = change.seq;
-        target = change.seq;
-        for (const s of subscribers) if (s.maxCursor >= target) reached++;
-        if (reached < SUBSCRIBERS) await withTimeout(allReached, 10_000, `all subscribers seeing cursor ${target} (${reached} did)`);
-        if (streamError) throw streamError;
-        if (k >= WARMUP_EVENTS) sent.push({ at, cursor: target });
-      }
-
-      const latencies: number[] = [];
-      for (const s of subscribers) {
-        let j = 0;
-        for (const e of sent) {
-          while (s.cursors[j]! < e.cursor) j++; // cursors only grow; every subscriber reached every target
-          latencies.push(s.times[j]! - e.at);
+      /** Opens streams until `total` are connected, CONNECT_BATCH at a time. */
+      const connectUpTo = async (total: number) => {
+        while (subscribers.length < total) {
+          connectTarget = Math.min(total, subscribers.length + CONNECT_BATCH);
+          const connected = new Promise<void>((r) => (onAllConnected = r));
+          for (let i = subscribers.length; i < connectTarget; i++) subscribe(i);
+          await withTimeout(connected, 30_000, `connecting subscribers ${connectedCount + 1}…${connectTarget}`);
+          if (streamError) throw streamError;
         }
-      }
-      ctx.log(`${latencies.length} subscriber × event samples`);
-      let max = 0;
-      for (const l of latencies) max = Math.max(max, l);
+      };
+
+      let lastCursor = 0;
+      let k = 0;
+      /** Creates requests one at a time; the latency samples of the last `events` (subscriber × event). */
+      const measure = async (warmup: number, events: number) => {
+        const sent: { at: number; cursor: number }[] = [];
+        for (let e = 0; e < warmup + events; e++, k++) {
+          reached = 0;
+          target = Infinity;
+          const allReached = new Promise<void>((r) => (onAllReached = r));
+          const at = performance.now();
+          const request = await createPendingRequest(api, org, k);
+          // The sync cursor of this commit: the seq of the new request's change.
+          const page = await api.call<{ changes: { seq: number; entity: string; id: string }[] }>(
+            'GET',
+            `/api/sync?cursor=${lastCursor}&limit=5000`,
+            ownerToken,
+          );
+          const change = page.changes.find((c) => c.entity === 'request' && c.id === request.id);
+          if (!change) throw new Error(`request ${request.id} is not in /api/sync after cursor ${lastCursor}`);
+          lastCursor = change.seq;
+          target = change.seq;
+          for (const s of subscribers) if (s.maxCursor >= target) reached++;
+          if (reached < subscribers.length) await withTimeout(allReached, 20_000, `all subscribers seeing cursor ${target} (${reached} did)`);
+          if (streamError) throw streamError;
+          if (e >= warmup) sent.push({ at, cursor: target });
+        }
+        const latencies: number[] = [];
+        for (const s of subscribers) {
+          let j = 0;
+          while (s.cursors[j]! < sent[0]!.cursor) j++;
+          for (const ev of sent) {
+            while (s.cursors[j]! < ev.cursor) j++; // cursors only grow; every subscriber reached every target
+            latencies.push(s.times[j]! - ev.at);
+          }
+        }
+        ctx.log(`${latencies.length} subscriber × event samples`);
+        return latencies;
+      };
+      const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
+
+      ctx.log(`server pid ${server.pid}; connecting ${BASELINE} subscribers to /api/events`);
+      await connectUpTo(BASELINE);
+      ctx.log(`${BASELINE} subscribers connected; creating ${WARMUP_EVENTS} + ${EVENTS} requests one at a time`);
+      const base = await measure(WARMUP_EVENTS, EVENTS);
+      await sleep(500); // let the server's heap settle before reading its RSS
+      const rssAtBaseline = rssKb(server.pid);
+
+      ctx.log(`connecting ${LARGE - BASELINE} more (server RSS ${Math.round(rssAtBaseline / 1024)} MiB at ${BASELINE})`);
+      await connectUpTo(LARGE);
+      await sleep(500);
+      const rssAtLarge = rssKb(server.pid);
+      ctx.log(`${LARGE} subscribers connected (server RSS ${Math.round(rssAtLarge / 1024)} MiB); creating ${WARMUP_EVENTS} + ${LARGE_EVENTS} requests`);
+      const large = await measure(WARMUP_EVENTS, LARGE_EVENTS);
+
       return [
-        { name: 'sse.change_latency_p50_ms', value: round(percentile(latencies, 50)), unit: 'ms', goal: null },
-        { name: 'sse.change_latency_p99_ms', value: round(percentile(latencies, 99)), unit: 'ms', goal: '< 200' },
-        { name: 'sse.change_latency_max_ms', value: round(max), unit: 'ms', goal: null },
+        { name: 'sse.change_latency_p50_ms', value: round(percentile(base, 50)), unit: 'ms', goal: null },
+        { name: 'sse.change_latency_p99_ms', value: round(percentile(base, 99)), unit: 'ms', goal: '< 200' },
+        { name: 'sse.change_latency_max_ms', value: round(max(base)), unit: 'ms', goal: null },
+        { name: 'sse.change_latency_p50_ms_5000', value: round(percentile(large, 50)), unit: 'ms', goal: null },
+        { name: 'sse.change_latency_p99_ms_5000', value: round(percentile(large, 99)), unit: 'ms', goal: '< 200' },
+        { name: 'sse.change_latency_max_ms_5000', value: round(max(large)), unit: 'ms', goal: null },
+        { name: 'sse.rss_per_subscriber_kb', value: round((rssAtLarge - rssAtBaseline) / (LARGE - BASELINE), 1), unit: 'KiB', goal: '< 50' },
       ];
     }
   },

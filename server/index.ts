@@ -4,6 +4,7 @@
 export { AUDIT_KEY_FILE, DB_FILE, DEMO_RELEASE_MANAGER_EMAIL } from './constants.ts';
 export { openAuditKey, type AuditKey } from './audit/checkpoint.ts';
 export { buildApp, type AppOptions } from './http/app.ts';
+export { DEFAULT_RATE_LIMITS } from './http/rate-limits.ts';
 export { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 export { buildDemo, type DemoUser } from './demo/org.ts';
 export { DEFAULT_REQUEST_TTL_MS } from './domain/context.ts';

@@ -11,6 +11,7 @@ import { GITHUB_USAGE, githubOption } from './github-option.ts';
 export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
                       [--tls-cert FILE --tls-key FILE]
                       [--max-writes-per-minute ${DEFAULT_RATE_LIMITS.writesPerMinute}] [--max-streams-per-user ${DEFAULT_RATE_LIMITS.streamsPerUser}]
+                      [--max-stream-opens-per-second ${DEFAULT_RATE_LIMITS.streamOpensPerSecond}]
                       [--request-ttl 7d] [--log-level info|warn|error|silent]
                       [--audit-key FILE] [--checkpoint-interval 60s] [--clock INSTANT]
                       [--smtp-url smtp://HOST:PORT --mail-from ADDRESS]
@@ -21,7 +22,9 @@ Serves the Gatehouse API from the database in DIR. --port 0 picks a free port. W
 and --tls-key (PEM files, both or neither) it speaks HTTPS. Prints "listening on
 http(s)://HOST:PORT" once ready; SIGTERM drains in-flight requests and exits 0. Each user may
 make --max-writes-per-minute writes (POST, PATCH, DELETE) a minute and hold
---max-streams-per-user event streams open; past that: 429. Logs are JSON lines on stderr, one
+--max-streams-per-user event streams open; past that: 429. The server as a whole takes on at
+most --max-stream-opens-per-second new event streams a second (a restart under thousands of
+desktops); past that: 503 with a Retry-After spreading their returns. Logs are JSON lines on stderr, one
 per request.
 --audit-key FILE is the Ed25519 key that signs the audit log's checkpoints (default
 DIR/audit-signing.key); keep it apart from the database. Without one, serve creates it (mode
@@ -91,6 +94,7 @@ export async function serve(argv: string[]): Promise<number> {
       'tls-key': { type: 'string' },
       'max-writes-per-minute': { type: 'string' },
       'max-streams-per-user': { type: 'string' },
+      'max-stream-opens-per-second': { type: 'string' },
       'smtp-url': { type: 'string' },
       'mail-from': { type: 'string' },
       'github-app-id': { type: 'string' },
@@ -113,6 +117,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (flags['audit-key'] !== undefined && flags['audit-key'].trim() === '') throw new UsageError('--audit-key needs a file name');
   const writesPerMinute = positiveInt(flags['max-writes-per-minute'], '--max-writes-per-minute', DEFAULT_RATE_LIMITS.writesPerMinute);
   const streamsPerUser = positiveInt(flags['max-streams-per-user'], '--max-streams-per-user', DEFAULT_RATE_LIMITS.streamsPerUser);
+  const streamOpensPerSecond = positiveInt(flags['max-stream-opens-per-second'], '--max-stream-opens-per-second', DEFAULT_RATE_LIMITS.streamOpensPerSecond);
   const https = tlsOption(flags['tls-cert'], flags['tls-key']);
   const smtp = smtpOption(flags['smtp-url'], flags['mail-from']);
   const github = githubOption(flags);
@@ -130,7 +135,7 @@ export async function serve(argv: string[]): Promise<number> {
     now: clock,
     requestTtlMs,
     logLevel: logLevel === 'silent' ? false : logLevel,
-    rateLimits: { writesPerMinute, streamsPerUser },
+    rateLimits: { writesPerMinute, streamsPerUser, streamOpensPerSecond },
     ...(https ? { https } : {}),
     ...(smtp ? { smtp } : {}),
     ...(github ? { github } : {}),

@@ -13,7 +13,7 @@ import { registerBearerAuth } from './auth.ts';
 import { registerAuthorization } from './authorization.ts';
 import { BODY_LIMIT } from './body-limits.ts';
 import { HttpError, fromDomainError } from './errors.ts';
-import { DEFAULT_RATE_LIMITS, registerWriteRateLimit, type RateLimits } from './rate-limits.ts';
+import { DEFAULT_RATE_LIMITS, registerWriteRateLimit, StreamAdmission, type RateLimits } from './rate-limits.ts';
 import { NotificationService } from '../notify/service.ts';
 import { smtpMailer } from '../notify/transports.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -105,9 +105,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     parseJson(req, (body as Buffer).toString('utf8'), done);
   });
 
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  // Before authentication: a refusal during a reconnect storm must cost next to nothing.
+  const admission = new StreamAdmission(limits.streamOpensPerSecond);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'GET' || req.routeOptions.url !== '/api/events') return;
+    const retryAfter = admission.admit(ctx.now().getTime());
+    if (retryAfter === undefined) return;
+    void reply.header('retry-after', String(retryAfter));
+    throw new HttpError(
+      503,
+      'unavailable',
+      `the server is taking on new event streams at ${limits.streamOpensPerSecond} a second; try again in ${retryAfter} s`,
+    );
+  });
   registerAuthorization(app);
   registerBearerAuth(app, ctx.store, ctx.now);
-  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   await registerWriteRateLimit(app, limits);
 
   app.addHook('onResponse', async (req, reply) => {

@@ -153,6 +153,14 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   CREATE INDEX github_callbacks_request ON github_callbacks (request_id, n);
   INSERT INTO meta (key, value) VALUES ('github_cursor', (SELECT COALESCE(MAX(seq), 0) FROM audit));
   `,
+  // The inbox's combined filters (pending on one environment, project or action) at 100k requests:
+  // with one-column indexes SQLite walks every request of the environment newest first to find the
+  // few pending ones; these answer each combination in n order, reading only the page.
+  9: `
+  CREATE INDEX requests_status_env ON requests (status, environment_id, n);
+  CREATE INDEX requests_status_project ON requests (status, project_id, n);
+  CREATE INDEX requests_status_action ON requests (status, action, n);
+  `,
 };
 
 function versions(migrations: Readonly<Record<number, string>>): number[] {

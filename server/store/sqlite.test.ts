@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { hashToken } from '../domain/ids.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
-import { openSqliteStore } from './sqlite.ts';
+import { listRequestsQuery, openSqliteStore } from './sqlite.ts';
+import type { RequestFilter } from './types.ts';
 
 function withStore(fn: (store: ReturnType<typeof openSqliteStore>, file: string) => Promise<void>) {
   return async () => {
@@ -192,4 +193,23 @@ test('migration 4: tokens made before it keep working, named "initial"; users be
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('every inbox filter, alone or with a status, with or without a cursor, reads an index newest first: no sort, no walk over every request', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  const others: Partial<RequestFilter>[] = [{}, { environmentId: 'env_1' }, { projectId: 'prj_1' }, { action: 'release.deploy' }];
+  for (const status of [undefined, 'pending'] as const)
+    for (const other of others)
+      for (const cursor of [undefined, '500']) {
+        const filter: RequestFilter = { limit: 100, ...other, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) };
+        const { sql, params } = listRequestsQuery(filter);
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+        const what = `${JSON.stringify(filter)}: ${plan.join(' | ')}`;
+        assert.ok(!plan.some((d) => d.includes('TEMP B-TREE')), `sorts: ${what}`);
+        assert.match(plan[0]!, /^(SCAN|SEARCH) r\b/, `requests is not the outer loop: ${what}`);
+        // A status with another filter uses the index on both, not one of them plus a filter.
+        if (status && Object.keys(other).length > 0) assert.match(plan[0]!, /requests_status_(env|project|action) \(status=\? AND /, what);
+      }
+  db.close();
 });

@@ -2,6 +2,7 @@
 // real server for the whole file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import {
   AuditExportCheckpointLine,
   AuditResponse,
@@ -586,6 +587,63 @@ describe('sync and SSE', () => {
     assert.equal(tomb('policy', policy.id)?.data, undefined);
     assert.ok(delta.cursor > cursor);
     expectError(await org.m1.api.get('/api/sync?cursor=-1'), 400, 'invalid_request');
+  });
+
+  test('GET /api/events on the wire: every subscriber gets the one change frame, as well-formed chunks over HTTP/1.1 and raw over HTTP/1.0', async () => {
+    // The fan-out writes pre-framed bytes to the sockets itself (routes/events.ts): read the
+    // bytes as they arrive and check the framing a parser would, for three 1.1 streams and a 1.0 one.
+    const url = new URL(base());
+    const open = (version: '1.1' | '1.0') => {
+      const socket = connect(Number(url.port), url.hostname);
+      let raw = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => (raw = Buffer.concat([raw, d])));
+      socket.write(`GET /api/events HTTP/${version}\r\nhost: ${url.host}\r\nauthorization: Bearer ${org.m1.token}\r\n\r\n`);
+      /** The body so far, de-chunked when chunked (throwing on a malformed chunk); null before the head. */
+      const body = (): { head: string; text: string } | null => {
+        const sep = raw.indexOf('\r\n\r\n');
+        if (sep === -1) return null;
+        const head = raw.subarray(0, sep).toString('latin1');
+        let rest = raw.subarray(sep + 4);
+        if (!/^transfer-encoding: chunked$/im.test(head)) return { head, text: rest.toString('utf8') };
+        let text = '';
+        for (;;) {
+          const eol = rest.indexOf('\r\n');
+          if (eol === -1) break;
+          const size = Number.parseInt(rest.subarray(0, eol).toString('latin1'), 16);
+          assert.ok(Number.isInteger(size) && size > 0, `chunk size line ${JSON.stringify(rest.subarray(0, eol).toString())}`);
+          if (rest.length < eol + 2 + size + 2) break; // this chunk is not complete yet
+          assert.equal(rest.subarray(eol + 2 + size, eol + 4 + size).toString('latin1'), '\r\n', 'a chunk ends with CRLF right after its size');
+          text += rest.subarray(eol + 2, eol + 2 + size).toString('utf8');
+          rest = rest.subarray(eol + 4 + size);
+        }
+        return { head, text };
+      };
+      return { socket, body, version };
+    };
+    const cursorsOf = (text: string) => [...text.matchAll(/^event: change\ndata: \{"cursor":(\d+)\}$/gm)].map((m) => Number(m[1]));
+    const until = async (pred: () => boolean, what: string) => {
+      const deadline = nowMs() + 3000;
+      while (!pred()) {
+        if (nowMs() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const streams = [open('1.1'), open('1.1'), open('1.1'), open('1.0')];
+    try {
+      for (const s of streams) await until(() => cursorsOf(s.body()?.text ?? '').length === 1, `the first frame on HTTP/${s.version}`);
+      const start = cursorsOf(streams[0]!.body()!.text)[0]!;
+      expectOk(await org.deploy(org.m1, (await org.env()).id), 201, RequestResponse);
+      const syncNow = expectOk(await org.m1.api.get(`/api/sync?cursor=${start}`), 200, SyncResponse).cursor;
+      for (const s of streams) {
+        await until(() => cursorsOf(s.body()!.text).some((c) => c >= syncNow), `a change frame reaching ${syncNow} on HTTP/${s.version}`);
+        const { head, text } = s.body()!;
+        assert.equal(/^transfer-encoding: chunked$/im.test(head), s.version === '1.1', head);
+        // Nothing but SSE frames and heartbeats: no stray chunk framing inside the text.
+        assert.match(text, /^retry: 2000\nevent: change\ndata: \{"cursor":\d+\}\n\n((event: change\ndata: \{"cursor":\d+\}|: heartbeat)\n\n)*$/);
+      }
+    } finally {
+      for (const s of streams) s.socket.destroy();
+    }
   });
 
   test('GET /api/events: `event: change` with {"cursor": N} after a commit', async () => {

@@ -119,7 +119,7 @@ export async function demoDir(extraArgs: string[] = []): Promise<{ dir: string; 
  * are tested by test/server/transport.test.ts, with `raisedRateLimits` false or its own flags (a
  * later flag wins).
  */
-export const TEST_RATE_LIMIT_ARGS = ['--max-writes-per-minute', '1000000', '--max-streams-per-user', '10000'];
+export const TEST_RATE_LIMIT_ARGS = ['--max-writes-per-minute', '1000000', '--max-streams-per-user', '10000', '--max-stream-opens-per-second', '100000'];
 
 export class ServerProcess {
   url = '';

@@ -237,6 +237,43 @@ describe('rate limits', () => {
       await server.stop();
     }
   });
+
+  test('a reconnect storm: past --max-stream-opens-per-second, new streams are 503 unavailable with a Retry-After that grows with the queue; other calls pass', async () => {
+    const { dir, users, token } = await demoDir();
+    // 10 a second: a burst of 1, then one return slot every 100 ms, 10 to a second of Retry-After.
+    const server = await startServer(dir, ['--max-stream-opens-per-second', '10']);
+    const members = users.filter((u) => u.orgRole === 'member');
+    const controllers: AbortController[] = [];
+    const open = async (email: string) => {
+      const c = new AbortController();
+      controllers.push(c);
+      return fetch(`${server.url}/api/events`, { headers: { authorization: `Bearer ${token(email)}` }, signal: c.signal });
+    };
+    try {
+      const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => open(members[i % members.length]!.email)));
+      const statuses = answers.map((r) => r.status);
+      assert.ok(statuses.filter((s) => s === 200).length <= 3, `a burst of one (and what refilled meanwhile): ${statuses.join(' ')}`);
+      const refused = answers.filter((r) => r.status === 503);
+      assert.ok(refused.length >= 20, `the rest are paced: ${statuses.join(' ')}`);
+      const waits = refused.map((r) => Number(r.headers.get('retry-after')));
+      assert.ok(
+        waits.every((w) => Number.isInteger(w) && w >= 1),
+        `Retry-After in whole seconds: ${waits}`,
+      );
+      assert.ok(Math.max(...waits) >= 2, `more than one second's worth are told to wait longer: ${waits}`);
+      const body = (await refused[0]!.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'unavailable');
+      assert.match(body.error.message, /taking on new event streams at 10 a second; try again in \d+ s/);
+      // Ordinary calls are not paced.
+      assert.equal((await apiFor(server.url, token(members[0]!.email)).get('/api/me')).status, 200);
+    } finally {
+      for (const c of controllers) c.abort();
+      await server.stop();
+    }
+    const bad = await runCli(['serve', '--data', dir, '--max-stream-opens-per-second', '0']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--max-stream-opens-per-second must be a whole number from 1, got "0"/);
+  });
 });
 
 describe('diffs are UTF-8 and the digest binds the served bytes', () => {

@@ -150,3 +150,25 @@ test('plain http to this machine (127.0.0.0/8, ::1, localhost) is allowed withou
     assert.equal(calls.length, 1, baseUrl);
   }
 });
+
+test("a 503 or 429's Retry-After: a GET waits it out (plus jitter) when it is within the backoff cap; a longer one is the caller's, on the ApiError", async () => {
+  const sleeps: number[] = [];
+  const busy = (seconds: string) => () => json(503, { error: { code: 'unavailable', message: 'busy' } }, { 'retry-after': seconds });
+  const { f, calls } = fakeFetch([busy('2'), () => json(200, { user })]);
+  const c = client(f, { sleep: async (ms: number) => void sleeps.push(ms), random: () => 0.5, retry: { maxMs: 5000 } });
+  assert.equal((await c.me()).id, 'usr_1');
+  assert.equal(calls.length, 2);
+  assert.deepEqual(sleeps, [2500], '2 s asked + half of the 1 s jitter');
+
+  const long = fakeFetch([busy('30')]);
+  await assert.rejects(
+    client(long.f, { sleep: async (ms: number) => void sleeps.push(ms), retry: { maxMs: 5000 } }).me(),
+    (e: unknown) => e instanceof ApiError && e.status === 503 && e.retryAfterMs === 30_000,
+  );
+  assert.equal(long.calls.length, 1, 'not retried: 30 s is past the 5 s cap');
+
+  const limited = fakeFetch([() => json(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '99999999' })]);
+  await assert.rejects(client(limited.f).me(), (e: unknown) => e instanceof ApiError && e.retryAfterMs === 300_000, 'capped at 5 minutes');
+  const dated = fakeFetch([() => json(429, { error: { code: 'rate_limited', message: 'x' } }, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' })]);
+  await assert.rejects(client(dated.f).me(), (e: unknown) => e instanceof ApiError && e.retryAfterMs === undefined, 'an HTTP-date is ignored');
+});

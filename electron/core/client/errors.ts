@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The server's Retry-After (on a 429 or 503), in ms: how long it asked to be left alone. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -229,8 +229,26 @@ export function toNetworkError(err: unknown, timeoutMs?: number): NetworkError {
   return new NetworkError('offline', text, { cause: err });
 }
 
-/** Builds an ApiError from an error response (any body). */
+/** The longest Retry-After honoured: a broken or hostile header must not park a desktop for days. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
+/** Retry-After in ms, from its delta-seconds form (an HTTP-date, or anything else, is ignored). */
+export function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null || !/^\s*\d{1,9}\s*$/.test(header)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Number(header) * 1000);
+}
+
+/**
+ * How long to wait when the server said Retry-After: that, plus up to one second of jitter. The
+ * header has whole seconds, so without it every client told "3" would return in the same millisecond.
+ */
+export function retryAfterDelay(retryAfterMs: number, random: () => number = Math.random): number {
+  return Math.round(retryAfterMs + random() * 1000);
+}
+
+/** Builds an ApiError from an error response (any body), with its Retry-After if it has one. */
 export async function toApiError(res: Response): Promise<ApiError> {
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
   const text = await res.text().catch(() => '');
   let json: unknown;
   try {
@@ -239,8 +257,8 @@ export async function toApiError(res: Response): Promise<ApiError> {
     json = undefined;
   }
   const parsed = ErrorBody.safeParse(json);
-  if (parsed.success) return new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.details);
-  return new ApiError(res.status, `http_${res.status}`, text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`);
+  if (parsed.success) return new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.details, retryAfterMs);
+  return new ApiError(res.status, `http_${res.status}`, text.trim().slice(0, 300) || res.statusText || `HTTP ${res.status}`, undefined, retryAfterMs);
 }
 
 /** Exponential backoff with jitter: ceiling = min(maxMs, baseMs·2^attempt); a random delay in [ceiling/2, ceiling]. */
@@ -298,9 +316,11 @@ export function createBackendClient(options: BackendClientOptions): BackendClien
         continue;
       }
       if (res.ok) return res;
-      if (idempotent && RETRY_STATUSES.has(res.status) && attempt < retryLimit && !c.signal?.aborted) {
+      // A Retry-After longer than our own backoff cap is the caller's to wait out, not this call's.
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      if (idempotent && RETRY_STATUSES.has(res.status) && attempt < retryLimit && !c.signal?.aborted && (retryAfterMs ?? 0) <= maxMs) {
         await res.body?.cancel().catch(() => undefined);
-        await sleep(backoffDelay(attempt, baseMs, maxMs, random));
+        await sleep(retryAfterMs !== undefined ? retryAfterDelay(retryAfterMs, random) : backoffDelay(attempt, baseMs, maxMs, random));
         continue;
       }
       throw await toApiError(res);

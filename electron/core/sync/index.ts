@@ -6,11 +6,13 @@
 // cursor is past the store's (one pull at a time; events during a pull cause one more). When the
 // stream ends or fails (or a pull fails, or no byte — not even a heartbeat — arrives for
 // `heartbeatTimeoutMs`), status goes `offline` and it reconnects with exponential backoff + jitter
-// (capped, default 30 s), resuming from the store's cursor. stop() closes everything.
+// (capped, default 30 s), resuming from the store's cursor; when the server refused with a
+// Retry-After (429, or 503 while it paces a reconnect storm), it waits that long instead, plus up
+// to a second of jitter. stop() closes everything.
 import type { SyncChange } from '../../../shared/schemas/index.ts';
 import type { ConnectionStatus, SyncStore } from '../contracts.ts';
-import { backoffDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
-import { NetworkError, describeError } from '../client/errors.ts';
+import { backoffDelay, retryAfterDelay, toApiError, toNetworkError, type BackendClient } from '../client/index.ts';
+import { ApiError, NetworkError, describeError } from '../client/errors.ts';
 import { serverUrlProblem } from '../../../shared/transport.ts';
 import { sseReader } from './sse.ts';
 import { systemClock, type Clock } from '../../../shared/clock.ts';
@@ -66,7 +68,7 @@ export class SyncEngine {
   #lastSyncedAt: string | undefined;
   #firstOutcome: (() => void) | undefined;
   /** Counters for tests and diagnostics. */
-  readonly stats = { connects: 0, pulls: 0, resets: 0, events: 0 };
+  readonly stats = { connects: 0, pulls: 0, resets: 0, events: 0, lastDelayMs: 0 };
 
   constructor(options: SyncEngineOptions) {
     this.#o = options;
@@ -142,7 +144,10 @@ export class SyncEngine {
       this.#setStatus({ state: 'offline', error: describeError(reason instanceof Error && reason.name === 'AbortError' ? 'connection lost' : reason) });
       const base = this.#o.reconnect?.baseMs ?? 500;
       const max = this.#o.reconnect?.maxMs ?? 30_000;
-      await this.#sleep(backoffDelay(failures++, base, max, this.#o.random));
+      const retryAfter = reason instanceof ApiError ? reason.retryAfterMs : undefined;
+      const delay = retryAfter !== undefined ? retryAfterDelay(retryAfter, this.#o.random) : backoffDelay(failures++, base, max, this.#o.random);
+      this.stats.lastDelayMs = delay;
+      await this.#sleep(delay);
     }
   }
 

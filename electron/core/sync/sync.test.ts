@@ -230,3 +230,47 @@ test('attack: the event stream over plain http to another host (the token in cle
     await engine.stop();
   }
 });
+
+test('engine: a refusal with Retry-After (a server pacing a reconnect storm) is waited out, plus up to 1 s of jitter, instead of the backoff', async () => {
+  const fb = fakeBackend(2);
+  let busy: string | null | undefined = '3';
+  let refused = 0;
+  const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {
+    if (busy === undefined) return fb.fetchImpl(url, init);
+    refused++;
+    const body = JSON.stringify({ error: { code: 'unavailable', message: 'the server is taking on new event streams at 200 a second; try again in 3 s' } });
+    return new Response(body, { status: 503, headers: { 'content-type': 'application/json', ...(busy !== null ? { 'retry-after': busy } : {}) } });
+  }) as typeof fetch;
+  const engine = new SyncEngine({
+    client: fb.client,
+    store: new MemorySyncStore(),
+    baseUrl: 'https://x',
+    token: () => 't',
+    fetch: fetchImpl,
+    reconnect: { baseMs: 10, maxMs: 60_000 },
+    random: () => 0.25,
+  });
+  try {
+    await engine.start();
+    assert.equal(engine.status.state, 'offline');
+    assert.match(engine.status.error ?? '', /HTTP 503 unavailable/);
+    assert.equal(engine.stats.lastDelayMs, 3250, '3 s asked + 0.25 of a second of jitter');
+    await wait(100);
+    assert.equal(refused, 1, 'no retry inside the Retry-After (the 10 ms backoff would have retried)');
+
+    // A Retry-After that is not delta-seconds is ignored: the ordinary backoff applies.
+    busy = 'soon';
+    engine.reconnectNow();
+    await wait(50);
+    assert.ok(refused >= 2);
+    assert.ok(engine.stats.lastDelayMs <= 10 * 2 ** refused, `backoff, not a Retry-After: ${engine.stats.lastDelayMs} ms`);
+
+    busy = undefined;
+    engine.reconnectNow();
+    const state = () => engine.status.state; // read afresh: narrowing would pin the earlier 'offline'
+    for (let i = 0; i < 100 && state() !== 'online'; i++) await wait(10);
+    assert.equal(state(), 'online');
+  } finally {
+    await engine.stop();
+  }
+});

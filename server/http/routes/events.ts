@@ -1,9 +1,34 @@
 // Server-Sent Events: `event: change` with the new cursor after every commit, a heartbeat comment
 // every 15 s. Clients pull /api/sync on each event, so a missed event costs nothing but latency.
+// Built for thousands of open streams: each frame is serialised once, as bytes already framed for
+// the wire, and written straight to every subscriber's socket (one write each, no per-stream
+// encoding or chunk framing); one timer beats for all of them.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../domain/context.ts';
 import { StreamLimiter } from '../rate-limits.ts';
+
+/** One SSE frame, once, in both shapes a stream may need: as a chunk of chunked encoding, and raw. */
+interface WireFrame {
+  chunked: Buffer;
+  raw: Buffer;
+}
+
+function wireFrame(text: string): WireFrame {
+  const raw = Buffer.from(text, 'utf8');
+  return { raw, chunked: Buffer.concat([Buffer.from(`${raw.length.toString(16)}\r\n`), raw, Buffer.from('\r\n')]) };
+}
+
+/**
+ * Writes the frame to the stream's socket, bypassing ServerResponse.write (which would encode
+ * and frame the same text again for every subscriber). The bytes are what res.write would have
+ * sent: a chunk when the response is chunked (HTTP/1.1), the text itself otherwise.
+ */
+function send(res: ServerResponse, frame: WireFrame): void {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return;
+  socket.write(res.chunkedEncoding ? frame.chunked : frame.raw);
+}
 
 export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, options: { heartbeatMs: number; streamsPerUser: number }): void {
   const streams = new Set<ServerResponse>();
@@ -18,13 +43,14 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, o
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      const frame = `event: change\ndata: {"cursor":${latest}}\n\n`;
-      for (const s of streams) s.write(frame);
+      const frame = wireFrame(`event: change\ndata: {"cursor":${latest}}\n\n`);
+      for (const s of streams) send(s, frame);
     });
   });
 
+  const heartbeatFrame = wireFrame(': heartbeat\n\n');
   const heartbeat = setInterval(() => {
-    for (const s of streams) s.write(': heartbeat\n\n');
+    for (const s of streams) send(s, heartbeatFrame);
   }, options.heartbeatMs);
   heartbeat.unref();
 
@@ -39,6 +65,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ServiceContext, o
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    // Through res: this first write also sends the head (and decides on chunked encoding).
     res.write(`retry: 2000\nevent: change\ndata: {"cursor":${await ctx.store.currentSeq()}}\n\n`);
     streams.add(res);
     const opened = performance.now();
