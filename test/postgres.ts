@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 
 export const TEST_STORE_ENV = 'GATEHOUSE_TEST_STORE';
@@ -165,4 +165,19 @@ export function testCluster(): Promise<PgCluster> {
 /** A fresh database on this process's cluster. */
 export async function freshDatabase(): Promise<string> {
   return (await testCluster()).createDatabase();
+}
+
+/** On PostgreSQL (GATEHOUSE_TEST_STORE=postgres): the database of each data dir, made by its init or demo. */
+const databases = new Map<string, string>();
+
+/** The --database URL of this data dir, if the suites run on PostgreSQL and it has one (or, with `create`, a fresh one). */
+export async function databaseOf(dir: string, create = false): Promise<string | undefined> {
+  if (testStore() !== 'postgres') return undefined;
+  const key = resolve(dir);
+  let url = databases.get(key);
+  if (url === undefined && create) {
+    url = await freshDatabase();
+    databases.set(key, url);
+  }
+  return url;
 }

@@ -120,7 +120,7 @@ export async function createStore(dir: string, database?: string): Promise<{ sto
     const probe = await connectPostgres(database);
     const initialized = await probe.isInitialized();
     await probe.close();
-    if (initialized) throw new UsageError(`the database ${shown(new URL(database))} already holds a Gatehouse organisation; choose an empty database`);
+    if (initialized) throw new UsageError(`the PostgreSQL database ${shown(new URL(database))} already holds a Gatehouse database; choose an empty one`);
     secureDataDir(abs);
     const { key: auditKey } = keyOrUsageError(() => openAuditKey(defaultAuditKeyPath(abs)));
     return { store: await connectPostgres(database, auditKey), auditKey };

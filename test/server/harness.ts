@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { ErrorBody } from '../../shared/schemas/index.ts';
 import type { z } from 'zod';
 import { gatehouseCli } from '../commands.ts';
-import { freshDatabase, testStore } from '../postgres.ts';
+import { databaseOf, testStore } from '../postgres.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = gatehouseCli();
@@ -29,21 +29,6 @@ export function tempDir(prefix = 'gatehouse-test-'): string {
 }
 export function cleanupTempDirs(): void {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** On PostgreSQL (GATEHOUSE_TEST_STORE=postgres): the database of each data dir, made by its init or demo. */
-const databases = new Map<string, string>();
-
-/** The --database URL of this data dir, if the suite runs on PostgreSQL and it has one (or `create`: a fresh one). */
-export async function databaseOf(dir: string, create = false): Promise<string | undefined> {
-  if (testStore() !== 'postgres') return undefined;
-  const key = resolve(ROOT, dir);
-  let url = databases.get(key);
-  if (url === undefined && create) {
-    url = await freshDatabase();
-    databases.set(key, url);
-  }
-  return url;
 }
 
 /**
