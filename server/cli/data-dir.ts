@@ -62,8 +62,9 @@ const isOwnFile = (name: string) => name.startsWith(DB_FILE) || /key/i.test(name
  * is 0700 and Gatehouse's files in it 0600 (the database, its -wal and -shm, keys). Creates the
  * directory so; on an existing one, tightens whatever is looser and says so through `warn`.
  * SQLite creates -wal and -shm with the database file's mode, so a 0600 database keeps them 0600.
- * An existing directory is chmod'ed only when it is empty or already holds a database (never, say,
- * a home directory or /tmp handed to `init --data`): otherwise the warning says what to run.
+ * An existing directory is chmod'ed only when it is empty or already holds a database or the audit
+ * key (all a PostgreSQL store's data dir holds), never, say, a home directory or /tmp handed to
+ * `init --data`: otherwise the warning says what to run.
  * Other people's files in it are left alone. No-op on Windows (no POSIX modes).
  */
 export function secureDataDir(dir: string, warn: (message: string) => void = (m) => console.error(`warning: ${m}`)): void {
@@ -74,7 +75,7 @@ export function secureDataDir(dir: string, warn: (message: string) => void = (m)
   const stat = statSync(abs);
   const dirMode = stat.mode & 0o777;
   if ((dirMode & ~DIR_MODE) !== 0) {
-    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE);
+    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE || e.name === AUDIT_KEY_FILE);
     const sticky = (stat.mode & 0o1000) !== 0;
     if (ours && !sticky) {
       chmodSync(abs, DIR_MODE);
