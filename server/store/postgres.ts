@@ -40,6 +40,9 @@ import type { DeliveryUpdate, Effect, IdempotentRecord, NewAuditEvent, RequestFi
 /** The advisory lock every write transaction (and the migration) takes: "Gatehous" in ASCII. */
 export const TX_LOCK = BigInt('0x47617465686f7573').toString();
 
+/** The NOTIFY channel of commits; the payload is the new sync cursor. */
+const CHANNEL = 'gatehouse_commit';
+
 /** BIGINT columns (seqs, row numbers) and COUNT come back as numbers, not strings: they stay far below 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -141,9 +144,13 @@ abstract class PgReader {
   protected abstract q(): Queryable;
 
   protected async one<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T | undefined> {
-    return (await this.q().query<T>(sql, params)).rows[0];
+    return (await this.all<T>(sql, ...params))[0];
   }
   protected async all<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T[]> {
+    // PostgreSQL's TEXT cannot hold NUL, so no stored value equals a string with one (an id from
+    // a URL such as /api/requests/%00): every string a read binds is an equality filter, so the
+    // answer is "none", as on SQLite, instead of the server's "invalid byte sequence" error.
+    if (params.some((p) => typeof p === 'string' && p.includes('\0'))) return [];
     return (await this.q().query<T>(sql, params)).rows;
   }
   protected async run(sql: string, ...params: unknown[]): Promise<number> {
@@ -682,7 +689,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await pool.end().catch(() => {});
     throw err;
   }
-  return new PostgresStore(pool, options.auditKey);
+  const store = new PostgresStore(pool, options.auditKey);
+  try {
+    await store.listen(url);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
 }
 
 export class PostgresStore extends PgReader implements Store {
@@ -692,6 +706,10 @@ export class PostgresStore extends PgReader implements Store {
   /** This process's transactions, one after another (in call order, as SQLite runs them); other processes queue on the advisory lock. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** The highest cursor the listeners have heard. */
+  #announced = 0;
+  #listener: pg.Client | undefined;
+  #relisten: NodeJS.Timeout | undefined;
 
   constructor(pool: pg.Pool, auditKey?: AuditKey) {
     super();
@@ -733,12 +751,14 @@ export class PostgresStore extends PgReader implements Store {
       }
       const cursor = tx.end();
       try {
+        // Delivered to every listening process when (and only if) this commits.
+        if (cursor !== undefined) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(cursor)]);
         await client.query('COMMIT');
       } catch (err) {
         broken = err as Error;
         throw err;
       }
-      if (cursor !== undefined) for (const l of this.#listeners) l(cursor);
+      if (cursor !== undefined) this.#changed(cursor);
       return value;
     } finally {
       client.release(broken);
@@ -748,6 +768,57 @@ export class PostgresStore extends PgReader implements Store {
   onCommit(listener: (cursor: number) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Wakes the listeners once per new cursor: a local commit wakes them at once, and its own
+   * NOTIFY, arriving later with the same cursor, is then ignored; another process's commit
+   * arrives only as a NOTIFY. Cursors only grow, so an older one is never news.
+   */
+  #changed(cursor: number): void {
+    if (cursor <= this.#announced) return;
+    this.#announced = cursor;
+    for (const l of this.#listeners) l(cursor);
+  }
+
+  /**
+   * Cross-process change events: one connection of its own LISTENs on CHANNEL, where every
+   * process's commit NOTIFYs its new sync cursor. A lost connection is retried every second;
+   * on reconnecting, the listeners hear the current cursor (what committed meanwhile).
+   */
+  async listen(url: string): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({ connectionString: url, types });
+    const retry = () => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      client.removeAllListeners();
+      client.on('error', () => {});
+      void client.end().catch(() => {});
+      if (this.#closed) return;
+      this.#relisten = setTimeout(() => {
+        this.#relisten = undefined;
+        void this.listen(url)
+          .then(() => this.currentSeq())
+          .then((seq) => this.#changed(seq))
+          .catch(() => {});
+      }, 1000);
+      this.#relisten.unref();
+    };
+    this.#listener = client;
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', (msg) => {
+      const cursor = Number(msg.payload);
+      if (Number.isSafeInteger(cursor)) this.#changed(cursor);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      retry();
+      throw err;
+    }
   }
 
   async *auditEvents(from?: string, to?: string, untilSeq?: number): AsyncIterable<AuditEvent> {
@@ -778,7 +849,11 @@ export class PostgresStore extends PgReader implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#relisten);
+    const listener = this.#listener;
+    this.#listener = undefined;
     await this.#queue;
+    await listener?.end().catch(() => {});
     await this.#pool.end();
   }
 }
