@@ -2,9 +2,10 @@
 // tables and the same answers as the SQLite store (server/store/sqlite.ts): same ordering, same
 // cursors, same errors.
 //
-// Cross-process correctness by construction: every transact() is one PostgreSQL transaction whose
-// first statement takes a transaction-level advisory lock (pg_advisory_xact_lock(TX_LOCK)), held
-// until COMMIT or ROLLBACK. So write transactions are serialized across every process sharing the
+// Cross-process correctness by construction: every transact() runs inside one PostgreSQL
+// transaction (a batch of them shares one, each in its own savepoint: group commit, as on SQLite)
+// whose first statement takes a transaction-level advisory lock (pg_advisory_xact_lock(TX_LOCK)),
+// held until COMMIT or ROLLBACK. So write transactions are serialized across every process sharing the
 // database, exactly as SQLite's BEGIN IMMEDIATE serializes them in one file:
 //  - a decision reads the request after the lock, so two processes racing decide it exactly once;
 //  - an idempotency key is checked and saved under the lock, so it is unique across processes;
@@ -39,6 +40,15 @@ import type { DeliveryUpdate, Effect, IdempotentRecord, NewAuditEvent, RequestFi
 
 /** The advisory lock every write transaction (and the migration) takes: "Gatehous" in ASCII. */
 export const TX_LOCK = BigInt('0x47617465686f7573').toString();
+
+/** Mutations per COMMIT at most, so one batch can't hold the lock (and the event loop) for long. */
+const MAX_BATCH = 256;
+
+interface Pending {
+  fn: (tx: StoreTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
 
 /** The NOTIFY channel of commits; the payload is the new sync cursor. */
 const CHANNEL = 'gatehouse_commit';
@@ -413,18 +423,26 @@ abstract class PgReader {
 }
 
 /** One transaction's view: every read and write on its own client, inside BEGIN … COMMIT, after the advisory lock. */
+/** The sync seq of one PostgreSQL transaction, shared by the mutations of its batch. */
+interface SeqState {
+  /** The last seq assigned; undefined until a mutation first needs one (then read after the lock). */
+  seq: number | undefined;
+  /** The head when first read: the last commit's. */
+  base: number | undefined;
+}
+
+/** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
   readonly #client: pg.PoolClient;
   readonly #auditKey: AuditKey | undefined;
+  readonly #state: SeqState;
   #open = true;
-  /** The last sync seq assigned, read lazily after the lock (so it is the last commit's). */
-  #seq: number | undefined;
-  #advanced = false;
 
-  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined) {
+  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState) {
     super();
     this.#client = client;
     this.#auditKey = auditKey;
+    this.#state = state;
   }
 
   protected q(): Queryable {
@@ -432,16 +450,17 @@ class PgTx extends PgReader implements StoreTx {
     return this.#client;
   }
 
-  /** Ends the view: a callback that kept `tx` cannot write after its transaction. Returns the new cursor if this transaction changed synced state. */
-  end(): number | undefined {
+  /** Ends the view: a callback that kept `tx` cannot write after its mutation. */
+  end(): void {
     this.#open = false;
-    return this.#advanced ? this.#seq : undefined;
   }
 
   async #nextSeq(): Promise<number> {
-    if (this.#seq === undefined) this.#seq = await this.currentSeq();
-    this.#advanced = true;
-    return ++this.#seq;
+    if (this.#state.seq === undefined) {
+      this.#state.seq = await this.currentSeq();
+      this.#state.base ??= this.#state.seq;
+    }
+    return ++this.#state.seq;
   }
 
   async #setMeta(key: string, value: string): Promise<void> {
@@ -703,8 +722,9 @@ export class PostgresStore extends PgReader implements Store {
   readonly #pool: pg.Pool;
   readonly #auditKey: AuditKey | undefined;
   readonly #listeners = new Set<(cursor: number) => void>();
-  /** This process's transactions, one after another (in call order, as SQLite runs them); other processes queue on the advisory lock. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /** This process's mutations waiting for the next batch (in call order, as SQLite runs them); other processes queue on the advisory lock. */
+  #pending: Pending[] = [];
+  #drain: Promise<void> | undefined;
   #closed = false;
   /** The highest cursor the listeners have heard. */
   #announced = 0;
@@ -721,48 +741,79 @@ export class PostgresStore extends PgReader implements Store {
     return this.#pool;
   }
 
+  /**
+   * Group commit, as in the SQLite store: mutations queued in the same turn of the event loop run
+   * one after another in one PostgreSQL transaction, each inside its own SAVEPOINT (a failing one
+   * rolls back alone), and share one COMMIT — one fsync for the batch, one advisory lock. Nobody's
+   * promise resolves before that COMMIT, so nothing is acknowledged early.
+   */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => this.#transaction(fn));
-    this.#queue = run.catch(() => {});
-    return run;
+    if (this.#closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn: fn as (tx: StoreTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#drain) this.#drain = new Promise<void>((done) => setImmediate(() => void this.#runBatches().finally(done)));
+    });
   }
 
-  async #transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new Error('store is closed');
-    const client = await this.#pool.connect();
-    const tx = new PgTx(client, this.#auditKey);
-    // A connection whose BEGIN, lock, ROLLBACK or COMMIT failed is in doubt: discarded, not reused.
+  async #runBatches(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) await this.#runBatch(this.#pending.splice(0, MAX_BATCH));
+    } finally {
+      this.#drain = undefined;
+    }
+  }
+
+  async #runBatch(batch: Pending[]): Promise<void> {
+    type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+    let outcomes: Outcome[] = [];
+    let cursor: number | undefined;
+    let committed = false;
+    let client: pg.PoolClient | undefined;
+    // A connection whose BEGIN, lock, savepoint, ROLLBACK or COMMIT failed is in doubt: discarded, not reused.
     let broken: Error | undefined;
     try {
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [TX_LOCK]);
-      } catch (err) {
-        broken = err as Error;
-        throw err;
-      }
-      let value: T;
-      try {
-        value = await fn(tx);
-      } catch (err) {
+      client = await this.#pool.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [TX_LOCK]);
+      const state: SeqState = { seq: undefined, base: undefined };
+      const alone = batch.length === 1;
+      for (const item of batch) {
+        const tx = new PgTx(client, this.#auditKey, state);
+        const seqBefore = state.seq;
+        if (!alone) await client.query('SAVEPOINT mutation');
+        let outcome: Outcome;
+        try {
+          outcome = { ok: true, value: await item.fn(tx) };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
         tx.end();
-        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-        throw err;
+        if (!outcome.ok) state.seq = seqBefore;
+        if (!alone) await client.query(outcome.ok ? 'RELEASE mutation' : 'ROLLBACK TO mutation; RELEASE mutation');
+        outcomes.push(outcome);
       }
-      const cursor = tx.end();
-      try {
+      if (outcomes.some((o) => o.ok)) {
+        if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
         if (cursor !== undefined) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(cursor)]);
         await client.query('COMMIT');
-      } catch (err) {
-        broken = err as Error;
-        throw err;
+        committed = true;
+      } else {
+        await client.query('ROLLBACK');
       }
-      if (cursor !== undefined) this.#changed(cursor);
-      return value;
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      await client?.query('ROLLBACK').catch(() => {});
+      outcomes = batch.map(() => ({ ok: false, error }));
     } finally {
-      client.release(broken);
+      client?.release(broken);
     }
+    if (committed && cursor !== undefined) this.#changed(cursor);
+    batch.forEach((item, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
+    });
   }
 
   onCommit(listener: (cursor: number) => void): () => void {
@@ -852,7 +903,7 @@ export class PostgresStore extends PgReader implements Store {
     clearTimeout(this.#relisten);
     const listener = this.#listener;
     this.#listener = undefined;
-    await this.#queue;
+    while (this.#drain) await this.#drain;
     await listener?.end().catch(() => {});
     await this.#pool.end();
   }
