@@ -773,8 +773,8 @@ export class PostgresStore extends PgReader implements Store {
     let broken: Error | undefined;
     try {
       client = await this.#pool.connect();
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [TX_LOCK]);
+      // One round trip: BEGIN and the lock as one simple query (TX_LOCK is a constant number).
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
       const state: SeqState = { seq: undefined, base: undefined };
       const alone = batch.length === 1;
       for (const item of batch) {
@@ -795,8 +795,8 @@ export class PostgresStore extends PgReader implements Store {
       if (outcomes.some((o) => o.ok)) {
         if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
-        if (cursor !== undefined) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(cursor)]);
-        await client.query('COMMIT');
+        // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant).
+        await client.query(cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); COMMIT` : 'COMMIT');
         committed = true;
       } else {
         await client.query('ROLLBACK');
