@@ -12,6 +12,7 @@ import { build as bundle } from 'esbuild';
 import { build } from 'vite';
 import { CLOCK_ENV, formatClockPin, parseClockPin, systemClock } from '../shared/clock.ts';
 import { SAME_AS_REAL_CLOCK_WHEN_PINNED } from './e2e/lane-env.ts';
+import { TEST_STORE_ENV } from './postgres.ts';
 
 interface Lane {
   name: string;
@@ -19,18 +20,20 @@ interface Lane {
   at?: string;
   /** The machine time zone the lane's processes (and the browser) run in. */
   tz?: string;
+  /** The store the lane's server and desktop suites run on (GATEHOUSE_TEST_STORE): both stores run in every matrix run, at no extra time. */
+  store: 'sqlite' | 'postgres';
   why: string;
 }
 
 export const LANES: readonly Lane[] = [
-  { name: 'real-clock', why: 'the machine clock, whatever hour this is' },
-  { name: 'istanbul-business-hours', at: '2026-12-02T10:30:00+03:00', why: 'a Wednesday inside business hours in Istanbul' },
-  { name: 'istanbul-0300', at: '2026-12-03T03:00:00+03:00', why: 'a Thursday at 03:00 in Istanbul (off-hours)' },
-  { name: 'saturday', at: '2026-12-05T14:00:00+03:00', why: 'a Saturday afternoon (weekend)' },
+  { name: 'real-clock', store: 'sqlite', why: 'the machine clock, whatever hour this is' },
+  { name: 'istanbul-business-hours', at: '2026-12-02T10:30:00+03:00', store: 'sqlite', why: 'a Wednesday inside business hours in Istanbul' },
+  { name: 'istanbul-0300', at: '2026-12-03T03:00:00+03:00', store: 'postgres', why: 'a Thursday at 03:00 in Istanbul (off-hours)' },
+  { name: 'saturday', at: '2026-12-05T14:00:00+03:00', store: 'postgres', why: 'a Saturday afternoon (weekend)' },
   // America/Los_Angeles springs forward at 2026-03-08T10:00Z and falls back at 2026-11-01T09:00Z:
   // each lane starts two minutes before its change, in that zone, and runs across it.
-  { name: 'la-dst-start', at: '2026-03-08T01:58:00-08:00', tz: 'America/Los_Angeles', why: 'across the spring-forward change in Los Angeles' },
-  { name: 'la-dst-end', at: '2026-11-01T01:58:00-07:00', tz: 'America/Los_Angeles', why: 'across the fall-back change in Los Angeles' },
+  { name: 'la-dst-start', at: '2026-03-08T01:58:00-08:00', tz: 'America/Los_Angeles', store: 'sqlite', why: 'across the spring-forward change in Los Angeles' },
+  { name: 'la-dst-end', at: '2026-11-01T01:58:00-07:00', tz: 'America/Los_Angeles', store: 'postgres', why: 'across the fall-back change in Los Angeles' },
 ];
 
 const SUITES = ['server', 'desktop', 'e2e'] as const;
@@ -41,6 +44,8 @@ const RESULTS = join('test-results', 'matrix');
 const CLI_BUNDLE = join('out', 'test', 'gatehouse-cli.mjs');
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
+const storeOf = (lane: Lane, suite: Suite) => (suite === 'e2e' ? 'sqlite' : lane.store);
+
 function runSuite(lane: Lane, suite: Suite, dir: string): Promise<{ ok: boolean; ms: number; log: string }> {
   const log = join(dir, `${suite}.log`);
   const out = createWriteStream(log);
@@ -48,6 +53,8 @@ function runSuite(lane: Lane, suite: Suite, dir: string): Promise<{ ok: boolean;
   delete env[CLOCK_ENV];
   if (lane.at) env[CLOCK_ENV] = formatClockPin({ at: parseClockPin(lane.at).at, anchorMs: systemClock().getTime() });
   if (lane.tz) env.TZ = env.GATEHOUSE_TEST_TZ = lane.tz;
+  // The end-to-end suite stays on SQLite in every lane (its servers are the web mode's own).
+  env[TEST_STORE_ENV] = storeOf(lane, suite);
   // An e2e test that pins its own instant ignores the lane's; without a zone of its own the lane
   // would run it exactly as the real-clock lane does (test/e2e/fixtures.ts skips it there).
   if (lane.at && !lane.tz) env[SAME_AS_REAL_CLOCK_WHEN_PINNED] = '1';
@@ -95,7 +102,7 @@ async function main(): Promise<number> {
       for (const suite of suites) {
         const r = await runSuite(lane, suite, dir);
         console.log(
-          `matrix: ${lane.name.padEnd(24)} ${suite.padEnd(8)} ${r.ok ? 'passed' : 'FAILED'} in ${seconds(r.ms)}  (${lane.at ?? 'real clock'}${lane.tz ? `, TZ=${lane.tz}` : ''}: ${lane.why})`,
+          `matrix: ${lane.name.padEnd(24)} ${suite.padEnd(8)} ${storeOf(lane, suite).padEnd(8)} ${r.ok ? 'passed' : 'FAILED'} in ${seconds(r.ms)}  (${lane.at ?? 'real clock'}${lane.tz ? `, TZ=${lane.tz}` : ''}: ${lane.why})`,
         );
         if (!r.ok) failures.push({ lane, suite, log: r.log });
       }

@@ -2,8 +2,49 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, sta
 import { join, resolve } from 'node:path';
 import { AuditKeyError, openAuditKey, type AuditKey } from '../audit/checkpoint.ts';
 import { AUDIT_KEY_FILE, DB_FILE } from '../constants.ts';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.ts';
+import { openPostgresStore } from '../store/postgres.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/types.ts';
 import { UsageError } from './args.ts';
+
+/** The environment variable that selects a PostgreSQL database, as --database does. */
+export const DATABASE_ENV = 'GATEHOUSE_DATABASE_URL';
+
+export const DATABASE_USAGE = `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB (or ${DATABASE_ENV}) keeps the data in that
+PostgreSQL database instead of DIR's SQLite file, so several serve processes can share it; DIR
+still holds the audit signing key (unless --audit-key).`;
+
+/** The URL without its password, for messages. */
+function shown(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password) copy.password = '***';
+  return copy.href;
+}
+
+/**
+ * --database, else GATEHOUSE_DATABASE_URL: a postgres:// (or postgresql://) URL naming a host
+ * and a database; undefined: the SQLite file in the data dir. A malformed URL is a usage error
+ * before anything is created.
+ */
+export function databaseOption(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const from = flag !== undefined ? '--database' : DATABASE_ENV;
+  const text = flag ?? env[DATABASE_ENV];
+  if (text === undefined || (flag === undefined && text.trim() === '')) return undefined;
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || (!url.hostname && !url.searchParams.get('host')) || url.pathname.length < 2) {
+    throw new UsageError(`${from} must be a PostgreSQL URL like postgres://USER@HOST:PORT/DB, got "${text.replace(/:[^:@/]*@/, ':***@')}"`);
+  }
+  return text;
+}
+
+/** Connects (and migrates); an unreachable database or a refused login is a usage error. */
+async function connectPostgres(url: string, auditKey?: AuditKey): Promise<Store> {
+  try {
+    return await openPostgresStore(url, auditKey ? { auditKey } : {});
+  } catch (err) {
+    throw new UsageError(`cannot use the database ${shown(new URL(url))}: ${(err as Error).message}`);
+  }
+}
 
 export function dbPath(dir: string): string {
   return join(resolve(dir), DB_FILE);
@@ -21,8 +62,9 @@ const isOwnFile = (name: string) => name.startsWith(DB_FILE) || /key/i.test(name
  * is 0700 and Gatehouse's files in it 0600 (the database, its -wal and -shm, keys). Creates the
  * directory so; on an existing one, tightens whatever is looser and says so through `warn`.
  * SQLite creates -wal and -shm with the database file's mode, so a 0600 database keeps them 0600.
- * An existing directory is chmod'ed only when it is empty or already holds a database (never, say,
- * a home directory or /tmp handed to `init --data`): otherwise the warning says what to run.
+ * An existing directory is chmod'ed only when it is empty or already holds a database or the audit
+ * key (all a PostgreSQL store's data dir holds), never, say, a home directory or /tmp handed to
+ * `init --data`: otherwise the warning says what to run.
  * Other people's files in it are left alone. No-op on Windows (no POSIX modes).
  */
 export function secureDataDir(dir: string, warn: (message: string) => void = (m) => console.error(`warning: ${m}`)): void {
@@ -33,7 +75,7 @@ export function secureDataDir(dir: string, warn: (message: string) => void = (m)
   const stat = statSync(abs);
   const dirMode = stat.mode & 0o777;
   if ((dirMode & ~DIR_MODE) !== 0) {
-    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE);
+    const ours = entries.length === 0 || entries.some((e) => e.name === DB_FILE || e.name === AUDIT_KEY_FILE);
     const sticky = (stat.mode & 0o1000) !== 0;
     if (ours && !sticky) {
       chmodSync(abs, DIR_MODE);
@@ -70,10 +112,20 @@ function keyOrUsageError<T>(fn: () => T): T {
   }
 }
 
-/** For init/demo: the dir may exist, but must not hold a database yet. Makes the audit key (or uses the one there). */
-export async function createStore(dir: string): Promise<{ store: SqliteStore; auditKey: AuditKey }> {
+/** For init/demo: the dir may exist, but must not hold a database yet (nor may the PostgreSQL database `database`). Makes the audit key (or uses the one there). */
+export async function createStore(dir: string, database?: string): Promise<{ store: Store; auditKey: AuditKey }> {
   const abs = resolve(dir);
   if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UsageError(`--data ${dir} is not a directory`);
+  if (database !== undefined) {
+    // Reached before anything is made: an unreachable database leaves no data dir or key behind.
+    const probe = await connectPostgres(database);
+    const initialized = await probe.isInitialized();
+    await probe.close();
+    if (initialized) throw new UsageError(`the PostgreSQL database ${shown(new URL(database))} already holds a Gatehouse database; choose an empty one`);
+    secureDataDir(abs);
+    const { key: auditKey } = keyOrUsageError(() => openAuditKey(defaultAuditKeyPath(abs)));
+    return { store: await connectPostgres(database, auditKey), auditKey };
+  }
   secureDataDir(abs);
   if (existsSync(dbPath(abs))) {
     const store = openSqliteStore(dbPath(abs));
@@ -87,26 +139,41 @@ export async function createStore(dir: string): Promise<{ store: SqliteStore; au
 }
 
 /**
- * For serve: the database must exist already. The audit key is read from `keyFile`; a database
- * that has no checkpoints yet (older than signed checkpoints) gets a new key there, and `created`
- * says so. One that has checkpoints is refused without its key: a new key could not extend them.
+ * For serve: the database must exist already (DIR's SQLite file, or the PostgreSQL `database`).
+ * The audit key is read from `keyFile`; a database that has no checkpoints yet (older than signed
+ * checkpoints) gets a new key there, and `created` says so. One that has checkpoints is refused
+ * without its key: a new key could not extend them.
  */
-export async function openStore(dir: string, keyFile = defaultAuditKeyPath(dir)): Promise<{ store: SqliteStore; auditKey: AuditKey; created: boolean }> {
-  if (!existsSync(dbPath(dir)))
-    throw new UsageError(
-      `no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`,
-    );
-  secureDataDir(dir);
-  const probe = openSqliteStore(dbPath(dir));
+export async function openStore(
+  dir: string,
+  keyFile = defaultAuditKeyPath(dir),
+  database?: string,
+): Promise<{ store: Store; auditKey: AuditKey; created: boolean }> {
+  let probe: Store;
+  let where: string;
+  if (database !== undefined) {
+    probe = await connectPostgres(database);
+    where = `the database ${shown(new URL(database))}`;
+  } else {
+    if (!existsSync(dbPath(dir)))
+      throw new UsageError(
+        `no Gatehouse database in ${resolve(dir)}: run "gatehouse init --data ${dir} --owner-email …" or "gatehouse demo --data ${dir}" first`,
+      );
+    secureDataDir(dir);
+    probe = openSqliteStore(dbPath(dir));
+    where = `the database in ${resolve(dir)}`;
+  }
   const initialized = await probe.isInitialized();
   const signed = await probe.lastCheckpoint();
   await probe.close();
-  if (!initialized) throw new UsageError(`the database in ${resolve(dir)} has no users: run "gatehouse init" first`);
+  if (!initialized) throw new UsageError(`${where} has no users: run "gatehouse init" first`);
+  if (database !== undefined) secureDataDir(dir);
   if (!existsSync(keyFile) && signed) {
     throw new UsageError(
       `the audit signing key ${keyFile} is missing, and the database holds checkpoints signed with it (the last at seq ${signed.seq}): restore the key from its backup (or name it with --audit-key FILE). A new key could not extend the signed chain.`,
     );
   }
   const { key: auditKey, created } = keyOrUsageError(() => openAuditKey(keyFile));
-  return { store: openSqliteStore(dbPath(dir), { auditKey }), auditKey, created };
+  const store = database !== undefined ? await connectPostgres(database, auditKey) : openSqliteStore(dbPath(dir), { auditKey });
+  return { store, auditKey, created };
 }

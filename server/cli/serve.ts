@@ -4,11 +4,12 @@ import { buildApp } from '../http/app.ts';
 import { DEFAULT_RATE_LIMITS } from '../http/rate-limits.ts';
 import { DEFAULT_REQUEST_TTL_MS } from '../domain/context.ts';
 import { CLOCK_USAGE, clockOption, parseDuration, parseFlags, parsePort, required, UsageError } from './args.ts';
-import { defaultAuditKeyPath, openStore } from './data-dir.ts';
+import { DATABASE_USAGE, databaseOption, defaultAuditKeyPath, openStore } from './data-dir.ts';
 import { resolve } from 'node:path';
 import { GITHUB_USAGE, githubOption } from './github-option.ts';
 
-export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--host 127.0.0.1] [--port 8787]
+export const SERVE_USAGE = `usage: gatehouse serve --data DIR [--database postgres://USER@HOST:PORT/DB]
+                      [--host 127.0.0.1] [--port 8787]
                       [--tls-cert FILE --tls-key FILE]
                       [--max-writes-per-minute ${DEFAULT_RATE_LIMITS.writesPerMinute}] [--max-streams-per-user ${DEFAULT_RATE_LIMITS.streamsPerUser}]
                       [--max-stream-opens-per-second ${DEFAULT_RATE_LIMITS.streamOpensPerSecond}]
@@ -33,6 +34,8 @@ DIR/audit-signing.key); keep it apart from the database. Without one, serve crea
 --smtp-url (smtp:// or smtps://, with user:password@ if the server wants them) and --mail-from
 (both or neither) let email channels send; without them email deliveries wait and retry.
 ${GITHUB_USAGE}
+
+${DATABASE_USAGE}
 
 ${CLOCK_USAGE}`;
 
@@ -83,6 +86,7 @@ export async function serve(argv: string[]): Promise<number> {
     argv,
     {
       data: { type: 'string' },
+      database: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       'request-ttl': { type: 'string' },
@@ -121,10 +125,11 @@ export async function serve(argv: string[]): Promise<number> {
   const https = tlsOption(flags['tls-cert'], flags['tls-key']);
   const smtp = smtpOption(flags['smtp-url'], flags['mail-from']);
   const github = githubOption(flags);
+  const database = databaseOption(flags.database);
 
   const { clock, pin } = clockOption(flags.clock);
   const keyFile = flags['audit-key'] !== undefined ? resolve(flags['audit-key']) : defaultAuditKeyPath(dir);
-  const { store, auditKey, created } = await openStore(dir, keyFile);
+  const { store, auditKey, created } = await openStore(dir, keyFile, database);
   if (created) console.error(`created the audit signing key ${keyFile} (mode 0600): back it up apart from the database`);
   if (pin)
     console.error(`warning: the clock is pinned (it read ${pin.at.toISOString()} at ${new Date(pin.anchorMs).toISOString()} real time); never in production`);

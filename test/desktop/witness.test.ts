@@ -65,7 +65,7 @@ test('the attack: the whole audit log rewritten and its checkpoints deleted → 
   await core.close();
 
   await b.server.stop();
-  rewriteWholeLogAndDropCheckpoints(b.dir);
+  await rewriteWholeLogAndDropCheckpoints(b.dir);
   await b.server.start();
   // Alone, the server cannot tell: it signs the rewritten chain as if it were the first.
   const verify = (await admin.get('/api/audit/verify')).body;

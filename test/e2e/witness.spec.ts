@@ -32,7 +32,7 @@ test('the server’s audit log rewritten behind its back: the banner says what t
   await expect(page.getByTestId('witness-banner')).toHaveCount(0);
 
   await remote.stopServer();
-  rewriteWholeLogAndDropCheckpoints(remote.serverDir);
+  await rewriteWholeLogAndDropCheckpoints(remote.serverDir);
   await remote.restartServer();
 
   const banner = page.getByRole('alert', { name: 'Audit log alert' });

@@ -4,11 +4,10 @@
 // revocable tokens existed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { ClusterResponse, EnvironmentResponse, RequestResponse, SessionResponse } from '../../shared/schemas/index.ts';
 import { apiFor, expectError, expectOk, uniq } from './harness.ts';
 import { useOrgServer, type Org } from './fixtures.ts';
+import { withDb } from '../tamper.ts';
 
 let org: Org;
 let dataDir = '';
@@ -244,13 +243,8 @@ describe('attack: tokens that cannot be taken back', () => {
     assert.equal(replay.status, 201);
     assert.equal((replay.body as { token?: unknown }).token, undefined, 'the replay carries no secret');
     assert.ok(!replay.text.includes(secret));
-    const db = new Database(join(dataDir, 'gatehouse.db'), { readonly: true, fileMustExist: true });
-    try {
-      const rows = db.prepare('SELECT body FROM idempotency').all() as { body: string }[];
-      assert.ok(rows.length > 0);
-      assert.ok(!rows.some((r) => r.body.includes(secret)), 'no idempotency record holds the secret');
-    } finally {
-      db.close();
-    }
+    const rows = await withDb(dataDir, (db) => db.all<{ body: string }>('SELECT body FROM idempotency'));
+    assert.ok(rows.length > 0);
+    assert.ok(!rows.some((r) => r.body.includes(secret)), 'no idempotency record holds the secret');
   });
 });

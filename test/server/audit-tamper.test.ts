@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { hashEvent } from '../../server/audit/chain.ts';
-import { mallory, rewriteFrom, type AuditRow } from '../tamper.ts';
+import { mallory, rewriteFrom, withDb, type AuditRow } from '../tamper.ts';
+import { testStore } from '../postgres.ts';
 import { apiFor, cleanupTempDirs, initDir, killAll, runCli, ServerProcess, tempDir, waitFor, type Api } from './harness.ts';
 
 after(() => {
@@ -44,22 +44,12 @@ async function verifyAudit(api: Api): Promise<Record<string, unknown>> {
   return r.body as Record<string, unknown>;
 }
 
-/** Opens the database while the server is stopped (the attacker's view: plain SQLite). */
-function withDb<T>(dir: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(join(dir, 'gatehouse.db'));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
 describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
   test('deleting the last events (the tail) → {ok: false, reason: "truncated"}, brokenAt the first missing seq', async () => {
     const { dir, server, api } = await dataDir(20);
     assert.equal((await verifyAudit(api)).ok, true);
     assert.equal((await server.stop()).code, 0);
-    withDb(dir, (db) => assert.equal(db.prepare('DELETE FROM audit WHERE seq > 17').run().changes, 3));
+    await withDb(dir, async (db) => assert.equal(await db.run('DELETE FROM audit WHERE seq > 17'), 3));
     await server.start();
     assert.deepEqual(await verifyAudit(api), { ok: false, brokenAt: 18, reason: 'truncated' });
     await server.stop();
@@ -70,7 +60,7 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
     const before = await verifyAudit(api);
     assert.equal(before.ok, true);
     assert.equal((await server.stop()).code, 0);
-    withDb(dir, (db) => rewriteFrom(db, 8, mallory));
+    await withDb(dir, (db) => rewriteFrom(db, 8, mallory));
     await server.start();
     // the shutdown signed the head (seq 20): the rewritten chain no longer ends in its hash
     assert.deepEqual(await verifyAudit(api), { ok: false, brokenAt: 20, reason: 'signature' });
@@ -90,9 +80,9 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
     const cps = ((await api.get('/api/audit/checkpoints')).body as { checkpoints: Checkpoint[] }).checkpoints.map((c) => c.seq);
     assert.ok(cps.includes(100), `a checkpoint in the hundredth event's transaction: ${cps.join(',')}`);
     assert.equal((await server.stop()).code, 0);
-    withDb(dir, (db) => {
-      rewriteFrom(db, 50, mallory);
-      db.prepare('DELETE FROM audit_checkpoints WHERE seq >= 50').run();
+    await withDb(dir, async (db) => {
+      await rewriteFrom(db, 50, mallory);
+      await db.run('DELETE FROM audit_checkpoints WHERE seq >= 50');
     });
     await server.start();
     assert.deepEqual(await verifyAudit(api), { ok: false, brokenAt: 100, reason: 'signature' });
@@ -103,14 +93,14 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
     const { dir, server, api } = await dataDir(12);
     assert.equal((await server.stop()).code, 0);
     const forger = generateKeyPairSync('ed25519').privateKey;
-    const firstCheckpoint = withDb(dir, (db) => {
-      rewriteFrom(db, 1, mallory);
-      const rows = db.prepare('SELECT seq, hash FROM audit_checkpoints ORDER BY seq').all() as { seq: number }[];
+    const firstCheckpoint = await withDb(dir, async (db) => {
+      await rewriteFrom(db, 1, mallory);
+      const rows = await db.all<{ seq: number }>('SELECT seq, hash FROM audit_checkpoints ORDER BY seq');
       assert.ok(rows.length > 0);
       for (const { seq } of rows) {
-        const { hash } = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string };
+        const { hash } = (await db.get<{ hash: string }>('SELECT hash FROM audit WHERE seq = ?', seq))!;
         const signature = sign(null, Buffer.from(`${seq}.${hash}`), forger).toString('base64');
-        db.prepare('UPDATE audit_checkpoints SET hash = ?, signature = ? WHERE seq = ?').run(hash, signature, seq);
+        await db.run('UPDATE audit_checkpoints SET hash = ?, signature = ? WHERE seq = ?', hash, signature, seq);
       }
       return rows[0]!.seq;
     });
@@ -125,16 +115,16 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
   test('editing one event → {ok: false, reason: "hash"} at that seq; re-hashing it alone → at the next seq', async () => {
     const { dir, server, api } = await dataDir(15);
     assert.equal((await server.stop()).code, 0);
-    withDb(dir, (db) => {
-      const row = db.prepare('SELECT details FROM audit WHERE seq = 9').get() as { details: string };
-      db.prepare('UPDATE audit SET details = ? WHERE seq = 9').run(JSON.stringify({ ...JSON.parse(row.details), name: 'quietly renamed' }));
+    await withDb(dir, async (db) => {
+      const row = (await db.get<{ details: string }>('SELECT details FROM audit WHERE seq = 9'))!;
+      await db.run('UPDATE audit SET details = ? WHERE seq = 9', JSON.stringify({ ...JSON.parse(row.details), name: 'quietly renamed' }));
     });
     await server.start();
     assert.deepEqual(await verifyAudit(api), { ok: false, brokenAt: 9, reason: 'hash' });
     await server.stop();
 
-    withDb(dir, (db) => {
-      const row = db.prepare('SELECT * FROM audit WHERE seq = 9').get() as AuditRow;
+    await withDb(dir, async (db) => {
+      const row = (await db.get<AuditRow>('SELECT * FROM audit WHERE seq = 9'))!;
       const hash = hashEvent(row.prev_hash, {
         seq: row.seq,
         at: row.at,
@@ -143,7 +133,7 @@ describe('attacks on the audit log, caught by GET /api/audit/verify', () => {
         subject: row.subject,
         details: JSON.parse(row.details) as Record<string, unknown>,
       });
-      db.prepare('UPDATE audit SET hash = ? WHERE seq = 9').run(hash);
+      await db.run('UPDATE audit SET hash = ? WHERE seq = 9', hash);
     });
     await server.start();
     assert.deepEqual(await verifyAudit(api), { ok: false, brokenAt: 10, reason: 'hash' });
@@ -198,7 +188,8 @@ describe('the signing key lives outside the database', () => {
     const keyFile = join(dir, 'audit-signing.key');
     assert.ok(existsSync(keyFile));
     if (process.platform !== 'win32') assert.equal(statSync(keyFile).mode & 0o777, 0o600);
-    assert.ok(!readFileSync(join(dir, 'gatehouse.db')).includes(readFileSync(keyFile)), 'the key is not in the database');
+    // On PostgreSQL the database is not in DIR at all; on SQLite the file must not hold the key.
+    if (testStore() === 'sqlite') assert.ok(!readFileSync(join(dir, 'gatehouse.db')).includes(readFileSync(keyFile)), 'the key is not in the database');
 
     const elsewhere = join(tempDir(), 'signing.key');
     renameSync(keyFile, elsewhere);
@@ -222,7 +213,7 @@ describe('the signing key lives outside the database', () => {
     // what an older Gatehouse left: no key, no checkpoints
     const keyFile = join(dir, 'audit-signing.key');
     renameSync(keyFile, `${keyFile}.gone`);
-    withDb(dir, (db) => db.prepare('DELETE FROM audit_checkpoints').run());
+    await withDb(dir, (db) => db.run('DELETE FROM audit_checkpoints'));
     await server.start();
     assert.match(server.stderr, /created the audit signing key .*audit-signing\.key/);
     assert.ok(existsSync(keyFile));

@@ -7,7 +7,6 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   AuditCheckpointsResponse,
   AuditResponse,
@@ -19,6 +18,7 @@ import {
   TeamsResponse,
 } from '../../shared/schemas/index.ts';
 import { cleanupTempDirs, expectOk, initDir, killAll, ServerProcess, sleep, waitFor } from './harness.ts';
+import { withDb } from '../tamper.ts';
 import { setupOrg, type Org } from './fixtures.ts';
 
 let server: ServerProcess;
@@ -311,17 +311,13 @@ describe('audit tamper detection', () => {
       if (existsSync(f)) assert.ok(!readFileSync(f).includes(Buffer.from(org.owner.token)), `${f} holds a token in clear`);
     }
 
-    const db = new Database(join(dir, 'gatehouse.db'));
-    try {
-      const row = db.prepare('SELECT details FROM audit WHERE seq = ?').get(target.seq) as { details: string } | undefined;
+    await withDb(dir, async (db) => {
+      const row = await db.get<{ details: string }>('SELECT details FROM audit WHERE seq = ?', target.seq);
       assert.ok(row, 'audit row exists');
       const details = JSON.parse(row.details) as Record<string, unknown>;
       details.tampered = 'quietly';
-      const changed = db.prepare('UPDATE audit SET details = ? WHERE seq = ?').run(JSON.stringify(details), target.seq);
-      assert.equal(changed.changes, 1);
-    } finally {
-      db.close();
-    }
+      assert.equal(await db.run('UPDATE audit SET details = ? WHERE seq = ?', JSON.stringify(details), target.seq), 1);
+    });
 
     await server.start();
     const v = await verify();

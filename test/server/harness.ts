@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { ErrorBody } from '../../shared/schemas/index.ts';
 import type { z } from 'zod';
 import { gatehouseCli } from '../commands.ts';
+import { databaseOf, testStore } from '../postgres.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = gatehouseCli();
@@ -30,6 +31,21 @@ export function cleanupTempDirs(): void {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
+/**
+ * On PostgreSQL, `init`/`demo --data DIR` get a fresh database for DIR and `serve --data DIR` the
+ * one DIR got, passed as --database, so every test runs unchanged on either store. A command that
+ * names its own --database, or a serve on a DIR never initialised, is left as it is.
+ */
+async function withDatabase(args: string[]): Promise<string[]> {
+  const command = args[0];
+  if (testStore() !== 'postgres' || !['init', 'demo', 'serve'].includes(command ?? '') || args.includes('--database')) return args;
+  const i = args.indexOf('--data');
+  const dir = i >= 0 ? args[i + 1] : undefined;
+  if (dir === undefined || dir.startsWith('--')) return args;
+  const url = await databaseOf(dir, command !== 'serve');
+  return url === undefined ? args : [...args, '--database', url];
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -38,17 +54,20 @@ export interface CliResult {
 }
 
 /** Runs `gatehouse <args>` to completion (bounded by timeoutMs). */
-export function runCli(
-  args: string[],
-  opts: {
-    timeoutMs?: number;
-    onStdout?: (chunk: string, child: ChildProcess) => void;
-    onStderr?: (chunk: string, child: ChildProcess) => void;
-    env?: NodeJS.ProcessEnv;
-  } = {},
-): Promise<CliResult> {
+export interface CliOptions {
+  timeoutMs?: number;
+  onStdout?: (chunk: string, child: ChildProcess) => void;
+  onStderr?: (chunk: string, child: ChildProcess) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return withDatabase(args).then((argv) => spawnCli(argv, args, opts));
+}
+
+function spawnCli(argv: string[], args: string[], opts: CliOptions): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
+    const child = spawn(process.execPath, [...CLI, ...argv], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
@@ -136,14 +155,21 @@ export class ServerProcess {
 
   async start(): Promise<this> {
     this.stderr = '';
-    const child = spawn(
-      process.execPath,
-      [...CLI, 'serve', '--data', this.dir, '--port', '0', '--log-level', 'warn', ...(this.raisedRateLimits ? TEST_RATE_LIMIT_ARGS : []), ...this.extraArgs],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const argv = await withDatabase([
+      'serve',
+      '--data',
+      this.dir,
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      ...(this.raisedRateLimits ? TEST_RATE_LIMIT_ARGS : []),
+      ...this.extraArgs,
+    ]);
+    const child = spawn(process.execPath, [...CLI, ...argv], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = child;
     children.add(child);
     this.exit = new Promise((res) =>

@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { RequestResponse } from '../../shared/schemas/index.ts';
 import { apiFor, cleanupTempDirs, demoDir, expectError, initDir, killAll, rawHttp, runCli, ServerProcess, startServer, tempDir } from './harness.ts';
+import { testStore } from '../postgres.ts';
 
 after(() => {
   killAll();
@@ -109,10 +110,13 @@ describe('TLS: serve --tls-cert/--tls-key', () => {
 });
 
 describe('file modes', () => {
+  // On PostgreSQL the data dir holds no database, only the audit signing key: the same modes apply to it.
+  const OWN = testStore() === 'postgres' ? 'audit-signing.key' : 'gatehouse.db';
+
   test('attack: other users of the machine read the database (umask 022) → init makes the dir 0700 and the database 0600', async () => {
     const { dir, ownerToken } = await initDir('modes@example.com');
     assert.equal(mode(dir), 0o700);
-    assert.equal(mode(join(dir, 'gatehouse.db')), 0o600);
+    assert.equal(mode(join(dir, OWN)), 0o600);
     const server = await startServer(dir);
     try {
       await apiFor(server.url, ownerToken).post('/api/teams', { name: 'wal' });
@@ -126,13 +130,13 @@ describe('file modes', () => {
   test('an existing data dir left readable (0755, 0644) is tightened on serve, with a warning', async () => {
     const { dir } = await initDir('loose@example.com');
     chmodSync(dir, 0o755);
-    chmodSync(join(dir, 'gatehouse.db'), 0o644);
+    chmodSync(join(dir, OWN), 0o644);
     const server = await startServer(dir);
     try {
       assert.equal(mode(dir), 0o700);
-      assert.equal(mode(join(dir, 'gatehouse.db')), 0o600);
+      assert.equal(mode(join(dir, OWN)), 0o600);
       assert.match(server.stderr, /warning: data directory .* was mode 0755; set to 0700/);
-      assert.match(server.stderr, /gatehouse\.db was mode 0644; set to 0600/);
+      assert.ok(server.stderr.includes(`${OWN} was mode 0644; set to 0600`), server.stderr);
     } finally {
       await server.stop();
     }
@@ -148,7 +152,7 @@ describe('file modes', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(mode(shared), 0o755, 'not chmodded');
     assert.equal(mode(theirs), 0o644, 'not ours: untouched');
-    assert.equal(mode(join(shared, 'gatehouse.db')), 0o600, 'ours: private');
+    assert.equal(mode(join(shared, OWN)), 0o600, 'ours: private');
     assert.match(r.stderr, /warning: data directory .* is mode 0755: other users can list it; use a directory of its own, mode 0700/);
   });
 });
