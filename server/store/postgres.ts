@@ -36,6 +36,7 @@ import { GENESIS_HASH, hashEvent } from '../audit/chain.ts';
 import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkpoint.ts';
 import { escalationDueAt, firstReminderTimes } from './due-times.ts';
 import { migratePostgres } from './postgres-migrations.ts';
+import { auditFromRow, deliveryFromRow, TOKEN_COLUMNS, tokenFromRow, type AuditRow, type DeliveryRow, type TokenRow } from './rows.ts';
 import type {
   DeliveryUpdate,
   Effect,
@@ -72,89 +73,6 @@ const types = {
 };
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-interface TokenRow {
-  id: string;
-  name: string;
-  user_id: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-}
-
-function tokenFromRow(r: TokenRow): ApiToken {
-  return {
-    id: r.id,
-    name: r.name,
-    userId: r.user_id,
-    createdAt: r.created_at,
-    ...(r.last_used_at ? { lastUsedAt: r.last_used_at } : {}),
-    ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
-  };
-}
-
-const TOKEN_COLUMNS = 'id, name, user_id, created_at, last_used_at, expires_at';
-
-interface AuditRow {
-  seq: number;
-  at: string;
-  actor_id: string;
-  type: string;
-  subject: string;
-  details: string;
-  breakglass_session_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-function auditFromRow(r: AuditRow): AuditEvent {
-  return {
-    seq: r.seq,
-    at: r.at,
-    actorId: r.actor_id,
-    type: r.type,
-    subject: r.subject,
-    details: JSON.parse(r.details) as Record<string, unknown>,
-    ...(r.breakglass_session_id ? { breakGlassSessionId: r.breakglass_session_id } : {}),
-    breakGlass: r.breakglass_session_id !== null,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}
-
-interface DeliveryRow {
-  id: string;
-  channel_id: string;
-  event: string;
-  subject: string | null;
-  recipient: string | null;
-  body: string;
-  status: StoredDelivery['status'];
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  window_start: string;
-  next_at: string | null;
-  delivered_at: string | null;
-}
-
-function deliveryFromRow(r: DeliveryRow): StoredDelivery {
-  return {
-    id: r.id,
-    channelId: r.channel_id,
-    event: r.event,
-    ...(r.subject !== null ? { subject: r.subject } : {}),
-    ...(r.recipient !== null ? { to: r.recipient } : {}),
-    status: r.status,
-    attempts: r.attempts,
-    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-    createdAt: r.created_at,
-    ...(r.next_at !== null && r.status === 'pending' ? { nextAttemptAt: r.next_at } : {}),
-    ...(r.delivered_at !== null ? { deliveredAt: r.delivered_at } : {}),
-    body: r.body,
-    windowStart: r.window_start,
-  };
-}
 
 /** Either the pool (reads outside a transaction) or the one client of a transaction. */
 interface Queryable {
