@@ -5,6 +5,7 @@
 import type { ApprovalRequest, AuditEvent } from '../../shared/schemas/index.ts';
 import { audit, type ServiceContext } from '../domain/context.ts';
 import { newId } from '../domain/ids.ts';
+import { SerialTask } from '../domain/serial-task.ts';
 import { readDirectory, type Directory } from '../notify/notices.ts';
 import { retryDelayMs } from '../notify/service.ts';
 import type { GitHubCallback, GitHubDeployment, StoreTx } from '../store/types.ts';
@@ -124,9 +125,7 @@ export class GitHubGate {
   readonly #options: GitHubGateOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
   #offCommit: (() => void) | undefined;
-  #cycle: Promise<void> | undefined;
-  #again = false;
-  #closed = false;
+  readonly #cycles: SerialTask;
   /** Whether a commit may concern a waiting run: without one, the timer's tick moves the cursor. */
   #watching = true;
 
@@ -134,6 +133,10 @@ export class GitHubGate {
     this.#ctx = ctx;
     this.#api = api;
     this.#options = options;
+    this.#cycles = new SerialTask(
+      () => this.#run(),
+      (err) => options.log.error({ err }, 'GitHub gate cycle failed'),
+    );
   }
 
   /** Starts the worker (after the notifier, whose start ends the leases a dead process left). */
@@ -153,27 +156,13 @@ export class GitHubGate {
   }
 
   kick(): void {
-    if (this.#closed) return;
-    if (this.#cycle) {
-      this.#again = true;
-      return;
-    }
-    this.#cycle = this.#run()
-      .catch((err: unknown) => this.#options.log.error({ err }, 'GitHub gate cycle failed'))
-      .finally(() => {
-        this.#cycle = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#cycles.kick();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     clearInterval(this.#timer);
     this.#offCommit?.();
-    await this.#cycle;
+    await this.#cycles.close();
   }
 
   async #run(): Promise<void> {
@@ -187,7 +176,7 @@ export class GitHubGate {
     }
     this.#watching = await store.hasOpenGitHubDeployments();
     for (;;) {
-      if (this.#closed) return;
+      if (this.#cycles.closed) return;
       const leased = await this.#lease();
       if (leased.length === 0) return;
       // One run's posts go in order (its progress before its verdict); different runs side by side.

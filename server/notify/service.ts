@@ -7,6 +7,7 @@ import type { ServiceContext } from '../domain/context.ts';
 import type { StoredChannel, StoredDelivery, StoreTx } from '../store/types.ts';
 import { drainAuditLog, AUDIT_BATCH, queueDueReminders } from './sources.ts';
 import { send, type Mailer } from './transports.ts';
+import { SerialTask } from '../domain/serial-task.ts';
 
 type Leased = { delivery: StoredDelivery; channel: StoredChannel | undefined };
 
@@ -37,8 +38,7 @@ export class NotificationService {
   readonly #options: NotificationOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
   #offCommit: (() => void) | undefined;
-  #cycle: Promise<void> | undefined;
-  #again = false;
+  readonly #cycles: SerialTask;
   #hasChannels = true;
   #closed = false;
   /** Leased, waiting for a free sender. */
@@ -53,6 +53,10 @@ export class NotificationService {
   constructor(ctx: ServiceContext, options: NotificationOptions) {
     this.#ctx = ctx;
     this.#options = options;
+    this.#cycles = new SerialTask(
+      () => this.#run(),
+      (err) => options.log.error({ err }, 'notification cycle failed'),
+    );
   }
 
   /** Starts the worker. Leases left by a process that died mid-send are ended first: those are sent at once. */
@@ -69,27 +73,14 @@ export class NotificationService {
 
   /** Runs a cycle soon; one already running runs again after it. */
   kick(): void {
-    if (this.#closed) return;
-    if (this.#cycle) {
-      this.#again = true;
-      return;
-    }
-    this.#cycle = this.#run()
-      .catch((err: unknown) => this.#options.log.error({ err }, 'notification cycle failed'))
-      .finally(() => {
-        this.#cycle = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#cycles.kick();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#offCommit?.();
-    await this.#cycle;
+    await this.#cycles.close();
     await this.#leasing;
     // What was leased but not started stays leased: it is sent after the lease ends (a restart).
     this.#leased = [];
