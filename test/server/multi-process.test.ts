@@ -212,4 +212,70 @@ describe('two serve processes on one PostgreSQL database', { skip }, () => {
     const v = await apiFor(a.url, org.owner.token).get('/api/audit/verify');
     assert.equal((v.body as { ok: boolean }).ok, true, v.text);
   });
+
+  test('kill -9 of A while its clients retry on B with the same Idempotency-Keys: nothing lost, nothing applied twice, the audit chain verifies', async () => {
+    const env = await org.env({ protection: 'none' });
+    const run = uniq('crash');
+    const clients = 10;
+    const each = 6;
+    let done = 0;
+    let killed: Promise<void> | undefined;
+    const answers = new Map<string, { status: number; id: string; via: string }>();
+    // A client sends each request to A until A is gone, then to B, always with the request's own
+    // key; a 5xx or a dropped connection is retried (what the desktop's outbox does).
+    const send = async (key: string, i: number) => {
+      const body = { action: 'release.deploy', resource: { environmentId: env.id }, justification: `${run} ${key}`, payload: { revision: `r${i}` } };
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const base = a.running && attempt === 0 ? a.url : b.url;
+        const res = await apiFor(base, org.m1.token)
+          .post('/api/requests', body, { 'idempotency-key': key })
+          .catch(() => undefined);
+        if (res !== undefined && res.status < 500) {
+          assert.ok(res.status === 200 || res.status === 201, `${key}: ${res.status} ${res.text}`);
+          answers.set(key, { status: res.status, id: (res.body as { request: { id: string } }).request.id, via: base === a.url ? 'A' : 'B' });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.fail(`${key}: no answer after 100 tries`);
+    };
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = 0; i < each; i++) {
+          await send(`${run}-${c}-${i}`, i);
+          // A third of the way through, A dies with requests of other clients in flight.
+          if (++done === Math.floor((clients * each) / 3)) killed = a.kill9();
+        }
+      }),
+    );
+    await killed;
+    assert.equal(a.running, false, 'A was killed');
+    const viaA = [...answers.values()].filter((x) => x.via === 'A').length;
+    assert.ok(viaA > 0 && viaA < clients * each, `answers via A: ${viaA} of ${clients * each}`);
+    const ids = [...answers.values()].map((x) => x.id);
+    assert.equal(answers.size, clients * each, 'every key answered');
+    assert.equal(new Set(ids).size, ids.length, 'each key made its own request');
+    // Nothing applied twice: the environment holds exactly one request per key, and each key sent again answers with its request.
+    const api = apiFor(b.url, org.owner.token);
+    const list = await api.get(`/api/requests?environmentId=${env.id}&limit=500`);
+    assert.equal(list.status, 200, list.text);
+    const stored = (list.body as { requests: { id: string; justification: string }[] }).requests;
+    assert.deepEqual(stored.map((r) => r.id).sort(), [...ids].sort(), 'the requests stored are exactly the ones answered');
+    for (const [key, first] of answers) {
+      const again = await apiFor(b.url, org.m1.token).post(
+        '/api/requests',
+        { action: 'release.deploy', resource: { environmentId: env.id }, justification: `${run} ${key}`, payload: { revision: `r${key.split('-').at(-1)}` } },
+        { 'idempotency-key': key },
+      );
+      assert.equal((again.body as { request?: { id: string } }).request?.id, first.id, `${key} again: ${again.text}`);
+    }
+    const v = await api.get('/api/audit/verify');
+    assert.equal((v.body as { ok: boolean }).ok, true, v.text);
+    // A starts again on the same database after the crash, and agrees.
+    await a.start();
+    const va = await apiFor(a.url, org.owner.token).get('/api/audit/verify');
+    assert.equal((va.body as { ok: boolean }).ok, true, va.text);
+    const listA = await apiFor(a.url, org.owner.token).get(`/api/requests?environmentId=${env.id}&limit=500`);
+    assert.equal((listA.body as { requests: unknown[] }).requests.length, clients * each);
+  });
 });
