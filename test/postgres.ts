@@ -73,6 +73,10 @@ export interface PgCluster {
   url(database: string): string;
   /** A new empty database; returns its URL. */
   createDatabase(): Promise<string>;
+  /** pg_ctl stop -m fast, keeping the data: the outage tests' "the database went away". */
+  pause(): void;
+  /** Starts the paused cluster again on the same port. */
+  resume(): void;
   stop(): void;
 }
 
@@ -109,21 +113,23 @@ export async function startCluster(): Promise<PgCluster> {
     // server itself runs with fsync on.
     run('initdb', ['-D', data, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     let port = 0;
+    const pgStart = () =>
+      run('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300 -c shared_buffers=32MB`,
+        'start',
+      ]);
     for (let attempt = 0; ; attempt++) {
       port = await freePort();
       try {
-        run('pg_ctl', [
-          '-D',
-          data,
-          '-l',
-          join(dir, 'server.log'),
-          '-w',
-          '-t',
-          '60',
-          '-o',
-          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300 -c shared_buffers=32MB`,
-          'start',
-        ]);
+        pgStart();
         break;
       } catch (err) {
         if (attempt >= 2) throw err;
@@ -145,6 +151,8 @@ export async function startCluster(): Promise<PgCluster> {
         }
         return url(name);
       },
+      pause: () => void run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']),
+      resume: () => void pgStart(),
       stop,
     };
   } catch (err) {

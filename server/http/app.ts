@@ -9,6 +9,7 @@ import { DEFAULT_REQUEST_TTL_MS, type ServiceContext } from '../domain/context.t
 import { DomainError } from '../domain/errors.ts';
 import { pruneIdempotency, sweep } from '../domain/sweeper.ts';
 import type { Store } from '../store/types.ts';
+import { StoreUnavailableError } from '../store/unavailable.ts';
 import { registerBearerAuth } from './auth.ts';
 import { registerAuthorization } from './authorization.ts';
 import { BODY_LIMIT } from './body-limits.ts';
@@ -31,6 +32,9 @@ import { registerUserRoutes } from './routes/users.ts';
 import { registerGitHubRoutes } from './routes/github.ts';
 import { GitHubApi, type GitHubAppConfig } from '../github/api.ts';
 import { GitHubGate } from '../github/gate.ts';
+
+/** Retry-After (seconds) on a 503 for a lost database connection: the listener retries every second, a pool connect is immediate. */
+const DATABASE_RETRY_AFTER_S = 1;
 
 export interface AppOptions {
   store: Store;
@@ -130,6 +134,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const refusal = err instanceof DomainError ? fromDomainError(err) : err;
     if (refusal instanceof HttpError) return reply.status(refusal.status).send(refusal.toBody());
+    if (err instanceof StoreUnavailableError) {
+      // The store reconnects by itself; a client that waits a moment and retries (with its
+      // Idempotency-Key, in case a COMMIT went through before the answer was lost) gets through.
+      req.log.warn({ err }, 'database unavailable');
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+      return reply.status(503).send({
+        error: { code: 'unavailable', message: `the database is unavailable (the connection to it was lost); try again in ${DATABASE_RETRY_AFTER_S} s` },
+      });
+    }
     const status = err.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       const code =

@@ -37,6 +37,7 @@ import { CHECKPOINT_EVERY, nextCheckpoint, type AuditKey } from '../audit/checkp
 import { escalationDueAt, firstReminderTimes } from './due-times.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { auditFromRow, deliveryFromRow, TOKEN_COLUMNS, tokenFromRow, type AuditRow, type DeliveryRow, type TokenRow } from './rows.ts';
+import { unavailableIfConnection } from './unavailable.ts';
 import type {
   DeliveryUpdate,
   Effect,
@@ -751,8 +752,16 @@ export class PostgresStore extends PgReader implements Store {
   }
 
   protected q(): Queryable {
-    return this.#pool;
+    return this.#reads;
   }
+
+  /** The pool, for reads outside a transaction: a lost connection rejects as StoreUnavailableError (the HTTP layer's 503). */
+  readonly #reads: Queryable = {
+    query: (text, values) =>
+      this.#pool.query(text, values).catch((err: unknown) => {
+        throw unavailableIfConnection(err);
+      }),
+  };
 
   /**
    * Group commit, as in the SQLite store: mutations queued in the same turn of the event loop run
@@ -784,8 +793,15 @@ export class PostgresStore extends PgReader implements Store {
     let client: pg.PoolClient | undefined;
     // A connection whose BEGIN, lock, savepoint, ROLLBACK or COMMIT failed is in doubt: discarded, not reused.
     let broken: Error | undefined;
+    const onLost = (err: Error) => {
+      broken ??= err;
+    };
     try {
       client = await this.#pool.connect();
+      // The pool listens for a connection's errors only while it is idle: one lost while checked
+      // out here (the database shut down between two queries) would be an unhandled 'error' that
+      // ends the process. Heard here, it marks the connection broken; the next query rejects.
+      client.on('error', onLost);
       // One round trip: BEGIN and the lock as one simple query (TX_LOCK is a constant number).
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
       const state: SeqState = { seq: undefined, base: undefined };
@@ -819,13 +835,15 @@ export class PostgresStore extends PgReader implements Store {
       await client?.query('ROLLBACK').catch(() => {});
       outcomes = batch.map(() => ({ ok: false, error }));
     } finally {
+      client?.removeListener('error', onLost);
       client?.release(broken);
     }
     if (committed && cursor !== undefined) this.#changed(cursor);
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
       if (o.ok) item.resolve(o.value);
-      else item.reject(o.error);
+      // A lost connection (before, during or at COMMIT) is the caller's 503, not a 500.
+      else item.reject(unavailableIfConnection(o.error));
     });
   }
 
