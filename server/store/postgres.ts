@@ -17,7 +17,8 @@
 // statement of a transaction starts after the lock was granted.
 //
 // Nothing is cached between transactions (the SQLite store caches directory entities because it
-// is the only writer of its file; here another process may have written since).
+// is the only writer of its file; here another process may have written since); within one batch
+// (one transaction, under the lock) the rows its mutations keep reading are (BatchCache).
 import { timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import type {
@@ -483,18 +484,68 @@ interface SeqState {
   base: number | undefined;
 }
 
+/**
+ * What one batch's mutations keep reading, remembered for that batch only: the raw rows of
+ * list(entity) and get(entity, id), and the audit chain's head. Sound because the batch holds
+ * the advisory lock that every write takes (no other process writes until COMMIT) and its own
+ * writes go through PgTx, which forgets an entity's rows when it puts or removes one of them;
+ * a mutation that fails (rolled back to its savepoint) forgets everything. Rows are kept as the
+ * stored JSON text and parsed on every read, so a caller may change what it got, as before.
+ */
+interface BatchCache {
+  lists: Map<SyncEntity, string[]>;
+  /** Per entity: id → data, or null for none (deleted or never there). */
+  gets: Map<SyncEntity, Map<string, string | null>>;
+  auditHead: { seq: number; hash: string } | undefined;
+}
+
+const newBatchCache = (): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead: undefined });
+
 /** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
   readonly #client: pg.PoolClient;
   readonly #auditKey: AuditKey | undefined;
   readonly #state: SeqState;
+  readonly #cache: BatchCache;
   #open = true;
 
-  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState) {
+  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache) {
     super();
     this.#client = client;
     this.#auditKey = auditKey;
     this.#state = state;
+    this.#cache = cache;
+  }
+
+  override async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    let byId = this.#cache.gets.get(entity);
+    let data = byId?.get(id);
+    if (data === undefined) {
+      data = (await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id))?.data ?? null;
+      // An id with a NUL matches nothing (see all()); not worth remembering.
+      if (!id.includes('\0')) {
+        if (!byId) this.#cache.gets.set(entity, (byId = new Map()));
+        byId.set(id, data);
+      }
+    }
+    return data === null ? undefined : (JSON.parse(data) as EntityTypes[E]);
+  }
+
+  override async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    let rows = this.#cache.lists.get(entity);
+    if (!rows) {
+      rows = (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map((r) => r.data);
+      this.#cache.lists.set(entity, rows);
+    }
+    return rows.map((d) => JSON.parse(d) as EntityTypes[E]);
+  }
+
+  /** This batch's remembered rows of `entity` are stale: it is about to change. */
+  #forget(entity: SyncEntity): void {
+    this.#cache.lists.delete(entity);
+    this.#cache.gets.delete(entity);
   }
 
   protected q(): Queryable {
@@ -521,6 +572,7 @@ class PgTx extends PgReader implements StoreTx {
 
   async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
     const seq = await this.#nextSeq();
+    this.#forget(entity);
     await this.run(
       `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES ($1, $2, $3, $4, 0, $4)
        ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`,
@@ -570,6 +622,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
+    this.#forget(entity);
     await this.run(`UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`, await this.#nextSeq(), entity, id);
     if (entity === 'user') {
       await this.run('DELETE FROM user_emails WHERE user_id = $1', id);
@@ -616,7 +669,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    const last = await this.one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    const last = this.#cache.auditHead ?? (await this.one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'));
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const full = { ...event, seq };
@@ -633,6 +686,7 @@ class PgTx extends PgReader implements StoreTx {
       prevHash,
       hash,
     );
+    this.#cache.auditHead = { seq, hash };
     // Signed with the event that completes the hundred, in its transaction (as in SQLite).
     if (this.#auditKey && seq % CHECKPOINT_EVERY === 0) {
       const decision = await nextCheckpoint(this, this.#auditKey, event.at);
@@ -871,9 +925,10 @@ export class PostgresStore extends PgReader implements Store {
       // One round trip: BEGIN and the lock as one simple query (TX_LOCK is a constant number).
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
       const state: SeqState = { seq: undefined, base: undefined };
+      let cache = newBatchCache();
       const alone = batch.length === 1;
       for (const item of batch) {
-        const tx = new PgTx(client, this.#auditKey, state);
+        const tx = new PgTx(client, this.#auditKey, state, cache);
         const seqBefore = state.seq;
         if (!alone) await client.query('SAVEPOINT mutation');
         let outcome: Outcome;
@@ -883,7 +938,10 @@ export class PostgresStore extends PgReader implements Store {
           outcome = { ok: false, error };
         }
         tx.end();
-        if (!outcome.ok) state.seq = seqBefore;
+        if (!outcome.ok) {
+          state.seq = seqBefore;
+          cache = newBatchCache(); // what it wrote is rolled back; what it read may be its own writes
+        }
         if (!alone) await client.query(outcome.ok ? 'RELEASE mutation' : 'ROLLBACK TO mutation; RELEASE mutation');
         outcomes.push(outcome);
       }
