@@ -922,15 +922,17 @@ export class PostgresStore extends PgReader implements Store {
     let broken: Error | undefined;
     try {
       client = await this.#pool.connect();
-      // One round trip: BEGIN and the lock as one simple query (TX_LOCK is a constant number).
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
+      const alone = batch.length === 1;
+      // One round trip: BEGIN, the lock (TX_LOCK is a constant number) and the first mutation's
+      // SAVEPOINT as one simple query; each mutation's release (or rollback) then travels with
+      // the next one's SAVEPOINT, and the last one's with the COMMIT.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})${alone ? '' : '; SAVEPOINT mutation'}`);
       const state: SeqState = { seq: undefined, base: undefined };
       let cache = newBatchCache();
-      const alone = batch.length === 1;
-      for (const item of batch) {
+      let close = '';
+      for (const [i, item] of batch.entries()) {
         const tx = new PgTx(client, this.#auditKey, state, cache);
         const seqBefore = state.seq;
-        if (!alone) await client.query('SAVEPOINT mutation');
         let outcome: Outcome;
         try {
           outcome = { ok: true, value: await item.fn(tx) };
@@ -942,14 +944,20 @@ export class PostgresStore extends PgReader implements Store {
           state.seq = seqBefore;
           cache = newBatchCache(); // what it wrote is rolled back; what it read may be its own writes
         }
-        if (!alone) await client.query(outcome.ok ? 'RELEASE mutation' : 'ROLLBACK TO mutation; RELEASE mutation');
+        if (!alone) {
+          close = outcome.ok ? 'RELEASE mutation; ' : 'ROLLBACK TO mutation; RELEASE mutation; ';
+          if (i < batch.length - 1) {
+            await client.query(`${close}SAVEPOINT mutation`);
+            close = '';
+          }
+        }
         outcomes.push(outcome);
       }
       if (outcomes.some((o) => o.ok)) {
         if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
         // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant).
-        await client.query(cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); COMMIT` : 'COMMIT');
+        await client.query(`${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
         committed = true;
       } else {
         await client.query('ROLLBACK');
