@@ -573,24 +573,29 @@ class PgTx extends PgReader implements StoreTx {
   async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
     const seq = await this.#nextSeq();
     this.#forget(entity);
-    await this.run(
-      `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES ($1, $2, $3, $4, 0, $4)
-       ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`,
-      entity,
-      value.id,
-      JSON.stringify(value),
-      seq,
-    );
+    const upsert = `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES ($1, $2, $3, $4, 0, $4)
+       ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`;
+    if (entity === 'request') {
+      // A request's every change (each decision) also updates its row in `requests`: one
+      // statement, one round trip (a data-modifying WITH runs whether or not it is read).
+      const r = value as ApprovalRequest;
+      await this.run(
+        `WITH e AS (${upsert}) UPDATE requests SET status = $5, escalate_at = $6 WHERE id = $2`,
+        entity,
+        r.id,
+        JSON.stringify(value),
+        seq,
+        r.status,
+        escalationDueAt(r),
+      );
+      return;
+    }
+    await this.run(upsert, entity, value.id, JSON.stringify(value), seq);
     switch (entity) {
       case 'user': {
         const user = value as User;
         await this.run('DELETE FROM user_emails WHERE user_id = $1', user.id);
         await this.run('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
-        break;
-      }
-      case 'request': {
-        const r = value as ApprovalRequest;
-        await this.run('UPDATE requests SET status = $1, escalate_at = $2 WHERE id = $3', r.status, escalationDueAt(r), r.id);
         break;
       }
       case 'breakglass': {
