@@ -194,9 +194,15 @@ function serverNodeFlags(): string[] {
   return (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-/** `gatehouse init`: a fresh database in `dataDir` with one owner; returns the owner's token. */
-export async function initData(dataDir: string, ownerEmail = 'owner@bench.example'): Promise<string> {
-  const { stdout } = await execFileP(process.execPath, cliArgs(['init', '--data', dataDir, '--owner-email', ownerEmail]), {
+/** `--database URL` when the data is in PostgreSQL, else nothing (the data dir's SQLite file). */
+const databaseArgs = (database: string | undefined) => (database === undefined ? [] : ['--database', database]);
+
+/**
+ * `gatehouse init`: a fresh database in `dataDir` (or the empty PostgreSQL database `database`,
+ * with the audit key in `dataDir`) with one owner; returns the owner's token.
+ */
+export async function initData(dataDir: string, ownerEmail = 'owner@bench.example', database?: string): Promise<string> {
+  const { stdout } = await execFileP(process.execPath, cliArgs(['init', '--data', dataDir, '--owner-email', ownerEmail, ...databaseArgs(database)]), {
     cwd: REPO,
     timeout: 60_000,
   });
@@ -238,16 +244,21 @@ export async function guarded<T>(server: ServerProcess, work: Promise<T>): Promi
  * benchmarks measure throughput and fan-out as a few users, far past the per-user rate limits
  * (120 writes a minute, 10 streams), so those are raised here: the figures are the server's, not
  * the limiter's. So is the pace of new event streams, unless `streamOpensPerSecond` is given (the
- * reconnect storm measures the server with its pacing, as deployed).
+ * reconnect storm measures the server with its pacing, as deployed). With `database`, the data is
+ * in that PostgreSQL database (several servers may share it and the one data dir's audit key).
  */
-export async function startServer(dataDir: string, options: { port?: number; streamOpensPerSecond?: number } = {}): Promise<ServerProcess> {
+export async function startServer(dataDir: string, options: { port?: number; streamOpensPerSecond?: number; database?: string } = {}): Promise<ServerProcess> {
   const limits = ['--max-writes-per-minute', '100000000', '--max-streams-per-user', '100000'];
   limits.push('--max-stream-opens-per-second', String(options.streamOpensPerSecond ?? 100_000_000));
   const port = String(options.port ?? 0); // a restart reuses the port its clients know
-  const child = spawn(process.execPath, cliArgs(['serve', '--data', dataDir, '--port', port, '--log-level', 'silent', ...limits], serverNodeFlags()), {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    cliArgs(['serve', '--data', dataDir, ...databaseArgs(options.database), '--port', port, '--log-level', 'silent', ...limits], serverNodeFlags()),
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {

@@ -16,6 +16,7 @@ import { goalMet, type Benchmark, type Figure } from './helpers.ts';
 const BENCHMARKS = [
   'sqlite-ceiling',
   'decisions',
+  'pg',
   'sse',
   'reconnect',
   'list-requests',

@@ -17,7 +17,8 @@
 // statement of a transaction starts after the lock was granted.
 //
 // Nothing is cached between transactions (the SQLite store caches directory entities because it
-// is the only writer of its file; here another process may have written since).
+// is the only writer of its file; here another process may have written since); within one batch
+// (one transaction, under the lock) the rows its mutations keep reading are (BatchCache).
 import { timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import type {
@@ -402,18 +403,68 @@ interface SeqState {
   base: number | undefined;
 }
 
+/**
+ * What one batch's mutations keep reading, remembered for that batch only: the raw rows of
+ * list(entity) and get(entity, id), and the audit chain's head. Sound because the batch holds
+ * the advisory lock that every write takes (no other process writes until COMMIT) and its own
+ * writes go through PgTx, which forgets an entity's rows when it puts or removes one of them;
+ * a mutation that fails (rolled back to its savepoint) forgets everything. Rows are kept as the
+ * stored JSON text and parsed on every read, so a caller may change what it got, as before.
+ */
+interface BatchCache {
+  lists: Map<SyncEntity, string[]>;
+  /** Per entity: id → data, or null for none (deleted or never there). */
+  gets: Map<SyncEntity, Map<string, string | null>>;
+  auditHead: { seq: number; hash: string } | undefined;
+}
+
+const newBatchCache = (): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead: undefined });
+
 /** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
   readonly #client: pg.PoolClient;
   readonly #auditKey: AuditKey | undefined;
   readonly #state: SeqState;
+  readonly #cache: BatchCache;
   #open = true;
 
-  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState) {
+  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache) {
     super();
     this.#client = client;
     this.#auditKey = auditKey;
     this.#state = state;
+    this.#cache = cache;
+  }
+
+  override async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    let byId = this.#cache.gets.get(entity);
+    let data = byId?.get(id);
+    if (data === undefined) {
+      data = (await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id))?.data ?? null;
+      // An id with a NUL matches nothing (see all()); not worth remembering.
+      if (!id.includes('\0')) {
+        if (!byId) this.#cache.gets.set(entity, (byId = new Map()));
+        byId.set(id, data);
+      }
+    }
+    return data === null ? undefined : (JSON.parse(data) as EntityTypes[E]);
+  }
+
+  override async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    let rows = this.#cache.lists.get(entity);
+    if (!rows) {
+      rows = (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map((r) => r.data);
+      this.#cache.lists.set(entity, rows);
+    }
+    return rows.map((d) => JSON.parse(d) as EntityTypes[E]);
+  }
+
+  /** This batch's remembered rows of `entity` are stale: it is about to change. */
+  #forget(entity: SyncEntity): void {
+    this.#cache.lists.delete(entity);
+    this.#cache.gets.delete(entity);
   }
 
   protected q(): Queryable {
@@ -440,24 +491,30 @@ class PgTx extends PgReader implements StoreTx {
 
   async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
     const seq = await this.#nextSeq();
-    await this.run(
-      `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES ($1, $2, $3, $4, 0, $4)
-       ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`,
-      entity,
-      value.id,
-      JSON.stringify(value),
-      seq,
-    );
+    this.#forget(entity);
+    const upsert = `INSERT INTO entities (entity, id, data, seq, deleted, n) VALUES ($1, $2, $3, $4, 0, $4)
+       ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0`;
+    if (entity === 'request') {
+      // A request's every change (each decision) also updates its row in `requests`: one
+      // statement, one round trip (a data-modifying WITH runs whether or not it is read).
+      const r = value as ApprovalRequest;
+      await this.run(
+        `WITH e AS (${upsert}) UPDATE requests SET status = $5, escalate_at = $6 WHERE id = $2`,
+        entity,
+        r.id,
+        JSON.stringify(value),
+        seq,
+        r.status,
+        escalationDueAt(r),
+      );
+      return;
+    }
+    await this.run(upsert, entity, value.id, JSON.stringify(value), seq);
     switch (entity) {
       case 'user': {
         const user = value as User;
         await this.run('DELETE FROM user_emails WHERE user_id = $1', user.id);
         await this.run('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
-        break;
-      }
-      case 'request': {
-        const r = value as ApprovalRequest;
-        await this.run('UPDATE requests SET status = $1, escalate_at = $2 WHERE id = $3', r.status, escalationDueAt(r), r.id);
         break;
       }
       case 'breakglass': {
@@ -489,6 +546,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
+    this.#forget(entity);
     await this.run(`UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`, await this.#nextSeq(), entity, id);
     if (entity === 'user') {
       await this.run('DELETE FROM user_emails WHERE user_id = $1', id);
@@ -535,7 +593,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
-    const last = await this.one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    const last = this.#cache.auditHead ?? (await this.one<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'));
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const full = { ...event, seq };
@@ -552,6 +610,7 @@ class PgTx extends PgReader implements StoreTx {
       prevHash,
       hash,
     );
+    this.#cache.auditHead = { seq, hash };
     // Signed with the event that completes the hundred, in its transaction (as in SQLite).
     if (this.#auditKey && seq % CHECKPOINT_EVERY === 0) {
       const decision = await nextCheckpoint(this, this.#auditKey, event.at);
@@ -802,14 +861,17 @@ export class PostgresStore extends PgReader implements Store {
       // out here (the database shut down between two queries) would be an unhandled 'error' that
       // ends the process. Heard here, it marks the connection broken; the next query rejects.
       client.on('error', onLost);
-      // One round trip: BEGIN and the lock as one simple query (TX_LOCK is a constant number).
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})`);
-      const state: SeqState = { seq: undefined, base: undefined };
       const alone = batch.length === 1;
-      for (const item of batch) {
-        const tx = new PgTx(client, this.#auditKey, state);
+      // One round trip: BEGIN, the lock (TX_LOCK is a constant number) and the first mutation's
+      // SAVEPOINT as one simple query; each mutation's release (or rollback) then travels with
+      // the next one's SAVEPOINT, and the last one's with the COMMIT.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})${alone ? '' : '; SAVEPOINT mutation'}`);
+      const state: SeqState = { seq: undefined, base: undefined };
+      let cache = newBatchCache();
+      let close = '';
+      for (const [i, item] of batch.entries()) {
+        const tx = new PgTx(client, this.#auditKey, state, cache);
         const seqBefore = state.seq;
-        if (!alone) await client.query('SAVEPOINT mutation');
         let outcome: Outcome;
         try {
           outcome = { ok: true, value: await item.fn(tx) };
@@ -817,15 +879,24 @@ export class PostgresStore extends PgReader implements Store {
           outcome = { ok: false, error };
         }
         tx.end();
-        if (!outcome.ok) state.seq = seqBefore;
-        if (!alone) await client.query(outcome.ok ? 'RELEASE mutation' : 'ROLLBACK TO mutation; RELEASE mutation');
+        if (!outcome.ok) {
+          state.seq = seqBefore;
+          cache = newBatchCache(); // what it wrote is rolled back; what it read may be its own writes
+        }
+        if (!alone) {
+          close = outcome.ok ? 'RELEASE mutation; ' : 'ROLLBACK TO mutation; RELEASE mutation; ';
+          if (i < batch.length - 1) {
+            await client.query(`${close}SAVEPOINT mutation`);
+            close = '';
+          }
+        }
         outcomes.push(outcome);
       }
       if (outcomes.some((o) => o.ok)) {
         if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
         // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant).
-        await client.query(cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); COMMIT` : 'COMMIT');
+        await client.query(`${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
         committed = true;
       } else {
         await client.query('ROLLBACK');

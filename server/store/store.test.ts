@@ -180,6 +180,55 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }),
   );
 
+  test_(
+    `${kind}: in one group commit, each mutation reads what the ones before it committed, never a failed one's writes, even when the last fails`,
+    withStore(async (store) => {
+      await store.transact(async (tx) => tx.put('team', { id: 'a', name: 'A' }));
+      const seen: Record<string, unknown> = {};
+      const results = await Promise.allSettled([
+        store.transact(async (tx) => {
+          seen.first = (await tx.list('team')).map((t) => t.id);
+          seen.firstGet = (await tx.get('team', 'b'))?.name ?? null;
+          await tx.put('team', { id: 'b', name: 'B' });
+        }),
+        store.transact(async (tx) => {
+          seen.second = (await tx.list('team')).map((t) => t.id);
+          seen.secondGet = (await tx.get('team', 'b'))?.name ?? null;
+          await tx.put('team', { id: 'c', name: 'C' });
+          await tx.put('team', { id: 'b', name: 'B2' });
+          throw new Error('refused');
+        }),
+        store.transact(async (tx) => {
+          seen.third = (await tx.list('team')).map((t) => t.id);
+          seen.thirdGet = (await tx.get('team', 'b'))?.name ?? null;
+        }),
+        store.transact(async (tx) => {
+          await tx.put('team', { id: 'd', name: 'D' });
+          throw new Error('refused last');
+        }),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+      );
+      assert.deepEqual(seen, { first: ['a'], firstGet: null, second: ['a', 'b'], secondGet: 'B', third: ['a', 'b'], thirdGet: 'B' });
+      assert.deepEqual(
+        (await store.list('team')).map((t) => [t.id, t.name]),
+        [
+          ['a', 'A'],
+          ['b', 'B'],
+        ],
+      );
+      assert.deepEqual(
+        (await store.syncPage(0, 10)).changes.map((c) => [c.id, c.seq]),
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+      );
+    }),
+  );
+
   // SQLite is one process per file by design; PostgreSQL is shared, which this is about.
   if (kind === 'postgres')
     test_(
