@@ -32,3 +32,17 @@ test('stream admission: a tenth of a second of burst, then refusals told success
 test('stream admission refuses a pace that is not positive', () => {
   for (const bad of [0, -1, Number.NaN]) assert.throws(() => new StreamAdmission(bad), /must be positive/);
 });
+
+test('stream admission: a clock set back (a corrected system clock) is neither a debt nor a wait', () => {
+  const a = new StreamAdmission(100);
+  const t0 = 5_000_000;
+  for (let i = 0; i < 10; i++) a.admit(t0);
+  assert.equal(a.admit(t0), 1, 'the burst is spent: the next is told to come back');
+  // The clock jumps an hour back. A quiet second later (by the new clock) the burst is back, and a
+  // refusal is told a second or so, not an hour.
+  const back = t0 - 3_600_000;
+  assert.equal(a.admit(back), 1, 'no token appeared from the jump');
+  const burst = Array.from({ length: 10 }, () => a.admit(back + 1000));
+  assert.deepEqual(burst, Array(10).fill(undefined));
+  assert.ok(a.admit(back + 1000)! <= 2, 'a refusal waits its turn, not the hour the clock went back');
+});

@@ -94,7 +94,12 @@ export class StreamAdmission {
 
   /** undefined: take the stream; else the Retry-After in whole seconds (at least 1). */
   admit(nowMs: number): number | undefined {
-    if (this.#refilledAt !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + (nowMs - this.#refilledAt) / this.#intervalMs);
+    if (this.#refilledAt !== undefined) {
+      const elapsedMs = nowMs - this.#refilledAt;
+      // A clock set back is no time gone by and no debt either: the bookings move back with it.
+      if (elapsedMs < 0) this.#bookedUntil += elapsedMs;
+      else this.#tokens = Math.min(this.#capacity, this.#tokens + elapsedMs / this.#intervalMs);
+    }
     this.#refilledAt = nowMs;
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
