@@ -269,13 +269,17 @@ test('settings refuse what they cannot use, next to the field, and save nothing'
   await budget.blur();
   await expect(page.getByText(/Disk budget must/)).toHaveCount(0);
 
-  // Reloaded: what was saved is what was valid.
-  await page.reload();
-  await expect(page.getByRole('status')).toContainText(/Online|Syncing/, { timeout: 20_000 });
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await expect(page.getByLabel('From')).toHaveValue('09:00');
-  await expect(page.getByLabel('Until')).toHaveValue('10:00');
-  await expect(page.getByRole('spinbutton', { name: 'Disk budget (MiB)' })).toHaveValue('512');
+  // Reloaded: what was saved is what was valid. The last save leaves on blur and the test does not
+  // wait for its answer, so a reload can read the settings before that write has landed: reload
+  // until it has (each look is strict; a save that never lands still fails).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('status')).toContainText(/Online|Syncing/, { timeout: 20_000 });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByLabel('From')).toHaveValue('09:00', { timeout: 2000 });
+    await expect(page.getByLabel('Until')).toHaveValue('10:00', { timeout: 2000 });
+    await expect(page.getByRole('spinbutton', { name: 'Disk budget (MiB)' })).toHaveValue('512', { timeout: 2000 });
+  }).toPass({ timeout: 45_000 });
 
   // A malformed server URL is refused before anything is sent.
   await page.getByRole('button', { name: 'Use another server…' }).click();
