@@ -278,7 +278,7 @@ const bench: Benchmark = {
               1,
             ),
             unit: 'ms',
-            goal: '< 1000',
+            goal: '< 300',
           });
           figures.push({
             name: 'inbox.dom_nodes_10k',

@@ -20,6 +20,25 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     sourcemap: true,
     reportCompressedSize: false,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // The first screen (the inbox) runs no schema and no policy rule: zod and the schemas
+          // built with it, and the CEL compiler, are chunks of their own that only the screens
+          // needing them load — the bundler would otherwise merge them into the chunk every
+          // screen shares, and the first paint would build every schema before it starts.
+          groups: [
+            {
+              name: 'schemas',
+              test: /node_modules[\\/]zod[\\/]|shared[\\/]schemas[\\/](index|domain|api|notify|github)\.ts|shared[\\/]desktop[\\/]settings\.ts/,
+              priority: 2,
+              includeDependenciesRecursively: false,
+            },
+            { name: 'cel', test: /node_modules[\\/]@marcbachmann[\\/]cel-js[\\/]/, priority: 2 },
+          ],
+        },
+      },
+    },
   },
   server: { port: 5174, strictPort: false },
 });

@@ -1,20 +1,10 @@
 // The route table: one line per screen. `nav` puts a link in the left navigation (in this
-// order); `component` renders the screen. Adding a screen: renderer/README.md.
+// order); `load` fetches the screen's component. Adding a screen: renderer/README.md.
 import type { Component } from 'svelte';
+// The inbox is the first screen of nearly every launch: it is in the first chunk. Every other
+// screen is its own chunk, fetched when first shown (and all of them once the inbox has painted,
+// screens.ts), so the first paint parses and runs only what the inbox needs.
 import Inbox from './screens/Inbox.svelte';
-import RequestDetail from './screens/RequestDetail.svelte';
-import NewRequest from './screens/NewRequest.svelte';
-import Settings from './screens/Settings.svelte';
-import Environments from './screens/Environments.svelte';
-import BreakGlass from './screens/BreakGlass.svelte';
-import BreakGlassReview from './screens/BreakGlassReview.svelte';
-import Audit from './screens/Audit.svelte';
-import Insights from './screens/Insights.svelte';
-import People from './screens/People.svelte';
-import PeoplePerson from './screens/PeoplePerson.svelte';
-import Policies from './screens/Policies.svelte';
-import Notifications from './screens/Notifications.svelte';
-import GitHub from './screens/GitHub.svelte';
 import type { IconName } from './lib/components/Icon.svelte';
 
 export interface ScreenProps {
@@ -34,22 +24,25 @@ export interface Route {
   key?: string;
   /** Which nav link is current while this route shows (for routes without their own link). */
   section?: string;
-  component: Component<ScreenProps>;
+  /** The screen's module: a dynamic import, so the screen is a chunk of its own. */
+  load: () => Promise<{ default: Component<ScreenProps> }>;
 }
 
+const inbox = async () => ({ default: Inbox });
+
 export const routes: Route[] = [
-  { path: '/inbox', title: 'Inbox', nav: 'Inbox', icon: 'inbox', key: 'i', component: Inbox },
-  { path: '/request/:id', title: 'Request', section: '/inbox', component: RequestDetail },
-  { path: '/new', title: 'New request', section: '/inbox', component: NewRequest },
-  { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', component: Environments },
-  { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', component: BreakGlass },
-  { path: '/policies', title: 'Policies', nav: 'Policies', icon: 'shield', key: 'p', component: Policies },
-  { path: '/break-glass/review/:id', title: 'Break-glass review', section: '/break-glass', component: BreakGlassReview },
-  { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', component: Audit },
-  { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', component: Insights },
-  { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', component: People },
-  { path: '/people/:id', title: 'Person', section: '/people', component: PeoplePerson },
-  { path: '/notifications', title: 'Notifications', nav: 'Notifications', icon: 'bell', key: 'o', component: Notifications },
-  { path: '/github', title: 'GitHub', nav: 'GitHub', icon: 'branch', key: 'h', component: GitHub },
-  { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', component: Settings },
+  { path: '/inbox', title: 'Inbox', nav: 'Inbox', icon: 'inbox', key: 'i', load: inbox },
+  { path: '/request/:id', title: 'Request', section: '/inbox', load: () => import('./screens/RequestDetail.svelte') },
+  { path: '/new', title: 'New request', section: '/inbox', load: () => import('./screens/NewRequest.svelte') },
+  { path: '/environments', title: 'Environments', nav: 'Environments', icon: 'layers', key: 'e', load: () => import('./screens/Environments.svelte') },
+  { path: '/break-glass', title: 'Break-glass', nav: 'Break-glass', icon: 'siren', key: 'b', load: () => import('./screens/BreakGlass.svelte') },
+  { path: '/policies', title: 'Policies', nav: 'Policies', icon: 'shield', key: 'p', load: () => import('./screens/Policies.svelte') },
+  { path: '/break-glass/review/:id', title: 'Break-glass review', section: '/break-glass', load: () => import('./screens/BreakGlassReview.svelte') },
+  { path: '/audit', title: 'Audit log', nav: 'Audit log', icon: 'scroll', key: 'a', load: () => import('./screens/Audit.svelte') },
+  { path: '/insights', title: 'Insights', nav: 'Insights', icon: 'chart', key: 'n', load: () => import('./screens/Insights.svelte') },
+  { path: '/people', title: 'People', nav: 'People', icon: 'users', key: 'u', load: () => import('./screens/People.svelte') },
+  { path: '/people/:id', title: 'Person', section: '/people', load: () => import('./screens/PeoplePerson.svelte') },
+  { path: '/notifications', title: 'Notifications', nav: 'Notifications', icon: 'bell', key: 'o', load: () => import('./screens/Notifications.svelte') },
+  { path: '/github', title: 'GitHub', nav: 'GitHub', icon: 'branch', key: 'h', load: () => import('./screens/GitHub.svelte') },
+  { path: '/settings', title: 'Settings', nav: 'Settings', icon: 'gear', key: 's', load: () => import('./screens/Settings.svelte') },
 ];

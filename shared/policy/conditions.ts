@@ -1,5 +1,5 @@
 // When a policy applies: its conditions (docs/policies.md, "Conditions").
-import { WEEKDAYS } from '../schemas/index.ts';
+import { WEEKDAYS } from '../schemas/weekdays.ts';
 import type { Conditions } from '../schemas/index.ts';
 import { localClock } from './local-clock.ts';
 

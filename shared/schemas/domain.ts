@@ -1,6 +1,7 @@
 // The domain model (docs/architecture.md, glossary): the single source of every entity's shape. The server parses
 // request bodies with these, the desktop parses responses with them; types are inferred, never
 // written twice.
+import { WEEKDAYS } from './weekdays.ts';
 import { z } from 'zod';
 
 export const Id = z.string().min(1).max(200);
@@ -127,7 +128,7 @@ export const CLUSTER_ACTIONS: readonly Action[] = [
   'token.issue',
 ];
 
-export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export { WEEKDAYS };
 export const Weekday = z.enum(WEEKDAYS);
 export type Weekday = z.infer<typeof Weekday>;
 

@@ -1,7 +1,7 @@
 // Times as the console writes them: instants and zones are pinned here, never the machine's.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { age, ago, dateTime, dayLabel, exactTime, policyWindow, relative, zoneCity } from './format.ts';
+import { age, ago, createConflictWords, dateTime, dayLabel, exactTime, policyWindow, relative, zoneCity } from './format.ts';
 
 const T = Date.parse('2026-03-10T18:04:00Z'); // Tue 21:04 in Istanbul
 
@@ -87,5 +87,15 @@ describe('policyWindow', () => {
   test('zone names read as cities', () => {
     assert.equal(zoneCity('America/Los_Angeles'), 'Los Angeles');
     assert.equal(zoneCity('UTC'), 'UTC');
+  });
+});
+
+describe('conflicts in words', () => {
+  test('conflicts of a queued filing', () => {
+    assert.equal(
+      createConflictWords({ status: 423, code: 'environment_locked', message: 'Environment "p" is locked.' }),
+      'Not filed: Environment "p" is locked.',
+    );
+    assert.match(createConflictWords({ status: 422, code: 'policy_violations', message: 'Policy "X" requires a reason (justification)' }), /Give a reason/);
   });
 });

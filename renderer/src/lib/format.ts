@@ -188,6 +188,25 @@ export function policyWindow(w: TimeWindow, at: number, viewer: string = viewerZ
   return `${own}, ${where} (${theirs})`;
 }
 
+/** A queued new request the server refused when it arrived, in words. */
+export function createConflictWords(error: OutboxConflict | undefined): string {
+  if (!error) return 'The server refused this request.';
+  switch (error.code) {
+    case 'environment_locked':
+      return `Not filed: ${error.message}`;
+    case 'policy_violations':
+      return `Not filed: ${error.message}. Give a reason and file it again.`;
+    case 'invalid_resource':
+    case 'invalid_request':
+      return `Not filed: the server says ${error.message}.`;
+    case 'other_identity':
+    case 'signed_out':
+      return `Not sent: ${error.message}.`;
+    default:
+      return `Not filed: ${error.message}`;
+  }
+}
+
 /** A server refusal in words a reviewer acts on. */
 export function conflictWords(error: OutboxConflict | undefined): string {
   if (!error) return 'The server refused this decision.';

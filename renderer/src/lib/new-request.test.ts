@@ -3,18 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Environment } from '../../../shared/schemas/index.ts';
 import { ACTIONS } from '../../../shared/schemas/index.ts';
-import {
-  ACTION_CHOICES,
-  countLines,
-  costWords,
-  createConflictWords,
-  environmentsFor,
-  parseCost,
-  previewWords,
-  readDiffBytes,
-  resourceOf,
-  sizeWords,
-} from './new-request.ts';
+import { ACTION_CHOICES, countLines, costWords, environmentsFor, parseCost, previewWords, readDiffBytes, resourceOf, sizeWords } from './new-request.ts';
 
 const env = (id: string, projectId: string, clusterId?: string): Environment => ({
   id,
@@ -147,12 +136,5 @@ describe('previewWords', () => {
       tone: 'danger',
       text: 'The server will refuse this: Environment "production" is locked.',
     });
-  });
-  test('conflicts of a queued filing', () => {
-    assert.equal(
-      createConflictWords({ status: 423, code: 'environment_locked', message: 'Environment "p" is locked.' }),
-      'Not filed: Environment "p" is locked.',
-    );
-    assert.match(createConflictWords({ status: 422, code: 'policy_violations', message: 'Policy "X" requires a reason (justification)' }), /Give a reason/);
   });
 });

@@ -4,7 +4,6 @@
 // what the preview and a refused filing say in words.
 import { ACTION_GROUPS, actionsOf } from '../../../shared/inbox.ts';
 import { isClusterAction, isDeployLike } from '../../../shared/policy/gates.ts';
-import type { OutboxConflict } from '../../../shared/desktop/outbox.ts';
 import type { Output } from '../../../shared/ipc.ts';
 import { COST_LIMIT, RequestCost, type Action, type Environment, type Resource } from '../../../shared/schemas/index.ts';
 import { ACTION_LABELS, GROUP_LABELS } from './format.ts';
@@ -203,24 +202,5 @@ export function previewWords(p: Preview): { tone: 'ok' | 'warn' | 'danger'; text
     }
     case 'deny':
       return { tone: 'danger', text: `The server will refuse this: ${p.message ?? 'not allowed'}` };
-  }
-}
-
-/** A queued new request the server refused when it arrived, in words. */
-export function createConflictWords(error: OutboxConflict | undefined): string {
-  if (!error) return 'The server refused this request.';
-  switch (error.code) {
-    case 'environment_locked':
-      return `Not filed: ${error.message}`;
-    case 'policy_violations':
-      return `Not filed: ${error.message}. Give a reason and file it again.`;
-    case 'invalid_resource':
-    case 'invalid_request':
-      return `Not filed: the server says ${error.message}.`;
-    case 'other_identity':
-    case 'signed_out':
-      return `Not sent: ${error.message}.`;
-    default:
-      return `Not filed: ${error.message}`;
   }
 }

@@ -1,7 +1,7 @@
 // Who may start (or review) a break-glass session, by name: the server's rule (shared/policy) over
 // the directory, so the console can say it before anyone is refused.
 import type { User } from '../../../shared/schemas/index.ts';
-import { AUDITOR_ROLE, mayBreakGlass, mayReviewBreakGlass } from '../../../shared/policy/index.ts';
+import { AUDITOR_ROLE, mayBreakGlass, mayReviewBreakGlass } from '../../../shared/policy/roles.ts';
 
 /** Why a user may start a session: "Owner", "Admin" or "breakglass role". */
 function authority(u: User, role = 'breakglass'): string {

@@ -5,7 +5,9 @@
 import { createSubscriber } from 'svelte/reactivity';
 import type { AuditEvent, BreakGlassSession, BreakGlassScope, BreakGlassVerdict, User } from '../../../../shared/schemas/index.ts';
 import type { OutboxEntry } from '../../../../shared/desktop/outbox.ts';
-import { awaitsReview, breakGlassReviewRefusal, mayBreakGlass } from '../../../../shared/policy/index.ts';
+// From the modules themselves, not the policy index: that would pull the CEL compiler into the first chunk.
+import { breakGlassReviewRefusal, mayBreakGlass } from '../../../../shared/policy/roles.ts';
+import { awaitsReview } from '../../../../shared/policy/breakglass.ts';
 import { whoMayReview, whoMayStart } from '../who-may-break-glass.ts';
 import { ApiError, call, errorMessage, on } from '../api.ts';
 import { session } from './session.svelte.ts';
