@@ -1,23 +1,20 @@
 // Figure: the server's filtered inbox query with 100,000 requests in its database. The org (4
 // projects × 5 environments) is made through the API; the requests are then written straight
 // through the store in one transaction with the server stopped (100k HTTP calls would take
-// minutes and measure something else), and the server is started again on that data. Then one
+// minutes and measure something else; org.ts seedRequests), and the server is started again on that data. Then one
 // client, one call at a time, runs the queries the console's inbox filters make, newest first,
 // 100 a page: status=pending with an environment, a project or an action, the same without the
 // status, each status alone, no filter, and the second page of each (its nextCursor).
 import { join } from 'node:path';
-import { DB_FILE, openSqliteStore } from '../server/index.ts';
-import { makeRequest, type Org } from '../electron/core/cache/fixtures.ts';
-import { ACTIONS, type RequestStatus } from '../shared/schemas/index.ts';
-import { seededRandom } from '../shared/random.ts';
+import { ACTIONS } from '../shared/schemas/index.ts';
 import { Api, guarded, initData, percentile, round, startServer, type Benchmark } from './helpers.ts';
+import { createStoreOrg, seedRequests } from './org.ts';
 
 const REQUESTS = 100_000;
 const PROJECTS = 4;
 const ENVS_PER_PROJECT = 5;
 /** One in 50 still pending, as in an org whose year of requests is mostly decided. */
 const PENDING_SHARE = 0.02;
-const DECIDED: RequestStatus[] = ['approved', 'approved', 'approved', 'rejected', 'cancelled', 'expired'];
 const ROUNDS = 4;
 
 export const listRequests: Benchmark = {
@@ -25,24 +22,10 @@ export const listRequests: Benchmark = {
   async run(ctx) {
     const dataDir = join(ctx.dir, 'data');
     const ownerToken = await initData(dataDir);
-    const org = await makeOrg(dataDir, ownerToken);
+    const org = await createStoreOrg(dataDir, ownerToken, { projects: PROJECTS, environmentsPerProject: ENVS_PER_PROJECT });
 
-    ctx.log(`writing ${REQUESTS.toLocaleString('en-US')} requests through the store (server stopped)`);
     const t0 = performance.now();
-    const store = openSqliteStore(join(dataDir, DB_FILE));
-    const random = seededRandom(17);
-    try {
-      await store.transact(async (tx) => {
-        for (let i = 0; i < REQUESTS; i++) {
-          const status = random() < PENDING_SHARE ? 'pending' : DECIDED[Math.floor(random() * DECIDED.length)]!;
-          // Far-future expiry: the server's sweeper must not start expiring them under the measurement.
-          const request = { ...makeRequest(org, i, { status }), expiresAt: '2999-01-01T00:00:00.000Z' };
-          await tx.insertRequest(request, undefined, undefined);
-        }
-      });
-    } finally {
-      await store.close();
-    }
+    await seedRequests(dataDir, org, { requests: REQUESTS, pendingShare: PENDING_SHARE, seed: 17 }, ctx.log);
     ctx.log(`written in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting the server on it`);
 
     const server = await startServer(dataDir);
@@ -102,37 +85,5 @@ export const listRequests: Benchmark = {
 };
 
 const round2 = (v: number) => round(v, 2);
-
-/** The org through the API: PROJECTS projects with ENVS_PER_PROJECT environments each. */
-async function makeOrg(dataDir: string, ownerToken: string): Promise<Org> {
-  const server = await startServer(dataDir);
-  const api = new Api(server.base);
-  try {
-    return await guarded(
-      server,
-      (async () => {
-        const { user } = await api.call<{ user: { id: string } }>('GET', '/api/me', ownerToken);
-        const org: Org = { changes: [], userIds: [user.id], envIds: [], projectIds: [], envProject: new Map() };
-        for (let p = 0; p < PROJECTS; p++) {
-          const { project } = await api.call('POST', '/api/projects', ownerToken, { name: `project-${p}` });
-          org.projectIds.push(project.id);
-          for (let e = 0; e < ENVS_PER_PROJECT; e++) {
-            const { environment } = await api.call('POST', '/api/environments', ownerToken, {
-              projectId: project.id,
-              name: `env-${p}-${e}`,
-              protection: 'none',
-            });
-            org.envIds.push(environment.id);
-            org.envProject.set(environment.id, project.id);
-          }
-        }
-        return org;
-      })(),
-    );
-  } finally {
-    api.close();
-    await server.stop();
-  }
-}
 
 export default listRequests;

@@ -2,7 +2,12 @@
 // project with an unprotected environment, and a policy on that environment that no request can
 // ever satisfy (minApprovals 1000 > team size), so every request stays pending and every
 // approval is one durable decision.
-import type { Api } from './helpers.ts';
+import { join } from 'node:path';
+import { DB_FILE, openSqliteStore } from '../server/index.ts';
+import { makeRequest, type Org } from '../electron/core/cache/fixtures.ts';
+import type { RequestStatus } from '../shared/schemas/index.ts';
+import { seededRandom } from '../shared/random.ts';
+import { Api, guarded, startServer } from './helpers.ts';
 
 export interface BenchOrg {
   teamId: string;
@@ -76,4 +81,75 @@ export async function inParallel<T>(count: number, concurrency: number, fn: (i: 
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return out;
+}
+
+// ---- a year of requests, written straight through the store -------------------------------------
+
+/**
+ * The org of a store-seeded benchmark, through the API on a server of its own (stopped after):
+ * `projects` projects with `environmentsPerProject` unprotected environments each; the owner is
+ * its only user.
+ */
+export async function createStoreOrg(dataDir: string, ownerToken: string, size: { projects: number; environmentsPerProject: number }): Promise<Org> {
+  const server = await startServer(dataDir);
+  const api = new Api(server.base);
+  try {
+    return await guarded(
+      server,
+      (async () => {
+        const { user } = await api.call<{ user: { id: string } }>('GET', '/api/me', ownerToken);
+        const org: Org = { changes: [], userIds: [user.id], envIds: [], projectIds: [], envProject: new Map() };
+        for (let p = 0; p < size.projects; p++) {
+          const { project } = await api.call('POST', '/api/projects', ownerToken, { name: `project-${p}` });
+          org.projectIds.push(project.id);
+          for (let e = 0; e < size.environmentsPerProject; e++) {
+            const { environment } = await api.call('POST', '/api/environments', ownerToken, {
+              projectId: project.id,
+              name: `env-${p}-${e}`,
+              protection: 'none',
+            });
+            org.envIds.push(environment.id);
+            org.envProject.set(environment.id, project.id);
+          }
+        }
+        return org;
+      })(),
+    );
+  } finally {
+    api.close();
+    await server.stop();
+  }
+}
+
+const DECIDED: RequestStatus[] = ['approved', 'approved', 'approved', 'rejected', 'cancelled', 'expired'];
+
+/**
+ * `requests` realistic requests (cache/fixtures.ts makeRequest) written through the SQLite store in
+ * one transaction, with the server stopped: 100k HTTP calls would take minutes and measure
+ * something else. `pendingShare` of them pending, the rest decided; all expire far in the future,
+ * so no sweeper expires them under a measurement.
+ */
+export async function seedRequests(
+  dataDir: string,
+  org: Org,
+  o: { requests: number; pendingShare: number; seed: number },
+  log: (line: string) => void,
+): Promise<{ pending: number }> {
+  log(`writing ${o.requests.toLocaleString('en-US')} requests through the store (server stopped)`);
+  const store = openSqliteStore(join(dataDir, DB_FILE));
+  const random = seededRandom(o.seed);
+  let pending = 0;
+  try {
+    await store.transact(async (tx) => {
+      for (let i = 0; i < o.requests; i++) {
+        const status = random() < o.pendingShare ? 'pending' : DECIDED[Math.floor(random() * DECIDED.length)]!;
+        if (status === 'pending') pending++;
+        const request = { ...makeRequest(org, i, { status }), expiresAt: '2999-01-01T00:00:00.000Z' };
+        await tx.insertRequest(request, undefined, undefined);
+      }
+    });
+  } finally {
+    await store.close();
+  }
+  return { pending };
 }

@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'cache',
   'diff-viewer',
   'inbox-paint',
+  'bootstrap',
   'risk',
   'notify',
 ];
