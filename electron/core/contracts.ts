@@ -3,12 +3,19 @@
 // small interfaces at the bottom; nothing under electron/core imports 'electron'.
 import type { SyncChange } from '../../shared/schemas/index.ts';
 
+export interface ApplyOptions {
+  more?: boolean;
+}
+
 /** What the sync engine writes into (the sql.js cache implements it). */
 export interface SyncStore {
   /** The last server cursor applied; 0 for an empty cache. */
   cursor(): number;
-  /** Applies one /api/sync page atomically and records its cursor. */
-  applyChanges(changes: readonly SyncChange[], cursor: number): void;
+  /**
+   * Applies one /api/sync page atomically and records its cursor. `more`: the sync engine is
+   * catching up and the next page follows at once (the store may put off persisting until then).
+   */
+  applyChanges(changes: readonly SyncChange[], cursor: number, options?: ApplyOptions): void;
   /** Forgets everything synced (the server's data dir changed under us, or a rebuild). */
   reset(): void;
   /** The identity of the server the synced data came from (kept until reset). */

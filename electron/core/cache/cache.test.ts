@@ -509,6 +509,46 @@ describe('persistence', () => {
     assert.equal(again.cursor(), 6);
   });
 
+  test('a sync catching up is saved after its last page, not once per page; other changes keep their prompt save', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const saves: number[] = [];
+    const { cache } = await openCache({ saveDelayMs: 5, catchUpSaveDelayMs: 60_000, onSave: (i) => saves.push(i.bytes) });
+    const org = makeOrg(5);
+    cache.applyChanges(org.changes, 1, { more: true });
+    for (let i = 0; i < 10; i++) {
+      cache.applyChanges([upsert('request', makeRequest(org, i))], 2 + i, { more: true });
+      await sleep(10); // each gap longer than saveDelayMs
+    }
+    assert.equal(saves.length, 0);
+    assert.equal(cache.isDirty(), true);
+    cache.applyChanges([upsert('request', makeRequest(org, 50))], 50); // the last page
+    await until(() => saves.length === 1, 'the save after the last page');
+
+    // A change of the user's own during a catch-up (a viewed mark, a decision's echo) is not put off.
+    cache.applyChanges([upsert('request', makeRequest(org, 51))], 51, { more: true });
+    cache.applyChanges([upsert('request', makeRequest(org, 52))], 52); // not a catch-up page
+    cache.applyChanges([upsert('request', makeRequest(org, 53))], 53, { more: true });
+    await until(() => saves.length === 2, 'the prompt save');
+    await closeCache(cache);
+    const { cache: reopened } = await openCache();
+    assert.equal(reopened.cursor(), 53);
+    await closeCache(reopened);
+
+    // A long catch-up is still saved every catchUpSaveDelayMs, so a crash loses little of it.
+    const capped: number[] = [];
+    const { cache: c2 } = await openCache({ saveDelayMs: 1, catchUpSaveDelayMs: 60, onSave: (i) => capped.push(i.bytes) });
+    const t0 = performance.now();
+    let pages = 0;
+    while (capped.length === 0) {
+      c2.applyChanges([upsert('request', makeRequest(org, 100 + pages))], 100 + pages, { more: true });
+      pages++;
+      await sleep(5);
+      if (performance.now() - t0 > 10_000) throw new Error('no save during a long catch-up');
+    }
+    assert.ok(performance.now() - t0 >= 60, 'not saved before the catch-up delay');
+    assert.ok(pages > 1, `saved after ${pages} pages`);
+  });
+
   test('keeps working after export (statements re-prepared, PRAGMAs re-applied)', async () => {
     const { cache } = await openCache({ saveDelayMs: 60_000 });
     const org = makeOrg(5);

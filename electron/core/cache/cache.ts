@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../../../shared/clock.ts';
 import type { InboxQuery } from '../../../shared/ipc.ts';
 import { SYNC_ENTITIES, type ApprovalRequest, type EntityTypes, type SyncChange, type SyncEntity, type User } from '../../../shared/schemas/index.ts';
 import { nodeIo, type AtomicWriteIo } from '../atomic-write.ts';
-import type { SyncStore } from '../contracts.ts';
+import type { ApplyOptions, SyncStore } from '../contracts.ts';
 import { DiffStore } from './diff-store.ts';
 import type { CachedDiff, MissingDiff } from './diffs.ts';
 import { ViewedMarks } from './viewed.ts';
@@ -29,6 +29,8 @@ export interface CacheOptions {
   wasmPath?: string;
   /** Writes within this many ms are coalesced into one save. Default 250. */
   saveDelayMs?: number;
+  /** While a sync catches up (applyChanges with `more`), the save waits for its last page, or this long at most. Default 30000. */
+  catchUpSaveDelayMs?: number;
   /** After a failed save, the next attempt waits this long. Default 5000. */
   retryDelayMs?: number;
   /** Diff texts above this total are evicted, least recently read first, never a pending request's. Default 256 MiB. */
@@ -52,6 +54,7 @@ export interface OpenResult {
 }
 
 const DEFAULT_SAVE_DELAY_MS = 250;
+const DEFAULT_CATCH_UP_SAVE_DELAY_MS = 30_000;
 const DEFAULT_RETRY_DELAY_MS = 5000;
 const DEFAULT_DIFF_BUDGET = 256 * 1024 * 1024;
 
@@ -77,6 +80,7 @@ export class Cache implements SyncStore {
     const saver = new SaveScheduler({
       file: opts.file,
       saveDelayMs: opts.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS,
+      catchUpDelayMs: opts.catchUpSaveDelayMs ?? DEFAULT_CATCH_UP_SAVE_DELAY_MS,
       retryDelayMs: opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       io: opts.io ?? nodeIo,
       image: () => this.#image(),
@@ -127,7 +131,7 @@ export class Cache implements SyncStore {
   }
 
   /** Applies one /api/sync page in one transaction (all or nothing) and records its cursor. */
-  applyChanges(changes: readonly SyncChange[], cursor: number): void {
+  applyChanges(changes: readonly SyncChange[], cursor: number, options: ApplyOptions = {}): void {
     this.#assertOpen();
     if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error(`bad sync cursor ${cursor}`);
     const affected = noneAffected();
@@ -154,7 +158,8 @@ export class Cache implements SyncStore {
     this.#sync.committed(cursor);
     for (const f of droppedDiffFiles) this.#diffs.removeFile(f);
     this.#diffs.evictOverBudget();
-    this.#saver.markDirty();
+    if (options.more) this.#saver.markDirtyCatchingUp();
+    else this.#saver.markDirty();
   }
 
   /** Forgets every synced entity, the cursor and the cached diffs. */

@@ -131,7 +131,19 @@ interface Entry {
   mine: MineKey | undefined;
   clusterId: string | null | undefined;
   alive: boolean;
+  /** The last mineOfEntry answer, with what it was computed from. */
+  memo?: MineMemo;
 }
+
+interface MineMemo {
+  me: User;
+  mine: MineKey;
+  status: number;
+  requesterId: string;
+  value: MineFlags;
+}
+
+type MineFlags = { waiting: boolean; reviewed: boolean; requested: boolean };
 
 const STATUS_CODE = new Map<string, number>(REQUEST_STATUSES.map((s, i) => [s, i]));
 const PENDING = STATUS_CODE.get('pending')!;
@@ -157,11 +169,20 @@ export function emptyCounts(): InboxCounts {
 }
 
 /** Which of the "mine" filters a request falls under for `me` (status decides "waiting" too). */
-function mineOfEntry(e: Entry, me: User): { waiting: boolean; reviewed: boolean; requested: boolean } {
+/**
+ * Waiting on me / reviewed by me / requested by me. Remembered on the entry until the request or
+ * the signed-in user changes (a new User object, a new MineKey): every inbox query asks it of
+ * every request, and eligibility walks the request's gates.
+ */
+function mineOfEntry(e: Entry, me: User): MineFlags {
   const m = e.mine!;
+  const memo = e.memo;
+  if (memo && memo.me === me && memo.mine === m && memo.status === e.status && memo.requesterId === e.requesterId) return memo.value;
   const reviewed = m.deciders.includes(me.id);
   const waiting = !reviewed && e.status === PENDING && isEligibleForAny({ gates: m.gates as Gate[], requesterId: e.requesterId }, me);
-  return { waiting, reviewed, requested: e.requesterId === me.id };
+  const value = { waiting, reviewed, requested: e.requesterId === me.id };
+  e.memo = { me, mine: m, status: e.status, requesterId: e.requesterId, value };
+  return value;
 }
 
 export class InboxIndex {

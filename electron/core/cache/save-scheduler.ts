@@ -1,7 +1,9 @@
 // When the cache file is written: writes within saveDelayMs are coalesced into one save; a write
 // that lands while a save runs gets its own save after it; a failed save keeps everything in
 // memory and is retried after retryDelayMs. Read times alone (touched) never cause a save but ride
-// along with the next one.
+// along with the next one. While a sync catches up page after page, the save waits for its last
+// page (or catchUpDelayMs at the latest): each save exports the whole database, and one per page
+// would spend most of a large first sync writing files that the next page makes stale.
 import { writeFileAtomic, type AtomicWriteIo } from '../atomic-write.ts';
 import { sealOf } from './file-format.ts';
 
@@ -15,6 +17,8 @@ export interface SaveInfo {
 export interface SaveSchedulerOptions {
   file: string;
   saveDelayMs: number;
+  /** How long a catch-up may put off the save, at most. */
+  catchUpDelayMs: number;
   retryDelayMs: number;
   io: AtomicWriteIo;
   /** The database image to write, taken when the save starts. */
@@ -32,6 +36,10 @@ export class SaveScheduler {
   #dirty = false;
   #touched = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When the scheduled save runs (performance.now()). */
+  #due = 0;
+  /** The unsaved changes are a catch-up's that more pages follow. */
+  #catchingUp = false;
   #saving: Promise<void> | undefined;
   #lastSaveFailed = false;
   #closed = false;
@@ -48,7 +56,17 @@ export class SaveScheduler {
   /** Something changed: save soon. */
   markDirty(): void {
     this.#dirty = true;
+    this.#catchingUp = false;
     this.#schedule(this.#o.saveDelayMs);
+  }
+
+  /** A sync page changed things and its next page follows at once: save after the last one. */
+  markDirtyCatchingUp(): void {
+    const wasDirty = this.#dirty;
+    this.#dirty = true;
+    // An earlier change still waiting to be saved keeps its (sooner) save.
+    if (!wasDirty || this.#catchingUp) this.#catchingUp = true;
+    this.#schedule(this.#catchingUp ? this.#o.catchUpDelayMs : this.#o.saveDelayMs);
   }
 
   /** Something changed that can wait for the next save or flush. */
@@ -81,8 +99,15 @@ export class SaveScheduler {
     if (failure) throw failure;
   }
 
+  /** Schedules the save in `delay` ms, unless one is due sooner (a save in flight reschedules when done). */
   #schedule(delay: number): void {
-    if (this.#timer || this.#saving || this.#closed) return; // a save in flight reschedules when done
+    if (this.#saving || this.#closed) return;
+    const due = performance.now() + delay;
+    if (this.#timer) {
+      if (this.#due <= due) return;
+      clearTimeout(this.#timer);
+    }
+    this.#due = due;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#startSave().catch((err: unknown) => this.#o.onError?.(errorOf(err)));
@@ -109,7 +134,7 @@ export class SaveScheduler {
       )
       .finally(() => {
         this.#saving = undefined;
-        if (this.#dirty) this.#schedule(this.#lastSaveFailed ? this.#o.retryDelayMs : this.#o.saveDelayMs);
+        if (this.#dirty) this.#schedule(this.#lastSaveFailed ? this.#o.retryDelayMs : this.#catchingUp ? this.#o.catchUpDelayMs : this.#o.saveDelayMs);
       });
     this.#saving = p;
     return p;
@@ -120,6 +145,7 @@ export class SaveScheduler {
     // Writes that land while the file is being written set dirty again and get their own save.
     this.#dirty = false;
     this.#touched = false;
+    this.#catchingUp = false;
     const data = this.#o.image();
     const seal = sealOf(data);
     await writeFileAtomic(this.#o.file, [data, seal], { io: this.#o.io });

@@ -7,7 +7,7 @@ import type { EventName, Payload } from '../../../shared/ipc.ts';
 import type { SyncChange, SyncEntity, User } from '../../../shared/schemas/index.ts';
 import type { Cache } from '../cache/index.ts';
 import { createBackendClient, type BackendClient } from '../client/index.ts';
-import type { ConnectionStatus, SyncStore } from '../contracts.ts';
+import type { ApplyOptions, ConnectionStatus, SyncStore } from '../contracts.ts';
 import type { EmbeddedBackend } from '../embedded-backend-child.ts';
 import { CoreError } from '../ipc/dispatch.ts';
 import type { Notifier } from '../notify/index.ts';
@@ -209,11 +209,14 @@ export class Connection {
         this.#initialLoad = true; // what follows is a fresh bootstrap
         cache.reset();
       },
-      applyChanges: (changes: readonly SyncChange[], cursor: number) => {
+      applyChanges: (changes: readonly SyncChange[], cursor: number, options?: ApplyOptions) => {
         notifier.observe(changes, (entity, id) => cache.get(entity, id), { bootstrapping: this.#initialLoad });
-        cache.applyChanges(changes, cursor);
+        cache.applyChanges(changes, cursor, options);
         for (const c of changes) if (c.entity === 'user' && c.id === this.#me?.id && c.op === 'upsert') this.#me = c.data as User;
         emit('cache.changed', { entities: [...new Set(changes.map((c) => c.entity))] as SyncEntity[], cursor });
+        // Counting and downloading diffs wait for the last page of a catch-up: each page would
+        // otherwise count every pending request again and compete with the sync for the disk.
+        if (options?.more) return;
         this.#o.onCountMayChange();
         this.#prefetcher.schedule();
       },

@@ -130,6 +130,40 @@ test('engine: bootstrap in pages with progress, coalesced delta pulls, reconnect
   await engine.stop();
 });
 
+test("engine: a catch-up fetches the next page while it applies one, in slices; the cursor moves with a page's last slice", async () => {
+  const fb = fakeBackend(2500);
+  const applied: { n: number; cursor: number; more: boolean | undefined; storeCursorBefore: number; callsSoFar: number }[] = [];
+  const store = new MemorySyncStore();
+  const apply = store.applyChanges.bind(store);
+  store.applyChanges = (changes, cursor, options) => {
+    applied.push({ n: changes.length, cursor, more: options?.more, storeCursorBefore: store.cursor(), callsSoFar: fb.syncCalls.length });
+    apply(changes, cursor, options);
+  };
+  const engine = new SyncEngine({ client: fb.client, store, baseUrl: 'https://x', token: () => 't', fetch: fb.fetchImpl, applySlice: 400 });
+  await engine.start();
+  assert.equal(store.cursor(), 2500);
+  // pages of 1000, 1000, 500 in slices of 400: 400 400 200 | 400 400 200 | 400 100
+  assert.deepEqual(
+    applied.map((a) => a.n),
+    [400, 400, 200, 400, 400, 200, 400, 100],
+  );
+  // the cursor stays where the page started until its last slice
+  assert.deepEqual(
+    applied.map((a) => a.cursor),
+    [0, 0, 1000, 1000, 1000, 2000, 2000, 2500],
+  );
+  // every slice but the very last says more follows (nothing to save until then)
+  assert.deepEqual(
+    applied.map((a) => a.more),
+    [true, true, true, true, true, true, true, false],
+  );
+  // the next page was asked for before the first slice of this one was applied
+  assert.deepEqual(fb.syncCalls.slice(0, 3), [0, 1000, 2000]);
+  assert.equal(applied[0]!.callsSoFar, 2);
+  assert.equal(applied[3]!.callsSoFar, 3);
+  await engine.stop();
+});
+
 test('engine: offline with backoff while refused; stop() during a backoff ends promptly with no timers left', async () => {
   const fb = fakeBackend(3);
   fb.setRefuse(true);
