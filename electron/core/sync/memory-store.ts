@@ -1,6 +1,6 @@
 // An in-memory SyncStore (Maps), for tests and benchmarks where the sql.js cache is not wanted.
 import type { SyncChange, SyncEntity } from '../../../shared/schemas/index.ts';
-import type { SyncStore } from '../contracts.ts';
+import type { ApplyOptions, SyncStore } from '../contracts.ts';
 
 export class MemorySyncStore implements SyncStore {
   #cursor = 0;
@@ -14,7 +14,7 @@ export class MemorySyncStore implements SyncStore {
     return this.#cursor;
   }
 
-  applyChanges(changes: readonly SyncChange[], cursor: number): void {
+  applyChanges(changes: readonly SyncChange[], cursor: number, _options?: ApplyOptions): void {
     for (const c of changes) {
       let m = this.entities.get(c.entity);
       if (!m) this.entities.set(c.entity, (m = new Map()));
