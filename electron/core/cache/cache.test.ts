@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ApprovalRequest, SyncChange } from '../../../shared/schemas/index.ts';
 import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import { NO_RISK } from '../../../shared/diff/risk-facts.ts';
-import { Cache, type CacheOptions } from './index.ts';
+import { Cache, loadSqlJs, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
 import { SEAL_BYTES } from './file-format.ts';
 import { nodeIo, type AtomicWriteIo as PersistIo } from '../atomic-write.ts';
@@ -423,6 +423,34 @@ describe('inbox mirror', () => {
     assert.equal(fourth.cache.inbox({ text: 'beacon' }).total, 2);
     assert.equal(fourth.cache.inbox({ text: 'lighthouse' }).total, 1);
     assert.equal(fourth.cache.inbox().total, 32);
+  });
+
+  test('a background save leaves the inbox snapshot for later; flush and close write it', async () => {
+    const SQL = await loadSqlJs();
+    const snapshotOnDisk = () => {
+      const bytes = readFileSync(file);
+      const db = new SQL.Database(bytes.subarray(0, bytes.byteLength - SEAL_BYTES));
+      try {
+        return db.exec("SELECT count(*) FROM meta WHERE key = 'inbox_snapshot'")[0]!.values[0]![0] === 1;
+      } finally {
+        db.close();
+      }
+    };
+    const org = makeOrg(4);
+    const saves: number[] = [];
+    const { cache } = await openCache({ saveDelayMs: 5, onSave: (i) => saves.push(i.bytes) });
+    seeded(cache, org, [makeRequest(org, 1)], 10);
+    assert.equal(cache.inbox().total, 1); // the mirror exists: a snapshot could be written
+    await until(() => saves.length === 1, 'the background save');
+    assert.equal(snapshotOnDisk(), false);
+    await cache.flush(); // nothing else changed: saved for the snapshot alone
+    assert.equal(saves.length, 2);
+    assert.equal(snapshotOnDisk(), true);
+    cache.applyChanges([upsert('request', makeRequest(org, 2))], 11);
+    assert.equal(cache.inbox().total, 2);
+    await closeCache(cache);
+    const { cache: again } = await openCache();
+    assert.equal(again.inbox().total, 2); // from the snapshot close wrote, not a stale one
   });
 
   test('renaming an environment or project updates the search text of its requests', async () => {

@@ -55,6 +55,7 @@ export interface OpenResult {
 
 const DEFAULT_SAVE_DELAY_MS = 250;
 const DEFAULT_CATCH_UP_SAVE_DELAY_MS = 30_000;
+const SNAPSHOT_EVERY_MS = 5 * 60_000;
 const DEFAULT_RETRY_DELAY_MS = 5000;
 const DEFAULT_DIFF_BUDGET = 256 * 1024 * 1024;
 
@@ -70,6 +71,8 @@ export class Cache implements SyncStore {
   readonly #viewed: ViewedMarks;
   readonly #saver: SaveScheduler;
   #closed = false;
+  /** When a save last wrote the inbox snapshot (performance.now()). */
+  #snapshotAt = performance.now();
 
   private constructor(db: Database, opts: CacheOptions) {
     this.#db = db;
@@ -83,7 +86,7 @@ export class Cache implements SyncStore {
       catchUpDelayMs: opts.catchUpSaveDelayMs ?? DEFAULT_CATCH_UP_SAVE_DELAY_MS,
       retryDelayMs: opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       io: opts.io ?? nodeIo,
-      image: () => this.#image(),
+      image: (explicit) => this.#image(explicit),
       onError: opts.onError,
       onSave: opts.onSave,
     });
@@ -258,6 +261,7 @@ export class Cache implements SyncStore {
 
   /** Saves now if anything changed (waits for a save in flight first). Rejects if the save fails. */
   flush(): Promise<void> {
+    this.#snapshotIfStale();
     return this.#saver.flush();
   }
 
@@ -266,6 +270,7 @@ export class Cache implements SyncStore {
     if (this.#closed) return;
     let failure: unknown;
     try {
+      this.#snapshotIfStale();
       await this.#saver.close();
     } catch (err) {
       failure = err;
@@ -290,9 +295,22 @@ export class Cache implements SyncStore {
     this.#diffs.load();
   }
 
-  /** The database image a save writes, with the inbox snapshot of this generation in it. */
-  #image(): Uint8Array {
-    this.#inbox.writeSnapshot();
+  /** A flush or close writes the inbox snapshot of this generation, even with nothing else to save. */
+  #snapshotIfStale(): void {
+    if (this.#inbox.snapshotStale()) this.#saver.markDirtyLater();
+  }
+
+  /**
+   * The database image a save writes. The inbox snapshot goes in with a flush or close, and with
+   * a background save only every SNAPSHOT_EVERY_MS: at 100k requests it is megabytes to bind into
+   * sql.js and export again with every save, for a cold start that a missing or stale snapshot
+   * only makes slower (it scans the table instead), never wrong.
+   */
+  #image(explicit: boolean): Uint8Array {
+    if (explicit || performance.now() - this.#snapshotAt >= SNAPSHOT_EVERY_MS) {
+      this.#inbox.writeSnapshot();
+      this.#snapshotAt = performance.now();
+    }
     try {
       return this.#db.export();
     } finally {

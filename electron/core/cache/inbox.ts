@@ -68,8 +68,13 @@ export class Inbox {
     return { rows, total, counts };
   }
 
+  /** The mirror changed since its snapshot was last written. */
+  snapshotStale(): boolean {
+    return this.#index !== undefined && this.#snapshotGeneration !== this.#generation();
+  }
+
   /**
-   * Saves the mirror's key columns in `meta` with the generation they mirror, just before each
+   * Saves the mirror's key columns in `meta` with the generation they mirror, just before an
    * export: the next cold start parses one string instead of scanning the table.
    */
   writeSnapshot(): void {

@@ -21,8 +21,8 @@ export interface SaveSchedulerOptions {
   catchUpDelayMs: number;
   retryDelayMs: number;
   io: AtomicWriteIo;
-  /** The database image to write, taken when the save starts. */
-  image: () => Uint8Array;
+  /** The database image to write, taken when the save starts; `explicit` for a flush or close. */
+  image: (explicit: boolean) => Uint8Array;
   onError?: ((err: Error) => void) | undefined;
   onSave?: ((info: SaveInfo) => void) | undefined;
 }
@@ -83,7 +83,7 @@ export class SaveScheduler {
   async flush(): Promise<void> {
     if (this.#saving) await this.#saving.catch(() => undefined);
     this.#clearTimer();
-    if ((this.#dirty || this.#touched) && !this.#closed) await this.#startSave();
+    if ((this.#dirty || this.#touched) && !this.#closed) await this.#startSave(true);
   }
 
   /** Flushes, then stops for good. Rejects with the final save's failure (after stopping). */
@@ -120,8 +120,8 @@ export class SaveScheduler {
     this.#timer = undefined;
   }
 
-  #startSave(): Promise<void> {
-    const p = this.#saveOnce()
+  #startSave(explicit = false): Promise<void> {
+    const p = this.#saveOnce(explicit)
       .then(
         () => {
           this.#lastSaveFailed = false;
@@ -140,13 +140,13 @@ export class SaveScheduler {
     return p;
   }
 
-  async #saveOnce(): Promise<void> {
+  async #saveOnce(explicit: boolean): Promise<void> {
     const t0 = performance.now();
     // Writes that land while the file is being written set dirty again and get their own save.
     this.#dirty = false;
     this.#touched = false;
     this.#catchingUp = false;
-    const data = this.#o.image();
+    const data = this.#o.image(explicit);
     const seal = sealOf(data);
     await writeFileAtomic(this.#o.file, [data, seal], { io: this.#o.io });
     this.#o.onSave?.({ bytes: data.byteLength + seal.byteLength, ms: performance.now() - t0 });
