@@ -540,7 +540,7 @@ describe('persistence', () => {
   test('a sync catching up is saved after its last page, not once per page; other changes keep their prompt save', async () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const saves: number[] = [];
-    const { cache } = await openCache({ saveDelayMs: 5, catchUpSaveDelayMs: 60_000, onSave: (i) => saves.push(i.bytes) });
+    const { cache } = await openCache({ saveDelayMs: 5, deferredSaveDelayMs: 60_000, onSave: (i) => saves.push(i.bytes) });
     const org = makeOrg(5);
     cache.applyChanges(org.changes, 1, { more: true });
     for (let i = 0; i < 10; i++) {
@@ -557,14 +557,20 @@ describe('persistence', () => {
     cache.applyChanges([upsert('request', makeRequest(org, 52))], 52); // not a catch-up page
     cache.applyChanges([upsert('request', makeRequest(org, 53))], 53, { more: true });
     await until(() => saves.length === 2, 'the prompt save');
+    // A downloaded diff can be downloaded again: it waits for the next save too.
+    const pending = makeRequest(org, 53);
+    cache.putDiff(pending.id, pending.digest, 'diff --git a/x b/x\n');
+    await sleep(30);
+    assert.equal(saves.length, 2);
+    assert.equal(cache.isDirty(), true);
     await closeCache(cache);
     const { cache: reopened } = await openCache();
     assert.equal(reopened.cursor(), 53);
     await closeCache(reopened);
 
-    // A long catch-up is still saved every catchUpSaveDelayMs, so a crash loses little of it.
+    // A long catch-up is still saved every deferredSaveDelayMs, so a crash loses little of it.
     const capped: number[] = [];
-    const { cache: c2 } = await openCache({ saveDelayMs: 1, catchUpSaveDelayMs: 60, onSave: (i) => capped.push(i.bytes) });
+    const { cache: c2 } = await openCache({ saveDelayMs: 1, deferredSaveDelayMs: 60, onSave: (i) => capped.push(i.bytes) });
     const t0 = performance.now();
     let pages = 0;
     while (capped.length === 0) {

@@ -29,8 +29,8 @@ export interface CacheOptions {
   wasmPath?: string;
   /** Writes within this many ms are coalesced into one save. Default 250. */
   saveDelayMs?: number;
-  /** While a sync catches up (applyChanges with `more`), the save waits for its last page, or this long at most. Default 30000. */
-  catchUpSaveDelayMs?: number;
+  /** Changes the server can give again (applyChanges with `more`, downloaded diffs) are saved within this long. Default 30000. */
+  deferredSaveDelayMs?: number;
   /** After a failed save, the next attempt waits this long. Default 5000. */
   retryDelayMs?: number;
   /** Diff texts above this total are evicted, least recently read first, never a pending request's. Default 256 MiB. */
@@ -54,7 +54,7 @@ export interface OpenResult {
 }
 
 const DEFAULT_SAVE_DELAY_MS = 250;
-const DEFAULT_CATCH_UP_SAVE_DELAY_MS = 30_000;
+const DEFAULT_DEFERRED_SAVE_DELAY_MS = 30_000;
 const SNAPSHOT_EVERY_MS = 5 * 60_000;
 const DEFAULT_RETRY_DELAY_MS = 5000;
 const DEFAULT_DIFF_BUDGET = 256 * 1024 * 1024;
@@ -83,7 +83,7 @@ export class Cache implements SyncStore {
     const saver = new SaveScheduler({
       file: opts.file,
       saveDelayMs: opts.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS,
-      catchUpDelayMs: opts.catchUpSaveDelayMs ?? DEFAULT_CATCH_UP_SAVE_DELAY_MS,
+      deferredDelayMs: opts.deferredSaveDelayMs ?? DEFAULT_DEFERRED_SAVE_DELAY_MS,
       retryDelayMs: opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
       io: opts.io ?? nodeIo,
       image: (explicit) => this.#image(explicit),
@@ -94,7 +94,8 @@ export class Cache implements SyncStore {
     this.#diffs = new DiffStore(this.#sql, {
       dir: opts.diffDir ?? `${opts.file}.diffs`,
       budgetBytes: opts.diffBudgetBytes ?? DEFAULT_DIFF_BUDGET,
-      onWrite: () => saver.markDirty(),
+      // a diff lost in a crash is downloaded again (its file, without a row, is swept at open)
+      onWrite: () => saver.markDirtyDeferred(),
       onRead: () => saver.markTouched(),
     });
     this.#viewed = new ViewedMarks(this.#sql, () => saver.markDirty());
@@ -161,7 +162,7 @@ export class Cache implements SyncStore {
     this.#sync.committed(cursor);
     for (const f of droppedDiffFiles) this.#diffs.removeFile(f);
     this.#diffs.evictOverBudget();
-    if (options.more) this.#saver.markDirtyCatchingUp();
+    if (options.more) this.#saver.markDirtyDeferred();
     else this.#saver.markDirty();
   }
 

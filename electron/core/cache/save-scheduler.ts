@@ -1,9 +1,10 @@
 // When the cache file is written: writes within saveDelayMs are coalesced into one save; a write
 // that lands while a save runs gets its own save after it; a failed save keeps everything in
 // memory and is retried after retryDelayMs. Read times alone (touched) never cause a save but ride
-// along with the next one. While a sync catches up page after page, the save waits for its last
-// page (or catchUpDelayMs at the latest): each save exports the whole database, and one per page
-// would spend most of a large first sync writing files that the next page makes stale.
+// along with the next one. Changes that can be had again from the server — a sync catching up
+// page after page, a downloaded diff — are deferred: saved with the next prompt save or after
+// deferredDelayMs at the latest. Each save exports the whole database; one per sync page or per
+// prefetched diff would keep a large cache writing files the next change makes stale.
 import { writeFileAtomic, type AtomicWriteIo } from '../atomic-write.ts';
 import { sealOf } from './file-format.ts';
 
@@ -17,8 +18,8 @@ export interface SaveInfo {
 export interface SaveSchedulerOptions {
   file: string;
   saveDelayMs: number;
-  /** How long a catch-up may put off the save, at most. */
-  catchUpDelayMs: number;
+  /** How long a deferred change may put off the save, at most. */
+  deferredDelayMs: number;
   retryDelayMs: number;
   io: AtomicWriteIo;
   /** The database image to write, taken when the save starts; `explicit` for a flush or close. */
@@ -38,8 +39,8 @@ export class SaveScheduler {
   #timer: NodeJS.Timeout | undefined;
   /** When the scheduled save runs (performance.now()). */
   #due = 0;
-  /** The unsaved changes are a catch-up's that more pages follow. */
-  #catchingUp = false;
+  /** Every unsaved change is a deferred one. */
+  #deferred = false;
   #saving: Promise<void> | undefined;
   #lastSaveFailed = false;
   #closed = false;
@@ -56,17 +57,17 @@ export class SaveScheduler {
   /** Something changed: save soon. */
   markDirty(): void {
     this.#dirty = true;
-    this.#catchingUp = false;
+    this.#deferred = false;
     this.#schedule(this.#o.saveDelayMs);
   }
 
-  /** A sync page changed things and its next page follows at once: save after the last one. */
-  markDirtyCatchingUp(): void {
+  /** A change the server can give again (a sync page more follow, a downloaded diff): save within deferredDelayMs. */
+  markDirtyDeferred(): void {
     const wasDirty = this.#dirty;
     this.#dirty = true;
     // An earlier change still waiting to be saved keeps its (sooner) save.
-    if (!wasDirty || this.#catchingUp) this.#catchingUp = true;
-    this.#schedule(this.#catchingUp ? this.#o.catchUpDelayMs : this.#o.saveDelayMs);
+    if (!wasDirty || this.#deferred) this.#deferred = true;
+    this.#schedule(this.#deferred ? this.#o.deferredDelayMs : this.#o.saveDelayMs);
   }
 
   /** Something changed that can wait for the next save or flush. */
@@ -134,7 +135,7 @@ export class SaveScheduler {
       )
       .finally(() => {
         this.#saving = undefined;
-        if (this.#dirty) this.#schedule(this.#lastSaveFailed ? this.#o.retryDelayMs : this.#catchingUp ? this.#o.catchUpDelayMs : this.#o.saveDelayMs);
+        if (this.#dirty) this.#schedule(this.#lastSaveFailed ? this.#o.retryDelayMs : this.#deferred ? this.#o.deferredDelayMs : this.#o.saveDelayMs);
       });
     this.#saving = p;
     return p;
@@ -145,7 +146,7 @@ export class SaveScheduler {
     // Writes that land while the file is being written set dirty again and get their own save.
     this.#dirty = false;
     this.#touched = false;
-    this.#catchingUp = false;
+    this.#deferred = false;
     const data = this.#o.image(explicit);
     const seal = sealOf(data);
     await writeFileAtomic(this.#o.file, [data, seal], { io: this.#o.io });
