@@ -41,6 +41,9 @@ interface Connected {
   embedded?: EmbeddedBackend;
 }
 
+/** While a sync catches up, the console hears of it this often. */
+const ANNOUNCE_CATCH_UP_MS = 500;
+
 export class Connection {
   readonly #o: ConnectionOptions;
   readonly #drainer: OutboxDrainer;
@@ -53,6 +56,9 @@ export class Connection {
   #verified: string | undefined;
   /** The sync in progress is a first load (or a rebuild): it must not raise a notification per request. */
   #initialLoad = false;
+  /** Entities a catch-up changed that the console has not been told of yet (#changed). */
+  readonly #unannounced = new Set<SyncEntity>();
+  #announceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -182,7 +188,31 @@ export class Connection {
 
   async close(): Promise<void> {
     this.#prefetcher.cancel();
+    clearTimeout(this.#announceTimer);
     await this.disconnect();
+  }
+
+  /**
+   * Tells the console the cache changed: at once, or — while a sync catches up, slice after
+   * slice — at most every ANNOUNCE_CATCH_UP_MS, so the console does not query the inbox after
+   * every slice of a large first sync (each query reads every request) yet still watches it fill.
+   */
+  #changed(entities: Iterable<SyncEntity>, soon: boolean): void {
+    for (const e of entities) this.#unannounced.add(e);
+    if (soon) {
+      this.#announceTimer ??= setTimeout(() => this.#announce(), ANNOUNCE_CATCH_UP_MS);
+      return;
+    }
+    this.#announce();
+  }
+
+  #announce(): void {
+    clearTimeout(this.#announceTimer);
+    this.#announceTimer = undefined;
+    if (this.#unannounced.size === 0) return;
+    const entities = [...this.#unannounced];
+    this.#unannounced.clear();
+    this.#o.emit('cache.changed', { entities, cursor: this.#o.cache.cursor() });
   }
 
   async #identify(client: BackendClient, url: string): Promise<void> {
@@ -200,7 +230,7 @@ export class Connection {
 
   /** What the sync engine writes through: the notifier sees each page against the state before it. */
   #syncStore(): SyncStore {
-    const { cache, notifier, emit } = this.#o;
+    const { cache, notifier } = this.#o;
     return {
       cursor: () => cache.cursor(),
       serverId: () => cache.serverId(),
@@ -213,7 +243,10 @@ export class Connection {
         notifier.observe(changes, (entity, id) => cache.get(entity, id), { bootstrapping: this.#initialLoad });
         cache.applyChanges(changes, cursor, options);
         for (const c of changes) if (c.entity === 'user' && c.id === this.#me?.id && c.op === 'upsert') this.#me = c.data as User;
-        emit('cache.changed', { entities: [...new Set(changes.map((c) => c.entity))] as SyncEntity[], cursor });
+        this.#changed(
+          changes.map((c) => c.entity),
+          options?.more === true,
+        );
         // Counting and downloading diffs wait for the last page of a catch-up: each page would
         // otherwise count every pending request again and compete with the sync for the disk.
         if (options?.more) return;
