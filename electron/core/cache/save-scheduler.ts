@@ -61,7 +61,7 @@ export class SaveScheduler {
     this.#schedule(this.#o.saveDelayMs);
   }
 
-  /** A change the server can give again (a sync page more follow, a downloaded diff): save within deferredDelayMs. */
+  /** A change the server can give again (a sync page with more to follow, a downloaded diff): save within deferredDelayMs. */
   markDirtyDeferred(): void {
     const wasDirty = this.#dirty;
     this.#dirty = true;
