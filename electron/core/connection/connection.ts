@@ -4,7 +4,7 @@
 // the user.
 import type { Clock } from '../../../shared/clock.ts';
 import type { EventName, Payload } from '../../../shared/ipc.ts';
-import type { SyncChange, SyncEntity, User } from '../../../shared/schemas/index.ts';
+import type { SyncChange, User } from '../../../shared/schemas/index.ts';
 import type { Cache } from '../cache/index.ts';
 import { createBackendClient, type BackendClient } from '../client/index.ts';
 import type { ApplyOptions, ConnectionStatus, SyncStore } from '../contracts.ts';
@@ -13,6 +13,7 @@ import { CoreError } from '../ipc/dispatch.ts';
 import type { Notifier } from '../notify/index.ts';
 import type { Outbox, OutboxIdentity, OutboxOwner } from '../outbox/index.ts';
 import { SyncEngine } from '../sync/index.ts';
+import { ChangeAnnouncer } from './announcer.ts';
 import { DiffPrefetcher } from './diff-prefetch.ts';
 import { OutboxDrainer } from './outbox-drain.ts';
 import { readSessionFile, writeSessionFile } from './session-file.ts';
@@ -41,7 +42,7 @@ interface Connected {
   embedded?: EmbeddedBackend;
 }
 
-/** While a sync catches up, the console hears of it this often. */
+/** While a sync catches up, the console hears of it this often (announcer.ts). */
 const ANNOUNCE_CATCH_UP_MS = 500;
 
 export class Connection {
@@ -56,9 +57,7 @@ export class Connection {
   #verified: string | undefined;
   /** The sync in progress is a first load (or a rebuild): it must not raise a notification per request. */
   #initialLoad = false;
-  /** Entities a catch-up changed that the console has not been told of yet (#changed). */
-  readonly #unannounced = new Set<SyncEntity>();
-  #announceTimer: NodeJS.Timeout | undefined;
+  readonly #announcer = new ChangeAnnouncer((entities) => this.#o.emit('cache.changed', { entities, cursor: this.#o.cache.cursor() }), ANNOUNCE_CATCH_UP_MS);
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -188,31 +187,8 @@ export class Connection {
 
   async close(): Promise<void> {
     this.#prefetcher.cancel();
-    clearTimeout(this.#announceTimer);
+    this.#announcer.stop();
     await this.disconnect();
-  }
-
-  /**
-   * Tells the console the cache changed: at once, or — while a sync catches up, slice after
-   * slice — at most every ANNOUNCE_CATCH_UP_MS, so the console does not query the inbox after
-   * every slice of a large first sync (each query reads every request) yet still watches it fill.
-   */
-  #changed(entities: Iterable<SyncEntity>, soon: boolean): void {
-    for (const e of entities) this.#unannounced.add(e);
-    if (soon) {
-      this.#announceTimer ??= setTimeout(() => this.#announce(), ANNOUNCE_CATCH_UP_MS);
-      return;
-    }
-    this.#announce();
-  }
-
-  #announce(): void {
-    clearTimeout(this.#announceTimer);
-    this.#announceTimer = undefined;
-    if (this.#unannounced.size === 0) return;
-    const entities = [...this.#unannounced];
-    this.#unannounced.clear();
-    this.#o.emit('cache.changed', { entities, cursor: this.#o.cache.cursor() });
   }
 
   async #identify(client: BackendClient, url: string): Promise<void> {
@@ -243,7 +219,7 @@ export class Connection {
         notifier.observe(changes, (entity, id) => cache.get(entity, id), { bootstrapping: this.#initialLoad });
         cache.applyChanges(changes, cursor, options);
         for (const c of changes) if (c.entity === 'user' && c.id === this.#me?.id && c.op === 'upsert') this.#me = c.data as User;
-        this.#changed(
+        this.#announcer.changed(
           changes.map((c) => c.entity),
           options?.more === true,
         );
