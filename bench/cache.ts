@@ -69,8 +69,11 @@ async function child(file: string, filtered: boolean): Promise<ChildResult> {
 
 const execFileP = promisify(execFile);
 
-/** This file as the app ships its main process: one ESM bundle under out/, npm packages external. */
-const CHILD_BUNDLE = join(REPO, 'out', 'bench', 'cache-child.mjs');
+/**
+ * This file as the app ships its main process: one ESM bundle, npm packages external, so it sits
+ * inside the repository to find node_modules — under node_modules/.cache, not out/, which packaging ships.
+ */
+const CHILD_BUNDLE = join(REPO, 'node_modules', '.cache', 'gatehouse-bench', 'cache-child.mjs');
 
 async function bundleChild(): Promise<void> {
   await build({
@@ -185,7 +188,7 @@ export const cache: Benchmark = {
 
 export default cache;
 
-// `node out/bench/cache-child.mjs --child FILE cold|filtered` (bundleChild): one cold-start measurement.
+// `node node_modules/.cache/gatehouse-bench/cache-child.mjs --child FILE cold|filtered` (bundleChild): one cold-start measurement.
 if (process.argv[1] === THIS_FILE && process.argv[2] === '--child') {
   child(process.argv[3]!, process.argv[4] === 'filtered').then(
     (r) => {
