@@ -8,7 +8,7 @@ import { ACTION_GROUP } from '../../../shared/inbox.ts';
 import { NO_RISK } from '../../../shared/diff/risk-facts.ts';
 import { Cache, loadSqlJs, type CacheOptions } from './index.ts';
 import { makeOrg, makeRequest, requestPages, tombstone, upsert, type Org } from './fixtures.ts';
-import { SEAL_BYTES } from './file-format.ts';
+import { SEAL_BYTES, sealOf } from './file-format.ts';
 import { nodeIo, type AtomicWriteIo as PersistIo } from '../atomic-write.ts';
 
 let dir: string;
@@ -317,6 +317,31 @@ describe('inbox', () => {
       before.rows.map((r) => r.id),
     );
     assert.equal(after.total, reqs.filter((r) => r.decisions.some((d) => d.userId === 'usr_1')).length);
+  });
+
+  test('my work from a cache written before the mine column (rows without it are read from the request JSON)', async () => {
+    const me = cache.get('user', 'usr_1')!;
+    const waiting = cache.inbox({ mine: 'waiting', limit: 1000 }, me);
+    const reviewed = cache.inbox({ mine: 'reviewed', status: undefined, limit: 1000 }, me);
+    await closeCache(cache);
+    // as an older build left it: the column empty on every row
+    const SQL = await loadSqlJs();
+    const bytes = readFileSync(file);
+    const db = new SQL.Database(bytes.subarray(0, bytes.byteLength - SEAL_BYTES));
+    db.exec('UPDATE requests SET mine = NULL');
+    const image = db.export();
+    db.close();
+    writeFileSync(file, Buffer.concat([image, sealOf(image)]));
+    ({ cache } = await openCache());
+    assert.deepEqual(
+      cache.inbox({ mine: 'reviewed', status: undefined, limit: 1000 }, me).rows.map((r) => r.id),
+      reviewed.rows.map((r) => r.id),
+    );
+    assert.deepEqual(
+      cache.inbox({ mine: 'waiting', limit: 1000 }, me).rows.map((r) => r.id),
+      waiting.rows.map((r) => r.id),
+    );
+    assert.ok(reviewed.total > 0 && waiting.total > 0);
   });
 
   test('approvableCandidates and the inbox follow tombstones and status changes', () => {

@@ -4,7 +4,7 @@
 import type { ApprovalRequest, EntityTypes, SyncEntity } from '../../../shared/schemas/index.ts';
 import { decodeJson, encodeJson } from './codec.ts';
 import type { Inbox } from './inbox.ts';
-import { checkRequest, isObject, requestRow, type RequestRow, type RowNames } from './request-rows.ts';
+import { checkRequest, isObject, mineColumn, requestRow, type RequestRow, type RowNames } from './request-rows.ts';
 import { ENTITY_TABLE } from './schema.ts';
 import type { Sql } from './sql.ts';
 
@@ -139,13 +139,13 @@ export class Entities {
   #writeRequestRow(id: string, w: RequestRow): void {
     this.#sql.run('INSERT INTO request_search (id, search) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET search = excluded.search', [id, w.search]);
     this.#sql.run(
-      `INSERT INTO requests (id, status, action, action_group, environment_id, project_id, requester_id, created_at, updated_at, digest, diff_bytes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO requests (id, status, action, action_group, environment_id, project_id, requester_id, created_at, updated_at, digest, diff_bytes, mine)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, action = excluded.action, action_group = excluded.action_group,
          environment_id = excluded.environment_id, project_id = excluded.project_id, requester_id = excluded.requester_id,
          created_at = excluded.created_at, updated_at = excluded.updated_at, digest = excluded.digest,
-         diff_bytes = excluded.diff_bytes`,
-      [id, w.status, w.action, w.group, w.environmentId, w.projectId, w.requesterId, w.createdAt, w.updatedAt, w.digest, w.diffBytes],
+         diff_bytes = excluded.diff_bytes, mine = excluded.mine`,
+      [id, w.status, w.action, w.group, w.environmentId, w.projectId, w.requesterId, w.createdAt, w.updatedAt, w.digest, w.diffBytes, mineColumn(w)],
     );
     this.#inbox.set(id, w);
   }

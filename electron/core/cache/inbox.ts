@@ -6,7 +6,7 @@ import type { ApprovalRequest, User } from '../../../shared/schemas/index.ts';
 import type { InboxQuery } from '../../../shared/ipc.ts';
 import { decodeJson } from './codec.ts';
 import { groupCode, InboxIndex, statusCode, type InboxPage, type MineKey, type RequestKey } from './inbox-index.ts';
-import { mineOf } from './request-rows.ts';
+import { mineOf, parseMineColumn } from './request-rows.ts';
 import type { Sql } from './sql.ts';
 
 export class Inbox {
@@ -143,13 +143,23 @@ export class Inbox {
 
   /**
    * Fills in each request's deciders, gates and cluster (the "mine" filters and cluster renames
-   * need them) from the request JSON, once per mirror: they are not in the narrow table.
+   * need them), once per mirror: deciders and cluster from the `mine` column; the gates — only a
+   * pending request's are asked for — and any row written before that column, from the request
+   * JSON.
    */
   #loadMine(index: InboxIndex): void {
     const ids: string[] = [];
     const keys: { mine: MineKey; clusterId: string | null }[] = [];
-    for (const [id, data] of this.#sql.all('SELECT id, data FROM request_data')) {
-      const r = JSON.parse(decodeJson(data)) as ApprovalRequest;
+    for (const [id, status, column] of this.#sql.all('SELECT id, status, mine FROM requests')) {
+      const known = status === 'pending' ? undefined : parseMineColumn(column);
+      if (known) {
+        ids.push(id as string);
+        keys.push({ mine: { deciders: known.deciders, gates: [] }, clusterId: known.clusterId });
+        continue;
+      }
+      const row = this.#sql.first('SELECT data FROM request_data WHERE id = ?', [id as string]);
+      if (!row) continue;
+      const r = JSON.parse(decodeJson(row[0])) as ApprovalRequest;
       ids.push(id as string);
       keys.push({ mine: mineOf(r), clusterId: r.resource.clusterId ?? null });
     }

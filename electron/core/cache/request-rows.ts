@@ -50,9 +50,30 @@ export function checkRequest(id: string, d: unknown): ApprovalRequest {
   return d as unknown as ApprovalRequest;
 }
 
-/** What the inbox's "mine" filters need of a request: who decided, and the gates for eligibility. */
-export function mineOf(r: Pick<ApprovalRequest, 'decisions' | 'gates'>): MineKey {
-  return { deciders: r.decisions.map((d) => d.userId), gates: r.gates };
+/**
+ * What the inbox's "mine" filters need of a request: who decided, and — while it is pending, the
+ * only time "waiting on me" asks — its gates for eligibility. A decided request's gates (whole
+ * policy snapshots) would be most of the mirror's memory in a year of requests.
+ */
+export function mineOf(r: Pick<ApprovalRequest, 'decisions' | 'gates' | 'status'>): MineKey {
+  return { deciders: r.decisions.map((d) => d.userId), gates: r.status === 'pending' ? r.gates : [] };
+}
+
+/** The `mine` column of a request row (schema.ts V3): its deciders and cluster. */
+export function mineColumn(w: Pick<RequestRow, 'mine' | 'clusterId'>): string {
+  return JSON.stringify({ d: w.mine.deciders, c: w.clusterId });
+}
+
+/** A `mine` column read back; undefined for a row written before the column, or one not of this shape. */
+export function parseMineColumn(text: unknown): { deciders: string[]; clusterId: string | null } | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const v = JSON.parse(text) as { d?: unknown; c?: unknown };
+    if (!Array.isArray(v.d) || !v.d.every((x) => typeof x === 'string') || !(v.c === null || typeof v.c === 'string')) return undefined;
+    return { deciders: v.d as string[], clusterId: v.c };
+  } catch {
+    return undefined;
+  }
 }
 
 export function requestRow(r: ApprovalRequest, names: RowNames): RequestRow {
