@@ -16,6 +16,8 @@ export interface SyncStore {
    * catching up and the next page follows at once (the store may put off persisting until then).
    */
   applyChanges(changes: readonly SyncChange[], cursor: number, options?: ApplyOptions): void;
+  /** Work for changes about to be applied that can be done off the event loop first (the cache encodes requests). */
+  prepare?(changes: readonly SyncChange[]): Promise<void>;
   /** Forgets everything synced (the server's data dir changed under us, or a rebuild). */
   reset(): void;
   /** The identity of the server the synced data came from (kept until reset). */

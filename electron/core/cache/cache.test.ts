@@ -112,6 +112,20 @@ describe('applyChanges', () => {
     );
   });
 
+  test('requests encoded ahead on the worker (prepare) are stored as applying them alone stores them', async () => {
+    const org = makeOrg(4);
+    const requests = Array.from({ length: 120 }, (_, i) => makeRequest(org, i));
+    const changes = [...org.changes, ...requests.map((r) => upsert('request', r))];
+    const { cache } = await openCache();
+    await cache.prepare(changes);
+    cache.applyChanges(changes, 200);
+    for (const r of requests) assert.deepEqual(cache.request(r.id), r);
+    await closeCache(cache);
+    const { cache: reopened } = await openCache();
+    assert.equal(reopened.inbox({ status: undefined }).total, requests.length);
+    for (const r of requests) assert.deepEqual(reopened.request(r.id), r);
+  });
+
   test('a bad change rolls the whole page back', async () => {
     const { cache } = await openCache();
     const org = makeOrg(4);

@@ -10,6 +10,7 @@ import { SYNC_ENTITIES, type ApprovalRequest, type EntityTypes, type SyncChange,
 import { nodeIo, type AtomicWriteIo } from '../atomic-write.ts';
 import type { ApplyOptions, SyncStore } from '../contracts.ts';
 import { DiffStore } from './diff-store.ts';
+import { RequestEncoder } from './encoder.ts';
 import type { CachedDiff, MissingDiff } from './diffs.ts';
 import { ViewedMarks } from './viewed.ts';
 import { Entities, noneAffected } from './entities.ts';
@@ -71,6 +72,9 @@ export class Cache implements SyncStore {
   readonly #viewed: ViewedMarks;
   readonly #saver: SaveScheduler;
   #closed = false;
+  readonly #encoder = new RequestEncoder();
+  /** Requests encoded ahead by prepare(), by their change's data object (applied once, then gone with it). */
+  readonly #encoded = new WeakMap<object, Uint8Array>();
   /** When a save last wrote the inbox snapshot (performance.now()). */
   #snapshotAt = performance.now();
 
@@ -79,7 +83,7 @@ export class Cache implements SyncStore {
     this.#sql = new Sql(db);
     this.#sync = new SyncState(this.#sql);
     this.#inbox = new Inbox(this.#sql, () => this.#sync.generation());
-    this.#entities = new Entities(this.#sql, this.#inbox);
+    this.#entities = new Entities(this.#sql, this.#inbox, (data) => this.#encoded.get(data));
     const saver = new SaveScheduler({
       file: opts.file,
       saveDelayMs: opts.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS,
@@ -164,6 +168,20 @@ export class Cache implements SyncStore {
     this.#diffs.evictOverBudget();
     if (options.more) this.#saver.markDirtyDeferred();
     else this.#saver.markDirty();
+  }
+
+  /**
+   * Encodes the requests of changes about to be applied on a worker thread (encoder.ts), so that
+   * applyChanges of them only writes. Changes not prepared, or when the worker is not there, are
+   * encoded by applyChanges as always.
+   */
+  async prepare(changes: readonly SyncChange[]): Promise<void> {
+    const requests = changes
+      .filter((c) => c.entity === 'request' && c.op === 'upsert' && typeof c.data === 'object' && c.data !== null)
+      .map((c) => c.data as object);
+    const blobs = await this.#encoder.encode(requests);
+    if (!blobs || blobs.length !== requests.length) return;
+    for (let i = 0; i < requests.length; i++) this.#encoded.set(requests[i]!, blobs[i]!);
   }
 
   /** Forgets every synced entity, the cursor and the cached diffs. */
@@ -277,6 +295,7 @@ export class Cache implements SyncStore {
       failure = err;
     }
     this.#closed = true;
+    await this.#encoder.close();
     this.#sql.freeStatements();
     this.#db.close();
     if (failure) throw failure;

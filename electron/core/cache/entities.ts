@@ -27,9 +27,13 @@ export class Entities {
     cluster: (id) => this.#clusterName.get(id),
   };
 
-  constructor(sql: Sql, inbox: Inbox) {
+  /** A request's stored form, if it was encoded ahead (Cache.prepare). */
+  readonly #encoded: (data: object) => Uint8Array | undefined;
+
+  constructor(sql: Sql, inbox: Inbox, encoded: (data: object) => Uint8Array | undefined = () => undefined) {
     this.#sql = sql;
     this.#inbox = inbox;
+    this.#encoded = encoded;
   }
 
   /** Rebuilds the name maps from the tables. */
@@ -81,7 +85,7 @@ export class Entities {
       this.#writeRequestRow(id, requestRow(r, this.#names));
       this.#sql.run('INSERT INTO request_data (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', [
         id,
-        encodeJson(JSON.stringify(r)),
+        this.#encoded(r) ?? encodeJson(JSON.stringify(r)),
       ]);
       return;
     }

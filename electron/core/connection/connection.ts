@@ -215,6 +215,7 @@ export class Connection {
         this.#initialLoad = true; // what follows is a fresh bootstrap
         cache.reset();
       },
+      prepare: (changes) => cache.prepare(changes),
       applyChanges: (changes: readonly SyncChange[], cursor: number, options?: ApplyOptions) => {
         notifier.observe(changes, (entity, id) => cache.get(entity, id), { bootstrapping: this.#initialLoad });
         cache.applyChanges(changes, cursor, options);

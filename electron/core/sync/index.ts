@@ -247,6 +247,11 @@ export class SyncEngine {
     }
   }
 
+  /** The store's preparation of a slice; a failed one only means the store does the work while applying. */
+  #prepare(changes: readonly SyncChange[]): Promise<void> {
+    return this.#o.store.prepare?.(changes).catch(() => undefined) ?? Promise.resolve();
+  }
+
   /** Starts a pull unless one runs (then it runs once more after). A failure aborts the connection. */
   #pull(ctrl: AbortController, catchUp: boolean, markOnline: () => void): void {
     if (this.#pulling) {
@@ -312,10 +317,17 @@ export class SyncEngine {
           ahead.page.catch(() => undefined); // awaited next time round, or dropped with the pull
         }
         if (page.changes.length > 0 || page.cursor !== from) {
-          for (let at = 0; ; at += slice) {
-            const last = at + slice >= page.changes.length;
-            const part = at === 0 && last ? page.changes : page.changes.slice(at, at + slice);
-            store.applyChanges(part, last ? page.cursor : from, { more: !last || page.hasMore });
+          const parts: (readonly SyncChange[])[] = [];
+          for (let at = 0; at === 0 || at < page.changes.length; at += slice)
+            parts.push(page.changes.length <= slice ? page.changes : page.changes.slice(at, at + slice));
+          // Each slice is prepared (off the event loop) while the one before it is applied.
+          let prepared = this.#prepare(parts[0]!);
+          for (let i = 0; i < parts.length; i++) {
+            await prepared;
+            if (signal.aborted) return;
+            const last = i === parts.length - 1;
+            if (!last) prepared = this.#prepare(parts[i + 1]!);
+            store.applyChanges(parts[i]!, last ? page.cursor : from, { more: !last || page.hasMore });
             if (last) break;
             await new Promise<void>((r) => setImmediate(r));
             if (signal.aborted) return;
