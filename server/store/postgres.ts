@@ -408,7 +408,8 @@ interface SeqState {
  * list(entity) and get(entity, id), and the audit chain's head. Sound because the batch holds
  * the advisory lock that every write takes (no other process writes until COMMIT) and its own
  * writes go through PgTx, which forgets an entity's rows when it puts or removes one of them;
- * a mutation that fails (rolled back to its savepoint) forgets everything. Rows are kept as the
+ * a mutation that fails (rolled back to its savepoint) forgets everything but the audit head it
+ * started from. The heads (seq and audit) are read with BEGIN and the lock. Rows are kept as the
  * stored JSON text and parsed on every read, so a caller may change what it got, as before.
  */
 interface BatchCache {
@@ -418,7 +419,20 @@ interface BatchCache {
   auditHead: { seq: number; hash: string } | undefined;
 }
 
-const newBatchCache = (): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead: undefined });
+const newBatchCache = (auditHead?: { seq: number; hash: string }): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead });
+
+/**
+ * The heads a write transaction starts from, read in its first round trip right after the lock:
+ * the sync seq (the last commit's highest) and the audit chain's last event (none: NULLs).
+ */
+const HEADS_SQL = `SELECT (SELECT COALESCE(MAX(seq), 0) FROM entities) AS seq, a.seq AS audit_seq, a.hash AS audit_hash
+  FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) a ON TRUE`;
+
+interface HeadsRow {
+  seq: number;
+  audit_seq: number | null;
+  audit_hash: string | null;
+}
 
 /** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
@@ -862,16 +876,23 @@ export class PostgresStore extends PgReader implements Store {
       // ends the process. Heard here, it marks the connection broken; the next query rejects.
       client.on('error', onLost);
       const alone = batch.length === 1;
-      // One round trip: BEGIN, the lock (TX_LOCK is a constant number) and the first mutation's
-      // SAVEPOINT as one simple query; each mutation's release (or rollback) then travels with
-      // the next one's SAVEPOINT, and the last one's with the COMMIT.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})${alone ? '' : '; SAVEPOINT mutation'}`);
-      const state: SeqState = { seq: undefined, base: undefined };
-      let cache = newBatchCache();
+      // One round trip: BEGIN, the lock (TX_LOCK is a constant number), the two heads nearly every
+      // write transaction reads first (the sync seq and the audit chain's), read after the lock
+      // was granted, and the first mutation's SAVEPOINT, as one simple query (no parameters); each
+      // mutation's release (or rollback) then travels with the next one's SAVEPOINT, and the last
+      // one's with the COMMIT.
+      const begun = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK}); ${HEADS_SQL}${alone ? '' : '; SAVEPOINT mutation'}`,
+      )) as unknown as pg.QueryResult[];
+      const heads = begun[2]!.rows[0] as HeadsRow;
+      const state: SeqState = { seq: heads.seq, base: heads.seq };
+      const auditHead = heads.audit_seq === null ? { seq: 0, hash: GENESIS_HASH } : { seq: heads.audit_seq, hash: heads.audit_hash! };
+      let cache = newBatchCache(auditHead);
       let close = '';
       for (const [i, item] of batch.entries()) {
         const tx = new PgTx(client, this.#auditKey, state, cache);
         const seqBefore = state.seq;
+        const auditBefore = cache.auditHead;
         let outcome: Outcome;
         try {
           outcome = { ok: true, value: await item.fn(tx) };
@@ -881,7 +902,9 @@ export class PostgresStore extends PgReader implements Store {
         tx.end();
         if (!outcome.ok) {
           state.seq = seqBefore;
-          cache = newBatchCache(); // what it wrote is rolled back; what it read may be its own writes
+          // What it wrote is rolled back; what it read may be its own writes. The audit head
+          // before it is still known (kept aside while it ran), so it is not read again.
+          cache = newBatchCache(auditBefore);
         }
         if (!alone) {
           close = outcome.ok ? 'RELEASE mutation; ' : 'ROLLBACK TO mutation; RELEASE mutation; ';
