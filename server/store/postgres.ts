@@ -78,44 +78,58 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** Either the pool (reads outside a transaction) or the one client of a transaction. */
 interface Queryable {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
+
+/**
+ * The hot reads (every request's authentication, every mutation's first reads), as named prepared
+ * statements: each connection parses and plans them once, then only binds and executes. Only
+ * statements with explicit columns, so a later migration adding columns cannot change their shape.
+ */
+const HOT = {
+  tokenByHash: {
+    name: 'gh_token_by_hash',
+    text: `SELECT t.hash, t.id, t.name, t.user_id, t.created_at, t.last_used_at, t.expires_at, e.data AS user_data
+       FROM tokens t LEFT JOIN entities e ON e.entity = 'user' AND e.id = t.user_id AND e.deleted = 0 WHERE t.hash = $1`,
+  },
+  get: { name: 'gh_entity_get', text: 'SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0' },
+  list: { name: 'gh_entity_list', text: 'SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n' },
+  idempotent: { name: 'gh_idempotent', text: 'SELECT fingerprint, status, body, created_at FROM idempotency WHERE user_id = $1 AND key = $2' },
+} as const;
 
 /** Every read, over whichever connection the subclass gives: the pool, or the transaction's client (which sees its own writes). */
 abstract class PgReader {
   protected abstract q(): Queryable;
 
-  protected async one<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T | undefined> {
+  protected async one<T extends pg.QueryResultRow>(sql: string | { name: string; text: string }, ...params: unknown[]): Promise<T | undefined> {
     return (await this.all<T>(sql, ...params))[0];
   }
-  protected async all<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T[]> {
+  protected async all<T extends pg.QueryResultRow>(sql: string | { name: string; text: string }, ...params: unknown[]): Promise<T[]> {
     // PostgreSQL's TEXT cannot hold NUL, so no stored value equals a string with one (an id from
     // a URL such as /api/requests/%00): every string a read binds is an equality filter, so the
     // answer is "none", as on SQLite, instead of the server's "invalid byte sequence" error.
     if (params.some((p) => typeof p === 'string' && p.includes('\0'))) return [];
-    return (await this.q().query<T>(sql, params)).rows;
+    return (await (typeof sql === 'string' ? this.q().query<T>(sql, params) : this.q().query<T>({ ...sql, values: params }))).rows;
   }
   protected async run(sql: string, ...params: unknown[]): Promise<number> {
     return (await this.q().query(sql, params)).rowCount ?? 0;
   }
 
   async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
-    const row = await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id);
+    const row = await this.one<{ data: string }>(HOT.get, entity, id);
     return row ? (JSON.parse(row.data) as EntityTypes[E]) : undefined;
   }
 
   async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
-    return (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map(
-      (r) => JSON.parse(r.data) as EntityTypes[E],
-    );
+    return (await this.all<{ data: string }>(HOT.list, entity)).map((r) => JSON.parse(r.data) as EntityTypes[E]);
   }
 
   async tokenByHash(hash: Buffer): Promise<{ token: ApiToken; user: User } | undefined> {
-    const row = await this.one<TokenRow & { hash: Buffer }>(`SELECT hash, ${TOKEN_COLUMNS} FROM tokens WHERE hash = $1`, hash);
+    // The token and its user in one statement (one round trip for every request's authentication).
+    const row = await this.one<TokenRow & { hash: Buffer; user_data: string | null }>(HOT.tokenByHash, hash);
     // The index finds the row; the comparison that decides is constant-time.
     if (!row || row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) return undefined;
-    const user = await this.get('user', row.user_id);
-    return user && { token: tokenFromRow(row), user };
+    return row.user_data === null ? undefined : { token: tokenFromRow(row), user: JSON.parse(row.user_data) as User };
   }
 
   async getToken(id: string): Promise<ApiToken | undefined> {
@@ -187,11 +201,7 @@ abstract class PgReader {
   }
 
   async idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined> {
-    const row = await this.one<{ fingerprint: string; status: number; body: string; created_at: string }>(
-      'SELECT fingerprint, status, body, created_at FROM idempotency WHERE user_id = $1 AND key = $2',
-      userId,
-      key,
-    );
+    const row = await this.one<{ fingerprint: string; status: number; body: string; created_at: string }>(HOT.idempotent, userId, key);
     return row && { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.created_at };
   }
 
@@ -455,7 +465,7 @@ class PgTx extends PgReader implements StoreTx {
     let byId = this.#cache.gets.get(entity);
     let data = byId?.get(id);
     if (data === undefined) {
-      data = (await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id))?.data ?? null;
+      data = (await this.one<{ data: string }>(HOT.get, entity, id))?.data ?? null;
       // An id with a NUL matches nothing (see all()); not worth remembering.
       if (!id.includes('\0')) {
         if (!byId) this.#cache.gets.set(entity, (byId = new Map()));
@@ -469,7 +479,7 @@ class PgTx extends PgReader implements StoreTx {
     if (!this.#open) throw new Error('store transaction used after it ended');
     let rows = this.#cache.lists.get(entity);
     if (!rows) {
-      rows = (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map((r) => r.data);
+      rows = (await this.all<{ data: string }>(HOT.list, entity)).map((r) => r.data);
       this.#cache.lists.set(entity, rows);
     }
     return rows.map((d) => JSON.parse(d) as EntityTypes[E]);
