@@ -444,20 +444,93 @@ interface HeadsRow {
   audit_hash: string | null;
 }
 
+/**
+ * A parameter as the SQL literal that means what `pg` sends for it: an untyped text value (so
+ * the column or operator decides its type, as for a parameter), NULL for null and undefined, a
+ * bytea for a Buffer. Strings go through pg's escapeLiteral (quotes and backslashes doubled, E''
+ * when there is a backslash, so it holds whatever standard_conforming_strings is). undefined when
+ * the value can't be inlined: a string with NUL (the simple query protocol ends the query text at
+ * a NUL; as a parameter it is refused by the server, as before), a number that is not finite, or
+ * any other type; such a statement is sent as before, with its parameters.
+ */
+function literal(v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'string') return v.includes('\0') ? undefined : pg.escapeLiteral(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? `'${String(v)}'` : undefined;
+  if (typeof v === 'boolean') return v ? `'true'` : `'false'`;
+  if (Buffer.isBuffer(v)) return `E'\\\\x${v.toString('hex')}'`;
+  return undefined;
+}
+
+/** `sql` with each $n replaced by the literal of params[n-1], or undefined if one can't be inlined. */
+export function inlineParams(sql: string, params: readonly unknown[]): string | undefined {
+  let ok = true;
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    const lit = i >= 0 && i < params.length ? literal(params[i]) : undefined;
+    if (lit === undefined) ok = false;
+    return lit ?? '';
+  });
+  return ok ? text : undefined;
+}
+
+/**
+ * The writes of one batch's current mutation not sent yet (inlined SQL, in order): they travel
+ * with its next statement (a read, which must see them), or, when it ends, with its RELEASE (in a
+ * batch: still inside its savepoint, so a failing write fails that mutation alone) or the COMMIT
+ * (alone). A mutation that fails drops what it had queued.
+ */
+interface WriteQueue {
+  statements: string[];
+}
+
 /** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
   readonly #client: pg.PoolClient;
   readonly #auditKey: AuditKey | undefined;
   readonly #state: SeqState;
   readonly #cache: BatchCache;
+  readonly #queue: WriteQueue;
   #open = true;
 
-  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache) {
+  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache, queue: WriteQueue) {
     super();
     this.#client = client;
     this.#auditKey = auditKey;
     this.#state = state;
     this.#cache = cache;
+    this.#queue = queue;
+  }
+
+  /**
+   * Every statement of the mutation goes through here: with writes queued, they are sent first in
+   * the same simple query (the statement inlined too) and its result is the last one; a statement
+   * that can't be inlined is sent after them, on its own, as before.
+   */
+  readonly #piped: Queryable = {
+    query: async <R extends pg.QueryResultRow>(config: string | pg.QueryConfig, values?: unknown[]) => {
+      const queued = this.#queue.statements;
+      if (queued.length === 0) return this.#client.query<R>(config as string, values);
+      const text = typeof config === 'string' ? config : config.text;
+      const inlined = inlineParams(text, (typeof config === 'string' ? values : config.values) ?? []);
+      if (inlined === undefined) {
+        await this.#client.query(queued.splice(0).join(';\n'));
+        return this.#client.query<R>(config as string, values);
+      }
+      const results = (await this.#client.query([...queued.splice(0), inlined].join(';\n'))) as unknown as pg.QueryResult<R>[];
+      return results[results.length - 1]!;
+    },
+  };
+
+  /**
+   * A write whose result nobody reads, queued to travel with the next statement. Its error, if it
+   * fails, is that statement's (or the mutation's end's): the same mutation's, in its savepoint.
+   */
+  async #write(sql: string, ...params: unknown[]): Promise<void> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    const inlined = inlineParams(sql, params);
+    if (inlined === undefined) await this.run(sql, ...params);
+    else this.#queue.statements.push(inlined);
   }
 
   override async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
@@ -493,7 +566,7 @@ class PgTx extends PgReader implements StoreTx {
 
   protected q(): Queryable {
     if (!this.#open) throw new Error('store transaction used after it ended');
-    return this.#client;
+    return this.#piped;
   }
 
   /** Ends the view: a callback that kept `tx` cannot write after its mutation. */
@@ -510,7 +583,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async #setMeta(key: string, value: string): Promise<void> {
-    await this.run('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+    await this.#write('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
   }
 
   async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
@@ -522,7 +595,7 @@ class PgTx extends PgReader implements StoreTx {
       // A request's every change (each decision) also updates its row in `requests`: one
       // statement, one round trip (a data-modifying WITH runs whether or not it is read).
       const r = value as ApprovalRequest;
-      await this.run(
+      await this.#write(
         `WITH e AS (${upsert}) UPDATE requests SET status = $5, escalate_at = $6 WHERE id = $2`,
         entity,
         r.id,
@@ -533,17 +606,17 @@ class PgTx extends PgReader implements StoreTx {
       );
       return;
     }
-    await this.run(upsert, entity, value.id, JSON.stringify(value), seq);
+    await this.#write(upsert, entity, value.id, JSON.stringify(value), seq);
     switch (entity) {
       case 'user': {
         const user = value as User;
-        await this.run('DELETE FROM user_emails WHERE user_id = $1', user.id);
-        await this.run('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
+        await this.#write('DELETE FROM user_emails WHERE user_id = $1', user.id);
+        await this.#write('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
         break;
       }
       case 'breakglass': {
         const s = value as BreakGlassSession;
-        await this.run(
+        await this.#write(
           `INSERT INTO sessions (id, user_id, expires_at, ended) VALUES ($1, $2, $3, $4)
            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, ended = excluded.ended`,
           s.id,
@@ -556,13 +629,13 @@ class PgTx extends PgReader implements StoreTx {
       case 'environment': {
         const env = value as Environment;
         if (env.freeze?.until) {
-          await this.run(
+          await this.#write(
             'INSERT INTO freezes (environment_id, until) VALUES ($1, $2) ON CONFLICT (environment_id) DO UPDATE SET until = excluded.until',
             env.id,
             env.freeze.until,
           );
         } else {
-          await this.run('DELETE FROM freezes WHERE environment_id = $1', env.id);
+          await this.#write('DELETE FROM freezes WHERE environment_id = $1', env.id);
         }
         break;
       }
@@ -571,16 +644,21 @@ class PgTx extends PgReader implements StoreTx {
 
   async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
     this.#forget(entity);
-    await this.run(`UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`, await this.#nextSeq(), entity, id);
+    await this.#write(
+      `UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`,
+      await this.#nextSeq(),
+      entity,
+      id,
+    );
     if (entity === 'user') {
-      await this.run('DELETE FROM user_emails WHERE user_id = $1', id);
-      await this.run('DELETE FROM tokens WHERE user_id = $1', id);
+      await this.#write('DELETE FROM user_emails WHERE user_id = $1', id);
+      await this.#write('DELETE FROM tokens WHERE user_id = $1', id);
     }
   }
 
   async insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void> {
     const times = firstReminderTimes(request, (await this.settings()).reminderAfterMinutes);
-    await this.run(
+    await this.#write(
       'INSERT INTO requests (id, status, action, environment_id, project_id, expires_at, diff, effect, remind_at, expiring_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       request.id,
       request.status,
@@ -597,7 +675,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async addToken(token: ApiToken, hash: Buffer): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO tokens (hash, id, name, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
       hash,
       token.id,
@@ -609,11 +687,11 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async removeToken(id: string): Promise<void> {
-    await this.run('DELETE FROM tokens WHERE id = $1', id);
+    await this.#write('DELETE FROM tokens WHERE id = $1', id);
   }
 
   async touchToken(id: string, at: Date): Promise<void> {
-    await this.run('UPDATE tokens SET last_used_at = $1 WHERE id = $2', at.toISOString(), id);
+    await this.#write('UPDATE tokens SET last_used_at = $1 WHERE id = $2', at.toISOString(), id);
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
@@ -622,7 +700,7 @@ class PgTx extends PgReader implements StoreTx {
     const prevHash = last?.hash ?? GENESIS_HASH;
     const full = { ...event, seq };
     const hash = hashEvent(prevHash, full);
-    await this.run(
+    await this.#write(
       'INSERT INTO audit (seq, at, actor_id, type, subject, details, breakglass_session_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       seq,
       event.at,
@@ -644,7 +722,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)',
       checkpoint.seq,
       checkpoint.hash,
@@ -654,7 +732,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
       userId,
       key,
@@ -666,16 +744,20 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async pruneIdempotent(olderThan: Date): Promise<void> {
-    await this.run('DELETE FROM idempotency WHERE created_at < $1', olderThan.toISOString());
+    await this.#write('DELETE FROM idempotency WHERE created_at < $1', olderThan.toISOString());
   }
 
   async putChannel(channel: StoredChannel): Promise<void> {
-    await this.run('INSERT INTO channels (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data', channel.id, JSON.stringify(channel));
+    await this.#write(
+      'INSERT INTO channels (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+      channel.id,
+      JSON.stringify(channel),
+    );
   }
 
   async removeChannel(id: string): Promise<void> {
-    await this.run('DELETE FROM channels WHERE id = $1', id);
-    await this.run('DELETE FROM deliveries WHERE channel_id = $1', id);
+    await this.#write('DELETE FROM channels WHERE id = $1', id);
+    await this.#write('DELETE FROM deliveries WHERE channel_id = $1', id);
   }
 
   async putSettings(settings: OrgSettings): Promise<void> {
@@ -683,7 +765,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putPreferences(userId: string, preferences: Preferences): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO preferences (user_id, data) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data',
       userId,
       JSON.stringify(preferences),
@@ -695,7 +777,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async insertDelivery(d: StoredDelivery): Promise<void> {
-    await this.run(
+    await this.#write(
       `INSERT INTO deliveries (id, channel_id, event, subject, recipient, body, status, attempts, last_error, created_at, window_start, next_at, delivered_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       d.id,
@@ -715,7 +797,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async updateDelivery(id: string, u: DeliveryUpdate): Promise<void> {
-    await this.run(
+    await this.#write(
       'UPDATE deliveries SET status = $1, attempts = $2, last_error = $3, next_at = $4, delivered_at = $5, window_start = COALESCE($6, window_start), leased = $7 WHERE id = $8',
       u.status,
       u.attempts,
@@ -743,7 +825,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putGitHubLink(link: GitHubLink): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO github_links (id, repository, data) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET repository = excluded.repository, data = excluded.data',
       link.id,
       link.repository,
@@ -752,11 +834,11 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async removeGitHubLink(id: string): Promise<void> {
-    await this.run('DELETE FROM github_links WHERE id = $1', id);
+    await this.#write('DELETE FROM github_links WHERE id = $1', id);
   }
 
   async putGitHubDeployment(d: GitHubDeployment): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO github_deployments (request_id, settled, data) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO UPDATE SET settled = excluded.settled, data = excluded.data',
       d.requestId,
       d.settled,
@@ -769,7 +851,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putGitHubCallback(c: GitHubCallback): Promise<void> {
-    await this.run(
+    await this.#write(
       `INSERT INTO github_callbacks (id, request_id, status, next_at, leased, data) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, leased = excluded.leased, data = excluded.data`,
       c.id,
@@ -782,8 +864,8 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void> {
-    if (times.remindAt !== undefined) await this.run('UPDATE requests SET remind_at = $1 WHERE id = $2', times.remindAt, requestId);
-    if (times.expiringAt !== undefined) await this.run('UPDATE requests SET expiring_at = $1 WHERE id = $2', times.expiringAt, requestId);
+    if (times.remindAt !== undefined) await this.#write('UPDATE requests SET remind_at = $1 WHERE id = $2', times.remindAt, requestId);
+    if (times.expiringAt !== undefined) await this.#write('UPDATE requests SET expiring_at = $1 WHERE id = $2', times.expiringAt, requestId);
   }
 }
 
@@ -889,8 +971,8 @@ export class PostgresStore extends PgReader implements Store {
       // One round trip: BEGIN, the lock (TX_LOCK is a constant number), the two heads nearly every
       // write transaction reads first (the sync seq and the audit chain's), read after the lock
       // was granted, and the first mutation's SAVEPOINT, as one simple query (no parameters); each
-      // mutation's release (or rollback) then travels with the next one's SAVEPOINT, and the last
-      // one's with the COMMIT.
+      // mutation's release (or rollback) then travels with the next one's SAVEPOINT (and with its
+      // queued writes, still inside its savepoint), and the last one's with the COMMIT.
       const begun = (await client.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK}); ${HEADS_SQL}${alone ? '' : '; SAVEPOINT mutation'}`,
       )) as unknown as pg.QueryResult[];
@@ -898,9 +980,11 @@ export class PostgresStore extends PgReader implements Store {
       const state: SeqState = { seq: heads.seq, base: heads.seq };
       const auditHead = heads.audit_seq === null ? { seq: 0, hash: GENESIS_HASH } : { seq: heads.audit_seq, hash: heads.audit_hash! };
       let cache = newBatchCache(auditHead);
+      const queue: WriteQueue = { statements: [] };
       let close = '';
       for (const [i, item] of batch.entries()) {
-        const tx = new PgTx(client, this.#auditKey, state, cache);
+        const last = i === batch.length - 1;
+        const tx = new PgTx(client, this.#auditKey, state, cache, queue);
         const seqBefore = state.seq;
         const auditBefore = cache.auditHead;
         let outcome: Outcome;
@@ -910,15 +994,28 @@ export class PostgresStore extends PgReader implements Store {
           outcome = { ok: false, error };
         }
         tx.end();
+        let released = false;
+        if (!outcome.ok) {
+          queue.statements.length = 0; // its own writes: it failed, they are not sent
+        } else if (!alone && queue.statements.length > 0) {
+          // Its last writes with its RELEASE (and the next one's SAVEPOINT): a failing write fails
+          // this mutation, which is then rolled back to its savepoint like any other failure.
+          try {
+            await client.query([...queue.statements.splice(0), 'RELEASE mutation', ...(last ? [] : ['SAVEPOINT mutation'])].join(';\n'));
+            released = true;
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+        }
         if (!outcome.ok) {
           state.seq = seqBefore;
           // What it wrote is rolled back; what it read may be its own writes. The audit head
           // before it is still known (kept aside while it ran), so it is not read again.
           cache = newBatchCache(auditBefore);
         }
-        if (!alone) {
+        if (!alone && !released) {
           close = outcome.ok ? 'RELEASE mutation; ' : 'ROLLBACK TO mutation; RELEASE mutation; ';
-          if (i < batch.length - 1) {
+          if (!last) {
             await client.query(`${close}SAVEPOINT mutation`);
             close = '';
           }
@@ -928,8 +1025,11 @@ export class PostgresStore extends PgReader implements Store {
       if (outcomes.some((o) => o.ok)) {
         if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
-        // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant).
-        await client.query(`${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
+        // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant),
+        // after a lone mutation's queued writes: one failing aborts the rest, COMMIT included, so
+        // the transaction is rolled back and the mutation fails with that error.
+        const writes = queue.statements.splice(0).map((w) => `${w};\n`);
+        await client.query(`${writes.join('')}${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
         committed = true;
       } else {
         await client.query('ROLLBACK');
