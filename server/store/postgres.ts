@@ -19,6 +19,10 @@
 // Nothing is cached between transactions (the SQLite store caches directory entities because it
 // is the only writer of its file; here another process may have written since); within one batch
 // (one transaction, under the lock) the rows its mutations keep reading are (BatchCache).
+//
+// The lock is held for as many round trips as the batch makes, so they are few: BEGIN, the lock
+// and the heads (sync seq, audit head) are one simple query; a mutation's writes are queued and
+// sent with its next read, or with its RELEASE (or the COMMIT), inside its savepoint (WriteQueue).
 import { timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import type {
