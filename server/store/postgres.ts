@@ -19,6 +19,10 @@
 // Nothing is cached between transactions (the SQLite store caches directory entities because it
 // is the only writer of its file; here another process may have written since); within one batch
 // (one transaction, under the lock) the rows its mutations keep reading are (BatchCache).
+//
+// The lock is held for as many round trips as the batch makes, so they are few: BEGIN, the lock
+// and the heads (sync seq, audit head) are one simple query; a mutation's writes are queued and
+// sent with its next read, or with its RELEASE (or the COMMIT), inside its savepoint (WriteQueue).
 import { timingSafeEqual } from 'node:crypto';
 import pg from 'pg';
 import type {
@@ -78,44 +82,58 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** Either the pool (reads outside a transaction) or the one client of a transaction. */
 interface Queryable {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
+
+/**
+ * The hot reads (every request's authentication, every mutation's first reads), as named prepared
+ * statements: each connection parses and plans them once, then only binds and executes. Only
+ * statements with explicit columns, so a later migration adding columns cannot change their shape.
+ */
+const HOT = {
+  tokenByHash: {
+    name: 'gh_token_by_hash',
+    text: `SELECT t.hash, t.id, t.name, t.user_id, t.created_at, t.last_used_at, t.expires_at, e.data AS user_data
+       FROM tokens t LEFT JOIN entities e ON e.entity = 'user' AND e.id = t.user_id AND e.deleted = 0 WHERE t.hash = $1`,
+  },
+  get: { name: 'gh_entity_get', text: 'SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0' },
+  list: { name: 'gh_entity_list', text: 'SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n' },
+  idempotent: { name: 'gh_idempotent', text: 'SELECT fingerprint, status, body, created_at FROM idempotency WHERE user_id = $1 AND key = $2' },
+} as const;
 
 /** Every read, over whichever connection the subclass gives: the pool, or the transaction's client (which sees its own writes). */
 abstract class PgReader {
   protected abstract q(): Queryable;
 
-  protected async one<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T | undefined> {
+  protected async one<T extends pg.QueryResultRow>(sql: string | { name: string; text: string }, ...params: unknown[]): Promise<T | undefined> {
     return (await this.all<T>(sql, ...params))[0];
   }
-  protected async all<T extends pg.QueryResultRow>(sql: string, ...params: unknown[]): Promise<T[]> {
+  protected async all<T extends pg.QueryResultRow>(sql: string | { name: string; text: string }, ...params: unknown[]): Promise<T[]> {
     // PostgreSQL's TEXT cannot hold NUL, so no stored value equals a string with one (an id from
     // a URL such as /api/requests/%00): every string a read binds is an equality filter, so the
     // answer is "none", as on SQLite, instead of the server's "invalid byte sequence" error.
     if (params.some((p) => typeof p === 'string' && p.includes('\0'))) return [];
-    return (await this.q().query<T>(sql, params)).rows;
+    return (await (typeof sql === 'string' ? this.q().query<T>(sql, params) : this.q().query<T>({ ...sql, values: params }))).rows;
   }
   protected async run(sql: string, ...params: unknown[]): Promise<number> {
     return (await this.q().query(sql, params)).rowCount ?? 0;
   }
 
   async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
-    const row = await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id);
+    const row = await this.one<{ data: string }>(HOT.get, entity, id);
     return row ? (JSON.parse(row.data) as EntityTypes[E]) : undefined;
   }
 
   async list<E extends Exclude<SyncEntity, 'request'>>(entity: E): Promise<EntityTypes[E][]> {
-    return (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map(
-      (r) => JSON.parse(r.data) as EntityTypes[E],
-    );
+    return (await this.all<{ data: string }>(HOT.list, entity)).map((r) => JSON.parse(r.data) as EntityTypes[E]);
   }
 
   async tokenByHash(hash: Buffer): Promise<{ token: ApiToken; user: User } | undefined> {
-    const row = await this.one<TokenRow & { hash: Buffer }>(`SELECT hash, ${TOKEN_COLUMNS} FROM tokens WHERE hash = $1`, hash);
+    // The token and its user in one statement (one round trip for every request's authentication).
+    const row = await this.one<TokenRow & { hash: Buffer; user_data: string | null }>(HOT.tokenByHash, hash);
     // The index finds the row; the comparison that decides is constant-time.
     if (!row || row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) return undefined;
-    const user = await this.get('user', row.user_id);
-    return user && { token: tokenFromRow(row), user };
+    return row.user_data === null ? undefined : { token: tokenFromRow(row), user: JSON.parse(row.user_data) as User };
   }
 
   async getToken(id: string): Promise<ApiToken | undefined> {
@@ -187,11 +205,7 @@ abstract class PgReader {
   }
 
   async idempotent(userId: string, key: string): Promise<IdempotentRecord | undefined> {
-    const row = await this.one<{ fingerprint: string; status: number; body: string; created_at: string }>(
-      'SELECT fingerprint, status, body, created_at FROM idempotency WHERE user_id = $1 AND key = $2',
-      userId,
-      key,
-    );
+    const row = await this.one<{ fingerprint: string; status: number; body: string; created_at: string }>(HOT.idempotent, userId, key);
     return row && { fingerprint: row.fingerprint, status: row.status, body: row.body, createdAt: row.created_at };
   }
 
@@ -408,7 +422,8 @@ interface SeqState {
  * list(entity) and get(entity, id), and the audit chain's head. Sound because the batch holds
  * the advisory lock that every write takes (no other process writes until COMMIT) and its own
  * writes go through PgTx, which forgets an entity's rows when it puts or removes one of them;
- * a mutation that fails (rolled back to its savepoint) forgets everything. Rows are kept as the
+ * a mutation that fails (rolled back to its savepoint) forgets everything but the audit head it
+ * started from. The heads (seq and audit) are read with BEGIN and the lock. Rows are kept as the
  * stored JSON text and parsed on every read, so a caller may change what it got, as before.
  */
 interface BatchCache {
@@ -418,7 +433,60 @@ interface BatchCache {
   auditHead: { seq: number; hash: string } | undefined;
 }
 
-const newBatchCache = (): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead: undefined });
+const newBatchCache = (auditHead?: { seq: number; hash: string }): BatchCache => ({ lists: new Map(), gets: new Map(), auditHead });
+
+/**
+ * The heads a write transaction starts from, read in its first round trip right after the lock:
+ * the sync seq (the last commit's highest) and the audit chain's last event (none: NULLs).
+ */
+const HEADS_SQL = `SELECT (SELECT COALESCE(MAX(seq), 0) FROM entities) AS seq, a.seq AS audit_seq, a.hash AS audit_hash
+  FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1) a ON TRUE`;
+
+interface HeadsRow {
+  seq: number;
+  audit_seq: number | null;
+  audit_hash: string | null;
+}
+
+/**
+ * A parameter as the SQL literal that means what `pg` sends for it: an untyped text value (so
+ * the column or operator decides its type, as for a parameter), NULL for null and undefined, a
+ * bytea for a Buffer. Strings go through pg's escapeLiteral (quotes and backslashes doubled, E''
+ * when there is a backslash, so it holds whatever standard_conforming_strings is). undefined when
+ * the value can't be inlined: a string with NUL (the simple query protocol ends the query text at
+ * a NUL; as a parameter it is refused by the server, as before), a number that is not finite, or
+ * any other type; such a statement is sent as before, with its parameters.
+ */
+function literal(v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'string') return v.includes('\0') ? undefined : pg.escapeLiteral(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? `'${String(v)}'` : undefined;
+  if (typeof v === 'boolean') return v ? `'true'` : `'false'`;
+  if (Buffer.isBuffer(v)) return `E'\\\\x${v.toString('hex')}'`;
+  return undefined;
+}
+
+/** `sql` with each $n replaced by the literal of params[n-1], or undefined if one can't be inlined. */
+export function inlineParams(sql: string, params: readonly unknown[]): string | undefined {
+  let ok = true;
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    const lit = i >= 0 && i < params.length ? literal(params[i]) : undefined;
+    if (lit === undefined) ok = false;
+    return lit ?? '';
+  });
+  return ok ? text : undefined;
+}
+
+/**
+ * The writes of one batch's current mutation not sent yet (inlined SQL, in order): they travel
+ * with its next statement (a read, which must see them), or, when it ends, with its RELEASE (in a
+ * batch: still inside its savepoint, so a failing write fails that mutation alone) or the COMMIT
+ * (alone). A mutation that fails drops what it had queued.
+ */
+interface WriteQueue {
+  statements: string[];
+}
 
 /** One mutation's view: every read and write on the batch's client, inside BEGIN … COMMIT, after the advisory lock. */
 class PgTx extends PgReader implements StoreTx {
@@ -426,14 +494,47 @@ class PgTx extends PgReader implements StoreTx {
   readonly #auditKey: AuditKey | undefined;
   readonly #state: SeqState;
   readonly #cache: BatchCache;
+  readonly #queue: WriteQueue;
   #open = true;
 
-  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache) {
+  constructor(client: pg.PoolClient, auditKey: AuditKey | undefined, state: SeqState, cache: BatchCache, queue: WriteQueue) {
     super();
     this.#client = client;
     this.#auditKey = auditKey;
     this.#state = state;
     this.#cache = cache;
+    this.#queue = queue;
+  }
+
+  /**
+   * Every statement of the mutation goes through here: with writes queued, they are sent first in
+   * the same simple query (the statement inlined too) and its result is the last one; a statement
+   * that can't be inlined is sent after them, on its own, as before.
+   */
+  readonly #piped: Queryable = {
+    query: async <R extends pg.QueryResultRow>(config: string | pg.QueryConfig, values?: unknown[]) => {
+      const queued = this.#queue.statements;
+      if (queued.length === 0) return this.#client.query<R>(config as string, values);
+      const text = typeof config === 'string' ? config : config.text;
+      const inlined = inlineParams(text, (typeof config === 'string' ? values : config.values) ?? []);
+      if (inlined === undefined) {
+        await this.#client.query(queued.splice(0).join(';\n'));
+        return this.#client.query<R>(config as string, values);
+      }
+      const results = (await this.#client.query([...queued.splice(0), inlined].join(';\n'))) as unknown as pg.QueryResult<R>[];
+      return results[results.length - 1]!;
+    },
+  };
+
+  /**
+   * A write whose result nobody reads, queued to travel with the next statement. Its error, if it
+   * fails, is that statement's (or the mutation's end's): the same mutation's, in its savepoint.
+   */
+  async #write(sql: string, ...params: unknown[]): Promise<void> {
+    if (!this.#open) throw new Error('store transaction used after it ended');
+    const inlined = inlineParams(sql, params);
+    if (inlined === undefined) await this.run(sql, ...params);
+    else this.#queue.statements.push(inlined);
   }
 
   override async get<E extends SyncEntity>(entity: E, id: string): Promise<EntityTypes[E] | undefined> {
@@ -441,7 +542,7 @@ class PgTx extends PgReader implements StoreTx {
     let byId = this.#cache.gets.get(entity);
     let data = byId?.get(id);
     if (data === undefined) {
-      data = (await this.one<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND id = $2 AND deleted = 0', entity, id))?.data ?? null;
+      data = (await this.one<{ data: string }>(HOT.get, entity, id))?.data ?? null;
       // An id with a NUL matches nothing (see all()); not worth remembering.
       if (!id.includes('\0')) {
         if (!byId) this.#cache.gets.set(entity, (byId = new Map()));
@@ -455,7 +556,7 @@ class PgTx extends PgReader implements StoreTx {
     if (!this.#open) throw new Error('store transaction used after it ended');
     let rows = this.#cache.lists.get(entity);
     if (!rows) {
-      rows = (await this.all<{ data: string }>('SELECT data FROM entities WHERE entity = $1 AND deleted = 0 ORDER BY n', entity)).map((r) => r.data);
+      rows = (await this.all<{ data: string }>(HOT.list, entity)).map((r) => r.data);
       this.#cache.lists.set(entity, rows);
     }
     return rows.map((d) => JSON.parse(d) as EntityTypes[E]);
@@ -469,7 +570,7 @@ class PgTx extends PgReader implements StoreTx {
 
   protected q(): Queryable {
     if (!this.#open) throw new Error('store transaction used after it ended');
-    return this.#client;
+    return this.#piped;
   }
 
   /** Ends the view: a callback that kept `tx` cannot write after its mutation. */
@@ -486,7 +587,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async #setMeta(key: string, value: string): Promise<void> {
-    await this.run('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+    await this.#write('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
   }
 
   async put<E extends SyncEntity>(entity: E, value: EntityTypes[E]): Promise<void> {
@@ -498,7 +599,7 @@ class PgTx extends PgReader implements StoreTx {
       // A request's every change (each decision) also updates its row in `requests`: one
       // statement, one round trip (a data-modifying WITH runs whether or not it is read).
       const r = value as ApprovalRequest;
-      await this.run(
+      await this.#write(
         `WITH e AS (${upsert}) UPDATE requests SET status = $5, escalate_at = $6 WHERE id = $2`,
         entity,
         r.id,
@@ -509,17 +610,17 @@ class PgTx extends PgReader implements StoreTx {
       );
       return;
     }
-    await this.run(upsert, entity, value.id, JSON.stringify(value), seq);
+    await this.#write(upsert, entity, value.id, JSON.stringify(value), seq);
     switch (entity) {
       case 'user': {
         const user = value as User;
-        await this.run('DELETE FROM user_emails WHERE user_id = $1', user.id);
-        await this.run('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
+        await this.#write('DELETE FROM user_emails WHERE user_id = $1', user.id);
+        await this.#write('INSERT INTO user_emails (email, user_id) VALUES ($1, $2)', user.email.toLowerCase(), user.id);
         break;
       }
       case 'breakglass': {
         const s = value as BreakGlassSession;
-        await this.run(
+        await this.#write(
           `INSERT INTO sessions (id, user_id, expires_at, ended) VALUES ($1, $2, $3, $4)
            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, ended = excluded.ended`,
           s.id,
@@ -532,13 +633,13 @@ class PgTx extends PgReader implements StoreTx {
       case 'environment': {
         const env = value as Environment;
         if (env.freeze?.until) {
-          await this.run(
+          await this.#write(
             'INSERT INTO freezes (environment_id, until) VALUES ($1, $2) ON CONFLICT (environment_id) DO UPDATE SET until = excluded.until',
             env.id,
             env.freeze.until,
           );
         } else {
-          await this.run('DELETE FROM freezes WHERE environment_id = $1', env.id);
+          await this.#write('DELETE FROM freezes WHERE environment_id = $1', env.id);
         }
         break;
       }
@@ -547,16 +648,21 @@ class PgTx extends PgReader implements StoreTx {
 
   async remove(entity: Exclude<SyncEntity, 'request'>, id: string): Promise<void> {
     this.#forget(entity);
-    await this.run(`UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`, await this.#nextSeq(), entity, id);
+    await this.#write(
+      `UPDATE entities SET deleted = 1, data = 'null', seq = $1 WHERE entity = $2 AND id = $3 AND deleted = 0`,
+      await this.#nextSeq(),
+      entity,
+      id,
+    );
     if (entity === 'user') {
-      await this.run('DELETE FROM user_emails WHERE user_id = $1', id);
-      await this.run('DELETE FROM tokens WHERE user_id = $1', id);
+      await this.#write('DELETE FROM user_emails WHERE user_id = $1', id);
+      await this.#write('DELETE FROM tokens WHERE user_id = $1', id);
     }
   }
 
   async insertRequest(request: ApprovalRequest, diff: string | undefined, effect: Effect | undefined): Promise<void> {
     const times = firstReminderTimes(request, (await this.settings()).reminderAfterMinutes);
-    await this.run(
+    await this.#write(
       'INSERT INTO requests (id, status, action, environment_id, project_id, expires_at, diff, effect, remind_at, expiring_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       request.id,
       request.status,
@@ -573,7 +679,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async addToken(token: ApiToken, hash: Buffer): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO tokens (hash, id, name, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
       hash,
       token.id,
@@ -585,11 +691,11 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async removeToken(id: string): Promise<void> {
-    await this.run('DELETE FROM tokens WHERE id = $1', id);
+    await this.#write('DELETE FROM tokens WHERE id = $1', id);
   }
 
   async touchToken(id: string, at: Date): Promise<void> {
-    await this.run('UPDATE tokens SET last_used_at = $1 WHERE id = $2', at.toISOString(), id);
+    await this.#write('UPDATE tokens SET last_used_at = $1 WHERE id = $2', at.toISOString(), id);
   }
 
   async appendAudit(event: NewAuditEvent): Promise<AuditEvent> {
@@ -598,7 +704,7 @@ class PgTx extends PgReader implements StoreTx {
     const prevHash = last?.hash ?? GENESIS_HASH;
     const full = { ...event, seq };
     const hash = hashEvent(prevHash, full);
-    await this.run(
+    await this.#write(
       'INSERT INTO audit (seq, at, actor_id, type, subject, details, breakglass_session_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       seq,
       event.at,
@@ -620,7 +726,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async addCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)',
       checkpoint.seq,
       checkpoint.hash,
@@ -630,7 +736,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async saveIdempotent(userId: string, key: string, record: IdempotentRecord): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO idempotency (user_id, key, fingerprint, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
       userId,
       key,
@@ -642,16 +748,20 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async pruneIdempotent(olderThan: Date): Promise<void> {
-    await this.run('DELETE FROM idempotency WHERE created_at < $1', olderThan.toISOString());
+    await this.#write('DELETE FROM idempotency WHERE created_at < $1', olderThan.toISOString());
   }
 
   async putChannel(channel: StoredChannel): Promise<void> {
-    await this.run('INSERT INTO channels (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data', channel.id, JSON.stringify(channel));
+    await this.#write(
+      'INSERT INTO channels (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+      channel.id,
+      JSON.stringify(channel),
+    );
   }
 
   async removeChannel(id: string): Promise<void> {
-    await this.run('DELETE FROM channels WHERE id = $1', id);
-    await this.run('DELETE FROM deliveries WHERE channel_id = $1', id);
+    await this.#write('DELETE FROM channels WHERE id = $1', id);
+    await this.#write('DELETE FROM deliveries WHERE channel_id = $1', id);
   }
 
   async putSettings(settings: OrgSettings): Promise<void> {
@@ -659,7 +769,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putPreferences(userId: string, preferences: Preferences): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO preferences (user_id, data) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data',
       userId,
       JSON.stringify(preferences),
@@ -671,7 +781,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async insertDelivery(d: StoredDelivery): Promise<void> {
-    await this.run(
+    await this.#write(
       `INSERT INTO deliveries (id, channel_id, event, subject, recipient, body, status, attempts, last_error, created_at, window_start, next_at, delivered_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       d.id,
@@ -691,7 +801,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async updateDelivery(id: string, u: DeliveryUpdate): Promise<void> {
-    await this.run(
+    await this.#write(
       'UPDATE deliveries SET status = $1, attempts = $2, last_error = $3, next_at = $4, delivered_at = $5, window_start = COALESCE($6, window_start), leased = $7 WHERE id = $8',
       u.status,
       u.attempts,
@@ -719,7 +829,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putGitHubLink(link: GitHubLink): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO github_links (id, repository, data) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET repository = excluded.repository, data = excluded.data',
       link.id,
       link.repository,
@@ -728,11 +838,11 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async removeGitHubLink(id: string): Promise<void> {
-    await this.run('DELETE FROM github_links WHERE id = $1', id);
+    await this.#write('DELETE FROM github_links WHERE id = $1', id);
   }
 
   async putGitHubDeployment(d: GitHubDeployment): Promise<void> {
-    await this.run(
+    await this.#write(
       'INSERT INTO github_deployments (request_id, settled, data) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO UPDATE SET settled = excluded.settled, data = excluded.data',
       d.requestId,
       d.settled,
@@ -745,7 +855,7 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async putGitHubCallback(c: GitHubCallback): Promise<void> {
-    await this.run(
+    await this.#write(
       `INSERT INTO github_callbacks (id, request_id, status, next_at, leased, data) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, leased = excluded.leased, data = excluded.data`,
       c.id,
@@ -758,8 +868,8 @@ class PgTx extends PgReader implements StoreTx {
   }
 
   async setReminderTimes(requestId: string, times: { remindAt?: string | null; expiringAt?: string | null }): Promise<void> {
-    if (times.remindAt !== undefined) await this.run('UPDATE requests SET remind_at = $1 WHERE id = $2', times.remindAt, requestId);
-    if (times.expiringAt !== undefined) await this.run('UPDATE requests SET expiring_at = $1 WHERE id = $2', times.expiringAt, requestId);
+    if (times.remindAt !== undefined) await this.#write('UPDATE requests SET remind_at = $1 WHERE id = $2', times.remindAt, requestId);
+    if (times.expiringAt !== undefined) await this.#write('UPDATE requests SET expiring_at = $1 WHERE id = $2', times.expiringAt, requestId);
   }
 }
 
@@ -862,16 +972,25 @@ export class PostgresStore extends PgReader implements Store {
       // ends the process. Heard here, it marks the connection broken; the next query rejects.
       client.on('error', onLost);
       const alone = batch.length === 1;
-      // One round trip: BEGIN, the lock (TX_LOCK is a constant number) and the first mutation's
-      // SAVEPOINT as one simple query; each mutation's release (or rollback) then travels with
-      // the next one's SAVEPOINT, and the last one's with the COMMIT.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK})${alone ? '' : '; SAVEPOINT mutation'}`);
-      const state: SeqState = { seq: undefined, base: undefined };
-      let cache = newBatchCache();
+      // One round trip: BEGIN, the lock (TX_LOCK is a constant number), the two heads nearly every
+      // write transaction reads first (the sync seq and the audit chain's), read after the lock
+      // was granted, and the first mutation's SAVEPOINT, as one simple query (no parameters); each
+      // mutation's release (or rollback) then travels with the next one's SAVEPOINT (and with its
+      // queued writes, still inside its savepoint), and the last one's with the COMMIT.
+      const begun = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${TX_LOCK}); ${HEADS_SQL}${alone ? '' : '; SAVEPOINT mutation'}`,
+      )) as unknown as pg.QueryResult[];
+      const heads = begun[2]!.rows[0] as HeadsRow;
+      const state: SeqState = { seq: heads.seq, base: heads.seq };
+      const auditHead = heads.audit_seq === null ? { seq: 0, hash: GENESIS_HASH } : { seq: heads.audit_seq, hash: heads.audit_hash! };
+      let cache = newBatchCache(auditHead);
+      const queue: WriteQueue = { statements: [] };
       let close = '';
       for (const [i, item] of batch.entries()) {
-        const tx = new PgTx(client, this.#auditKey, state, cache);
+        const last = i === batch.length - 1;
+        const tx = new PgTx(client, this.#auditKey, state, cache, queue);
         const seqBefore = state.seq;
+        const auditBefore = cache.auditHead;
         let outcome: Outcome;
         try {
           outcome = { ok: true, value: await item.fn(tx) };
@@ -879,13 +998,28 @@ export class PostgresStore extends PgReader implements Store {
           outcome = { ok: false, error };
         }
         tx.end();
+        let released = false;
+        if (!outcome.ok) {
+          queue.statements.length = 0; // its own writes: it failed, they are not sent
+        } else if (!alone && queue.statements.length > 0) {
+          // Its last writes with its RELEASE (and the next one's SAVEPOINT): a failing write fails
+          // this mutation, which is then rolled back to its savepoint like any other failure.
+          try {
+            await client.query([...queue.statements.splice(0), 'RELEASE mutation', ...(last ? [] : ['SAVEPOINT mutation'])].join(';\n'));
+            released = true;
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+        }
         if (!outcome.ok) {
           state.seq = seqBefore;
-          cache = newBatchCache(); // what it wrote is rolled back; what it read may be its own writes
+          // What it wrote is rolled back; what it read may be its own writes. The audit head
+          // before it is still known (kept aside while it ran), so it is not read again.
+          cache = newBatchCache(auditBefore);
         }
-        if (!alone) {
+        if (!alone && !released) {
           close = outcome.ok ? 'RELEASE mutation; ' : 'ROLLBACK TO mutation; RELEASE mutation; ';
-          if (i < batch.length - 1) {
+          if (!last) {
             await client.query(`${close}SAVEPOINT mutation`);
             close = '';
           }
@@ -895,8 +1029,11 @@ export class PostgresStore extends PgReader implements Store {
       if (outcomes.some((o) => o.ok)) {
         if (state.seq !== undefined && state.base !== undefined && state.seq > state.base) cursor = state.seq;
         // Delivered to every listening process when (and only if) this commits.
-        // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant).
-        await client.query(`${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
+        // NOTIFY and COMMIT in one round trip (the cursor is a number, the channel a constant),
+        // after a lone mutation's queued writes: one failing aborts the rest, COMMIT included, so
+        // the transaction is rolled back and the mutation fails with that error.
+        const writes = queue.statements.splice(0).map((w) => `${w};\n`);
+        await client.query(`${writes.join('')}${close}${cursor !== undefined ? `SELECT pg_notify('${CHANNEL}', '${cursor}'); ` : ''}COMMIT`);
         committed = true;
       } else {
         await client.query('ROLLBACK');

@@ -229,6 +229,89 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }),
   );
 
+  test_(
+    `${kind}: a mutation whose write the database refuses fails alone, with that error, in a group commit and alone`,
+    withStore(async (store) => {
+      const record = { fingerprint: 'f', status: 200, body: '{}', createdAt: '2026-01-01T00:00:00.000Z' };
+      await store.transact(async (tx) => tx.saveIdempotent('u', 'taken', record));
+      const results = await Promise.allSettled([
+        store.transact(async (tx) => tx.put('team', { id: 'a', name: 'A' })),
+        // The duplicate key is its last write: on PostgreSQL it travels with the mutation's end.
+        store.transact(async (tx) => {
+          await tx.put('team', { id: 'b', name: 'B' });
+          await tx.saveIdempotent('u', 'taken', record);
+        }),
+        // Here it is followed by a read, which must not answer as if it had gone through.
+        store.transact(async (tx) => {
+          await tx.put('team', { id: 'c', name: 'C' });
+          await tx.saveIdempotent('u', 'taken', record);
+          await tx.get('team', 'c');
+        }),
+        store.transact(async (tx) => {
+          await tx.put('team', { id: 'd', name: 'D' });
+          return (await tx.get('team', 'd'))?.name;
+        }),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+      );
+      for (const r of [results[1], results[2]]) assert.match(String((r as PromiseRejectedResult).reason), /unique|UNIQUE|duplicate/);
+      assert.equal((results[3] as PromiseFulfilledResult<unknown>).value, 'D');
+      await assert.rejects(
+        store.transact(async (tx) => {
+          await tx.put('team', { id: 'e', name: 'E' });
+          await tx.saveIdempotent('u', 'taken', record);
+        }),
+        /unique|UNIQUE|duplicate/,
+      );
+      assert.deepEqual(
+        (await store.list('team')).map((t) => t.id),
+        ['a', 'd'],
+      );
+      assert.deepEqual(
+        (await store.syncPage(0, 10)).changes.map((c) => [c.id, c.seq]),
+        [
+          ['a', 1],
+          ['d', 2],
+        ],
+      );
+      // And the store still works after them.
+      await store.transact(async (tx) => tx.put('team', { id: 'f', name: 'F' }));
+      assert.equal((await store.get('team', 'f'))?.name, 'F');
+    }),
+  );
+
+  test_(
+    `${kind}: awkward values are stored as given: quotes, backslashes, $1, unicode, bytes, nulls`,
+    withStore(async (store) => {
+      const names = ["O'Brien \\'; DROP TABLE entities; --", 'back\\slash \\x00 $1 $2 \\\\', 'ünïcødé 🚀 \u2028', "E'x'", ''];
+      const hash = Buffer.from([0, 1, 2, 0x5c, 0x27, 0xff]);
+      await store.transact(async (tx) => {
+        await tx.put('user', { id: 'u1', name: names[0]!, email: "o'brien@example.com", orgRole: 'member', roles: [], teamIds: [] });
+        for (const [i, name] of names.entries()) await tx.put('team', { id: `t${i}`, name });
+        await tx.addToken({ id: 'tok', name: names[1]!, userId: 'u1', createdAt: '2026-01-01T00:00:00.000Z' }, hash);
+        await tx.saveIdempotent('u1', "k'\\", {
+          fingerprint: names[2]!,
+          status: 201,
+          body: JSON.stringify({ s: names[0] }),
+          createdAt: '2026-01-01T00:00:00.000Z',
+        });
+      });
+      assert.deepEqual(
+        (await store.list('team')).map((t) => t.name),
+        names,
+      );
+      const found = await store.tokenByHash(hash);
+      assert.equal(found?.token.name, names[1]);
+      assert.equal(found?.user.name, names[0]);
+      assert.equal(await store.tokenByHash(Buffer.from([0, 1, 2])), undefined);
+      assert.equal((await store.userByEmail("O'Brien@example.com"))?.id, 'u1');
+      const rec = await store.idempotent('u1', "k'\\");
+      assert.deepEqual([rec?.fingerprint, rec?.status, JSON.parse(rec!.body).s], [names[2], 201, names[0]]);
+    }),
+  );
+
   // SQLite is one process per file by design; PostgreSQL is shared, which this is about.
   if (kind === 'postgres')
     test_(
