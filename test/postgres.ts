@@ -27,6 +27,16 @@ export function onlyOnSqlite(why: string): string | false {
   return testStore() === 'postgres' ? `SQLite only: ${why}` : false;
 }
 
+/**
+ * For tests of several processes on one database: pass as `{ skip: onlyOnPostgres() }`. They run
+ * in the matrix's PostgreSQL lanes, and say why not elsewhere.
+ */
+export function onlyOnPostgres(why = ''): string | false {
+  if (testStore() !== 'postgres') return `runs with ${TEST_STORE_ENV}=postgres (the PostgreSQL lanes of the matrix)${why ? `: ${why}` : ''}`;
+  if (postgresBinDir() === undefined) return 'PostgreSQL is not installed (no initdb): apt-get install postgresql';
+  return false;
+}
+
 /** The directory holding initdb and pg_ctl: on PATH, else Debian's newest /usr/lib/postgresql/N/bin. */
 export function postgresBinDir(): string | undefined {
   const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });

@@ -8,16 +8,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MemorySyncStore, SyncEngine } from '../../electron/core/sync/index.ts';
-import { postgresBinDir, testStore } from '../postgres.ts';
+import { onlyOnPostgres } from '../postgres.ts';
 import { apiFor, cleanupTempDirs, killAll, ServerProcess, uniq } from '../server/harness.ts';
 import { clientFor, demoBackend, OLIVIA, RHEA, SAM, StatusLog, until, type Backend } from './helpers.ts';
 
-const skip =
-  testStore() !== 'postgres'
-    ? 'runs with GATEHOUSE_TEST_STORE=postgres (the PostgreSQL lanes of the matrix): two processes share a store only on PostgreSQL'
-    : postgresBinDir() === undefined
-      ? 'PostgreSQL is not installed (no initdb): apt-get install postgresql'
-      : false;
+const skip = onlyOnPostgres('two processes share a store only on PostgreSQL');
 
 let a: Backend;
 let b: ServerProcess;

@@ -24,18 +24,13 @@ import {
 } from '../../shared/schemas/index.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { clockAt } from '../clock.ts';
-import { freshDatabase, postgresBinDir, testStore } from '../postgres.ts';
+import { freshDatabase, onlyOnPostgres } from '../postgres.ts';
 import { setupOrg, type Org } from './fixtures.ts';
 import { apiFor, cleanupTempDirs, expectOk, killAll, runCli, ServerProcess, tempDir, waitFor } from './harness.ts';
 import { deliveries, webhookChannel } from './notify-fixtures.ts';
 import { WebhookReceiver, type WebhookBody } from './receivers.ts';
 
-const skip =
-  testStore() !== 'postgres'
-    ? 'runs with GATEHOUSE_TEST_STORE=postgres (the PostgreSQL lanes of the matrix)'
-    : postgresBinDir() === undefined
-      ? 'PostgreSQL is not installed (no initdb): apt-get install postgresql'
-      : false;
+const skip = onlyOnPostgres();
 
 const FILED = '2026-03-09T10:00:00Z';
 const HOUR_MS = 3600_000;

@@ -5,16 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestDetailResponse, SyncResponse } from '../../shared/schemas/index.ts';
-import { freshDatabase, postgresBinDir, testCluster, testStore } from '../postgres.ts';
+import { freshDatabase, onlyOnPostgres, testCluster } from '../postgres.ts';
 import { setupOrg, type Org } from './fixtures.ts';
 import { apiFor, cleanupTempDirs, expectError, expectOk, killAll, runCli, ServerProcess, tempDir, uniq, waitFor } from './harness.ts';
 
-const skip =
-  testStore() !== 'postgres'
-    ? 'runs with GATEHOUSE_TEST_STORE=postgres (the PostgreSQL lanes of the matrix)'
-    : postgresBinDir() === undefined
-      ? 'PostgreSQL is not installed (no initdb): apt-get install postgresql'
-      : false;
+const skip = onlyOnPostgres();
 
 /** An event stream, read all the time in the background, so each frame's arrival time is when it came. */
 async function openEvents(base: string, token: string) {
