@@ -45,7 +45,11 @@ class Screens {
     return loading;
   }
 
-  /** Once, a while after the first screen: every other screen, one per idle moment. */
+  /**
+   * Once, a while after the first screen: every other screen, one per idle moment. A screen that
+   * failed to load is left to its Try again (or the next visit): a prefetch retrying it behind the
+   * user's back would swap the message for the screen under their pointer.
+   */
   prefetch(routes: readonly Route[]): () => void {
     if (this.#prefetching) return () => undefined;
     this.#prefetching = true;
@@ -53,7 +57,9 @@ class Screens {
     const idle = (fn: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 0));
     const next = (i: number) => {
       if (stopped || i >= routes.length) return;
-      void this.load(routes[i]!).finally(() => idle(() => next(i + 1)));
+      const route = routes[i]!;
+      if (this.#failed.has(route.path)) return void idle(() => next(i + 1));
+      void this.load(route).finally(() => idle(() => next(i + 1)));
     };
     const timer = setTimeout(() => idle(() => next(0)), PREFETCH_AFTER_MS);
     return () => {
