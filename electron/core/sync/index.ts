@@ -53,6 +53,8 @@ export interface SyncEngineOptions {
 
 /** ~25 ms of applying on a 2-core laptop: the longest a call from the console waits behind a sync. */
 const APPLY_SLICE = 250;
+/** Slices smaller than this are applied without asking the store to prepare them first. */
+const PREPARE_MIN = 100;
 
 class StreamClosed extends Error {}
 
@@ -247,9 +249,15 @@ export class SyncEngine {
     }
   }
 
-  /** The store's preparation of a slice; a failed one only means the store does the work while applying. */
-  #prepare(changes: readonly SyncChange[]): Promise<void> {
-    return this.#o.store.prepare?.(changes).catch(() => undefined) ?? Promise.resolve();
+  /**
+   * The store's preparation of a slice; a failed one only means the store does the work while
+   * applying. A small page — a live change — is applied the moment it arrives, as before: waiting
+   * on the worker would widen the window in which a page fetched before a handler's own write is
+   * applied after it and puts the older state back.
+   */
+  #prepare(changes: readonly SyncChange[]): Promise<void> | undefined {
+    if (changes.length < PREPARE_MIN) return undefined;
+    return this.#o.store.prepare?.(changes).catch(() => undefined);
   }
 
   /** Starts a pull unless one runs (then it runs once more after). A failure aborts the connection. */
@@ -323,7 +331,7 @@ export class SyncEngine {
           // Each slice is prepared (off the event loop) while the one before it is applied.
           let prepared = this.#prepare(parts[0]!);
           for (let i = 0; i < parts.length; i++) {
-            await prepared;
+            if (prepared) await prepared;
             if (signal.aborted) return;
             const last = i === parts.length - 1;
             if (!last) prepared = this.#prepare(parts[i + 1]!);
