@@ -302,58 +302,54 @@ export class SyncEngine {
     let done = 0;
     if (catchUp) this.#setStatus({ state: 'syncing', progress: { done } });
     let ahead: { from: number; page: ReturnType<BackendClient['sync']> } | undefined;
-    try {
-      for (;;) {
-        const from = store.cursor();
-        const fetched = ahead?.from === from ? ahead.page : this.#o.client.sync(from, pageSize, { signal });
-        ahead = undefined;
-        const page = await fetched;
-        if (signal.aborted) return;
-        this.stats.pulls++;
-        // Another server (or the same address with a new database) answers: ours is someone
-        // else's data, whatever the cursors say. Start over from its beginning.
-        if (page.serverId !== undefined && page.serverId !== store.serverId()) {
-          if (store.serverId() !== undefined) {
-            store.reset();
-            this.stats.resets++;
-            if (from !== 0) continue;
-          }
-          store.setServerId(page.serverId);
+    for (;;) {
+      const from = store.cursor();
+      const fetched = ahead?.from === from ? ahead.page : this.#o.client.sync(from, pageSize, { signal });
+      ahead = undefined;
+      const page = await fetched;
+      if (signal.aborted) return;
+      this.stats.pulls++;
+      // Another server (or the same address with a new database) answers: ours is someone
+      // else's data, whatever the cursors say. Start over from its beginning.
+      if (page.serverId !== undefined && page.serverId !== store.serverId()) {
+        if (store.serverId() !== undefined) {
+          store.reset();
+          this.stats.resets++;
+          if (from !== 0) continue;
         }
-        if (page.hasMore) {
-          ahead = { from: page.cursor, page: this.#o.client.sync(page.cursor, pageSize, { signal }) };
-          ahead.page.catch(() => undefined); // awaited next time round, or dropped with the pull
-        }
-        if (page.changes.length > 0 || page.cursor !== from) {
-          const parts: (readonly SyncChange[])[] = [];
-          for (let at = 0; at === 0 || at < page.changes.length; at += slice)
-            parts.push(page.changes.length <= slice ? page.changes : page.changes.slice(at, at + slice));
-          // Each slice is prepared (off the event loop) while the one before it is applied.
-          let prepared = this.#prepare(parts[0]!);
-          for (let i = 0; i < parts.length; i++) {
-            if (prepared) await prepared;
-            if (signal.aborted) return;
-            const last = i === parts.length - 1;
-            if (!last) prepared = this.#prepare(parts[i + 1]!);
-            store.applyChanges(parts[i]!, last ? page.cursor : from, { more: !last || page.hasMore });
-            if (last) break;
-            await new Promise<void>((r) => setImmediate(r));
-            if (signal.aborted) return;
-          }
-        }
-        done += page.changes.length;
-        if (page.changes.length > 0) {
-          try {
-            this.#o.onChanges?.(page.changes, { cursor: page.cursor, bootstrap });
-          } catch {
-            // a listener's bug must not stop sync
-          }
-        }
-        if (catchUp) this.#setStatus({ state: 'syncing', progress: { done } });
-        if (!page.hasMore) return;
+        store.setServerId(page.serverId);
       }
-    } finally {
-      ahead?.page.catch(() => undefined);
+      if (page.hasMore) {
+        ahead = { from: page.cursor, page: this.#o.client.sync(page.cursor, pageSize, { signal }) };
+        ahead.page.catch(() => undefined); // awaited next time round, or dropped with the pull
+      }
+      if (page.changes.length > 0 || page.cursor !== from) {
+        const parts: (readonly SyncChange[])[] = [];
+        for (let at = 0; at === 0 || at < page.changes.length; at += slice)
+          parts.push(page.changes.length <= slice ? page.changes : page.changes.slice(at, at + slice));
+        // Each slice is prepared (off the event loop) while the one before it is applied.
+        let prepared = this.#prepare(parts[0]!);
+        for (let i = 0; i < parts.length; i++) {
+          if (prepared) await prepared;
+          if (signal.aborted) return;
+          const last = i === parts.length - 1;
+          if (!last) prepared = this.#prepare(parts[i + 1]!);
+          store.applyChanges(parts[i]!, last ? page.cursor : from, { more: !last || page.hasMore });
+          if (last) break;
+          await new Promise<void>((r) => setImmediate(r));
+          if (signal.aborted) return;
+        }
+      }
+      done += page.changes.length;
+      if (page.changes.length > 0) {
+        try {
+          this.#o.onChanges?.(page.changes, { cursor: page.cursor, bootstrap });
+        } catch {
+          // a listener's bug must not stop sync
+        }
+      }
+      if (catchUp) this.#setStatus({ state: 'syncing', progress: { done } });
+      if (!page.hasMore) return;
     }
   }
 }
